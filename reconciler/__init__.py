@@ -1,0 +1,3 @@
+"""reconciler: campaigns as code for ContactSwing."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,100 @@
+"""The command line: parses arguments, calls the library, formats; nothing else.
+
+``main()`` is the only place that turns errors into messages and exit codes:
+0 ok, 1 error (including usage errors, so that 2 always means "changes pending"
+under ``--detailed-exitcode``), 130 interrupted. Commands are loaded lazily so
+that ``reconciler --version`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError, ValidationFailed
+
+# name -> "module:attribute"; each module holds one click command or group.
+_COMMANDS: dict[str, str] = {
+    "init": "reconciler.cli.init_cmd:init",
+    "validate": "reconciler.cli.validate_cmd:validate",
+    "render": "reconciler.cli.render_cmd:render",
+    "plan": "reconciler.cli.plan_cmd:plan",
+    "apply": "reconciler.cli.apply_cmd:apply",
+    "state": "reconciler.cli.state_cmd:state",
+    "unlock": "reconciler.cli.unlock_cmd:unlock",
+    "sandbox": "reconciler.cli.sandbox_cmd:sandbox",
+    "schema": "reconciler.cli.schema_cmd:schema",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="reconciler")
+def cli() -> None:
+    """Campaigns as code for ContactSwing: plan and apply WhatsApp campaigns from YAML."""
+
+
+def _debug() -> bool:
+    return os.environ.get("RECONCILER_DEBUG", "") not in ("", "0")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    from reconciler.output.diagnostics import echo_error, echo_validation
+
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="reconciler",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 1
+    except ValidationFailed as exc:
+        echo_validation(exc)
+        return exc.exit_code
+    except ReconcilerError as exc:
+        echo_error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except Exception:
+        if _debug():
+            traceback.print_exc()
+        else:
+            click.echo(
+                "Error: an unexpected internal error occurred (a bug in reconciler).\n"
+                "  hint: run again with RECONCILER_DEBUG=1 to see the traceback, and report it.",
+                err=True,
+            )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

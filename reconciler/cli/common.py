@@ -1,0 +1,111 @@
+"""Options every command shares, parsed once into ``CommonOptions``."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class CommonOptions:
+    """``--project``, ``--var``, ``--var-file``, ``-q``/``-v`` as given on the command line.
+
+    ``var_args`` keeps the raw ``name=value`` strings in order; ``var_files`` the files.
+    """
+
+    project_dir: Path | None
+    var_args: tuple[str, ...]
+    var_files: tuple[Path, ...]
+    verbosity: int  # -1 quiet, 0 normal, 1+ verbose
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    if verbosity < 0:
+        level = logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def common_options(func: F) -> F:
+    """Add the shared options; the command receives them as ``common: CommonOptions``."""
+
+    options = [
+        click.option(
+            "--project",
+            "project_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Project directory (default: nearest reconciler.yaml upwards).",
+        ),
+        click.option(
+            "--var",
+            "var_args",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Set a variable (highest precedence); the value is read as a YAML scalar.",
+        ),
+        click.option(
+            "--var-file",
+            "var_files",
+            multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="YAML file of variables (above environment variables, below --var).",
+        ),
+        click.option("-q", "--quiet", "quiet", is_flag=True, help="Only errors on stderr."),
+        click.option("-v", "--verbose", "verbose", count=True, help="More detail on stderr."),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        quiet, verbose = kwargs.pop("quiet"), kwargs.pop("verbose")
+        verbosity = -1 if quiet else verbose
+        common = CommonOptions(
+            project_dir=kwargs.pop("project_dir"),
+            var_args=tuple(kwargs.pop("var_args")),
+            var_files=tuple(kwargs.pop("var_files")),
+            verbosity=verbosity,
+        )
+        _configure_logging(verbosity)
+        return func(common=common, **kwargs)
+
+    result: Any = wrapper
+    for option in reversed(options):
+        result = option(result)
+    return result  # type: ignore[no-any-return]
+
+
+def env_option(required: bool = True) -> Callable[[F], F]:
+    """``--env E``: the environment of reconciler.yaml to work on."""
+    return click.option(
+        "--env",
+        "env",
+        required=required,
+        metavar="ENV",
+        help="Environment from reconciler.yaml.",
+    )
+
+
+def format_option(choices: tuple[str, ...] = ("text", "markdown", "json")) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format on stdout.",
+    )
+
+
+show_sensitive_option = click.option(
+    "--show-sensitive",
+    is_flag=True,
+    help="Show recipients' phone numbers unmasked.",
+)

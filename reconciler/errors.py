@@ -1,0 +1,139 @@
+"""User-facing problems, as types.
+
+Every problem a user can cause or fix is a ``ReconcilerError``; the CLI turns
+them into messages and exit codes in one place (``reconciler.cli``). Anything
+else that escapes is a bug and is reported as such.
+
+    ReconcilerError                      exit 1
+    ├── ValidationFailed                 one or more Diagnostics (specs, project file)
+    ├── ConfigError                      a project/environment setting is wrong
+    ├── StateError                       the state store is missing, foreign, newer, unreadable
+    │   ├── StateLockedError             another writer holds the environment's lock
+    │   └── JournalPendingError          a fallback journal awaits ``state recover``
+    ├── StalePlanError                   a saved plan no longer matches the state
+    ├── GuardError                       a guard (max_creates, suppression, …) refuses
+    ├── ApiError                         ContactSwing answered in a way that stops the run
+    └── AbortedError                     the user declined, or there is no terminal to ask
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """Where a problem is: a file relative to the project root, a 1-based line."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the user's input.
+
+    ``field`` is the dotted path of the value (``touchpoint.customer_details[1].to_number``),
+    empty when the problem is the file itself. ``excerpt`` is rendered text shown when a
+    whole-file template has moved lines.
+    """
+
+    location: SourceLocation
+    message: str
+    field: str = ""
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+    excerpt: str = ""
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.location.file, self.location.line or 0, self.field, self.message)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics ordered by file, then line, as users read them."""
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+class ReconcilerError(Exception):
+    """Base of every user-facing problem. ``hint`` says what to do about it."""
+
+    exit_code: int = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        location: SourceLocation | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.location = location
+
+
+class ValidationFailed(ReconcilerError):
+    """Input did not validate; carries every diagnostic, errors and warnings."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = sort_diagnostics(diagnostics)
+        errors = sum(1 for d in self.diagnostics if d.is_error)
+        super().__init__(f"{errors} error{'s' if errors != 1 else ''} found")
+
+
+class ConfigError(ReconcilerError):
+    """A project or environment setting is wrong."""
+
+
+class StateError(ReconcilerError):
+    """The state store cannot be used as asked."""
+
+
+class StateLockedError(StateError):
+    """Another writer holds the environment's lock."""
+
+
+class JournalPendingError(StateError):
+    """Outcomes wait in the fallback journal; ``state recover`` must merge them first."""
+
+
+class StalePlanError(ReconcilerError):
+    """A saved plan was made against another state, or its campaigns were recorded since."""
+
+
+class GuardError(ReconcilerError):
+    """A safety guard refuses the operation."""
+
+
+class ApiError(ReconcilerError):
+    """ContactSwing answered in a way that stops the run (bad token, wrong path)."""
+
+
+class AbortedError(ReconcilerError):
+    """The user declined, or confirmation was needed and nobody could give it."""
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    """A path as users see it in messages: relative to the project root, POSIX style."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

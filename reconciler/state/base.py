@@ -1,0 +1,164 @@
+"""What a state holds, as plain values, and the interfaces of the stores.
+
+The planner reads a ``StateSnapshot`` and nothing else. Writers go through a
+``StateStore``, always under the environment's lock (``StateStore.lock``).
+Each write is its own durable transaction and bumps the serial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class AttemptStatus(StrEnum):
+    """Where a journal entry stands.
+
+    ``pending``: the intent is recorded, no outcome yet (a crash leaves it so: in doubt).
+    ``created``: 2xx with an id. ``failed``: the server created nothing.
+    ``in_doubt``: the outcome is unknown. ``cancelled``: never sent (the run was stopped).
+    ``resolved``: an in-doubt attempt settled by ``state import``/``state forget``.
+    """
+
+    PENDING = "pending"
+    CREATED = "created"
+    FAILED = "failed"
+    IN_DOUBT = "in_doubt"
+    CANCELLED = "cancelled"
+    RESOLVED = "resolved"
+
+
+UNRESOLVED = frozenset({AttemptStatus.PENDING, AttemptStatus.IN_DOUBT})
+
+
+@dataclass(frozen=True)
+class RecordedCampaign:
+    """A campaign the state knows was created in ContactSwing."""
+
+    key: str
+    campaign_id: str
+    name: str
+    fingerprint: str
+    source_fingerprint: str
+    body: Mapping[str, Any]
+    ctx_id: str | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One entry of the journal: a create attempt (or an import/forget/recover event)."""
+
+    id: int
+    key: str
+    kind: str  # "create", "import", "forget", "recover", "move"
+    status: AttemptStatus
+    fingerprint: str
+    source_fingerprint: str
+    body: Mapping[str, Any] | None
+    idempotency_key: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    http_status: int | None = None
+    campaign_id: str | None = None
+    ctx_id: str | None = None
+    error: str | None = None
+    actor: str = ""
+    run_id: str = ""
+
+
+@dataclass(frozen=True)
+class StateSnapshot:
+    """Everything the planner needs from one environment's state, read in one transaction.
+
+    ``exists`` is False when no state has been written yet (lineage is then None).
+    ``in_doubt`` holds the latest unresolved attempt per key; ``last_failures`` the latest
+    failed attempt of keys that are neither created nor in doubt.
+    """
+
+    environment: str
+    exists: bool
+    lineage: str | None = None
+    serial: int = 0
+    api_url: str | None = None
+    campaigns: Mapping[str, RecordedCampaign] = field(default_factory=dict)
+    in_doubt: Mapping[str, Attempt] = field(default_factory=dict)
+    last_failures: Mapping[str, Attempt] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, environment: str) -> StateSnapshot:
+        return cls(environment=environment, exists=False)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds an environment's lock; shown to a second writer."""
+
+    lock_id: str
+    environment: str
+    pid: int
+    host: str
+    started_at: datetime
+    user: str = ""
+    ci_run: str = ""
+    command: str = ""
+
+    def describe(self) -> str:
+        who = f"pid {self.pid} on {self.host}"
+        if self.user:
+            who += f" (user {self.user})"
+        if self.ci_run:
+            who += f", CI run {self.ci_run}"
+        return f"{who}, since {self.started_at.isoformat(timespec='seconds')}, lock id {self.lock_id}"
+
+
+class StateReader(Protocol):
+    """Read-only access: what ``plan``, ``state list`` and ``state show`` use."""
+
+    def snapshot(self) -> StateSnapshot: ...
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]: ...
+
+    def lock_holder(self) -> LockInfo | None: ...
+
+
+class StateStore(StateReader, Protocol):
+    """Read-write access for apply and the state commands. Call writers under ``lock``."""
+
+    def lock(self, command: str, timeout: float = 0.0) -> AbstractContextManager[LockInfo]: ...
+
+    def bind(self, api_url: str) -> None:
+        """Create the state on first write, bound to its environment and API; else check it."""
+        ...
+
+    def record_intents(self, intents: Sequence[Attempt]) -> Sequence[Attempt]:
+        """Durably record pending attempts (one transaction); returns them with ids."""
+        ...
+
+    def record_outcome(self, attempt: Attempt) -> None:
+        """Durably record an attempt's outcome, and the campaign when it was created."""
+        ...
+
+    def import_campaign(self, record: RecordedCampaign) -> None:
+        """Record a campaign created outside this run (``state import``); journaled."""
+        ...
+
+    def forget(self, key: str, *, actor: str) -> None:
+        """Drop a record and settle its in-doubt attempt (``state forget``); journaled."""
+        ...
+
+    def move(self, old_key: str, new_key: str, *, actor: str) -> None:
+        """Re-key a record after a rename listed in ``previous_keys``; journaled."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def iter_unresolved(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
+    """The attempts whose outcome nobody knows yet."""
+    return (a for a in attempts if a.status in UNRESOLVED)

@@ -1,0 +1,1 @@
+"""Test support: project trees, CLI runners, fakes."""

@@ -1,0 +1,49 @@
+"""Run the real CLI in a subprocess, as users do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+TRACEBACK_MARK = "Traceback (most recent call last)"
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 120,
+) -> CliResult:
+    """``python -m reconciler ARGS`` in ``cwd``; no traceback may ever reach the user."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    full_env.update({"NO_COLOR": "1", "PYTHONUTF8": "1"})
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    result = CliResult(proc.returncode, proc.stdout, proc.stderr)
+    assert TRACEBACK_MARK not in result.output, result.output
+    return result
