@@ -1,0 +1,359 @@
+"""The imperative shell of apply: intent -> request -> outcome, for each create.
+
+Order per create, and why:
+1. the intent (a ``pending`` attempt) is recorded durably BEFORE the request, so a crash
+   at any instant leaves the key in doubt rather than forgotten (no duplicate next run);
+2. the request is sent (a worker thread; at most ``parallelism`` at once, ``rate`` per s);
+3. the outcome is recorded durably AFTER, by this (the main) thread only, so the store is
+   never written from two threads.
+Intents are recorded in batches (one transaction each) just ahead of sending. A
+``stop_run`` answer (bad token, wrong path), a cancel, or a state that cannot be written
+stops new requests; the ones in flight finish and are recorded; intents recorded but never
+sent are recorded ``cancelled`` (they plan again as create). An in-doubt create is never
+retried here. When the state refuses an outcome, it goes to the fallback journal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from reconciler.api.base import CampaignAPI, CreateResult, Outcome
+from reconciler.state.base import Attempt, AttemptStatus, StateStore
+
+log = logging.getLogger(__name__)
+
+_POLL = 0.1  # seconds between looks at the cancel flag while waiting
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    """One campaign to create.
+
+    ``body`` is the canonical body (E.164) that the state records and fingerprints;
+    ``wire_body`` is what is sent (``phone_format`` applied); the same when e164.
+    """
+
+    key: str
+    name: str
+    body: Mapping[str, Any]
+    wire_body: Mapping[str, Any]
+    fingerprint: str
+    source_fingerprint: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """What became of one task of this run; ``recorded_in`` is state, journal or nowhere."""
+
+    key: str
+    name: str
+    status: AttemptStatus
+    http_status: int | None = None
+    campaign_id: str | None = None
+    ctx_id: str | None = None
+    message: str = ""
+    recorded_in: str = "state"
+
+
+@dataclass(frozen=True)
+class ApplyEvent:
+    """Progress: ``started`` when a request goes out, ``finished`` when it is recorded."""
+
+    kind: str
+    key: str
+    name: str
+    total: int
+    outcome: TaskOutcome | None = None
+
+
+@dataclass
+class ApplyResult:
+    """Everything a run did. ``not_started``: keys never recorded (they plan again)."""
+
+    outcomes: list[TaskOutcome] = field(default_factory=list)
+    not_started: list[str] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped early (bad token, wrong path, state error)
+    cancelled: bool = False
+    state_failure: str = ""  # set when outcomes went to the fallback journal (or nowhere)
+
+    def of_status(self, status: AttemptStatus) -> list[TaskOutcome]:
+        return [o for o in self.outcomes if o.status is status]
+
+    @property
+    def exit_code(self) -> int:
+        """130 when cancelled; 1 when anything of this run failed, is in doubt or stopped."""
+        if self.cancelled:
+            return 130
+        bad = {AttemptStatus.FAILED, AttemptStatus.IN_DOUBT}
+        if self.stopped or self.state_failure or any(o.status in bad for o in self.outcomes):
+            return 1
+        return 0
+
+
+@runtime_checkable
+class FallbackJournal(Protocol):
+    """A store that can keep outcomes beside itself when it cannot be written."""
+
+    def write_fallback(self, attempt: Attempt) -> None: ...
+
+
+class TokenBucket:
+    """At most ``rate`` starts per second (burst 1); ``clock`` injectable for tests."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self._next = clock()
+
+    def delay(self) -> float:
+        """Seconds to wait before the next start may go (0 when it may go now)."""
+        return max(0.0, self._next - self.clock())
+
+    def take(self) -> None:
+        self._next = max(self._next, self.clock()) + self.interval
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _send(api: CampaignAPI, task: CreateTask) -> CreateResult:
+    """One request; anything unexpected is an unknown outcome (never retried)."""
+    try:
+        return api.create(task.wire_body, idempotency_key=task.idempotency_key)
+    except Exception as exc:  # a crash mid-request: nobody knows whether it was created
+        return CreateResult(Outcome.IN_DOUBT, message=f"unexpected error: {type(exc).__name__}")
+
+
+_STATUS = {
+    Outcome.CREATED: AttemptStatus.CREATED,
+    Outcome.FAILED: AttemptStatus.FAILED,
+    Outcome.IN_DOUBT: AttemptStatus.IN_DOUBT,
+}
+
+
+def _settled(attempt: Attempt, result: CreateResult) -> Attempt:
+    status = _STATUS[result.outcome]
+    if status is AttemptStatus.CREATED and not result.campaign_id:
+        status = AttemptStatus.IN_DOUBT  # a client bug must not record a created without id
+    return dataclasses.replace(
+        attempt,
+        status=status,
+        finished_at=_now(),
+        http_status=result.http_status,
+        campaign_id=result.campaign_id,
+        ctx_id=result.ctx_id,
+        error=result.message or None,
+    )
+
+
+class _Run:
+    """The state of one ``execute`` call; the main loop lives in ``run``."""
+
+    def __init__(
+        self,
+        creates: Sequence[CreateTask],
+        store: StateStore,
+        api: CampaignAPI,
+        settings: _Settings,
+    ) -> None:
+        self.todo: deque[CreateTask] = deque(creates)
+        self.total = len(creates)
+        self.store, self.api, self.s = store, api, settings
+        self.ready: deque[tuple[CreateTask, Attempt]] = deque()  # recorded, not sent
+        self.inflight: dict[Future[CreateResult], tuple[CreateTask, Attempt]] = {}
+        self.result = ApplyResult()
+        self.bucket = TokenBucket(settings.rate, settings.clock) if settings.rate else None
+
+    # -- stopping ------------------------------------------------------------------------
+    def stopping(self) -> bool:
+        if self.s.cancel.is_set():
+            self.result.cancelled = True
+        return self.result.cancelled or bool(self.result.stopped)
+
+    def stop(self, reason: str) -> None:
+        if not self.result.stopped:
+            self.result.stopped = reason
+
+    # -- recording -----------------------------------------------------------------------
+    def record_batch(self) -> None:
+        """Record the next batch of intents in one transaction (never skipping one)."""
+        batch = [self.todo.popleft() for _ in range(min(self.s.batch, len(self.todo)))]
+        intents = [self._intent(task) for task in batch]
+        try:
+            stored = self.store.record_intents(intents)
+        except Exception as exc:  # nothing of the batch was sent: it plans again
+            self.todo.extendleft(reversed(batch))
+            self.stop(f"the state could not be written: {exc}")
+            self.result.state_failure = self.result.state_failure or str(exc)
+            return
+        self.ready.extend(zip(batch, stored, strict=True))
+
+    def _intent(self, task: CreateTask) -> Attempt:
+        return Attempt(
+            id=0,
+            key=task.key,
+            kind="create",
+            status=AttemptStatus.PENDING,
+            fingerprint=task.fingerprint,
+            source_fingerprint=task.source_fingerprint,
+            body=task.body,
+            idempotency_key=task.idempotency_key,
+            started_at=_now(),
+            actor=self.s.actor,
+            run_id=self.s.run_id,
+        )
+
+    def record(self, task: CreateTask, attempt: Attempt) -> None:
+        """Record an outcome in the state, else in the fallback journal (and stop)."""
+        where = "state"
+        try:
+            self.store.record_outcome(attempt)
+        except Exception as exc:  # the state refused: keep the outcome beside it, stop
+            self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
+            self.stop(f"the state could not be written: {self.result.state_failure}")
+            where = self._fallback(attempt)
+        outcome = TaskOutcome(
+            key=task.key,
+            name=task.name,
+            status=attempt.status,
+            http_status=attempt.http_status,
+            campaign_id=attempt.campaign_id,
+            ctx_id=attempt.ctx_id,
+            message=attempt.error or "",
+            recorded_in=where,
+        )
+        self.result.outcomes.append(outcome)
+        self.s.on_event(ApplyEvent("finished", task.key, task.name, self.total, outcome))
+
+    def _fallback(self, attempt: Attempt) -> str:
+        if isinstance(self.store, FallbackJournal):
+            try:
+                self.store.write_fallback(attempt)
+                return "journal"
+            except Exception:
+                log.exception("the fallback journal could not be written either")
+        return "nowhere"
+
+    # -- the loop ------------------------------------------------------------------------
+    def collect(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for requests in flight; record those that finished."""
+        if not self.inflight:
+            if timeout > 0:
+                self.s.sleep(timeout)
+            return
+        done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            task, attempt = self.inflight.pop(future)
+            result = future.result()
+            if result.stop_run:
+                self.stop(result.message or f"HTTP {result.http_status}")
+            self.record(task, _settled(attempt, result))
+
+    def start_one(self, pool: ThreadPoolExecutor) -> None:
+        if not self.ready:
+            self.record_batch()
+            if not self.ready:
+                return
+        task, attempt = self.ready.popleft()
+        if self.bucket is not None:
+            self.bucket.take()
+        self.s.on_event(ApplyEvent("started", task.key, task.name, self.total))
+        self.inflight[pool.submit(_send, self.api, task)] = (task, attempt)
+
+    def run(self) -> ApplyResult:
+        with ThreadPoolExecutor(max_workers=self.s.parallelism) as pool:
+            while True:
+                if self.stopping() or not (self.todo or self.ready):
+                    if not self.inflight:
+                        break
+                    self.collect(_POLL)
+                elif len(self.inflight) >= self.s.parallelism:
+                    self.collect(_POLL)
+                elif self.bucket is not None and self.bucket.delay() > 0:
+                    self.collect(min(self.bucket.delay(), _POLL))
+                else:
+                    self.start_one(pool)
+        self.finish()
+        return self.result
+
+    def finish(self) -> None:
+        """Intents recorded but never sent: ``cancelled``; the rest were never recorded."""
+        while self.ready:
+            task, attempt = self.ready.popleft()
+            cancelled = dataclasses.replace(
+                attempt, status=AttemptStatus.CANCELLED, finished_at=_now(), error="not sent"
+            )
+            self.record(task, cancelled)
+        self.result.not_started = [task.key for task in self.todo]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    parallelism: int
+    batch: int
+    rate: float | None
+    cancel: threading.Event
+    on_event: Callable[[ApplyEvent], None]
+    actor: str
+    run_id: str
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+
+
+def _waiter(cancel: threading.Event) -> Callable[[float], None]:
+    """A sleep that a cancel cuts short."""
+
+    def sleep(seconds: float) -> None:
+        cancel.wait(seconds)
+
+    return sleep
+
+
+def execute(
+    creates: Sequence[CreateTask],
+    store: StateStore,
+    api: CampaignAPI,
+    *,
+    parallelism: int = 4,
+    rate: float | None = None,
+    cancel: threading.Event | None = None,
+    on_event: Callable[[ApplyEvent], None] = lambda event: None,
+    actor: str = "",
+    run_id: str = "",
+    batch: int | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
+) -> ApplyResult:
+    """Create each campaign: intent recorded, request sent, outcome recorded (see module doc).
+
+    ``batch`` is how many intents one transaction records (default: ``parallelism``);
+    ``clock``/``sleep`` drive the rate limit and are injectable for tests.
+    """
+    if parallelism < 1:
+        raise ValueError("parallelism must be at least 1")
+    cancel = cancel if cancel is not None else threading.Event()
+    settings = _Settings(
+        parallelism=parallelism,
+        batch=max(1, batch or parallelism),
+        rate=rate,
+        cancel=cancel,
+        on_event=on_event,
+        actor=actor,
+        run_id=run_id,
+        clock=clock,
+        sleep=sleep if sleep is not None else _waiter(cancel),
+    )
+    return _Run(creates, store, api, settings).run()

@@ -1,0 +1,245 @@
+"""The executor: intent before request, outcome after, stops, cancel, fallback, bounds."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+
+import pytest
+
+from reconciler.api.base import CreateResult, Outcome
+from reconciler.errors import JournalPendingError
+from reconciler.executor import ApplyEvent, TokenBucket, execute
+from reconciler.state.base import AttemptStatus
+from tests.apply.helpers import task, tasks
+from tests.support.fake_api import FakeCampaignAPI, Step, failed, in_doubt
+from tests.support.fake_state import FakeStateStore
+
+
+def _statuses(store: FakeStateStore) -> dict[str, AttemptStatus]:
+    return {a.key: a.status for a in store.attempts.values()}
+
+
+def test_every_create_is_recorded_before_and_after_its_request() -> None:
+    """Each request finds its pending intent in the store; each outcome is recorded after."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+    result = execute(tasks(10), store, api, parallelism=3, actor="me", run_id="r1")
+    assert api.violations == []
+    assert len(api.calls) == 10
+    assert set(store.campaigns) == {f"c{i:03d}" for i in range(10)}
+    assert all(s is AttemptStatus.CREATED for s in _statuses(store).values())
+    assert store.campaigns["c000"].campaign_id == api.server["c000"][0]
+    assert store.campaigns["c000"].created_by == "me"
+    assert result.exit_code == 0
+    assert store.writes[0] == "record_intents"
+
+
+def test_intents_are_recorded_in_batches_never_skipping_one() -> None:
+    """With batch 4, ten creates take three intent transactions and every key is journaled."""
+    store = FakeStateStore()
+    execute(tasks(10), store, FakeCampaignAPI(store), parallelism=2, batch=4)
+    assert store.writes.count("record_intents") == 3
+    assert len(store.attempts) == 10
+
+
+def test_the_wire_body_is_sent_and_the_canonical_body_recorded() -> None:
+    """``phone_format`` changes what goes out, not what the state fingerprints."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+    base = task("k")
+    wire = {**base.wire_body, "touchpoint": {"customer_details": [{"to_number": "919800000000"}]}}
+    execute([dataclasses.replace(base, wire_body=wire)], store, api)
+    assert api.calls[0][1] == wire
+    assert store.campaigns["k"].body == base.body
+    assert api.calls[0][2] == "idem-k"
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 405])
+def test_a_stop_run_answer_sends_nothing_more(status: int) -> None:
+    """A bad token or wrong path stops the run; unsent intents are recorded cancelled."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store, script={"c000": [failed(status, stop_run=True)]})
+    result = execute(tasks(10), store, api, parallelism=1, batch=3)
+    assert [c[0] for c in api.calls] == ["c000"]
+    statuses = _statuses(store)
+    assert statuses == {
+        "c000": AttemptStatus.FAILED,
+        "c001": AttemptStatus.CANCELLED,
+        "c002": AttemptStatus.CANCELLED,
+    }
+    assert result.not_started == [f"c{i:03d}" for i in range(3, 10)]
+    assert result.stopped
+    assert result.exit_code == 1
+
+
+def test_an_in_doubt_create_is_never_resent() -> None:
+    """A timeout is recorded in doubt after one request, and the run goes on with the rest."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store, script={"c001": [in_doubt(server_created=True)]})
+    result = execute(tasks(3), store, api, parallelism=1)
+    assert [c[0] for c in api.calls] == ["c000", "c001", "c002"]
+    assert "c001" in store.snapshot().in_doubt
+    assert "c001" not in store.campaigns
+    assert [o.key for o in result.of_status(AttemptStatus.IN_DOUBT)] == ["c001"]
+    assert result.exit_code == 1
+
+
+def test_a_client_exception_is_in_doubt_not_retried() -> None:
+    """An unexpected error mid-request means nobody knows: in doubt, sent once."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+
+    def boom(key: str) -> None:
+        raise RuntimeError("socket went away")
+
+    api.on_call = boom
+    result = execute([task("k")], store, api)
+    assert len(api.calls) == 1
+    assert result.outcomes[0].status is AttemptStatus.IN_DOUBT
+
+
+def test_created_without_an_id_is_recorded_in_doubt() -> None:
+    """A 'created' answer with no campaign id must not become a record without an id."""
+    store = FakeStateStore()
+    step = Step(CreateResult(Outcome.CREATED, 200, campaign_id=None), False)
+    api = FakeCampaignAPI(store, script={"k": [step]})
+    execute([task("k")], store, api)
+    assert store.campaigns == {}
+    assert "k" in store.snapshot().in_doubt
+
+
+def test_failed_creates_are_recorded_with_the_api_message() -> None:
+    """A 400 is recorded failed with its message and plans again (not in doubt)."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store, script={"k": [failed(400, message="invalid template")]})
+    result = execute([task("k")], store, api)
+    snap = store.snapshot()
+    assert snap.last_failures["k"].error == "invalid template"
+    assert "k" not in snap.in_doubt
+    assert result.exit_code == 1
+
+
+def test_cancel_waits_for_in_flight_and_cancels_unsent_intents() -> None:
+    """After a cancel, in-flight requests are recorded, unsent intents cancelled, exit 130."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+    api.gate = threading.Event()
+    cancel = threading.Event()
+
+    def cancel_when_two_in_flight() -> None:
+        api.entered.acquire(timeout=10)
+        api.entered.acquire(timeout=10)
+        cancel.set()
+        api.gate.set()  # type: ignore[union-attr]
+
+    helper = threading.Thread(target=cancel_when_two_in_flight)
+    helper.start()
+    result = execute(tasks(8), store, api, parallelism=2, batch=4, cancel=cancel)
+    helper.join()
+    assert len(api.calls) == 2
+    statuses = _statuses(store)
+    assert [k for k, s in statuses.items() if s is AttemptStatus.CREATED] == ["c000", "c001"]
+    assert [k for k, s in statuses.items() if s is AttemptStatus.CANCELLED] == ["c002", "c003"]
+    assert result.not_started == ["c004", "c005", "c006", "c007"]
+    assert store.pending("c000") == []
+    assert result.exit_code == 130
+
+
+def test_an_unwritable_state_sends_the_outcome_to_the_fallback_journal() -> None:
+    """A created campaign the state refuses is kept in the journal; nothing new is sent."""
+    store = FakeStateStore()
+    store.fail_record_outcome = 1
+    api = FakeCampaignAPI(store)
+    result = execute(tasks(5), store, api, parallelism=1, batch=1)
+    assert len(api.calls) == 1
+    assert [a.status for a in store.fallback] == [AttemptStatus.CREATED]
+    assert store.fallback[0].campaign_id == api.server["c000"][0]
+    assert result.outcomes[0].recorded_in == "journal"
+    assert result.state_failure
+    assert result.exit_code == 1
+    with pytest.raises(JournalPendingError), store.lock("apply"):
+        pass
+    store.recover()
+    assert store.campaigns["c000"].campaign_id == api.server["c000"][0]
+
+
+def test_when_the_journal_fails_too_the_outcome_is_reported_as_recorded_nowhere() -> None:
+    """The report must then carry the campaign id so a person can import it."""
+    store = FakeStateStore()
+    store.fail_record_outcome = 1
+    store.fail_write_fallback = 1
+    api = FakeCampaignAPI(store)
+    result = execute([task("k")], store, api)
+    outcome = result.outcomes[0]
+    assert outcome.recorded_in == "nowhere"
+    assert outcome.campaign_id == api.server["k"][0]
+
+
+def test_an_unwritable_intent_sends_nothing() -> None:
+    """If the intent cannot be recorded, its request is never sent."""
+    store = FakeStateStore()
+    store.fail_record_intents = 1
+    api = FakeCampaignAPI(store)
+    result = execute(tasks(3), store, api)
+    assert api.calls == []
+    assert result.not_started == ["c000", "c001", "c002"]
+    assert result.exit_code == 1
+
+
+def test_parallelism_bound_is_respected_and_reached() -> None:
+    """No more than ``parallelism`` requests are ever in flight at once."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+    barrier = threading.Barrier(3, timeout=10)
+    api.on_call = lambda key: barrier.wait() and None
+    result = execute(tasks(21), store, api, parallelism=3)
+    assert api.max_concurrent == 3
+    assert len(result.of_status(AttemptStatus.CREATED)) == 21
+
+
+def test_rate_limits_the_starts_per_second() -> None:
+    """With --rate 2, request starts are at least half a second apart on the clock."""
+    now = [0.0]
+    starts: list[float] = []
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+    api.on_call = lambda key: None
+
+    def on_event(event: ApplyEvent) -> None:
+        if event.kind == "started":
+            starts.append(now[0])
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    execute(
+        tasks(5), store, api, parallelism=4, rate=2, clock=lambda: now[0], sleep=sleep,
+        on_event=on_event,
+    )
+    assert len(starts) == 5
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(gap >= 0.5 - 1e-9 for gap in gaps), gaps
+
+
+def test_token_bucket_spaces_starts() -> None:
+    """The bucket lets one start go at once, then one per interval."""
+    now = [10.0]
+    bucket = TokenBucket(4, clock=lambda: now[0])
+    assert bucket.delay() == 0
+    bucket.take()
+    assert bucket.delay() == pytest.approx(0.25)
+    now[0] += 0.25
+    assert bucket.delay() == 0
+
+
+def test_events_report_each_outcome() -> None:
+    """Progress events: one started and one finished per create, with the outcome."""
+    store = FakeStateStore()
+    events: list[ApplyEvent] = []
+    execute(tasks(3), store, FakeCampaignAPI(store), on_event=events.append)
+    finished = [e for e in events if e.kind == "finished"]
+    assert len([e for e in events if e.kind == "started"]) == 3
+    assert {e.outcome.status for e in finished if e.outcome} == {AttemptStatus.CREATED}
+    assert all(e.total == 3 for e in events)
