@@ -1,0 +1,220 @@
+"""Pure classification of one create request's answer (PRODUCT.md section 6).
+
+Given an HTTP status and body, or the exception a request raised, say what it came to:
+created, failed (the server created nothing) or in doubt (nobody knows), and whether it
+is safe to send again. Only answers that prove the server acted on nothing are retried:
+429 and a connection that never opened. Everything ambiguous is in doubt and is never
+sent again on its own, because a duplicate campaign messages every customer twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from reconciler.api.base import CreateResult, Outcome
+from reconciler.masking import mask_phone
+
+MAX_MESSAGE = 300
+_PHONE_LIKE = re.compile(r"(?<![\w+-])\+?\d{8,15}(?![\w-])")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A classified answer; ``retry`` only when the server acted on nothing."""
+
+    result: CreateResult
+    retry: bool = False
+    retry_after: float | None = None
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` safe to show: the secret replaced, phone-like digit runs masked."""
+    if secret:
+        text = text.replace(secret, "***")
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def _truncate(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def ctx_id_of(payload: Any) -> str | None:
+    """ContactSwing's request context id from a JSON answer, if any."""
+    if isinstance(payload, dict) and isinstance(payload.get("ctx_id"), str | int):
+        return str(payload["ctx_id"])
+    return None
+
+
+def _detail_item(item: Any) -> str:
+    # FastAPI validation errors: {"loc": [...], "msg": ..., "input": ...}; "input" may
+    # echo phone numbers, so only the location and message are kept.
+    if isinstance(item, dict) and "msg" in item:
+        loc = [str(p) for p in item.get("loc", []) if p != "body"]
+        return f"{'.'.join(loc)}: {item['msg']}" if loc else str(item["msg"])
+    return json.dumps(item, ensure_ascii=False) if not isinstance(item, str) else item
+
+
+def api_message(content: bytes, payload: Any) -> str:
+    """The API's own words: FastAPI ``detail``, a ``message``, or the body text."""
+    if isinstance(payload, dict):
+        for key in ("detail", "message", "error"):
+            value = payload.get(key)
+            if isinstance(value, list):
+                return _truncate("; ".join(_detail_item(v) for v in value))
+            if value:
+                return _truncate(_detail_item(value))
+    return _truncate(content.decode("utf-8", errors="replace"))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _with_ctx(message: str, ctx_id: str | None) -> str:
+    return f"{message} (ctx_id {ctx_id})" if ctx_id else message
+
+
+def _created(status: int, payload: Any, ctx_id: str | None) -> CreateResult:
+    data = payload.get("data") if isinstance(payload, dict) else None
+    campaign_id = data.get("id") if isinstance(data, dict) else None
+    usable = isinstance(campaign_id, str | int) and not isinstance(campaign_id, bool)
+    if usable and str(campaign_id).strip():
+        return CreateResult(Outcome.CREATED, status, str(campaign_id), ctx_id, "created")
+    message = (
+        f"ContactSwing answered HTTP {status} without a campaign id; "
+        "it may have created the campaign"
+    )
+    return in_doubt(status, _with_ctx(message, ctx_id), ctx_id)
+
+
+def failed(
+    status: int | None, message: str, ctx_id: str | None, *, stop_run: bool = False
+) -> CreateResult:
+    """A FAILED result: the server created nothing."""
+    return CreateResult(Outcome.FAILED, status, None, ctx_id, message, stop_run)
+
+
+def in_doubt(status: int | None, message: str, ctx_id: str | None) -> CreateResult:
+    """An IN_DOUBT result: the server may have created the campaign."""
+    return CreateResult(Outcome.IN_DOUBT, status, None, ctx_id, message)
+
+
+def _client_error(
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    payload: Any,
+    ctx: str | None,
+    *,
+    create_path: str,
+    token_hint: str,
+) -> Verdict:
+    if status in (401, 403):
+        message = (
+            f"ContactSwing refused the token (HTTP {status}): the token in {token_hint} is bad "
+            "or expired; nothing else is sent in this run"
+        )
+        return Verdict(failed(status, _with_ctx(message, ctx), ctx, stop_run=True))
+    if status in (404, 405):
+        message = (
+            f"ContactSwing answered HTTP {status} for POST {create_path}: check the environment's "
+            "create_path setting (the API's pages also show /v2/_campaign/create_with_touchpoint); "
+            "nothing else is sent in this run"
+        )
+        return Verdict(failed(status, _with_ctx(message, ctx), ctx, stop_run=True))
+    said = api_message(content, payload)
+    if status == 429:
+        message = f"rate limited by ContactSwing (HTTP 429): {said}"
+        wait = parse_retry_after(headers.get("retry-after"))
+        return Verdict(failed(status, _with_ctx(message, ctx), ctx), retry=True, retry_after=wait)
+    message = f"ContactSwing rejected the campaign (HTTP {status}): {said}"
+    return Verdict(failed(status, _with_ctx(message, ctx), ctx))
+
+
+def classify_response(
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    create_path: str,
+    token_hint: str,
+) -> Verdict:
+    """Classify an HTTP answer to a create request (``headers`` looked up lower-case)."""
+    payload = _json(content)
+    ctx = ctx_id_of(payload)
+    if 200 <= status < 300:
+        return Verdict(_created(status, payload, ctx))
+    if 300 <= status < 400:
+        where = headers.get("location", "")
+        message = (
+            f"ContactSwing answered HTTP {status} (a redirect{' to ' + where if where else ''}, "
+            "not followed); whether it created the campaign is unknown; check api_url"
+        )
+        return Verdict(in_doubt(status, _with_ctx(message, ctx), ctx))
+    if 400 <= status < 500:
+        return _client_error(
+            status, headers, content, payload, ctx, create_path=create_path, token_hint=token_hint
+        )
+    message = (
+        f"ContactSwing answered HTTP {status}: {api_message(content, payload)}; "
+        "it may have created the campaign"
+    )
+    return Verdict(in_doubt(status, _with_ctx(message, ctx), ctx))
+
+
+def classify_exception(exc: Exception) -> Verdict:
+    """Classify an exception raised while sending a create request.
+
+    Connect errors and connect/pool timeouts happen before a byte of the request is
+    sent, so they are retried. A bad URL stops the run. Everything else (read or write
+    timeout, reset, protocol error, anything unexpected) happened after the request may
+    have reached the server: in doubt.
+    """
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        message = f"api_url is not a usable http(s) URL: {detail}"
+        return Verdict(failed(None, message, None, stop_run=True))
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        message = f"could not connect to ContactSwing ({type(exc).__name__}: {detail})"
+        return Verdict(failed(None, message, None), retry=True)
+    if isinstance(exc, httpx.TimeoutException):
+        what = "no answer in time"
+    elif isinstance(exc, httpx.TransportError):
+        what = "the connection broke"
+    else:
+        what = "an unexpected error"
+    message = (
+        f"{what} after the request was sent ({type(exc).__name__}: {detail}); "
+        "ContactSwing may have created the campaign"
+    )
+    return Verdict(in_doubt(None, message, None))

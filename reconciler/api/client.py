@@ -1,0 +1,167 @@
+"""The ContactSwing client: one create request, classified, retried only when safe.
+
+``HttpCampaignAPI`` sends ``POST {base_url}{create_path}`` and classifies the answer
+with ``reconciler.api.classify`` (PRODUCT.md section 6). Only a 429 or a connection that
+never opened is sent again, with exponential backoff and jitter, honouring Retry-After;
+nothing ambiguous is ever repeated. Redirects are not followed.
+
+The token lives in one private attribute and is only ever put into the ``Authorization``
+header of a request; every message that leaves this module is scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from reconciler import __version__
+from reconciler.api.base import CreateResult
+from reconciler.api.classify import Verdict, classify_exception, classify_response, scrub
+from reconciler.api.wire import PHONE_FORMATS, to_wire
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"reconciler/{__version__}"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 4
+BACKOFF_BASE = 1.0  # seconds before the first retry (before jitter)
+BACKOFF_CAP = 30.0
+DEFAULT_TOKEN_HINT = "the environment variable named by token_env"  # noqa: S105 (a name, not a secret)
+MAX_RETRY_AFTER = 120.0  # a longer Retry-After fails the create instead of stalling the run
+
+
+class HttpCampaignAPI:
+    """``CampaignAPI`` over httpx; thread-safe (one client shared by the executor's workers).
+
+    ``transport`` replaces the network (the sandbox, or ``httpx.MockTransport`` in tests);
+    ``sleep`` and ``rng`` are injectable so that tests neither wait nor guess jitter.
+    ``token_hint`` names where the token came from (the ``token_env`` variable) for messages.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        create_path: str,
+        token: str,
+        *,
+        phone_format: str = "e164",
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        token_hint: str = DEFAULT_TOKEN_HINT,
+        max_retry_after: float = MAX_RETRY_AFTER,
+    ) -> None:
+        if phone_format not in PHONE_FORMATS:
+            raise ValueError(f"unknown phone_format {phone_format!r}")
+        self._url = base_url.rstrip("/") + "/" + create_path.lstrip("/")
+        self._create_path = create_path
+        self.__token = token
+        self._phone_format = phone_format
+        self._max_retries = max(0, max_retries)
+        self._sleep = sleep
+        self._rng = rng
+        self._token_hint = token_hint
+        self._max_retry_after = max_retry_after
+        self._client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            trust_env=transport is None,
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpCampaignAPI(url={self._url!r}, phone_format={self._phone_format!r})"
+
+    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
+        """Send one create; retry only 429 and connections that never opened."""
+        wire = to_wire(body, self._phone_format)
+        content = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        ctx_ids: list[str] = []
+        attempt = 0
+        while True:
+            attempt += 1
+            verdict = self._send_once(content, idempotency_key)
+            if verdict.result.ctx_id:
+                ctx_ids.append(verdict.result.ctx_id)
+            if not verdict.retry:
+                return self._finish(verdict.result)
+            wait = self._wait_before_retry(verdict, attempt)
+            if wait is None:
+                return self._give_up(verdict, attempt, ctx_ids)
+            log.warning(
+                "create %s: %s; retrying in %.1fs (attempt %d of %d)",
+                idempotency_key,
+                scrub(verdict.result.message, self.__token),
+                wait,
+                attempt + 1,
+                self._max_retries + 1,
+            )
+            self._sleep(wait)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> HttpCampaignAPI:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _send_once(self, content: bytes, idempotency_key: str) -> Verdict:
+        headers = {
+            "Authorization": f"Bearer {self.__token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": idempotency_key,
+        }
+        try:
+            response = self._client.post(self._url, content=content, headers=headers)
+        except Exception as exc:  # classified: anything unexpected is in doubt
+            verdict = classify_exception(exc)
+            log.debug("POST %s raised %s", self._url, type(exc).__name__)
+            return verdict
+        log.debug("POST %s -> HTTP %d", self._url, response.status_code)
+        return classify_response(
+            response.status_code,
+            response.headers,
+            response.content,
+            create_path=self._create_path,
+            token_hint=self._token_hint,
+        )
+
+    def _wait_before_retry(self, verdict: Verdict, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up."""
+        if attempt > self._max_retries:
+            return None
+        if verdict.retry_after is not None:
+            return verdict.retry_after if verdict.retry_after <= self._max_retry_after else None
+        ceiling: float = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+        return ceiling / 2 + self._rng() * ceiling / 2  # "equal jitter": never near zero
+
+    def _give_up(self, verdict: Verdict, attempts: int, ctx_ids: list[str]) -> CreateResult:
+        result = verdict.result
+        message = f"{result.message}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}"
+        if verdict.retry_after is not None and verdict.retry_after > self._max_retry_after:
+            message += (
+                f" (ContactSwing asked to wait {verdict.retry_after:.0f}s, longer than the "
+                f"{self._max_retry_after:.0f}s reconciler waits)"
+            )
+        earlier = ctx_ids[:-1] if result.ctx_id else ctx_ids
+        if earlier:
+            message += f" (earlier ctx_ids: {', '.join(earlier)})"
+        return self._finish(replace(result, message=message))
+
+    def _finish(self, result: CreateResult) -> CreateResult:
+        """Every result leaves through here: scrubbed of the token and phone numbers."""
+        return replace(result, message=scrub(result.message, self.__token))
