@@ -1,0 +1,110 @@
+"""Guards against the costly mistakes (PRODUCT.md section 6), as pure checks over a Plan.
+
+``plan`` reports them and fails on errors; the executor calls the same ``check_guards``
+before it sends anything, so a guard cannot be passed by skipping the plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.errors import Diagnostic, Severity, SourceLocation
+from reconciler.plan import ActionKind, Plan, PlannedAction
+
+SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
+RECIPIENTS_FIELD = "touchpoint.customer_details"
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """The environment settings the guards read; ``None`` means no cap."""
+
+    max_creates: int | None = None
+    max_recipients: int | None = None
+    allow_ignore_suppression: bool = False
+
+    @classmethod
+    def from_environment(cls, env: Any, *, max_creates: int | None = None) -> GuardSettings:
+        """Read an environment's settings; ``max_creates`` (``--max-creates``) overrides its cap."""
+        return cls(
+            max_creates=max_creates
+            if max_creates is not None
+            else getattr(env, "max_creates", None),
+            max_recipients=getattr(env, "max_recipients", None),
+            allow_ignore_suppression=bool(getattr(env, "allow_ignore_suppression", False)),
+        )
+
+
+def check_guards(plan: Plan, settings: GuardSettings) -> list[Diagnostic]:
+    """Every guard's finding for this plan: errors refuse it, warnings only flag."""
+    found = _max_creates(plan, settings)
+    for action in plan.creates:
+        found.extend(_max_recipients(action, settings))
+    for action in plan.actions:
+        found.extend(_suppression(action, plan.environment, settings))
+    return found
+
+
+def with_guards(plan: Plan, settings: GuardSettings) -> Plan:
+    """The plan with the guards' findings added to its diagnostics."""
+    return dataclasses.replace(plan, diagnostics=(*plan.diagnostics, *check_guards(plan, settings)))
+
+
+def _location(plan: Plan) -> SourceLocation:
+    return SourceLocation(file=f"environment {plan.environment}")
+
+
+def _max_creates(plan: Plan, settings: GuardSettings) -> list[Diagnostic]:
+    count = len(plan.creates)
+    cap = settings.max_creates
+    if cap is None or count <= cap:
+        return []
+    message = f"{count} campaigns to create, more than max_creates ({cap}) allows"
+    hint = "create fewer at once (--target), or raise max_creates / pass --max-creates N"
+    return [Diagnostic(_location(plan), message, "max_creates", hint)]
+
+
+def _max_recipients(action: PlannedAction, settings: GuardSettings) -> list[Diagnostic]:
+    cap = settings.max_recipients
+    if cap is None or action.desired is None or action.recipients <= cap:
+        return []
+    message = (
+        f"{action.key}: {action.recipients:,} recipients, more than max_recipients ({cap:,}) allows"
+    )
+    hint = "split the audience into several campaigns, or raise the environment's max_recipients"
+    return [Diagnostic(action.desired.location, message, RECIPIENTS_FIELD, hint)]
+
+
+def _suppression(
+    action: PlannedAction, environment: str, settings: GuardSettings
+) -> list[Diagnostic]:
+    """Flag ``ignore_suppression: true`` in every plan; refuse it to send unless allowed.
+
+    Only a campaign that would be sent (a create) is refused; one already created is
+    flagged as a warning so reviewers still see it.
+    """
+    desired = action.desired
+    if desired is None or not desired.ignore_suppression:
+        return []
+    message = f"{action.key}: ignore_suppression is true: it would message people who opted out"
+    refuse = action.kind is ActionKind.CREATE and not settings.allow_ignore_suppression
+    if refuse:
+        hint = f"remove it, or set allow_ignore_suppression: true for environment {environment}"
+        return [Diagnostic(desired.location, message, SUPPRESSION_FIELD, hint, Severity.ERROR)]
+    return [Diagnostic(desired.location, message, SUPPRESSION_FIELD, severity=Severity.WARNING)]
+
+
+def apply_strict(plan: Plan) -> Plan:
+    """``--strict``: the planner's warnings (changed, gone, in doubt, past start) become errors.
+
+    The suppression flag stays a warning: the environment allowed it explicitly.
+    """
+    upgraded = tuple(
+        dataclasses.replace(d, severity=Severity.ERROR)
+        if not d.is_error and d.field != SUPPRESSION_FIELD
+        else d
+        for d in plan.diagnostics
+    )
+    return dataclasses.replace(plan, diagnostics=upgraded)

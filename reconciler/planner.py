@@ -1,0 +1,212 @@
+"""The planner: desired campaigns + a state snapshot -> a Plan (PRODUCT.md section 5).
+
+Pure: no I/O, no clock (``now`` is an argument), no dependency beyond the value types.
+The same inputs give the same plan, whatever order the campaigns come in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+
+from reconciler.campaign import DesiredCampaign
+from reconciler.errors import Diagnostic, Severity, SourceLocation
+from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.state.base import StateSnapshot
+
+START_FIELD = "touchpoint.start_at"
+
+
+@dataclass(frozen=True)
+class PromotionSource:
+    """The ``promote_from`` environment: its name and, per created key, its source fingerprint."""
+
+    environment: str
+    source_fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: StateSnapshot) -> PromotionSource:
+        """What the source environment created, as read from its state."""
+        return cls(
+            environment=snapshot.environment,
+            source_fingerprints={k: r.source_fingerprint for k, r in snapshot.campaigns.items()},
+        )
+
+
+def make_plan(
+    desired: Sequence[DesiredCampaign],
+    state: StateSnapshot,
+    *,
+    environment: str,
+    now: datetime,
+    promotion: PromotionSource | None = None,
+    targets: Sequence[str] = (),
+) -> Plan:
+    """Compare the desired campaigns with the state; actions ordered by key.
+
+    ``targets`` (glob patterns) keep only the actions whose key, or the key a record
+    moved from, matches one of them. ``promotion`` holds creates back until the
+    source environment has created the same source.
+    """
+    ordered = sorted(desired, key=lambda d: d.key)
+    claimed = _claim_previous_keys(ordered, state)
+    actions = [_plan_one(d, state, claimed.get(d.key), promotion) for d in ordered]
+    actions.extend(_orphans(ordered, state, set(claimed.values())))
+    actions = sorted((a for a in actions if _targeted(a, targets)), key=lambda a: a.key)
+    diagnostics = [d for a in actions for d in _diagnostics_for(a, environment, now)]
+    return Plan(
+        environment=environment,
+        actions=tuple(actions),
+        lineage=state.lineage,
+        serial=state.serial,
+        state_exists=state.exists,
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def _claim_previous_keys(
+    ordered: Sequence[DesiredCampaign], state: StateSnapshot
+) -> dict[str, str]:
+    """Map a desired key to the old key whose record follows it after a rename.
+
+    Only when the new key itself is not in the state; the first campaign (by key)
+    listing an old key claims it, so the result does not depend on input order.
+    """
+    desired_keys = {d.key for d in ordered}
+    claimed: dict[str, str] = {}
+    taken: set[str] = set()
+    for d in ordered:
+        if d.key in state.campaigns or d.key in state.in_doubt:
+            continue
+        for old in d.previous_keys:
+            usable = old in state.campaigns or old in state.in_doubt
+            if usable and old not in desired_keys and old not in taken:
+                claimed[d.key] = old
+                taken.add(old)
+                break
+    return claimed
+
+
+def _plan_one(
+    d: DesiredCampaign,
+    state: StateSnapshot,
+    moved_from: str | None,
+    promotion: PromotionSource | None,
+) -> PlannedAction:
+    lookup = moved_from or d.key
+    recorded = state.campaigns.get(lookup)
+    doubt = state.in_doubt.get(lookup)
+    if doubt is not None:
+        return PlannedAction(
+            d.key, ActionKind.IN_DOUBT, d, recorded, doubt, moved_from, _doubt_reason(doubt.id)
+        )
+    if recorded is not None:
+        kind = ActionKind.UNCHANGED if recorded.fingerprint == d.fingerprint else ActionKind.CHANGED
+        return PlannedAction(d.key, kind, d, recorded, None, moved_from)
+    reason = _awaiting(d, promotion)
+    if reason:
+        return PlannedAction(d.key, ActionKind.AWAITING_PROMOTION, d, reason=reason)
+    return PlannedAction(d.key, ActionKind.CREATE, d, attempt=state.last_failures.get(d.key))
+
+
+def _doubt_reason(attempt_id: int) -> str:
+    return (
+        f"attempt {attempt_id} has an unknown outcome; resolve it with "
+        "`state import` or `state forget`"
+    )
+
+
+def _awaiting(d: DesiredCampaign, promotion: PromotionSource | None) -> str:
+    """Why a create waits for the promotion source, or "" when it may go ahead."""
+    if promotion is None:
+        return ""
+    source = promotion.source_fingerprints.get(d.key)
+    if source is None:
+        return f"not created in {promotion.environment} yet"
+    if source != d.source_fingerprint:
+        return f"{promotion.environment} created an older source"
+    return ""
+
+
+def _orphans(
+    ordered: Sequence[DesiredCampaign], state: StateSnapshot, moved: set[str]
+) -> list[PlannedAction]:
+    """Recorded or in-doubt keys with no spec (and not followed by a renamed spec)."""
+    wanted = {d.key for d in ordered} | moved
+    actions: list[PlannedAction] = []
+    for key in sorted((set(state.campaigns) | set(state.in_doubt)) - wanted):
+        recorded = state.campaigns.get(key)
+        doubt = state.in_doubt.get(key)
+        if doubt is not None:
+            reason = _doubt_reason(doubt.id)
+            actions.append(
+                PlannedAction(key, ActionKind.IN_DOUBT, None, recorded, doubt, None, reason)
+            )
+        else:
+            actions.append(PlannedAction(key, ActionKind.GONE, None, recorded))
+    return actions
+
+
+def _targeted(action: PlannedAction, targets: Sequence[str]) -> bool:
+    if not targets:
+        return True
+    keys = [action.key] + ([action.moved_from] if action.moved_from else [])
+    return any(fnmatchcase(k, pattern) for k in keys for pattern in targets)
+
+
+def _state_location(environment: str) -> SourceLocation:
+    return SourceLocation(file=f"state of {environment}")
+
+
+def _warn(action: PlannedAction, environment: str, message: str, hint: str = "") -> Diagnostic:
+    location = action.desired.location if action.desired else _state_location(environment)
+    return Diagnostic(location, f"{action.key}: {message}", hint=hint, severity=Severity.WARNING)
+
+
+def _diagnostics_for(action: PlannedAction, environment: str, now: datetime) -> list[Diagnostic]:
+    """The warnings one action brings (changed, gone, in doubt, past start)."""
+    kind = action.kind
+    if kind is ActionKind.CHANGED:
+        return [
+            _warn(
+                action,
+                environment,
+                "changed since it was created; ContactSwing cannot update a created campaign, "
+                "so this change will not be applied",
+                hint="to send a new campaign, give the spec a new key",
+            )
+        ]
+    if kind is ActionKind.GONE:
+        return [
+            _warn(
+                action,
+                environment,
+                "no spec any more; the campaign is still live in ContactSwing",
+                hint="nothing will be deleted; `state forget` drops the record",
+            )
+        ]
+    if kind is ActionKind.IN_DOUBT:
+        return [_warn(action, environment, "in doubt: " + action.reason)]
+    if kind is ActionKind.CREATE and action.desired is not None:
+        return _past_start(action, action.desired, now)
+    return []
+
+
+def _past_start(action: PlannedAction, d: DesiredCampaign, now: datetime) -> list[Diagnostic]:
+    start = parse_start(d.start_at)
+    if start is None or now.tzinfo is None or start >= now:
+        return []
+    message = f"{action.key}: start_at {d.start_at} is in the past"
+    hint = "ContactSwing may start it at once; check the date"
+    return [Diagnostic(d.location, message, START_FIELD, hint, Severity.WARNING)]
+
+
+def parse_start(value: str) -> datetime | None:
+    """An ISO 8601 start with an offset, or None when it has none or does not parse."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
