@@ -38,14 +38,13 @@ _POLL = 0.1  # seconds between looks at the cancel flag while waiting
 class CreateTask:
     """One campaign to create.
 
-    ``body`` is the canonical body (E.164) that the state records and fingerprints;
-    ``wire_body`` is what is sent (``phone_format`` applied); the same when e164.
+    ``body`` is the canonical body (E.164): the state records and fingerprints it, and the
+    client turns it into the wire body (``phone_format``) as it sends it.
     """
 
     key: str
     name: str
     body: Mapping[str, Any]
-    wire_body: Mapping[str, Any]
     fingerprint: str
     source_fingerprint: str
     idempotency_key: str
@@ -132,7 +131,7 @@ def _now() -> datetime:
 def _send(api: CampaignAPI, task: CreateTask) -> CreateResult:
     """One request; anything unexpected is an unknown outcome (never retried)."""
     try:
-        return api.create(task.wire_body, idempotency_key=task.idempotency_key)
+        return api.create(task.body, idempotency_key=task.idempotency_key)
     except Exception as exc:  # a crash mid-request: nobody knows whether it was created
         return CreateResult(Outcome.IN_DOUBT, message=f"unexpected error: {type(exc).__name__}")
 

@@ -17,7 +17,7 @@ def task(key: str, *, recipients: int = 1) -> CreateTask:
         },
     }
     fp = fingerprint(body)
-    return CreateTask(key, key, body, body, fp, "src-" + fp[:8], f"idem-{key}")
+    return CreateTask(key, key, body, fp, "src-" + fp[:8], f"idem-{key}")
 
 
 def tasks(n: int) -> list[CreateTask]:

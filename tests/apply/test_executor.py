@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import threading
 
@@ -44,15 +43,13 @@ def test_intents_are_recorded_in_batches_never_skipping_one() -> None:
     assert len(store.attempts) == 10
 
 
-def test_the_wire_body_is_sent_and_the_canonical_body_recorded() -> None:
-    """``phone_format`` changes what goes out, not what the state fingerprints."""
+def test_the_canonical_body_and_idempotency_key_are_sent_and_recorded() -> None:
+    """The API gets the canonical body (the client applies phone_format) and the key."""
     store = FakeStateStore()
     api = FakeCampaignAPI(store)
-    base = task("k")
-    wire = {**base.wire_body, "touchpoint": {"customer_details": [{"to_number": "919800000000"}]}}
-    execute([dataclasses.replace(base, wire_body=wire)], store, api)
-    assert api.calls[0][1] == wire
-    assert store.campaigns["k"].body == base.body
+    execute([task("k")], store, api)
+    assert api.calls[0][1] == task("k").body
+    assert store.campaigns["k"].body == task("k").body
     assert api.calls[0][2] == "idem-k"
 
 
