@@ -1,0 +1,1 @@
+"""Tests of init, the CI workflows, the pre-commit hooks and promotion end to end."""
