@@ -164,4 +164,14 @@ class HttpCampaignAPI:
 
     def _finish(self, result: CreateResult) -> CreateResult:
         """Every result leaves through here: scrubbed of the token and phone numbers."""
-        return replace(result, message=scrub(result.message, self.__token))
+        token = self.__token
+
+        def plain(value: str | None) -> str | None:
+            return value.replace(token, "***") if value and token else value
+
+        return replace(
+            result,
+            message=scrub(result.message, token),
+            ctx_id=plain(result.ctx_id),
+            campaign_id=plain(result.campaign_id),
+        )
