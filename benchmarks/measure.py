@@ -1,0 +1,235 @@
+"""Run a command as a real subprocess and measure its wall time and peak memory.
+
+Each run is its own child process, reaped with ``os.wait4`` so that the resource
+usage (``ru_maxrss``) is that one child's (and its own waited-for children's), not an
+accumulation over every run as ``getrusage(RUSAGE_CHILDREN)`` in this process would be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CLI = (sys.executable, "-m", "reconciler")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run of a command."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    seconds: float
+    peak_mb: float
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass
+class Measurement:
+    """Several runs of one scenario, and how they compare with the scenario's target."""
+
+    name: str
+    n: int
+    r: int
+    target: str = ""
+    target_seconds: float | None = None
+    target_mb: float | None = None
+    runs: list[RunResult] = field(default_factory=list)
+    rate_unit: str = ""  # e.g. "creates/s": rates are count / seconds per run
+    rates: list[float] = field(default_factory=list)
+    target_rate: float | None = None
+    error: str = ""
+
+    @property
+    def seconds(self) -> list[float]:
+        return [run.seconds for run in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds) if self.runs else float("nan")
+
+    @property
+    def peak_mb(self) -> float:
+        return max((run.peak_mb for run in self.runs), default=float("nan"))
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) or not self.runs
+
+    def met(self) -> bool | None:
+        """True/False against the target; None when there is no target."""
+        if self.failed:
+            return False
+        checks: list[bool] = []
+        if self.target_seconds is not None:
+            checks.append(self.median <= self.target_seconds)
+        if self.target_mb is not None:
+            checks.append(self.peak_mb <= self.target_mb)
+        if self.target_rate is not None and self.rates:
+            checks.append(statistics.median(self.rates) >= self.target_rate)
+        return all(checks) if checks else None
+
+
+def run_once(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 900,
+) -> RunResult:
+    """Run ``argv`` once; wall time from start to reap, peak RSS from ``wait4``."""
+    full_env = dict(os.environ if env is None else env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdout=out, stderr=err)
+        killer = threading.Timer(timeout, _kill, args=(proc.pid,))
+        killer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+        out.seek(0)
+        err.seek(0)
+        return RunResult(
+            argv=tuple(argv),
+            returncode=proc.returncode,
+            seconds=seconds,
+            peak_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+        )
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def repeat(
+    measurement: Measurement,
+    argv: Sequence[str],
+    cwd: Path,
+    times: int,
+    env: Mapping[str, str] | None = None,
+    before: Callable[[], None] | None = None,
+    check: Callable[[RunResult], str] | None = None,
+) -> Measurement:
+    """Run ``argv`` ``times`` times into ``measurement``; stop at the first failure.
+
+    ``before`` runs before each run (not timed); ``check`` returns an error text for a
+    run whose output is wrong (a command that "succeeds" at the wrong thing fails).
+    """
+    for _ in range(times):
+        if before is not None:
+            before()
+        result = run_once(argv, cwd, env)
+        problem = _problem(result) or (check(result) if check else "")
+        if problem:
+            measurement.error = problem
+            break
+        measurement.runs.append(result)
+    return measurement
+
+
+def _problem(result: RunResult) -> str:
+    if result.ok:
+        return ""
+    tail = (result.stderr or result.stdout).strip().splitlines()[-8:]
+    return f"exit {result.returncode}: " + " | ".join(tail)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Sandbox:
+    """``reconciler sandbox --port P`` as a separate process on loopback."""
+
+    def __init__(self, cwd: Path, env: Mapping[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        self._proc = subprocess.Popen(
+            [*CLI, "sandbox", "--port", str(self.port)],
+            cwd=cwd,
+            env=dict(env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"sandbox exited {self._proc.returncode}: {self.log()}")
+            try:
+                self.count()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"sandbox did not answer on {self.url} within {seconds} s")
+
+    def log(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")[-2000:]
+
+    def count(self) -> int:
+        """How many campaigns the sandbox has created (``GET /_sandbox/campaigns``)."""
+        with urllib.request.urlopen(f"{self.url}/_sandbox/campaigns", timeout=10) as response:
+            return campaign_count(json.loads(response.read()))
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._log.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def campaign_count(payload: Any) -> int:
+    """The number of campaigns in the sandbox's listing, whatever its exact shape."""
+    if isinstance(payload, list):
+        return len(payload)
+    if isinstance(payload, dict):
+        for name in ("count", "total"):
+            if isinstance(payload.get(name), int):
+                return int(payload[name])
+        for name in ("campaigns", "data", "items"):
+            if isinstance(payload.get(name), list):
+                return len(payload[name])
+    raise ValueError(f"unexpected /_sandbox/campaigns payload: {str(payload)[:200]}")

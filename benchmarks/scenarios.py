@@ -1,0 +1,236 @@
+"""The benchmark scenarios: what is run, on which generated project, against which target.
+
+Every measurement is the real CLI (``python -m reconciler ...``) in a subprocess, on a
+project from ``benchmarks.generate``. A run whose output is wrong (a plan that does not
+plan N creates, an apply that does not create N campaigns) counts as a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.generate import ProjectShape, generate_project, write_project_file
+from benchmarks.measure import CLI, Measurement, RunResult, Sandbox, repeat, run_once
+
+TOKEN = "bench-token-not-a-secret"  # the sandbox accepts any token; never a real one
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and repetitions of one benchmark session."""
+
+    sizes: tuple[int, ...] = (1_000, 10_000)
+    recipients: int = 100
+    big: int = 200_000
+    apply_n: int = 1_000
+    parallelism: tuple[int, ...] = (1, 4, 16)
+    repeat: int = 3
+    version_repeat: int = 10
+    judge: bool = True  # compare with the targets (off for the smoke size)
+    only: tuple[str, ...] = ()  # substrings of measurement groups to run
+
+
+def bench_env() -> dict[str, str]:
+    """The OS environment of every run: no RECONCILER_* leaking in, no colour."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    env.update({"NO_COLOR": "1", "PYTHONUTF8": "1", "CONTACTSWING_TOKEN": TOKEN})
+    return env
+
+
+class Session:
+    """Generates projects once per shape and collects measurements."""
+
+    def __init__(self, workdir: Path, settings: Settings, log: Callable[[str], None]) -> None:
+        self.workdir = workdir
+        self.settings = settings
+        self.log = log
+        self.env = bench_env()
+        self.results: list[Measurement] = []
+        self._projects: dict[ProjectShape, Path] = {}
+
+    def wanted(self, group: str) -> bool:
+        return not self.settings.only or any(o in group for o in self.settings.only)
+
+    def project(self, shape: ProjectShape) -> Path:
+        if shape not in self._projects:
+            root = self.workdir / shape.label
+            if root.exists():
+                shutil.rmtree(root)
+            self.log(f"generating {shape.label}")
+            generate_project(root, shape, cache_dir=self.workdir / "cache")
+            self._projects[shape] = root
+        return self._projects[shape]
+
+    def add(self, measurement: Measurement) -> Measurement:
+        self.results.append(measurement)
+        status = (
+            "FAILED: " + measurement.error
+            if measurement.failed
+            else (f"median {measurement.median:.3f} s, peak {measurement.peak_mb:.0f} MB")
+        )
+        self.log(f"  {measurement.name} N={measurement.n} R={measurement.r}: {status}")
+        return measurement
+
+    def judged(
+        self, measurement: Measurement, seconds: float | None = None, mb: float | None = None
+    ) -> Measurement:
+        """Give ``measurement`` its target (none when not judging, as in the smoke run)."""
+        if self.settings.judge and (seconds is not None or mb is not None):
+            parts = [
+                f"≤ {seconds:g} s" if seconds is not None else "",
+                f"≤ {mb:g} MB" if mb else "",
+            ]
+            measurement.target = ", ".join(p for p in parts if p)
+            measurement.target_seconds, measurement.target_mb = seconds, mb
+        return measurement
+
+
+def _clear_state(root: Path) -> Callable[[], None]:
+    """Remove the state directory (and any cache beside it): an empty-state run."""
+
+    def clear() -> None:
+        shutil.rmtree(root / ".reconciler", ignore_errors=True)
+
+    return clear
+
+
+def _plan_check(expect: str, count: int) -> Callable[[RunResult], str]:
+    """A plan run is right only if its JSON summary counts ``count`` ``expect`` actions."""
+
+    def check(result: RunResult) -> str:
+        try:
+            summary = json.loads(result.stdout)["summary"]
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"plan --format json gave no summary ({exc}): {result.stdout[:200]!r}"
+        got = summary.get(expect) if isinstance(summary, dict) else None
+        return "" if got == count else f"expected {count} {expect}, summary {summary}"
+
+    return check
+
+
+def _plan_argv(env: str = "dev") -> list[str]:
+    return [*CLI, "plan", "--env", env, "--format", "json"]
+
+
+def plan_group(session: Session, n: int, audience: str) -> None:
+    """validate, plan (empty state), then every-push plan (everything created)."""
+    s = session.settings
+    shape = ProjectShape(n, s.recipients, audience)
+    root = session.project(shape)
+    big = n * s.recipients >= 1_000_000
+    mb = 300 if big else None
+    plan_target = {"inline": 8.0, "csv": 3.0}.get(audience) if n >= 10_000 else None
+    clear = _clear_state(root)
+    validate = session.judged(Measurement(f"validate ({audience})", n, s.recipients), None, mb)
+    session.add(repeat(validate, [*CLI, "validate"], root, s.repeat, session.env, before=clear))
+    plan = Measurement(f"plan, empty state ({audience})", n, s.recipients)
+    session.judged(plan, plan_target, mb)
+    check = _plan_check("create", n)
+    session.add(repeat(plan, _plan_argv(), root, s.repeat, session.env, before=clear, check=check))
+    _every_push(session, root, n, audience, mb)
+
+
+def _every_push(session: Session, root: Path, n: int, audience: str, mb: float | None) -> None:
+    """Create everything (in-process sandbox), then time the plan that finds nothing to do."""
+    s = session.settings
+    setup = Measurement(f"apply, in-process sandbox, p16 ({audience}; setup)", n, s.recipients)
+    session.add(repeat(setup, [*CLI, "apply", "--env", "dev", "--auto-approve",
+                               "--parallelism", "16"], root, 1, session.env))  # fmt: skip
+    if setup.failed:
+        return
+    check = _plan_check("unchanged", n)
+    cold = Measurement(f"plan, all created, first run ({audience})", n, s.recipients)
+    session.add(repeat(cold, _plan_argv(), root, 1, session.env, check=check))
+    target = 1.0 if n >= 10_000 else None
+    warm = Measurement(f"plan, all created, every push ({audience})", n, s.recipients)
+    session.judged(warm, target, mb)
+    session.add(repeat(warm, _plan_argv(), root, s.repeat, session.env, check=check))
+
+
+def big_campaign_group(session: Session) -> None:
+    """One campaign with a very large CSV audience: validate and plan."""
+    s = session.settings
+    root = session.project(ProjectShape(1, s.big, "csv"))
+    clear = _clear_state(root)
+    target = 2.0 if s.big >= 200_000 else None
+    validate = session.judged(Measurement("validate, one big CSV audience", 1, s.big), target)
+    session.add(repeat(validate, [*CLI, "validate"], root, s.repeat, session.env, before=clear))
+    session.add(repeat(Measurement("plan, one big CSV audience, empty state", 1, s.big),
+                       _plan_argv(), root, s.repeat, session.env, before=clear,
+                       check=_plan_check("create", 1)))  # fmt: skip
+
+
+def apply_group(session: Session) -> None:
+    """apply N creates against ``reconciler sandbox`` (a separate process on loopback)."""
+    s = session.settings
+    root = session.project(ProjectShape(s.apply_n, s.recipients, "mixed"))
+    try:
+        sandbox = Sandbox(root, session.env)
+    except RuntimeError as exc:
+        session.add(Measurement("reconciler sandbox start", 0, 0, error=str(exc)))
+        return
+    with sandbox:
+        write_project_file(root, sandbox.url)
+        for parallelism in s.parallelism:
+            measurement = Measurement(f"apply to sandbox on loopback, p{parallelism}", s.apply_n,
+                                      s.recipients, rate_unit="creates/s")  # fmt: skip
+            if s.judge and parallelism == 16 and s.apply_n >= 1_000:
+                measurement.target, measurement.target_rate = "≥ 250 creates/s", 250.0
+            _apply_runs(session, root, sandbox, measurement, parallelism)
+            session.add(measurement)
+        write_project_file(root)
+
+
+def _apply_runs(
+    session: Session, root: Path, sandbox: Sandbox, measurement: Measurement, parallelism: int
+) -> None:
+    argv = [*CLI, "apply", "--env", "staging", "--auto-approve", "--parallelism",
+            str(parallelism)]  # fmt: skip
+    for _ in range(session.settings.repeat):
+        _clear_state(root)()
+        before = sandbox.count()
+        result = run_once(argv, root, session.env)
+        created = sandbox.count() - before
+        if not result.ok or created != measurement.n:
+            tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-6:])
+            measurement.error = f"exit {result.returncode}, {created} created: {tail}"
+            return
+        measurement.runs.append(result)
+        measurement.rates.append(created / result.seconds)
+
+
+def version_group(session: Session) -> None:
+    """Start-up time of ``reconciler --version`` (the console script when installed)."""
+    script = Path(sys.executable).with_name("reconciler")
+    argv = [str(script)] if script.exists() else [*CLI]
+    measurement = session.judged(Measurement("reconciler --version (start-up)", 0, 0), 0.15)
+    session.add(repeat(measurement, [*argv, "--version"], session.workdir,
+                       session.settings.version_repeat, session.env))  # fmt: skip
+
+
+def run_all(session: Session) -> list[Measurement]:
+    """Every scenario the settings ask for, in an order that reuses generated projects."""
+    if session.wanted("version"):
+        version_group(session)
+    for n in session.settings.sizes:
+        for audience in ("inline", "csv"):
+            if session.wanted(f"plan-{audience}"):
+                plan_group(session, n, audience)
+    if session.wanted("big"):
+        big_campaign_group(session)
+    if session.wanted("apply"):
+        apply_group(session)
+    return session.results
+
+
+def rate_text(measurement: Measurement) -> str:
+    if not measurement.rates:
+        return ""
+    return f"{statistics.median(measurement.rates):.0f} {measurement.rate_unit}"
