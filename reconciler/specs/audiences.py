@@ -1,0 +1,93 @@
+"""Recipient lists from CSV files (columns ``id,to_number``).
+
+A path is relative to the project root and may not leave it (``..``, an absolute
+path, or a symlink out are refused). Each row keeps its source line so that a bad
+number is reported at ``audiences/x.csv:LINE``. Values are always text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.specs.render import resolve_inside
+
+COLUMNS = ("id", "to_number")
+
+
+class AudienceError(Exception):
+    """A CSV file cannot be used; ``file`` is project-relative when inside the project."""
+
+    def __init__(self, message: str, file: str, line: int | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The rows of one CSV file, with the line each came from and the file's bytes."""
+
+    file: str
+    rows: list[dict[str, str]]
+    lines: list[int]
+    raw: bytes
+
+
+def load_audience(root: Path, rel: str) -> Audience:
+    """Read ``rel`` (relative to ``root``) as a recipient list, or raise AudienceError."""
+    path = resolve_inside(root, rel)
+    if path is None:
+        raise AudienceError(
+            f"CSV path {rel!r} leaves the project",
+            rel,
+            hint="paths are relative to the project root and stay inside it",
+        )
+    shown = path.relative_to(root.resolve()).as_posix()
+    if not path.is_file():
+        raise AudienceError(f"CSV file {rel!r} not found", shown, hint="check the path")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AudienceError("file is not valid UTF-8", shown, line, "save it as UTF-8") from None
+    rows, lines = _parse(text, shown)
+    return Audience(shown, rows, lines, raw)
+
+
+def _parse(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or tuple(h.strip() for h in header) != COLUMNS:
+            raise AudienceError(
+                f"the header must be {','.join(COLUMNS)}",
+                shown,
+                1,
+                hint="the first line names the columns: id,to_number",
+            )
+        rows: list[dict[str, str]] = []
+        lines: list[int] = []
+        start = reader.line_num + 1
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                start = reader.line_num + 1
+                continue
+            if len(record) != len(COLUMNS):
+                raise AudienceError(
+                    f"expected {len(COLUMNS)} columns, found {len(record)}",
+                    shown,
+                    start,
+                    hint="each row is: id,to_number",
+                )
+            rows.append(dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True)))
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise AudienceError(f"invalid CSV: {exc}", shown, reader.line_num) from None
+    return rows, lines

@@ -1,0 +1,303 @@
+"""The one entry point from spec files to desired campaigns.
+
+``load_campaigns`` reads every spec file of the project for one environment, renders
+and validates it, and returns the campaigns together with EVERY problem found in
+every file (it goes on after a bad file). Each diagnostic has a file, a line, the
+field's path and a hint. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.campaign import DesiredCampaign, fingerprint
+from reconciler.config import Project
+from reconciler.errors import Diagnostic, Severity, SourceLocation, sort_diagnostics
+from reconciler.specs.audiences import Audience, AudienceError, load_audience
+from reconciler.specs.discover import default_key, discover, spec_kind
+from reconciler.specs.linemap import LineMap, mask_numbers
+from reconciler.specs.render import (
+    SpecSandbox,
+    TemplateProblem,
+    make_environment,
+    render_string,
+    render_text,
+    template_reads,
+)
+from reconciler.specs.variables import resolve_variables
+from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, load_documents
+
+__all__ = ["LoadResult", "load_campaigns", "resolve_variables"]
+
+CSV_KEY = "customer_details_csv"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Every campaign that validated, and every diagnostic (errors and warnings)."""
+
+    campaigns: list[DesiredCampaign]
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def load_campaigns(project: Project, env: str, variables: Mapping[str, Any]) -> LoadResult:
+    """Render and validate every spec file of ``project`` for environment ``env``."""
+    project.settings(env)  # an unknown environment is a ConfigError
+    context = {"env": env, "vars": copy.deepcopy(dict(variables))}
+    campaigns: list[DesiredCampaign] = []
+    diagnostics: list[Diagnostic] = []
+    for path in discover(project.campaigns_dir):
+        loaded = _SpecFile(project, path, context).load()
+        campaigns.extend(loaded.campaigns)
+        diagnostics.extend(loaded.diagnostics)
+    diagnostics.extend(_duplicate_keys(campaigns))
+    return LoadResult(campaigns, sort_diagnostics(diagnostics))
+
+
+def source_fingerprint(files: Mapping[str, bytes]) -> str:
+    """SHA-256 over each file's path and bytes, sorted by path."""
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode("utf-8") + b"\0" + hashlib.sha256(files[rel]).digest())
+    return digest.hexdigest()
+
+
+def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:
+    """Keys (and previous keys) are unique across the project; report each later use."""
+    first: dict[str, DesiredCampaign] = {}
+    problems = []
+    for campaign in campaigns:
+        for key in (campaign.key, *campaign.previous_keys):
+            owner = first.get(key)
+            if owner is None:
+                first[key] = campaign
+                continue
+            field_name = "key" if key == campaign.key else "previous_keys"
+            problems.append(
+                Diagnostic(
+                    campaign.location,
+                    f"key {key!r} is already used at {owner.location}",
+                    field_name,
+                    "keys are unique across the project; give each campaign its own key",
+                )
+            )
+    return problems
+
+
+@dataclass
+class _SpecFile:
+    """Loading of one spec file; collects diagnostics instead of stopping at the first."""
+
+    project: Project
+    path: Path
+    context: Mapping[str, Any]
+    campaigns: list[DesiredCampaign] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    linemap: LineMap | None = None
+    env: SpecSandbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One sandbox per file, so that its loader records the templates this file read.
+        self.env = make_environment(self.project.root)
+
+    @property
+    def rel(self) -> str:
+        return self.path.relative_to(self.project.root).as_posix()
+
+    def problem(
+        self,
+        line: int | None,
+        message: str,
+        field_name: str = "",
+        hint: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        """Record a problem at a line of the file as parsed (rendered for ``*.yaml.j2``)."""
+        excerpt = ""
+        if self.linemap is not None and line is not None:
+            if self.linemap.shifted(line):
+                excerpt = self.linemap.excerpt(line)
+            line = self.linemap.source_line(line)
+        location = SourceLocation(self.rel, line)
+        self.diagnostics.append(
+            Diagnostic(location, mask_numbers(message), field_name, hint, severity, excerpt)
+        )
+
+    def load(self) -> _SpecFile:
+        raw = self.path.read_bytes()
+        try:
+            text = decode_utf8(raw)
+        except YamlError as exc:
+            self.problem(exc.line, f"{exc.message}: {self.rel}", hint=exc.hint)
+            return self
+        docs = self._documents(text)
+        if docs is None:
+            return self
+        if not docs:
+            self.problem(1, "no campaign in this file", severity=Severity.WARNING)
+        for doc in docs:
+            self._document(doc, raw)
+        return self
+
+    def _documents(self, text: str) -> list[Document] | None:
+        if spec_kind(self.path) == "yaml.j2":
+            try:
+                rendered = render_text(self.env, text, self.rel, self.context)
+            except TemplateProblem as exc:
+                self.problem(exc.line, exc.message, hint=exc.hint)
+                return None
+            self.linemap = LineMap(text, rendered)
+            text = rendered
+        try:
+            return load_documents(text)
+        except YamlError as exc:
+            self.problem(exc.line, exc.message, _dotted(exc.path), exc.hint)
+            return None
+
+    def _document(self, doc: Document, raw: bytes) -> None:
+        if not isinstance(doc.data, dict):
+            self.problem(doc.line, "a campaign spec must be a mapping of keys to values")
+            return
+        data = doc.data
+        if self.linemap is None:  # *.yaml: render inside string values only
+            data = self._render_tree(data, (), doc)
+            if data is None:
+                return
+        data.setdefault("key", default_key(self.path, self.project.campaigns_dir))
+        audience, csv_failed = self._audience(data, doc)
+        reads = {self.rel: raw, **template_reads(self.env)}
+        if audience is not None:
+            reads[audience.file] = audience.raw
+        self._validate(data, doc, audience, csv_failed, reads)
+
+    def _render_tree(self, value: Any, path: Path_, doc: Document) -> Any:
+        """Render every string value; None when any failed (each failure recorded)."""
+        failed: list[bool] = []
+
+        def walk(node: Any, at: Path_) -> Any:
+            if isinstance(node, dict):
+                return {k: walk(v, (*at, k)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [walk(v, (*at, i)) for i, v in enumerate(node)]
+            if isinstance(node, str):
+                try:
+                    return render_string(self.env, node, self.context)
+                except TemplateProblem as exc:
+                    failed.append(True)
+                    self.problem(doc.marks.line_of(at), exc.message, _dotted(at), exc.hint)
+            return node
+
+        result = walk(value, path)
+        return None if failed else result
+
+    def _audience(self, data: dict[str, Any], doc: Document) -> tuple[Audience | None, bool]:
+        touchpoint = data.get("touchpoint")
+        if not isinstance(touchpoint, dict) or CSV_KEY not in touchpoint:
+            return None, False
+        at = ("touchpoint", CSV_KEY)
+        line = doc.marks.line_of(at)
+        rel = touchpoint.pop(CSV_KEY)
+        if "customer_details" in touchpoint:
+            self.problem(
+                line,
+                f"give either {CSV_KEY} or customer_details, not both",
+                _dotted(at),
+                "keep the CSV file or the inline list",
+            )
+            return None, True
+        if not isinstance(rel, str):
+            self.problem(line, "must be a path to a CSV file", _dotted(at))
+            return None, True
+        try:
+            audience = load_audience(self.project.root, rel)
+        except AudienceError as exc:
+            inside = exc.line is not None
+            where = SourceLocation(exc.file, exc.line) if inside else None
+            if where is None:
+                self.problem(line, exc.message, _dotted(at), exc.hint)
+            else:
+                self.diagnostics.append(Diagnostic(where, exc.message, "", exc.hint))
+            return None, True
+        touchpoint["customer_details"] = [dict(row) for row in audience.rows]
+        return audience, False
+
+    def _validate(
+        self,
+        data: dict[str, Any],
+        doc: Document,
+        audience: Audience | None,
+        csv_failed: bool,
+        reads: Mapping[str, bytes],
+    ) -> None:
+        from reconciler.models import api_body, validate_spec
+
+        spec, problems = validate_spec(data)
+        for problem in problems:
+            path = tuple(problem.path)
+            if csv_failed and path[:2] == ("touchpoint", "customer_details"):
+                continue  # the CSV's own error was reported
+            self._report(path, problem.message, problem.hint, problem.severity, doc, audience)
+        if spec is None or any(p.severity is Severity.ERROR for p in problems) or csv_failed:
+            return
+        body = api_body(spec)
+        line = doc.line if self.linemap is None else self.linemap.source_line(doc.line)
+        self.campaigns.append(
+            DesiredCampaign(
+                key=str(data["key"]),
+                body=body,
+                fingerprint=fingerprint(body),
+                source_fingerprint=source_fingerprint(reads),
+                location=SourceLocation(self.rel, line),
+                previous_keys=tuple(str(k) for k in data.get("previous_keys") or ()),
+                source_files=(self.rel, *sorted(set(reads) - {self.rel})),
+            )
+        )
+
+    def _report(
+        self,
+        path: Path_,
+        message: str,
+        hint: str,
+        severity: Severity,
+        doc: Document,
+        audience: Audience | None,
+    ) -> None:
+        is_row = (
+            audience is not None
+            and len(path) >= 3
+            and path[:2] == ("touchpoint", "customer_details")
+            and isinstance(path[2], int)
+            and path[2] < len(audience.lines)
+        )
+        if audience is not None and is_row:
+            row = path[2]
+            assert isinstance(row, int)
+            location = SourceLocation(audience.file, audience.lines[row])
+            self.diagnostics.append(
+                Diagnostic(location, mask_numbers(message), _dotted(path), hint, severity)
+            )
+            return
+        if audience is not None and path[:2] == ("touchpoint", "customer_details"):
+            path = ("touchpoint", CSV_KEY, *path[2:])
+        self.problem(doc.marks.line_of(path), message, _dotted(path), hint, severity)
+
+
+def _dotted(path: Path_) -> str:
+    """``("touchpoint", "customer_details", 1)`` -> ``touchpoint.customer_details[1]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

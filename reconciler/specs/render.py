@@ -1,0 +1,215 @@
+"""Jinja rendering of specs, in the sandbox.
+
+Templates see only ``env`` (the environment's name) and ``vars``. They run in
+Jinja's ``ImmutableSandboxedEnvironment`` with undefined names as errors, the
+``lipsum``/``cycler``/``joiner`` globals removed, size-bounded ``*`` and ``**``,
+and a loader that reads only files inside the project root (``{% import %}``).
+
+``{{ N }}`` (digits only, any spacing) is a WhatsApp placeholder: it is kept as
+written and never evaluated, in both kinds of spec file.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+_PLACEHOLDER = re.compile(r"\{\{\s*\d+\s*\}\}")
+_SINGLE_EXPR = re.compile(r"^\{\{(?P<expr>.*)\}\}$", re.DOTALL)
+_MAX_SEQUENCE = 100_000  # longest string or list a template may build with "*"
+_MAX_EXPONENT = 256
+
+
+class TemplateProblem(Exception):
+    """A template failed: ``line`` is 1-based within the template text when known."""
+
+    def __init__(self, message: str, line: int | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.hint = hint
+
+
+class ProjectLoader(jinja2.BaseLoader):
+    """Loads templates by project-relative path; nothing outside the root; records reads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.reads: dict[str, bytes] = {}
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = resolve_inside(self.root, template)
+        if path is None:
+            raise jinja2.TemplateNotFound(f"{template} (outside the project)")
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise jinja2.TemplateNotFound(f"{template} (not UTF-8)") from None
+        self.reads[path.relative_to(self.root).as_posix()] = raw
+        return protect_placeholders(text), str(path), lambda: False
+
+
+def resolve_inside(root: Path, rel: str) -> Path | None:
+    """``root/rel`` with symlinks resolved, or None when it is absolute or leaves the root."""
+    if not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")):
+        return None
+    path = (root / rel).resolve()
+    try:
+        path.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return path
+
+
+class SpecSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox with bounded repetition and powers, so a template cannot exhaust memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator_: str, left: Any, right: Any
+    ) -> Any:
+        both_int = isinstance(left, int) and isinstance(right, int)
+        if operator_ == "**":
+            if isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent larger than {_MAX_EXPONENT}")
+            if both_int and left.bit_length() * abs(right) > _MAX_SEQUENCE:
+                raise SecurityError("number too large")
+            return operator.pow(left, right)
+        for seq, count in ((left, right), (right, left)):
+            sized = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+            if sized and len(seq) * count > _MAX_SEQUENCE:
+                raise SecurityError(f"result longer than {_MAX_SEQUENCE}")
+        return operator.mul(left, right)
+
+
+def make_environment(root: Path) -> SpecSandbox:
+    """A fresh sandbox whose loader reads templates under ``root``."""
+    env = SpecSandbox(
+        loader=ProjectLoader(root),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    for name in ("lipsum", "cycler", "joiner"):
+        env.globals.pop(name, None)
+    return env
+
+
+def template_reads(env: jinja2.Environment) -> dict[str, bytes]:
+    """Project-relative path -> bytes of every template file the environment loaded."""
+    loader = env.loader
+    return dict(loader.reads) if isinstance(loader, ProjectLoader) else {}
+
+
+def protect_placeholders(text: str) -> str:
+    """Wrap WhatsApp's ``{{1}}`` placeholders so Jinja emits them unchanged."""
+    return _PLACEHOLDER.sub(lambda m: "{% raw %}" + m.group(0) + "{% endraw %}", text)
+
+
+def has_template(text: str) -> bool:
+    """Whether a string holds Jinja syntax beyond WhatsApp placeholders."""
+    stripped = _PLACEHOLDER.sub("", text)
+    return "{{" in stripped or "{%" in stripped or "{#" in stripped
+
+
+def render_text(env: jinja2.Environment, text: str, name: str, context: Mapping[str, Any]) -> str:
+    """Render a whole template text; TemplateProblem carries the failing line."""
+    try:
+        code = env.compile(protect_placeholders(text), name=name, filename=name)
+        template = env.template_class.from_code(env, code, env.make_globals(None))
+        return template.render(dict(context))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno) from None
+    except Exception as exc:  # any failure inside user code is the user's input problem
+        raise _problem(exc, name) from None
+
+
+def render_string(env: jinja2.Environment, text: str, context: Mapping[str, Any]) -> Any:
+    """Render one string value; exactly one ``{{ expression }}`` keeps the value's type."""
+    if not has_template(text):
+        return text
+    single = _SINGLE_EXPR.match(text)
+    if single and "{{" not in single.group("expr") and "}}" not in single.group("expr"):
+        return _evaluate(env, single.group("expr"), context)
+    return render_text(env, text, "<value>", context)
+
+
+def _evaluate(env: jinja2.Environment, expr: str, context: Mapping[str, Any]) -> Any:
+    try:
+        compiled = env.compile_expression(expr, undefined_to_none=False)
+        value = compiled(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Jinja syntax error: {exc.message}") from None
+    except Exception as exc:
+        raise _problem(exc, "<value>") from None
+    return to_data(value)
+
+
+def to_data(value: Any) -> Any:
+    """A template result as plain JSON-compatible data, or TemplateProblem."""
+    if isinstance(value, jinja2.Undefined):
+        try:
+            str(value)
+        except jinja2.UndefinedError as exc:
+            raise TemplateProblem(f"undefined: {exc.message}", hint=_UNDEFINED_HINT) from None
+        raise TemplateProblem("undefined value", hint=_UNDEFINED_HINT)  # pragma: no cover
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)  # Markup and other str subclasses become plain text
+    if isinstance(value, (list, tuple)):
+        return [to_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_data(v) for k, v in value.items()}
+    raise TemplateProblem(
+        f"the expression gives a {type(value).__name__}, not data",
+        hint="a value must be text, a number, a boolean, a list or a mapping",
+    )
+
+
+_UNDEFINED_HINT = "define it in reconciler.yaml `vars`, a vars file, or with --var NAME=VALUE"
+
+
+def _problem(exc: BaseException, name: str) -> TemplateProblem:
+    line = _template_line(exc.__traceback__, name)
+    if isinstance(exc, jinja2.UndefinedError):
+        return TemplateProblem(f"undefined: {exc.message}", line, _UNDEFINED_HINT)
+    if isinstance(exc, SecurityError):
+        return TemplateProblem(
+            f"not allowed in a template: {exc}",
+            line,
+            "templates run in a sandbox: only `env`, `vars` and plain data are available",
+        )
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return TemplateProblem(
+            f"template not found: {exc.message}",
+            line,
+            "imports are paths relative to the project root, inside it",
+        )
+    if isinstance(exc, jinja2.TemplateError):
+        return TemplateProblem(f"template error: {exc.message}", line)
+    return TemplateProblem(f"template error: {type(exc).__name__}: {exc}", line)
+
+
+def _template_line(tb: TracebackType | None, name: str) -> int | None:
+    """The line in template ``name`` where the error happened (Jinja rewrites the traceback)."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == name:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
