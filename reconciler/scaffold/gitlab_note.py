@@ -1,0 +1,148 @@
+"""Post a plan as merge request notes on GitLab, updated in place (``.gitlab-ci.yml``).
+
+    python -m reconciler.scaffold.gitlab_note --env ENV --rc RC PLAN_FILE STDERR_FILE
+
+Each environment's plan is one set of notes keyed by a hidden marker
+(``<!-- reconciler-plan:ENV part N -->``); a later pipeline updates them and deletes
+parts left over from a longer plan. Only notes written by the token's own user count.
+Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and RECONCILER_GITLAB_TOKEN
+(a project access token with the ``api`` scope); the token is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PART_BREAK = "<!-- reconciler-plan-part-break -->"
+_MARKER = re.compile(r"^<!-- reconciler-plan:(\S+) part (\d+) -->")
+LIMIT = 65536
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Op:
+    """One API call to make: ``create`` (no id), ``update`` or ``delete`` (note id)."""
+
+    kind: str
+    note_id: int | None = None
+    body: str = ""
+
+
+def marker(env: str, part: int) -> str:
+    """The hidden first line that identifies a part of an environment's plan."""
+    return f"<!-- reconciler-plan:{env} part {part} -->"
+
+
+def plan_parts(plan_text: str, rc: int, stderr_text: str, env: str) -> list[str]:
+    """The bodies to post: the plan's parts, or the error when the plan failed."""
+    if rc not in (0, 2):
+        fence = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`+", stderr_text))])
+        return [
+            f"### reconciler plan for `{env}` failed (exit status {rc})\n\n"
+            f"{fence}text\n{stderr_text[: LIMIT - 1000]}\n{fence}"
+        ]
+    parts = [p.strip() for p in plan_text.split(PART_BREAK) if p.strip()]
+    return parts or [f"### reconciler plan for `{env}`\n\nThe plan printed nothing."]
+
+
+def sync_ops(existing: Sequence[Note], parts: Sequence[str], env: str) -> list[Op]:
+    """Calls that make the environment's notes equal ``parts``: pure, so it is tested."""
+    previous: dict[int, Note] = {}
+    for note in existing:
+        found = _MARKER.match(note.body)
+        if found and found.group(1) == env:
+            previous.setdefault(int(found.group(2)), note)
+    ops: list[Op] = []
+    for number, part in enumerate(parts, start=1):
+        body = f"{marker(env, number)}\n{part}"
+        old = previous.get(number)
+        if old is None:
+            ops.append(Op("create", body=body))
+        elif old.body != body:
+            ops.append(Op("update", old.id, body))
+    ops += [Op("delete", note.id) for n, note in sorted(previous.items()) if n > len(parts)]
+    return ops
+
+
+class GitLab:
+    """The few merge request note calls, on httpx."""
+
+    def __init__(self, client: httpx.Client, project: str, mr_iid: str) -> None:
+        self.client = client
+        self.base = f"/projects/{project}/merge_requests/{mr_iid}/notes"
+
+    def own_notes(self) -> list[Note]:
+        me = self._json("GET", "/user")["id"]
+        notes: list[Note] = []
+        page = 1
+        while True:
+            batch = self._json("GET", self.base, params={"per_page": 100, "page": page})
+            notes += [Note(n["id"], n["body"]) for n in batch if n["author"]["id"] == me]
+            if len(batch) < 100:
+                return notes
+            page += 1
+
+    def apply(self, op: Op) -> None:
+        if op.kind == "create":
+            self._json("POST", self.base, json={"body": op.body})
+        elif op.kind == "update":
+            self._json("PUT", f"{self.base}/{op.note_id}", json={"body": op.body})
+        else:
+            self.client.request("DELETE", f"{self.base}/{op.note_id}").raise_for_status()
+
+    def _json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, url, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+
+def main(argv: Sequence[str] | None = None, transport: httpx.BaseTransport | None = None) -> int:
+    """Post or update the notes; exit 0 when done, 1 on a problem (said on stderr)."""
+    parser = argparse.ArgumentParser(prog="python -m reconciler.scaffold.gitlab_note")
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--rc", type=int, required=True)
+    parser.add_argument("plan_file", type=Path)
+    parser.add_argument("stderr_file", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID")
+        names += ("RECONCILER_GITLAB_TOKEN",)
+        api_url, project, mr_iid, token = (os.environ[name] for name in names)
+    except KeyError as exc:
+        print(f"gitlab_note: {exc.args[0]} is not set", file=sys.stderr)
+        return 1
+    parts = plan_parts(
+        args.plan_file.read_text(encoding="utf-8"),
+        args.rc,
+        args.stderr_file.read_text(encoding="utf-8"),
+        args.env,
+    )
+    headers = {"PRIVATE-TOKEN": token}
+    with httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30) as c:
+        gitlab = GitLab(c, project, mr_iid)
+        try:
+            for op in sync_ops(gitlab.own_notes(), parts, args.env):
+                gitlab.apply(op)
+        except httpx.HTTPError as exc:
+            # The message names the URL and status only; headers (the token) are not shown.
+            print(f"gitlab_note: GitLab API call failed: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
