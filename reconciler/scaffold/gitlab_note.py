@@ -119,8 +119,8 @@ def main(argv: Sequence[str] | None = None, transport: httpx.BaseTransport | Non
     parser.add_argument("stderr_file", type=Path)
     args = parser.parse_args(argv)
     try:
-        names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID")
-        names += ("RECONCILER_GITLAB_TOKEN",)
+        names = ["CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID"]
+        names.append("RECONCILER_GITLAB_TOKEN")
         api_url, project, mr_iid, token = (os.environ[name] for name in names)
     except KeyError as exc:
         print(f"gitlab_note: {exc.args[0]} is not set", file=sys.stderr)
