@@ -1,0 +1,30 @@
+"""``reconciler validate [--env E]``."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler.cli.common import CommonOptions, common_options, env_option
+from reconciler.commands.validate import validate as validate_project
+from reconciler.config import load_project
+from reconciler.output.diagnostics import echo_diagnostics
+
+
+@click.command()
+@env_option(required=False)
+@common_options
+def validate(common: CommonOptions, env: str | None) -> int:
+    """Render and validate every spec (every environment without --env); no state, no network."""
+    project = load_project(project_dir=common.project_dir)
+    result = validate_project(
+        project,
+        [env] if env else None,
+        var_args=common.var_args,
+        var_files=common.var_files,
+    )
+    if common.verbosity >= 0:
+        echo_diagnostics(result.warnings)
+        for name, count in result.counts.items():
+            noun = "campaign" if count == 1 else "campaigns"
+            click.echo(f"{count} {noun} valid in env {name}", err=True)
+    return 0

@@ -1,0 +1,62 @@
+"""``reconciler render``: the API bodies the specs render to, for one environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from reconciler.commands.validate import load_env
+from reconciler.config import Project
+from reconciler.errors import ConfigError, Diagnostic, ValidationFailed
+from reconciler.masking import maybe_mask
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Rendered bodies by key (in load order) and the warnings found."""
+
+    environment: str
+    bodies: dict[str, dict[str, Any]]
+    warnings: list[Diagnostic]
+
+
+def pick_env(project: Project, env: str | None) -> str:
+    """``env``, or the only environment; ConfigError when there are several to choose from."""
+    if env is not None:
+        project.settings(env)
+        return env
+    if len(project.env_names) == 1:
+        return project.env_names[0]
+    raise ConfigError(
+        "several environments exist: choose one with --env",
+        hint=f"environments: {', '.join(project.env_names)}",
+    )
+
+
+def render(
+    project: Project,
+    env: str | None,
+    keys: Sequence[str] = (),
+    *,
+    show_sensitive: bool = False,
+    var_args: Iterable[str] = (),
+    var_files: Iterable[Path] = (),
+    os_environ: Mapping[str, str] | None = None,
+) -> RenderResult:
+    """Render every campaign (or those matching ``keys``, globs allowed) of ``env``."""
+    name = pick_env(project, env)
+    result = load_env(project, name, var_args=var_args, var_files=var_files, os_environ=os_environ)
+    if result.errors:
+        raise ValidationFailed(result.diagnostics)
+    chosen = [c for c in result.campaigns if not keys or any(fnmatchcase(c.key, k) for k in keys)]
+    for pattern in keys:
+        if not any(fnmatchcase(c.key, pattern) for c in result.campaigns):
+            raise ConfigError(
+                f"no campaign matches {pattern!r} in env {name}",
+                hint="`reconciler render --env ENV` lists every key",
+            )
+    bodies = {c.key: maybe_mask(c.body, show_sensitive=show_sensitive) for c in chosen}
+    return RenderResult(name, bodies, result.warnings)

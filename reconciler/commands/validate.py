@@ -1,0 +1,80 @@
+"""``reconciler validate``: render and validate every spec, per environment.
+
+No state, no network, no token. Warnings do not fail; any error raises
+``ValidationFailed`` with every diagnostic of every environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reconciler.config import Project
+from reconciler.errors import Diagnostic, ValidationFailed, sort_diagnostics
+from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    """How many campaigns each environment has, and the warnings found."""
+
+    counts: dict[str, int]
+    warnings: list[Diagnostic]
+
+
+def load_env(
+    project: Project,
+    env: str,
+    *,
+    var_args: Iterable[str] = (),
+    var_files: Iterable[Path] = (),
+    os_environ: Mapping[str, str] | None = None,
+) -> LoadResult:
+    """Resolve ``env``'s variables and load every campaign for it."""
+    variables = resolve_variables(
+        project, env, var_args=var_args, var_files=var_files, os_environ=os_environ
+    )
+    return load_campaigns(project, env, variables)
+
+
+def validate(
+    project: Project,
+    envs: Sequence[str] | None = None,
+    *,
+    var_args: Iterable[str] = (),
+    var_files: Iterable[Path] = (),
+    os_environ: Mapping[str, str] | None = None,
+) -> ValidateResult:
+    """Validate every spec for ``envs`` (default: every environment of the project)."""
+    names = list(envs) if envs else project.env_names
+    for name in names:
+        project.settings(name)
+    per_env: dict[str, list[Diagnostic]] = {}
+    counts: dict[str, int] = {}
+    for name in names:
+        result = load_env(
+            project, name, var_args=var_args, var_files=var_files, os_environ=os_environ
+        )
+        counts[name] = len(result.campaigns)
+        per_env[name] = result.diagnostics
+    diagnostics = merge_diagnostics(per_env)
+    if any(d.is_error for d in diagnostics):
+        raise ValidationFailed(diagnostics)
+    return ValidateResult(counts, diagnostics)
+
+
+def merge_diagnostics(per_env: Mapping[str, list[Diagnostic]]) -> list[Diagnostic]:
+    """One diagnostic per problem; one found in only some environments names them."""
+    seen: dict[Diagnostic, list[str]] = {}
+    for env, diagnostics in per_env.items():
+        for diagnostic in diagnostics:
+            seen.setdefault(diagnostic, []).append(env)
+    merged = []
+    for diagnostic, envs in seen.items():
+        if len(per_env) > 1 and len(envs) < len(per_env):
+            diagnostic = replace(
+                diagnostic, message=f"{diagnostic.message} (env {', '.join(envs)})"
+            )
+        merged.append(diagnostic)
+    return sort_diagnostics(merged)
