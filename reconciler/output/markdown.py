@@ -1,0 +1,186 @@
+"""The plan as a pull-request comment, split into parts that each fit one comment.
+
+Every part stands alone: a marker line (for the PR workflow, which keeps the parts as one
+set of comments updated in place), a heading, the whole plan's summary, a table of its
+campaigns and their folded details. Unchanged campaigns are counted, not listed (except
+one that follows a renamed key, which reviewers should see).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.errors import Diagnostic
+from reconciler.output.diagnostics import format_diagnostic
+from reconciler.output.plan_common import display_body, mask_text, note, state_line, summary_line
+from reconciler.plan import ActionKind, Plan, PlannedAction
+
+COMMENT_LIMIT = 65_536  # GitHub's maximum comment body
+MARKER_PREFIX = "<!-- reconciler-plan:"
+_RESERVE = 1_000  # room for a part's heading, summary and table header
+BODY_LIMIT = 20_000  # a body shown longer than this lists only its first recipients
+SHOWN_RECIPIENTS = 10
+DIFF_LIMIT = 20_000
+_TABLE_HEAD = (
+    "| | Key | Action | Name | Recipients | Start at | Note |\n|---|---|---|---|--:|---|---|"
+)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def render_markdown(plan: Plan, *, show_sensitive: bool = False) -> str:
+    """All parts, one after another (each begins with its marker line)."""
+    return "\n".join(render_markdown_parts(plan, show_sensitive=show_sensitive))
+
+
+def render_markdown_parts(
+    plan: Plan, *, show_sensitive: bool = False, limit: int = COMMENT_LIMIT
+) -> list[str]:
+    """The plan as one or more comments, each shorter than ``limit`` characters."""
+    actions = [a for a in plan.actions if a.kind is not ActionKind.UNCHANGED or a.moved_from]
+    blocks = [_action_block(a, show_sensitive) for a in actions]
+    blocks += [_warning_block(d, show_sensitive) for d in plan.diagnostics]
+    groups = _pack(blocks, limit - _RESERVE)
+    total = len(groups)
+    return [_part(plan, group, index, total) for index, group in enumerate(groups, 1)]
+
+
+def split_markdown_parts(text: str) -> list[str]:
+    """Split ``render_markdown`` output (or the CLI's stdout) back into its parts."""
+    parts: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith(MARKER_PREFIX) or not parts:
+            parts.append("")
+        parts[-1] += line
+    return [p.rstrip("\n") + "\n" for p in parts if p.strip()]
+
+
+def _pack(blocks: Sequence[tuple[str, str, str]], budget: int) -> list[list[tuple[str, str, str]]]:
+    """Greedy packing of (row, details, warning) blocks; always at least one (maybe empty) part."""
+    groups: list[list[tuple[str, str, str]]] = [[]]
+    size = 0
+    for block in blocks:
+        length = sum(len(piece) + 2 for piece in block)
+        if groups[-1] and size + length > budget:
+            groups.append([])
+            size = 0
+        groups[-1].append(block)
+        size += length
+    return groups
+
+
+def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: int) -> str:
+    env = plan.environment
+    suffix = f" (part {index} of {total})" if total > 1 else ""
+    lines = [
+        f"{MARKER_PREFIX} env={_attr(env)} part={index}/{total} -->",
+        f"### Plan for `{_code(env)}`{suffix}",
+        "",
+        f"**{_escape(summary_line(plan))}** — {_escape(state_line(plan))}",
+    ]
+    rows = [b[0] for b in group if b[0]]
+    details = [b[1] for b in group if b[1]]
+    warnings = [b[2] for b in group if b[2]]
+    if rows:
+        lines += ["", _TABLE_HEAD, *rows]
+    elif index == 1 and not warnings:
+        lines += ["", "No campaign to create, change or review."]
+    if details:
+        lines += ["", *details]
+    if warnings:
+        lines += ["", "#### Warnings and errors", "", *warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str, str]:
+    d = action.desired
+    recipients = f"{action.recipients:,}" if d is not None else "-"
+    start = _escape(d.start_at) if d is not None else ""
+    cells = [
+        f"`{action.kind.mark.strip() or ' '}`",
+        f"`{_code(action.key)}`",
+        action.kind.value.replace("_", " "),
+        _escape(action.name),
+        recipients,
+        start,
+        _escape(note(action, show_sensitive=show_sensitive)),
+    ]
+    return "| " + " | ".join(cells) + " |", _details(action, show_sensitive), ""
+
+
+def _warning_block(d: Diagnostic, show_sensitive: bool) -> tuple[str, str, str]:
+    text = mask_text(format_diagnostic(d), show_sensitive=show_sensitive)
+    first, *rest = text.splitlines()
+    item = f"- {_escape(first)}" + "".join(f"<br>{_escape(r.strip())}" for r in rest)
+    return "", "", item
+
+
+def _details(action: PlannedAction, show_sensitive: bool) -> str:
+    label = html.escape(f"{action.kind.mark} {action.key}")
+    summary = f"<code>{label}</code> {html.escape(action.name)}"
+    if action.kind is ActionKind.CHANGED and action.recorded is not None and action.desired:
+        old = _pretty(action.recorded.body, show_sensitive)
+        new = _pretty(action.desired.body, show_sensitive)
+        content = _fenced("diff", _diff(old, new, action.key))
+    elif action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):
+        return ""
+    elif action.desired is not None:
+        content = _fenced("json", _pretty(action.desired.body, show_sensitive))
+    elif action.attempt is not None and action.attempt.body is not None:
+        content = _fenced("json", _pretty(action.attempt.body, show_sensitive))
+    else:
+        return ""
+    return f"<details><summary>{summary}</summary>\n\n{content}\n\n</details>"
+
+
+def _pretty(body: Mapping[str, Any], show_sensitive: bool) -> str:
+    shown = display_body(body, show_sensitive=show_sensitive)
+    text = json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
+    if len(text) <= BODY_LIMIT:
+        return text
+    touchpoint = shown.get("touchpoint")
+    details = touchpoint.get("customer_details") if isinstance(touchpoint, dict) else None
+    if isinstance(touchpoint, dict) and isinstance(details, list):
+        hidden = len(details) - SHOWN_RECIPIENTS
+        more = f"… {hidden:,} more not shown"
+        touchpoint["customer_details"] = [*details[:SHOWN_RECIPIENTS], more]
+        text = json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
+    if len(text) > BODY_LIMIT:
+        text = text[:BODY_LIMIT] + "\n… (truncated)"
+    return text
+
+
+def _diff(old: str, new: str, key: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), f"{key} (created)", f"{key} (spec)", lineterm=""
+    )
+    text = "\n".join(lines)
+    if len(text) > DIFF_LIMIT:
+        text = text[:DIFF_LIMIT] + "\n… (diff truncated)"
+    return text
+
+
+def _fenced(language: str, text: str) -> str:
+    """A code block whose fence is longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a table cell or a paragraph: no HTML, no markdown syntax, one line."""
+    one_line = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def _code(text: str) -> str:
+    """Text safe inside a single-backtick code span within a table."""
+    return text.replace("`", "'").replace("|", "\\|")
+
+
+def _attr(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)

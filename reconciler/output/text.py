@@ -1,0 +1,70 @@
+"""The plan as text for a terminal: one line per campaign, the totals, then warnings."""
+
+from __future__ import annotations
+
+from reconciler.errors import Diagnostic
+from reconciler.output.color import paint
+from reconciler.output.diagnostics import format_diagnostic
+from reconciler.output.plan_common import mask_text, note, state_line, summary_line
+from reconciler.plan import ActionKind, Plan, PlannedAction
+
+_STYLES = {
+    ActionKind.CREATE: "green",
+    ActionKind.UNCHANGED: "dim",
+    ActionKind.CHANGED: "yellow",
+    ActionKind.GONE: "red",
+    ActionKind.IN_DOUBT: "magenta",
+    ActionKind.AWAITING_PROMOTION: "cyan",
+}
+
+
+def render_text(plan: Plan, *, show_sensitive: bool = False, color: bool = False) -> str:
+    """The whole plan as text (ends with a newline). Errors are not included: they go to stderr."""
+    lines = [paint(f"Plan for {plan.environment} ({state_line(plan)})", "bold", enabled=color), ""]
+    if plan.actions:
+        lines.extend(_rows(plan, show_sensitive=show_sensitive, color=color))
+    else:
+        lines.append("  no campaigns")
+    lines.extend(["", paint(summary_line(plan), "bold", enabled=color)])
+    if plan.warnings:
+        lines.extend(["", "Warnings:"])
+        lines.extend(_indent(_diagnostic(d, show_sensitive)) for d in plan.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def _rows(plan: Plan, *, show_sensitive: bool, color: bool) -> list[str]:
+    key_w = max(len(a.key) for a in plan.actions)
+    name_w = min(40, max(len(a.name) for a in plan.actions))
+    rows = []
+    for action in plan.actions:
+        head = f"{action.kind.mark} {action.key:<{key_w}}"
+        name = _clip(action.name, name_w)
+        cells = f"{name:<{name_w}}  {_recipients(action):>9}  {_start(action)}"
+        line = f"  {paint(head, _STYLES[action.kind], enabled=color)}  {cells}".rstrip()
+        rows.append(line)
+        extra = note(action, show_sensitive=show_sensitive)
+        if extra:
+            rows.append(" " * (6 + key_w) + paint(extra, "dim", enabled=color))
+    return rows
+
+
+def _recipients(action: PlannedAction) -> str:
+    if action.desired is None:
+        return "-"
+    return f"{action.recipients:,} rcpt"
+
+
+def _start(action: PlannedAction) -> str:
+    return action.desired.start_at if action.desired is not None else ""
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _diagnostic(d: Diagnostic, show_sensitive: bool) -> str:
+    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
