@@ -53,7 +53,7 @@ class FakeStateStore:
         self.fail_write_fallback = 0
         # Crash injection: called with the operation name before each write; may raise.
         self.crash_on: Callable[[str], None] | None = None
-        self._mutex = threading.Lock()
+        self._mutex = threading.RLock()
         self._next_id = 1
 
     # -- reading -------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class FakeStateStore:
     def lock(self, command: str, timeout: float = 0.0) -> Iterator[LockInfo]:
         if self.holder is not None:
             raise StateLockedError(f"locked by {self.holder.describe()}")
-        if self.fallback:
+        if self.fallback and command != "state recover":
             raise JournalPendingError("a fallback journal awaits `state recover`")
         self.holder = LockInfo("lock-1", self.environment, 1, "host", _now(), command=command)
         try:
@@ -178,6 +178,8 @@ class FakeStateStore:
 
     def forget(self, key: str, *, actor: str) -> None:
         with self._mutex:
+            if key not in self.campaigns and not self.pending(key):
+                raise StateError(f"nothing to forget for {key!r}")
             self._write("forget")
             self.campaigns.pop(key, None)
             self._settle(key, "forget", actor)
@@ -195,7 +197,7 @@ class FakeStateStore:
             raise OSError("fallback journal is not writable (injected)")
         self.fallback.append(attempt)
 
-    def recover(self) -> list[Attempt]:
+    def recover(self, *, actor: str = "") -> list[Attempt]:
         """Merge the fallback journal into the state; returns what was merged."""
         with self._mutex:
             merged, self.fallback = self.fallback, []

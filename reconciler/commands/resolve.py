@@ -1,0 +1,148 @@
+"""Settling what apply could not: ``state import``, ``state forget``, ``state recover``.
+
+Each runs under the environment's lock, is journaled by the store, and returns a sentence
+saying what it did. ``import`` and ``forget`` ask first (``confirm``) unless approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from reconciler.campaign import DesiredCampaign
+from reconciler.commands.apply import Target, actor, check_binding
+from reconciler.errors import AbortedError, StateError
+from reconciler.guards import GuardSettings
+from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
+
+
+@runtime_checkable
+class Recoverable(Protocol):
+    """A store with a fallback journal to merge."""
+
+    def recover(self, *, actor: str) -> list[Attempt]: ...
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How a resolve command runs: the environment's binding, approval, lock timeout."""
+
+    environment: str
+    api_url: str
+    auto_approve: bool = False
+    confirm: Callable[[str], bool] | None = None  # None: no terminal to ask
+    lock_timeout: float = 0.0
+
+
+def _ask(question: str, how: Resolution) -> None:
+    if how.auto_approve:
+        return
+    if how.confirm is None:
+        raise AbortedError(
+            "this command needs confirmation and there is no terminal to ask",
+            hint="run again with --auto-approve",
+        )
+    if not how.confirm(question):
+        raise AbortedError("cancelled; the state was not changed")
+
+
+def _check(snapshot: StateSnapshot, how: Resolution) -> None:
+    check_binding(snapshot, Target(how.environment, how.api_url, GuardSettings()), new_state=True)
+
+
+def _import_record(
+    key: str, campaign_id: str, attempt: Attempt | None, desired: DesiredCampaign | None
+) -> tuple[RecordedCampaign, str]:
+    """The record to import and where its body came from."""
+    who, when = actor(), datetime.now(UTC)
+    if attempt is not None and attempt.body:
+        body, fp, sfp = attempt.body, attempt.fingerprint, attempt.source_fingerprint
+        source = f"the body of its in-doubt attempt {attempt.id}"
+    elif desired is not None:
+        body, fp, sfp = desired.body, desired.fingerprint, desired.source_fingerprint
+        source = "the spec's current body"
+    else:
+        raise StateError(
+            f"{key!r} has no in-doubt attempt and no spec in this project",
+            hint="check the key (`reconciler state list`, `reconciler plan`)",
+        )
+    name = str(body.get("name", ""))
+    record = RecordedCampaign(key, campaign_id, name, fp, sfp, dict(body), None, who, when)
+    return record, source
+
+
+def import_campaign(
+    store: StateStore,
+    key: str,
+    campaign_id: str,
+    desired: Callable[[], DesiredCampaign | None],
+    how: Resolution,
+) -> str:
+    """Record ``key`` as created with ``campaign_id``; returns what was done."""
+    if not campaign_id.strip():
+        raise StateError("--id must name the ContactSwing campaign id")
+    with store.lock("state import", how.lock_timeout):
+        snapshot = store.snapshot()
+        _check(snapshot, how)
+        if key in snapshot.campaigns:
+            existing = snapshot.campaigns[key].campaign_id
+            raise StateError(
+                f"{key!r} is already recorded as campaign {existing}",
+                hint="`state forget` it first if that record is wrong",
+            )
+        attempt = snapshot.in_doubt.get(key)
+        record, source = _import_record(
+            key, campaign_id, attempt, None if attempt and attempt.body else desired()
+        )
+        _ask(f"Record {key} as created, campaign id {campaign_id}, with {source}?", how)
+        store.bind(how.api_url)
+        store.import_campaign(record)
+    settled = " and settled its in-doubt attempt" if attempt is not None else ""
+    return (
+        f"Imported {key} as campaign {campaign_id} with {source}{settled}; "
+        "apply will not send it."
+    )
+
+
+def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
+    """Drop ``key``'s record and in-doubt attempt so the next apply may send it again."""
+    with store.lock("state forget", how.lock_timeout):
+        snapshot = store.snapshot()
+        _check(snapshot, how)
+        record = snapshot.campaigns.get(key)
+        attempt = snapshot.in_doubt.get(key)
+        if record is None and attempt is None:
+            raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
+        if record is not None:
+            question = (
+                f"Forget {key} (campaign {record.campaign_id})? It stays live in ContactSwing, "
+                "and the next apply would create it AGAIN."
+            )
+        else:
+            question = (
+                f"Forget the in-doubt attempt of {key}? Only if ContactSwing does not have it: "
+                "the next apply will send it again."
+            )
+        _ask(question, how)
+        store.forget(key, actor=actor())
+    what = f"the record of campaign {record.campaign_id}" if record else "its in-doubt attempt"
+    return f"Forgot {key} ({what}); the next apply will plan it as create."
+
+
+def recover_journal(store: StateStore, how: Resolution) -> str:
+    """Merge the fallback journal into the state; returns what was merged."""
+    if not isinstance(store, Recoverable):
+        raise StateError("this state store has no fallback journal")
+    with store.lock("state recover", how.lock_timeout):
+        merged: Sequence[Attempt] = store.recover(actor=actor())
+    if not merged:
+        return "The fallback journal was empty; nothing to merge."
+    lines = [f"Merged {len(merged)} outcome(s) from the fallback journal:"]
+    lines += [
+        f"  {a.key}: {a.status.value}" + (f" (campaign {a.campaign_id})" if a.campaign_id else "")
+        for a in merged
+    ]
+    return "\n".join(lines)
+
