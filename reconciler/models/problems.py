@@ -1,0 +1,190 @@
+"""``FieldProblem`` and the translation of pydantic errors into messages users can act on.
+
+Messages never echo a value that could be a recipient's phone number: type errors name
+the kind of value found ("got a number"), not the value itself.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import ErrorDetails
+
+from reconciler.errors import Severity
+from reconciler.models.fields import DAYS, RULE, closest
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem in a spec document, at ``path`` (``()`` for the document itself)."""
+
+    path: Path
+    message: str
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    @property
+    def field(self) -> str:
+        """The dotted path users read: ``touchpoint.customer_details[1].to_number``."""
+        return format_path(self.path)
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """``("a", 1, "b")`` -> ``a[1].b``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def kind(value: Any) -> str:
+    """What sort of value the user wrote, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``path``, if it is one."""
+    current: type[BaseModel] | None = root
+    for part in path:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        current = _inner_model(field.annotation) if field is not None else None
+    return current
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _inner_model(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list):
+        for arg in typing.get_args(annotation):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def unknown_key_hint(name: str, allowed: Sequence[str]) -> str:
+    """ "did you mean …?" or the list of keys allowed here."""
+    suggestion = closest(name, allowed)
+    if suggestion:
+        return f"did you mean {suggestion}?"
+    return "allowed keys here: " + ", ".join(allowed)
+
+
+_TYPE_MESSAGES = {
+    "string_type": ("text", "quote the value: it must be text (for example '00123' or '+9198…')"),
+    "int_type": ("a whole number", "write a number without quotes"),
+    "int_from_float": ("a whole number", "write a whole number, without a decimal part"),
+    "bool_type": ("true or false", "write true or false (yes/no/on/off are text in YAML 1.2)"),
+    "list_type": ("a list", "write a YAML list: [a, b] or one '- item' per line"),
+    "model_type": ("a mapping", "write 'key: value' pairs indented under this key"),
+    "model_attributes_type": ("a mapping", "write 'key: value' pairs indented under this key"),
+    "dict_type": ("a mapping", "write 'key: value' pairs, e.g. {type: text, text: Hi}"),
+}
+
+
+def _type_problem(err: ErrorDetails, path: Path) -> FieldProblem:
+    expected, hint = _TYPE_MESSAGES[err["type"]]
+    value = err["input"]
+    if err["type"] in ("int_type", "int_from_float") and isinstance(value, str):
+        hint = (
+            "remove the quotes; a value that is exactly one {{ expression }} keeps the "
+            "variable's type, so make sure the variable is a number"
+        )
+    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+
+
+def _bound_problem(err: ErrorDetails, path: Path) -> FieldProblem:
+    ctx = err.get("ctx", {})
+    bounds = {"greater_than_equal": "at least", "less_than_equal": "at most"}
+    word = bounds[err["type"]]
+    limit = ctx.get("ge", ctx.get("le"))
+    extra = " minutes" if path[-1:] == ("delay",) else ""
+    return FieldProblem(
+        path, f"must be {word} {limit}{extra}, got {err['input']}", _bound_hint(path)
+    )
+
+
+def _bound_hint(path: Path) -> str:
+    name = path[-1] if path else ""
+    return {
+        "start_hour": "hours are whole hours of the day: start_hour 0..23",
+        "end_hour": "hours are whole hours of the day: end_hour 1..24 (24 is midnight)",
+        "delay": "delay is a number of minutes, 0 or more",
+        "assistant_id": "use the numeric ID of the assistant from ContactSwing",
+    }.get(str(name), "")
+
+
+def _literal_problem(err: ErrorDetails, path: Path) -> FieldProblem:
+    value = err["input"]
+    if path[-1:] == ("type",) and "touchpoint" in path:
+        return FieldProblem(
+            path,
+            f"touchpoint type must be WHATSAPP, got {value!r}",
+            "this endpoint creates WhatsApp touchpoints: write type: WHATSAPP",
+        )
+    if "execution_days" in path:
+        guess = closest(str(value).lower()[:3], DAYS) if isinstance(value, str) else None
+        hint = f"did you mean {guess}? " if guess else ""
+        return FieldProblem(
+            path,
+            f"{value!r} is not a day",
+            hint + "use lowercase three-letter days: " + ", ".join(DAYS),
+        )
+    return FieldProblem(path, err["msg"], "")
+
+
+def from_pydantic(err: ErrorDetails, root: type[BaseModel], prefix: Path = ()) -> FieldProblem:
+    """One pydantic error as a ``FieldProblem`` with a message and a hint."""
+    path: Path = prefix + tuple(err["loc"])
+    kind_ = err["type"]
+    ctx = err.get("ctx", {})
+    if kind_ == RULE:
+        return FieldProblem(path + tuple(ctx.get("subpath", ())), err["msg"], ctx.get("hint", ""))
+    if kind_ == "missing":
+        parent = format_path(path[:-1]) or "the campaign"
+        return FieldProblem(
+            path, f"required key '{path[-1]}' is missing", f"add {path[-1]}: to {parent}"
+        )
+    if kind_ == "extra_forbidden":
+        model = _model_at(root, tuple(err["loc"])[:-1])
+        allowed = list(model.model_fields) if model else []
+        return FieldProblem(
+            path, f"unknown key '{path[-1]}'", unknown_key_hint(str(path[-1]), allowed)
+        )
+    if kind_ in _TYPE_MESSAGES:
+        return _type_problem(err, path)
+    if kind_ in ("greater_than_equal", "less_than_equal"):
+        return _bound_problem(err, path)
+    if kind_ == "too_short":
+        return FieldProblem(path, "must not be empty", "list at least one item")
+    if kind_ == "literal_error":
+        return _literal_problem(err, path)
+    return FieldProblem(path, err["msg"], "")

@@ -1,0 +1,201 @@
+"""Phone numbers: the one place that parses and normalises them.
+
+``normalize`` turns a number as a user wrote it into E.164 (``+`` and country code,
+digits only), or raises ``ValueError`` saying why it is not a real number. It is
+exact: a number is accepted only when the ``phonenumbers`` library says it is valid.
+
+Speed: 200,000 recipients must validate in well under two seconds, and
+``phonenumbers.parse`` alone takes longer than that. Numbers already written in
+compact E.164 (the common case, and every CSV exported by a careful tool) take a fast
+path that skips ``parse`` but makes exactly the decisions it would (same country code,
+same national-prefix rule, same leading zeros), then asks ``is_valid_number``. Anything
+else, and anything the fast path does not accept, goes through the full library.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import phonenumbers
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    NumberParseException,
+    PhoneMetadata,
+    PhoneNumberFormat,
+)
+
+# What a user may write: a leading "+", digits, and the usual visual separators.
+# Letters (vanity numbers) and extensions would be silently converted or dropped by
+# the library, so they are refused instead.
+_ALLOWED = re.compile(r"\+[0-9][0-9 ().\-]*")
+_COMPACT = re.compile(r"\+[1-9][0-9]{2,16}")
+_E164 = PhoneNumberFormat.E164
+E164_EXAMPLE = "+919800000001"
+
+
+@cache
+def _national_prefix_rule(country_code: int) -> re.Pattern[str] | None:
+    """The national-prefix pattern ``parse`` would try to strip for this country code."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    rule = metadata.national_prefix_for_parsing if metadata is not None else None
+    return re.compile(rule) if rule else None
+
+
+def _split_country_code(digits: str) -> tuple[int, str]:
+    """Country calling code and national number, as ``parse`` extracts them."""
+    for length in (1, 2, 3):
+        code = int(digits[:length])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            return code, digits[length:]
+    return 0, digits
+
+
+def _fast(number: str) -> str | None:
+    """``number`` itself when it is compact E.164 and valid as the library decides, else None."""
+    code, national = _split_country_code(number[1:])
+    if code == 0 or not 2 <= len(national) <= 17:
+        return None
+    rule = _national_prefix_rule(code)
+    if rule is not None and rule.match(national):
+        return None  # parse might strip a national prefix: let it decide
+    # With no prefix stripped, parse keeps ``national`` (leading zeros included) as the
+    # national significant number, so E.164 is ``number`` itself when it is valid.
+    return number if _is_valid(code, national) else None
+
+
+@dataclass(frozen=True)
+class _Desc:
+    """One ``PhoneNumberDesc``: possible lengths and pattern, precompiled."""
+
+    lengths: frozenset[int]
+    pattern: re.Pattern[str] | None
+
+    def matches(self, nsn: str) -> bool:
+        # Same as phonenumbers' _is_number_matching_desc (match + fullmatch == fullmatch).
+        if self.pattern is None or (self.lengths and len(nsn) not in self.lengths):
+            return False
+        return self.pattern.fullmatch(nsn) is not None
+
+
+def _desc(desc: Any) -> _Desc:
+    pattern = desc.national_number_pattern if desc is not None else None
+    lengths = frozenset(desc.possible_length or ()) if desc is not None else frozenset()
+    return _Desc(lengths, re.compile(pattern) if pattern else None)
+
+
+_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """What ``is_valid_number`` consults for one region, precompiled."""
+
+    leading_digits: re.Pattern[str] | None
+    general: _Desc
+    types: tuple[_Desc, ...]
+
+    def has_type(self, nsn: str) -> bool:
+        """``_number_type_helper(nsn) != UNKNOWN``."""
+        return self.general.matches(nsn) and any(t.matches(nsn) for t in self.types)
+
+
+def _region(metadata: Any) -> _Region:
+    names = _TYPES if metadata.same_mobile_and_fixed_line_pattern else (*_TYPES, "mobile")
+    leading = metadata.leading_digits
+    return _Region(
+        re.compile(leading) if leading is not None else None,
+        _desc(metadata.general_desc),
+        tuple(_desc(getattr(metadata, name)) for name in names),
+    )
+
+
+@cache
+def _regions(code: int) -> tuple[_Region | None, ...]:
+    """Per region of a calling code: its rules, or None where the library has no metadata."""
+    result: list[_Region | None] = []
+    for region in COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region.upper())
+        result.append(_region(metadata) if metadata is not None else None)
+    return tuple(result)
+
+
+def _is_valid(code: int, nsn: str) -> bool:
+    """``phonenumbers.is_valid_number`` for a number given as calling code and NSN."""
+    regions = _regions(code)
+    if len(regions) == 1:
+        return regions[0] is not None and regions[0].has_type(nsn)
+    for region in regions:  # which region the number belongs to, as region_code_for_number
+        if region is None:
+            continue
+        if region.leading_digits is not None:
+            if region.leading_digits.match(nsn):
+                return region.has_type(nsn)
+        elif region.has_type(nsn):
+            return True
+    return False
+
+
+def _slow(number: str) -> str:
+    """E.164 through the full library, or ValueError with the reason."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except NumberParseException as exc:
+        raise ValueError(_PARSE_REASONS.get(exc.error_type, "is not a phone number")) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError("has the wrong number of digits for its country")
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid number in its country (no such number range)")
+    result: str = phonenumbers.format_number(parsed, _E164)
+    return result
+
+
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "has no valid country calling code after '+'",
+    NumberParseException.NOT_A_NUMBER: "is not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "is too short",
+    NumberParseException.TOO_SHORT_NSN: "is too short",
+    NumberParseException.TOO_LONG: "is too long",
+}
+
+
+def normalize(number: str) -> str:
+    """``number`` in E.164 (``+919800000001``); ValueError(reason) if it is not a real number.
+
+    The reason is a phrase that follows the number ("is too short"), so callers can
+    show the number masked or not as they must.
+    """
+    if not isinstance(number, str):
+        raise ValueError("is not text")
+    if _COMPACT.fullmatch(number):
+        fast = _fast(number)
+        if fast is not None:
+            return fast
+    elif not _ALLOWED.fullmatch(number):
+        if number.strip() != number:
+            raise ValueError("has spaces around it")
+        if not number.startswith("+"):
+            raise ValueError("does not start with '+' and a country calling code")
+        raise ValueError("contains characters other than digits, spaces, '-', '.', '(' and ')'")
+    return _slow(number)
+
+
+def is_e164(number: str) -> bool:
+    """True if ``number`` is already a valid number in canonical E.164 form."""
+    try:
+        return normalize(number) == number
+    except ValueError:
+        return False
