@@ -23,6 +23,7 @@ from reconciler.api.base import CreateResult, Outcome
 from reconciler.masking import mask_phone
 
 MAX_MESSAGE = 300
+MIN_SECRET = 8
 _PHONE_LIKE = re.compile(r"(?<![\w+-])\+?\d{8,15}(?![\w-])")
 
 
@@ -36,8 +37,12 @@ class Verdict:
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """``text`` safe to show: the secret replaced, phone-like digit runs masked."""
-    if secret:
+    """``text`` safe to show: the secret replaced, phone-like digit runs masked.
+
+    A secret shorter than ``MIN_SECRET`` is not replaced: it would match inside ordinary
+    words and garble messages, and such a token is no real JWT anyway.
+    """
+    if secret and len(secret) >= MIN_SECRET:
         text = text.replace(secret, "***")
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 

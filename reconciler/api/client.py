@@ -23,7 +23,13 @@ import httpx
 
 from reconciler import __version__
 from reconciler.api.base import CreateResult
-from reconciler.api.classify import Verdict, classify_exception, classify_response, scrub
+from reconciler.api.classify import (
+    MIN_SECRET,
+    Verdict,
+    classify_exception,
+    classify_response,
+    scrub,
+)
 from reconciler.api.wire import PHONE_FORMATS, to_wire
 
 log = logging.getLogger(__name__)
@@ -167,7 +173,7 @@ class HttpCampaignAPI:
         token = self.__token
 
         def plain(value: str | None) -> str | None:
-            return value.replace(token, "***") if value and token else value
+            return value.replace(token, "***") if value and len(token) >= MIN_SECRET else value
 
         return replace(
             result,
