@@ -114,7 +114,8 @@ class LockInfo:
             who += f" (user {self.user})"
         if self.ci_run:
             who += f", CI run {self.ci_run}"
-        return f"{who}, since {self.started_at.isoformat(timespec='seconds')}, lock id {self.lock_id}"
+        since = self.started_at.isoformat(timespec="seconds")
+        return f"{who}, since {since}, lock id {self.lock_id}"
 
 
 class StateReader(Protocol):

@@ -1,0 +1,145 @@
+"""Engines for a state location, and the translation of driver errors into StateError.
+
+SQLite is tuned for durability (WAL, ``synchronous=FULL``) and opened with explicit
+``BEGIN`` so that a snapshot is one transaction. Read-only openings use SQLite's
+``mode=ro`` so that they can never create a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from reconciler.errors import StateError
+from reconciler.state.location import StateLocation
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def writer_engine(location: StateLocation) -> Engine:
+    """An engine for writers; a SQLite file must be made with ``create_private_file`` first."""
+    if location.path is None:
+        return _server_engine(location)
+    engine = create_engine(location.url, poolclass=_sqlite_pool())
+    _tune_sqlite(engine, readonly=False)
+    return engine
+
+
+def reader_engine(location: StateLocation) -> Engine:
+    """An engine that can only read (SQLite: ``mode=ro``, so no file is ever created)."""
+    if location.path is None:
+        return _server_engine(location)
+    uri = "file:" + quote(str(location.path)) + "?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=_sqlite_pool())
+    _tune_sqlite(engine, readonly=True)
+    return engine
+
+
+def _sqlite_pool() -> Any:
+    from sqlalchemy.pool import NullPool
+
+    # No pooled connections: each use sees the file as it is now, and nothing lingers.
+    return NullPool
+
+
+def _server_engine(location: StateLocation) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if location.url.get_backend_name() == "postgresql":
+        connect_args = {"connect_timeout": 15, "application_name": "reconciler"}
+    try:
+        return create_engine(location.url, connect_args=connect_args, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StateError(
+            f"no database driver for state {location.display}",
+            hint='for PostgreSQL install "campaign-reconciler[postgres]" (psycopg)',
+        ) from exc
+
+
+def create_private_file(path: Path) -> None:
+    """Create the directory and an empty 0600 SQLite file, unless it exists."""
+    # Created here, 0600, before SQLite touches it: SQLite would honour the umask.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def _tune_sqlite(engine: Engine, *, readonly: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is lazy).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not readonly:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def private_sidecars(path: Path) -> None:
+    """Make SQLite's -wal/-shm files private too (they hold the same data)."""
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if side.stat().st_mode & 0o077:
+                side.chmod(0o600)
+
+
+@contextlib.contextmanager
+def translated(location: StateLocation, doing: str) -> Iterator[None]:
+    """Turn driver errors into a StateError naming the state (password masked)."""
+    try:
+        yield
+    except StateError:
+        raise
+    except DBAPIError as exc:
+        raise StateError(
+            f"cannot {doing} state {location.display}: {_reason(location, exc)}",
+            hint=_hint(exc),
+        ) from None
+    except SQLAlchemyError as exc:
+        raise StateError(
+            f"cannot {doing} state {location.display}: {_scrub(location, str(exc))}"
+        ) from None
+
+
+def _reason(location: StateLocation, exc: DBAPIError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return _scrub(location, " ".join(lines[:3]) or type(exc.orig).__name__)
+
+
+def _scrub(location: StateLocation, text: str) -> str:
+    password = location.url.password
+    if password:
+        text = text.replace(str(password), "***")
+    return text.split("\n(Background on this error")[0]
+
+
+def _hint(exc: DBAPIError) -> str:
+    text = str(exc.orig).lower()
+    if "password" in text or "authentication" in text:
+        return "check the user and password of the state URL"
+    if "does not exist" in text:
+        return "create the database first (see docs/state.md)"
+    if "permission denied" in text:
+        return "the database user lacks privileges (see docs/state.md)"
+    if "connect" in text or "unable to open" in text:
+        return "check that the state's server is reachable and the location is right"
+    return ""

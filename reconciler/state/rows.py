@@ -1,0 +1,124 @@
+"""Conversions between table rows, plain dicts (the fallback journal) and base.py values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign
+
+ATTEMPT_FIELDS = (
+    "key",
+    "kind",
+    "status",
+    "fingerprint",
+    "source_fingerprint",
+    "body",
+    "idempotency_key",
+    "started_at",
+    "finished_at",
+    "http_status",
+    "campaign_id",
+    "ctx_id",
+    "error",
+    "actor",
+    "run_id",
+)
+_TIMES = ("started_at", "finished_at", "created_at")
+
+
+def utc(value: datetime) -> datetime:
+    """A timezone-aware UTC datetime (SQLite hands back naive ones)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def attempt_from_row(row: Mapping[Any, Any]) -> Attempt:
+    """An ``Attempt`` from a row of ``attempts``."""
+    return Attempt(
+        id=row["id"],
+        key=row["key"],
+        kind=row["kind"],
+        status=AttemptStatus(row["status"]),
+        fingerprint=row["fingerprint"],
+        source_fingerprint=row["source_fingerprint"],
+        body=row["body"],
+        idempotency_key=row["idempotency_key"],
+        started_at=utc(row["started_at"]),
+        finished_at=utc(row["finished_at"]) if row["finished_at"] is not None else None,
+        http_status=row["http_status"],
+        campaign_id=row["campaign_id"],
+        ctx_id=row["ctx_id"],
+        error=row["error"],
+        actor=row["actor"],
+        run_id=row["run_id"] or "",
+    )
+
+
+def attempt_values(attempt: Attempt) -> dict[str, Any]:
+    """The column values of an attempt, without its id."""
+    values = {name: getattr(attempt, name) for name in ATTEMPT_FIELDS}
+    values["status"] = str(attempt.status)
+    values["body"] = dict(attempt.body) if attempt.body is not None else None
+    values["started_at"] = utc(attempt.started_at)
+    values["finished_at"] = utc(attempt.finished_at) if attempt.finished_at else None
+    return values
+
+
+def campaign_from_row(row: Mapping[Any, Any]) -> RecordedCampaign:
+    """A ``RecordedCampaign`` from a row of ``campaigns``."""
+    return RecordedCampaign(
+        key=row["key"],
+        campaign_id=row["campaign_id"],
+        name=row["name"],
+        fingerprint=row["fingerprint"],
+        source_fingerprint=row["source_fingerprint"],
+        body=row["body"],
+        ctx_id=row["ctx_id"],
+        created_by=row["created_by"],
+        created_at=utc(row["created_at"]),
+    )
+
+
+def campaign_values(record: RecordedCampaign) -> dict[str, Any]:
+    """The column values of a campaign record."""
+    return {
+        "key": record.key,
+        "campaign_id": record.campaign_id,
+        "name": record.name,
+        "fingerprint": record.fingerprint,
+        "source_fingerprint": record.source_fingerprint,
+        "body": dict(record.body),
+        "ctx_id": record.ctx_id,
+        "created_by": record.created_by,
+        "created_at": utc(record.created_at),
+    }
+
+
+def to_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values with datetimes as ISO 8601 text, for JSON files."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+def from_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of ``to_json_dict`` for the known time fields."""
+    out = dict(values)
+    for name in _TIMES:
+        if isinstance(out.get(name), str):
+            out[name] = datetime.fromisoformat(out[name])
+    return out
+
+
+def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
+    """An attempt as a JSON object (id included)."""
+    return to_json_dict({"id": attempt.id, **attempt_values(attempt)})
+
+
+def attempt_from_json(data: Mapping[str, Any]) -> Attempt:
+    """The inverse of ``attempt_to_json``."""
+    values = from_json_dict(data)
+    return attempt_from_row({"run_id": "", **values})

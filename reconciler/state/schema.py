@@ -1,0 +1,126 @@
+"""The state's schema version: alembic migrations, run programmatically on a shared connection.
+
+Writers bring an older schema up to date (a SQLite file is copied aside first); readers
+never migrate and say which command does; a schema newer than this version is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+
+from reconciler.errors import StateError
+from reconciler.state.location import StateLocation
+
+SCRIPT_LOCATION = "reconciler.state:migrations"
+
+
+class SchemaStatus(StrEnum):
+    MISSING = "missing"  # no state tables at all: nothing was ever written
+    CURRENT = "current"
+    OLDER = "older"
+    NEWER = "newer"  # written by a newer reconciler
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+def head_revision() -> str:
+    """The schema revision this version of reconciler writes."""
+    head = _script().get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision recorded in the database, None when it has no schema yet."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_status(connection: Connection) -> tuple[SchemaStatus, str | None]:
+    """Where the database's schema stands relative to this version."""
+    revision = current_revision(connection)
+    if revision is None:
+        has_meta = inspect(connection).has_table("meta")
+        return (SchemaStatus.OLDER if has_meta else SchemaStatus.MISSING), None
+    if revision == head_revision():
+        return SchemaStatus.CURRENT, revision
+    known = {script.revision for script in _script().walk_revisions()}
+    return (SchemaStatus.OLDER if revision in known else SchemaStatus.NEWER), revision
+
+
+def refuse_unusable(location: StateLocation, status: SchemaStatus, revision: str | None) -> None:
+    """Raise the StateError a reader gets for a schema it cannot read."""
+    if status is SchemaStatus.NEWER:
+        raise StateError(
+            f"state {location.display} was written by a newer version of reconciler "
+            f"(schema revision {revision}; this version knows up to {head_revision()})",
+            hint="upgrade reconciler; an older version must not write this state",
+        )
+    if status is SchemaStatus.OLDER:
+        raise StateError(
+            f"state {location.display} has an older schema (revision {revision}); "
+            "read-only commands never migrate it",
+            hint=f"run `reconciler state upgrade --env {location.environment}` "
+            "(apply and the other writers also upgrade it)",
+        )
+
+
+def upgrade(connection: Connection, location: StateLocation) -> str | None:
+    """Bring the schema to head in the connection's transaction; returns the old revision.
+
+    A SQLite state with an older schema is copied to ``<file>.bak-<revision>`` first.
+    """
+    status, revision = schema_status(connection)
+    if status is SchemaStatus.CURRENT:
+        return revision
+    if status is SchemaStatus.NEWER:
+        refuse_unusable(location, status, revision)
+    if status is SchemaStatus.OLDER and location.path is not None:
+        backup_sqlite(location.path, revision or "unversioned")
+    command.upgrade(_config(connection), "head")
+    return revision
+
+
+def backup_path(path: Path, revision: str) -> Path:
+    """Where the copy of a SQLite state goes before migrating from ``revision``."""
+    return path.with_name(f"{path.name}.bak-{revision}")
+
+
+def backup_sqlite(path: Path, revision: str) -> Path:
+    """Copy a SQLite state (WAL content included) to a private backup file."""
+    target = backup_path(path, revision)
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    source = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target

@@ -1,0 +1,429 @@
+"""``SqlStateStore``: one environment's state in SQLite or any SQLAlchemy database.
+
+Every write is one transaction that bumps the serial. Writes need the environment lock
+(``lock()``), which also lets the store create or migrate the schema; reads never do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, select, update
+
+from reconciler.errors import StateError
+from reconciler.state import fallback, schema
+from reconciler.state.base import (
+    UNRESOLVED,
+    Attempt,
+    AttemptStatus,
+    LockInfo,
+    RecordedCampaign,
+    StateSnapshot,
+)
+from reconciler.state.engine import (
+    create_private_file,
+    private_sidecars,
+    reader_engine,
+    translated,
+    writer_engine,
+)
+from reconciler.state.location import StateLocation
+from reconciler.state.locking import (
+    AdvisoryLock,
+    EnvironmentLock,
+    FileLock,
+    acquire,
+    new_lock_info,
+)
+from reconciler.state.recovery import RecoverResult, merge_fallback
+from reconciler.state.rows import (
+    attempt_from_row,
+    attempt_values,
+    campaign_from_row,
+    now,
+)
+from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
+from reconciler.state.snapshot import journal_head
+from reconciler.state.tables import attempts, campaigns, meta
+from reconciler.state.writes import (
+    insert_attempt,
+    insert_campaign_from_attempt,
+    journal_entry,
+    resolve_open_attempts,
+)
+
+T = TypeVar("T")
+
+
+def normalise_api_url(api_url: str) -> str:
+    """API URLs compare without a trailing slash."""
+    return api_url.strip().rstrip("/")
+
+
+class SqlStateStore:
+    """The state of one environment. Use ``open_store``/``read_snapshot`` to get one."""
+
+    def __init__(
+        self, location: StateLocation, *, readonly: bool = False, api_url: str | None = None
+    ) -> None:
+        self.location = location
+        self.readonly = readonly
+        self._api_url = normalise_api_url(api_url) if api_url else None
+        make = reader_engine if readonly else writer_engine
+        with translated(location, "open"):
+            self._engine = make(location)
+        self._schema_ready = False
+        self._held: LockInfo | None = None
+        self._lock: EnvironmentLock = (
+            FileLock(location)
+            if location.is_sqlite
+            else AdvisoryLock(location, self._engine, self._ensure_schema)
+        )
+
+    @property
+    def environment(self) -> str:
+        return self.location.environment
+
+    # -- reading -----------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection | None]:
+        """A read transaction, or None when there is no state at all (nothing is created)."""
+        if self.location.path is not None and not self.location.path.exists():
+            yield None
+            return
+        if self._held is not None:
+            self._ensure_schema()  # a writer migrates before it reads
+        with translated(self.location, "read"), self._engine.connect() as conn, conn.begin():
+            status, revision = schema_status(conn)
+            if status is SchemaStatus.MISSING:
+                yield None
+                return
+            refuse_unusable(self.location, status, revision)
+            yield conn
+
+    def _meta(self, conn: Connection) -> dict[str, Any] | None:
+        row = conn.execute(select(meta)).mappings().first()
+        if row is None:
+            return None
+        self._check_binding(row["environment"], row["api_url"])
+        return dict(row)
+
+    def _check_binding(self, environment: str, api_url: str) -> None:
+        hint = (
+            "a switched state store must not re-create every campaign: point `state:` of "
+            f"environment {self.environment!r} at its own state"
+        )
+        if environment != self.environment:
+            raise StateError(
+                f"state {self.location.display} belongs to environment {environment!r}, "
+                f"not {self.environment!r}",
+                hint=hint,
+            )
+        if self._api_url is not None and normalise_api_url(api_url) != self._api_url:
+            raise StateError(
+                f"state {self.location.display} is bound to API {api_url}, not {self._api_url}",
+                hint=hint,
+            )
+
+    def snapshot(self) -> StateSnapshot:
+        """Everything the planner needs, read in one transaction."""
+        with self._reading() as conn:
+            if conn is None:
+                return StateSnapshot.empty(self.environment)
+            row = self._meta(conn)
+            if row is None:
+                return StateSnapshot.empty(self.environment)
+            records = {
+                r.key: r for r in map(campaign_from_row, conn.execute(select(campaigns)).mappings())
+            }
+            heads = conn.execute(
+                select(attempts.c.id, attempts.c.key, attempts.c.kind, attempts.c.status).order_by(
+                    attempts.c.id
+                )
+            )
+            head = journal_head(((r[0], r[1], r[2], r[3]) for r in heads), records.keys())
+            wanted = set(head.in_doubt.values()) | set(head.last_failures.values())
+            by_id: dict[int, Attempt] = {}
+            if wanted:
+                query = select(attempts).where(attempts.c.id.in_(sorted(wanted)))
+                by_id = {a.id: a for a in map(attempt_from_row, conn.execute(query).mappings())}
+            return StateSnapshot(
+                environment=self.environment,
+                exists=True,
+                lineage=row["lineage"],
+                serial=row["serial"],
+                api_url=row["api_url"],
+                campaigns=records,
+                in_doubt={k: by_id[i] for k, i in head.in_doubt.items()},
+                last_failures={k: by_id[i] for k, i in head.last_failures.items()},
+            )
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]:
+        """Every journal entry (of one key), oldest first."""
+        with self._reading() as conn:
+            if conn is None or self._meta(conn) is None:
+                return []
+            query = select(attempts).order_by(attempts.c.id)
+            if key is not None:
+                query = query.where(attempts.c.key == key)
+            return [attempt_from_row(r) for r in conn.execute(query).mappings()]
+
+    def lock_holder(self) -> LockInfo | None:
+        """Who holds the environment's lock now, if anyone."""
+        if self.location.path is not None and not self.location.path.parent.exists():
+            return None
+        with translated(self.location, "read the lock of"):
+            return self._lock.holder()
+
+    # -- locking and schema ------------------------------------------------------
+
+    @contextmanager
+    def lock(self, command: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        """Hold the environment's lock; a second writer fails (or waits ``timeout`` s)."""
+        self._require_writer()
+        if self._held is not None:
+            raise StateError("the environment lock is already held by this process")
+        info = new_lock_info(self.environment, command)
+        with translated(self.location, "lock"):
+            acquire(self._lock, self.location, info, timeout)
+        self._held = info
+        try:
+            yield info
+        finally:
+            self._held = None
+            with translated(self.location, "unlock"):
+                self._lock.release()
+
+    def unlock(self, lock_id: str) -> LockInfo:
+        """Remove what remains of a hung holder's lock; ``lock_id`` must match it."""
+        self._require_writer()
+        with translated(self.location, "unlock"):
+            return self._lock.unlock(lock_id)
+
+    def _require_writer(self) -> None:
+        if self.readonly:
+            raise StateError("this state was opened read-only")
+
+    def _require_lock(self) -> None:
+        self._require_writer()
+        if self._held is None:
+            raise StateError(
+                "state writes need the environment lock (a bug: writers must use store.lock())"
+            )
+
+    def _ensure_schema(self) -> None:
+        """Create or migrate the schema (writers only, under the lock)."""
+        if self._schema_ready:
+            return
+        if self.location.path is not None:
+            create_private_file(self.location.path)  # 0600, before SQLite can create it
+        with translated(self.location, "upgrade"), self._engine.begin() as conn:
+            schema.upgrade(conn, self.location)
+        if self.location.path is not None:
+            private_sidecars(self.location.path)
+        self._schema_ready = True
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """``state upgrade``: migrate the schema to this version's; returns (old, new)."""
+        self._require_lock()
+        old: str | None = None
+        if self.location.exists():
+            with translated(self.location, "read"), self._engine.connect() as conn:
+                old = schema.current_revision(conn)
+        self._ensure_schema()
+        return old, schema.head_revision()
+
+    # -- writing -----------------------------------------------------------------
+
+    def _write(self, body: Callable[[Connection], T]) -> T:
+        """Run ``body`` in one transaction that bumps the serial; needs a bound state."""
+        self._require_lock()
+        self._ensure_schema()
+        with translated(self.location, "write"), self._engine.begin() as conn:
+            if self._meta(conn) is None:
+                raise StateError(
+                    f"state {self.location.display} is not bound to its environment yet "
+                    "(a bug: writers call bind(api_url) first)"
+                )
+            result = body(conn)
+            conn.execute(update(meta).values(serial=meta.c.serial + 1))
+        return result
+
+    def bind(self, api_url: str) -> None:
+        """Create the state on first write, bound to this environment and API; else check."""
+        self._require_lock()
+        self._ensure_schema()
+        url = normalise_api_url(api_url)
+        self._api_url = url
+        with translated(self.location, "write"), self._engine.begin() as conn:
+            if self._meta(conn) is not None:
+                return
+            import uuid
+
+            conn.execute(
+                meta.insert().values(
+                    id=1,
+                    lineage=str(uuid.uuid4()),
+                    serial=0,
+                    environment=self.environment,
+                    api_url=url,
+                    created_at=now(),
+                )
+            )
+
+    def record_intents(self, intents: Sequence[Attempt]) -> Sequence[Attempt]:
+        """Durably record pending attempts in one transaction; returns them with ids.
+
+        Refuses the whole batch if a key is already created or in doubt: the storage
+        layer itself never lets a campaign be sent twice.
+        """
+
+        def write(conn: Connection) -> list[Attempt]:
+            _refuse_duplicate_sends(conn, intents)
+            return [dataclasses.replace(a, id=insert_attempt(conn, a)) for a in intents]
+
+        return self._write(write) if intents else []
+
+    def record_outcome(self, attempt: Attempt) -> None:
+        """Durably record an attempt's outcome, and the campaign when it was created."""
+
+        def write(conn: Connection) -> None:
+            row = conn.execute(select(attempts).where(attempts.c.id == attempt.id)).mappings()
+            stored = row.first()
+            if stored is None or stored["key"] != attempt.key:
+                raise StateError(f"no recorded intent {attempt.id} for {attempt.key!r}")
+            values = attempt_values(attempt)
+            values["finished_at"] = values["finished_at"] or now()
+            fields = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
+            conn.execute(
+                update(attempts)
+                .where(attempts.c.id == attempt.id)
+                .values({f: values[f] for f in fields})
+            )
+            if attempt.status is AttemptStatus.CREATED:
+                merged = attempt_from_row({**stored, **{f: values[f] for f in fields}})
+                insert_campaign_from_attempt(conn, merged)
+
+        self._write(write)
+
+    def import_campaign(self, record: RecordedCampaign) -> None:
+        """Record a campaign created outside this run (``state import``); journaled."""
+
+        def write(conn: Connection) -> None:
+            existing = conn.execute(select(campaigns).where(campaigns.c.key == record.key))
+            if (row := existing.mappings().first()) is not None:
+                raise StateError(
+                    f"{record.key!r} is already recorded as campaign {row['campaign_id']}",
+                    hint="`state forget` it first if that record is wrong",
+                )
+            from reconciler.state.rows import campaign_values
+
+            conn.execute(campaigns.insert().values(**campaign_values(record)))
+            note = f"settled by state import ({record.campaign_id})"
+            resolve_open_attempts(conn, record.key, note)
+            journal_entry(
+                conn,
+                record.key,
+                "import",
+                AttemptStatus.CREATED,
+                actor=record.created_by,
+                body=record.body,
+                fingerprint=record.fingerprint,
+                source_fingerprint=record.source_fingerprint,
+                campaign_id=record.campaign_id,
+                ctx_id=record.ctx_id,
+            )
+
+        self._write(write)
+
+    def forget(self, key: str, *, actor: str) -> None:
+        """Drop a record and settle its in-doubt attempt (``state forget``); journaled."""
+
+        def write(conn: Connection) -> None:
+            query = select(campaigns).where(campaigns.c.key == key)
+            row = conn.execute(query).mappings().first()
+            settled = resolve_open_attempts(conn, key, "settled by state forget")
+            if row is None and not settled:
+                raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
+            if row is not None:
+                conn.execute(campaigns.delete().where(campaigns.c.key == key))
+            journal_entry(
+                conn,
+                key,
+                "forget",
+                AttemptStatus.RESOLVED,
+                actor=actor,
+                body=row["body"] if row else None,
+                fingerprint=row["fingerprint"] if row else "",
+                source_fingerprint=row["source_fingerprint"] if row else "",
+                campaign_id=row["campaign_id"] if row else None,
+                error=f"forgotten (settled {settled} in-doubt attempt(s))",
+            )
+
+        self._write(write)
+
+    def move(self, old_key: str, new_key: str, *, actor: str) -> None:
+        """Re-key a record after a rename listed in ``previous_keys``; journaled."""
+
+        def write(conn: Connection) -> None:
+            keys = conn.execute(
+                select(campaigns.c.key).where(campaigns.c.key.in_([old_key, new_key]))
+            ).scalars()
+            present = set(keys)
+            if old_key not in present or new_key in present:
+                raise StateError(
+                    f"cannot move the record {old_key!r} to {new_key!r}: "
+                    + ("the target is already recorded" if new_key in present else "no such record")
+                )
+            conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
+            for key, note in ((old_key, f"moved to {new_key}"), (new_key, f"moved from {old_key}")):
+                journal_entry(conn, key, "move", AttemptStatus.RESOLVED, actor=actor, error=note)
+
+        self._write(write)
+
+    def write_fallback(self, attempt: Attempt) -> None:
+        """Append an outcome the state could not take to the fallback journal (fsynced)."""
+        fallback.write_fallback(self.location.journal_path, attempt)
+
+    def recover(self, *, actor: str) -> RecoverResult:
+        """Merge the fallback journal into the state (journaled), then remove it."""
+        self._require_lock()
+        return merge_fallback(self, actor=actor)
+
+    def ready_engine(self) -> Engine:
+        """The engine, with the schema created or migrated (under the lock)."""
+        self._require_lock()
+        self._ensure_schema()
+        return self._engine
+
+    def run_write(self, body: Callable[[Connection], T]) -> T:
+        """One journaled write transaction (for the state's own modules)."""
+        return self._write(body)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self._engine.dispose()
+
+
+def _refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None:
+    keys = sorted({a.key for a in intents})
+    if len(keys) != len(intents):
+        raise StateError("an intent batch names the same key twice (a bug)")
+    created = set(conn.execute(select(campaigns.c.key).where(campaigns.c.key.in_(keys))).scalars())
+    open_rows = conn.execute(
+        select(attempts.c.key).where(
+            attempts.c.key.in_(keys), attempts.c.status.in_([str(s) for s in UNRESOLVED])
+        )
+    ).scalars()
+    doubtful = set(open_rows)
+    if created or doubtful:
+        problems = [f"{k} (already created)" for k in sorted(created)]
+        problems += [f"{k} (in doubt)" for k in sorted(doubtful - created)]
+        raise StateError(
+            "refusing to send again: " + ", ".join(problems),
+            hint="the state changed since the plan was made; plan again",
+        )
