@@ -16,13 +16,14 @@ from reconciler.commands.apply import Target, actor, check_binding
 from reconciler.errors import AbortedError, StateError
 from reconciler.guards import GuardSettings
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
+from reconciler.state.recovery import RecoverResult
 
 
 @runtime_checkable
 class Recoverable(Protocol):
     """A store with a fallback journal to merge."""
 
-    def recover(self, *, actor: str) -> list[Attempt]: ...
+    def recover(self, *, actor: str) -> RecoverResult: ...
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,17 @@ def recover_journal(store: StateStore, how: Resolution) -> str:
     if not isinstance(store, Recoverable):
         raise StateError("this state store has no fallback journal")
     with store.lock("state recover", how.lock_timeout):
-        merged: Sequence[Attempt] = store.recover(actor=actor())
-    if not merged:
-        return "The fallback journal was empty; nothing to merge."
-    lines = [f"Merged {len(merged)} outcome(s) from the fallback journal:"]
+        recovered = store.recover(actor=actor())
+    merged: Sequence[Attempt] = recovered.merged
+    lines = [f"Merged {len(merged)} outcome(s) from the fallback journal."]
     lines += [
         f"  {a.key}: {a.status.value}" + (f" (campaign {a.campaign_id})" if a.campaign_id else "")
         for a in merged
     ]
+    if recovered.torn:
+        lines.append(
+            "  (an unfinished last line was dropped: its campaign stays in doubt; "
+            "resolve it with `state import` or `state forget`)"
+        )
     return "\n".join(lines)
 

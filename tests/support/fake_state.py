@@ -22,6 +22,7 @@ from reconciler.state.base import (
     RecordedCampaign,
     StateSnapshot,
 )
+from reconciler.state.recovery import RecoverResult
 
 
 class SimulatedCrash(BaseException):
@@ -197,14 +198,14 @@ class FakeStateStore:
             raise OSError("fallback journal is not writable (injected)")
         self.fallback.append(attempt)
 
-    def recover(self, *, actor: str = "") -> list[Attempt]:
+    def recover(self, *, actor: str = "") -> RecoverResult:
         """Merge the fallback journal into the state; returns what was merged."""
         with self._mutex:
             merged, self.fallback = self.fallback, []
             for attempt in merged:
                 self._write("recover")
                 self._apply_outcome(attempt)
-            return merged
+            return RecoverResult(tuple(merged), torn=False)
 
     def close(self) -> None:
         return None
