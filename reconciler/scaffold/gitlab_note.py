@@ -2,8 +2,9 @@
 
     python -m reconciler.scaffold.gitlab_note --env ENV --rc RC PLAN_FILE STDERR_FILE
 
-Each environment's plan is one set of notes keyed by a hidden marker
-(``<!-- reconciler-plan:ENV part N -->``); a later pipeline updates them and deletes
+Each environment's plan is one set of notes keyed by the hidden marker line that begins
+each part of a markdown plan (``<!-- reconciler-plan: env=ENV part=N/M -->``, see
+``reconciler.output.markdown``); a later pipeline updates them and deletes
 parts left over from a longer plan. Only notes written by the token's own user count.
 Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and RECONCILER_GITLAB_TOKEN
 (a project access token with the ``api`` scope); the token is never printed.
@@ -22,8 +23,9 @@ from typing import Any
 
 import httpx
 
-PART_BREAK = "<!-- reconciler-plan-part-break -->"
-_MARKER = re.compile(r"^<!-- reconciler-plan:(\S+) part (\d+) -->")
+from reconciler.output.markdown import MARKER_PREFIX, split_markdown_parts
+
+_MARKER = re.compile(r"^<!-- reconciler-plan: env=(\S+) part=(\d+)/(\d+) -->")
 LIMIT = 65536
 
 
@@ -42,9 +44,9 @@ class Op:
     body: str = ""
 
 
-def marker(env: str, part: int) -> str:
+def marker(env: str, part: int, total: int) -> str:
     """The hidden first line that identifies a part of an environment's plan."""
-    return f"<!-- reconciler-plan:{env} part {part} -->"
+    return f"{MARKER_PREFIX} env={env} part={part}/{total} -->"
 
 
 def plan_parts(plan_text: str, rc: int, stderr_text: str, env: str) -> list[str]:
@@ -52,23 +54,23 @@ def plan_parts(plan_text: str, rc: int, stderr_text: str, env: str) -> list[str]
     if rc not in (0, 2):
         fence = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`+", stderr_text))])
         return [
-            f"### reconciler plan for `{env}` failed (exit status {rc})\n\n"
+            f"{marker(env, 1, 1)}\n### Plan for `{env}` failed (exit status {rc})\n\n"
             f"{fence}text\n{stderr_text[: LIMIT - 1000]}\n{fence}"
         ]
-    parts = [p.strip() for p in plan_text.split(PART_BREAK) if p.strip()]
-    return parts or [f"### reconciler plan for `{env}`\n\nThe plan printed nothing."]
+    parts = [p.strip() for p in split_markdown_parts(plan_text)]
+    parts = [p if _MARKER.match(p) else f"{marker(env, 1, 1)}\n{p}" for p in parts if p]
+    return parts or [f"{marker(env, 1, 1)}\n### Plan for `{env}`\n\nThe plan printed nothing."]
 
 
 def sync_ops(existing: Sequence[Note], parts: Sequence[str], env: str) -> list[Op]:
-    """Calls that make the environment's notes equal ``parts``: pure, so it is tested."""
+    """Calls that make the environment's notes equal ``parts`` (each begins with its marker)."""
     previous: dict[int, Note] = {}
     for note in existing:
         found = _MARKER.match(note.body)
         if found and found.group(1) == env:
             previous.setdefault(int(found.group(2)), note)
     ops: list[Op] = []
-    for number, part in enumerate(parts, start=1):
-        body = f"{marker(env, number)}\n{part}"
+    for number, body in enumerate(parts, start=1):
         old = previous.get(number)
         if old is None:
             ops.append(Op("create", body=body))

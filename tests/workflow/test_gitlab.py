@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from reconciler.scaffold import project_files
-from reconciler.scaffold.gitlab_note import PART_BREAK, Note, Op, main, marker, sync_ops
+from reconciler.scaffold.gitlab_note import Note, Op, main, marker, plan_parts, sync_ops
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GITLAB_CI = REPO_ROOT / "ci" / "gitlab" / ".gitlab-ci.yml"
@@ -49,27 +49,37 @@ def test_gitlab_applies_staging_then_manual_serialised_prod() -> None:
 
 
 def _notes(env: str, count: int, start_id: int = 1) -> list[Note]:
-    return [Note(start_id + i, f"{marker(env, i + 1)}\nold {i}") for i in range(count)]
+    return [Note(start_id + i, f"{marker(env, i + 1, count)}\nold {i}") for i in range(count)]
+
+
+def _plan(env: str, *texts: str) -> str:
+    return "\n".join(f"{marker(env, i, len(texts))}\n{t}" for i, t in enumerate(texts, 1))
+
+
+def test_parts_are_split_at_the_markers_of_the_markdown_plan() -> None:
+    """Each marker line of ``plan --format markdown`` starts one note."""
+    assert plan_parts(_plan("prod", "a", "b"), 2, "", "prod") == [
+        f"{marker('prod', 1, 2)}\na", f"{marker('prod', 2, 2)}\nb"]
 
 
 def test_sync_creates_each_part_the_first_time() -> None:
     """No previous notes: one create per part, each headed by its marker."""
-    ops = sync_ops([], ["a", "b"], "prod")
-    assert ops == [Op("create", body=f"{marker('prod', 1)}\na"),
-                   Op("create", body=f"{marker('prod', 2)}\nb")]
+    parts = plan_parts(_plan("prod", "a", "b"), 2, "", "prod")
+    assert sync_ops([], parts, "prod") == [Op("create", body=parts[0]), Op("create", body=parts[1])]
 
 
 def test_sync_updates_in_place_and_deletes_leftover_parts() -> None:
     """A shorter plan updates part 1 and deletes parts 2 and 3; other envs are untouched."""
     existing = [*_notes("prod", 3), *_notes("staging", 2, start_id=10)]
-    ops = sync_ops(existing, ["new"], "prod")
-    assert ops == [Op("update", 1, f"{marker('prod', 1)}\nnew"), Op("delete", 2), Op("delete", 3)]
+    [part] = plan_parts(_plan("prod", "new"), 0, "", "prod")
+    ops = sync_ops(existing, [part], "prod")
+    assert ops == [Op("update", 1, part), Op("delete", 2), Op("delete", 3)]
 
 
 def test_sync_leaves_an_unchanged_note_alone() -> None:
     """The same plan again makes no call (no notification noise)."""
-    existing = [Note(7, f"{marker('staging', 1)}\nsame")]
-    assert sync_ops(existing, ["same"], "staging") == []
+    existing = [Note(7, f"{marker('staging', 1, 1)}\nsame")]
+    assert sync_ops(existing, [existing[0].body], "staging") == []
 
 
 class FakeGitLab:
@@ -77,7 +87,8 @@ class FakeGitLab:
 
     def __init__(self) -> None:
         self.notes: dict[int, dict[str, Any]] = {
-            1: {"id": 1, "body": f"{marker('prod', 1)}\nquoted by a person", "author": {"id": 99}},
+            1: {"id": 1, "body": f"{marker('prod', 1, 1)}\nquoted by a person",
+                "author": {"id": 99}},
         }
         self.next_id = 100
         self.headers_seen: list[str] = []
@@ -123,10 +134,10 @@ def _run(tmp_path: Path, fake: FakeGitLab, plan: str, rc: int, err: str = "") ->
 def test_note_set_follows_the_plan_across_pipelines(tmp_path: Path) -> None:
     """Two parts, then one part, then a failure: one set of notes, a person's note kept."""
     fake = FakeGitLab()
-    assert _run(tmp_path, fake, f"part one\n{PART_BREAK}\npart two\n", 2) == 0
-    assert fake.ours() == [f"{marker('prod', 1)}\npart one", f"{marker('prod', 2)}\npart two"]
-    assert _run(tmp_path, fake, "only part\n", 0) == 0
-    assert fake.ours() == [f"{marker('prod', 1)}\nonly part"]
+    assert _run(tmp_path, fake, _plan("prod", "part one", "part two"), 2) == 0
+    assert fake.ours() == [f"{marker('prod', 1, 2)}\npart one", f"{marker('prod', 2, 2)}\npart two"]
+    assert _run(tmp_path, fake, _plan("prod", "only part"), 0) == 0
+    assert fake.ours() == [f"{marker('prod', 1, 1)}\nonly part"]
     assert _run(tmp_path, fake, "", 1, err="error: campaigns/a.yaml:3 bad") == 0
     [failed] = fake.ours()
     assert "failed (exit status 1)" in failed and "campaigns/a.yaml:3 bad" in failed

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +84,82 @@ def test_plan_uses_detailed_exitcode_and_keeps_changes_green() -> None:
     assert "!= '0'" in fail and "!= '2'" in fail
 
 
-def test_comment_is_found_by_marker_updated_and_leftovers_deleted() -> None:
-    """The posting script keys comments by environment and part, updates, and prunes."""
-    steps = {s.get("name"): s for s in _steps(_load("reconciler-plan.yml"))}
-    post = steps["Post the plan on the pull request"]
-    assert post["uses"].startswith("actions/github-script@")
-    script = post["with"]["script"]
-    assert "<!-- reconciler-plan:${envName} part ${n} -->" in script
-    for call in ("updateComment", "createComment", "deleteComment", "paginate"):
-        assert call in script
+class PullRequest:
+    """The plan workflow's posting script, run by node against an in-memory PR's comments."""
+
+    def __init__(self, tmp_path: Path, env: str) -> None:
+        node = shutil.which("node")
+        if node is None:
+            pytest.fail("`node` (Node 18+) is needed to run the workflow's github-script")
+        self.node, self.tmp, self.env = node, tmp_path, env
+        steps = {s.get("name"): s for s in _steps(_load("reconciler-plan.yml"))}
+        (tmp_path / "script.js").write_text(
+            steps["Post the plan on the pull request"]["with"]["script"], encoding="utf-8"
+        )
+        (tmp_path / "plan").mkdir()
+        self.comments: list[dict[str, Any]] = [
+            {"id": 1, "body": f"<!-- reconciler-plan: env={env} part=1/1 -->\nby a person",
+             "user": {"type": "User"}},
+        ]
+        self.calls: list[str] = []
+
+    def post(self, plan_md: str, rc: int, stderr: str = "") -> None:
+        (self.tmp / "plan" / "plan.md").write_text(plan_md, encoding="utf-8")
+        (self.tmp / "plan" / "stderr.txt").write_text(stderr, encoding="utf-8")
+        state = self.tmp / "state.json"
+        state.write_text(json.dumps({"comments": self.comments}), encoding="utf-8")
+        env = {**os.environ, "RUNNER_TEMP": str(self.tmp), "RECONCILER_ENV": self.env,
+               "PLAN_RC": str(rc)}
+        harness = Path(__file__).with_name("github_script_harness.cjs")
+        proc = subprocess.run([self.node, str(harness), str(self.tmp / "script.js"), str(state)],
+                              env=env, capture_output=True, text=True, check=False, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(state.read_text(encoding="utf-8"))
+        self.comments, self.calls = result["comments"], result["calls"]
+
+    def ours(self) -> list[str]:
+        return [c["body"] for c in self.comments if c["user"]["type"] == "Bot"]
+
+
+def _parts(env: str, *texts: str) -> str:
+    marks = [f"<!-- reconciler-plan: env={env} part={i}/{len(texts)} -->"
+             for i in range(1, len(texts) + 1)]
+    return "\n".join(f"{m}\n{t}\n" for m, t in zip(marks, texts, strict=True))
+
+
+def test_plan_comments_are_updated_in_place_across_pushes(tmp_path: Path) -> None:
+    """Three parts, then one (leftovers deleted), then a failure: one set of comments."""
+    pr = PullRequest(tmp_path, "prod")
+    pr.post(_parts("prod", "one", "two", "three"), 2)
+    assert pr.calls == ["create", "create", "create"]
+    assert [b.splitlines()[1] for b in pr.ours()] == ["one", "two", "three"]
+    first_id = pr.comments[1]["id"]
+    pr.post(_parts("prod", "only"), 0)
+    assert pr.calls == ["update", "delete", "delete"]
+    assert pr.ours() == ["<!-- reconciler-plan: env=prod part=1/1 -->\nonly"]
+    assert pr.comments[1]["id"] == first_id
+    pr.post("", 1, stderr="error: campaigns/a.yaml:3 bad ```")
+    [failed] = pr.ours()
+    assert "failed (exit status 1)" in failed and "campaigns/a.yaml:3 bad" in failed
+    assert "````text" in failed  # the fence outgrows the backticks inside
+    assert pr.comments[0]["body"].endswith("by a person")
+
+
+def test_same_plan_again_makes_no_call(tmp_path: Path) -> None:
+    """A push that does not change the plan leaves the comment (and notifications) alone."""
+    pr = PullRequest(tmp_path, "staging")
+    pr.post(_parts("staging", "same"), 0)
+    pr.post(_parts("staging", "same"), 0)
+    assert pr.calls == []
+
+
+def test_real_markdown_plan_parts_keep_their_markers(tmp_path: Path) -> None:
+    """The markers of ``reconciler.output.markdown`` are the ones the script keys on."""
+    from reconciler.output.markdown import MARKER_PREFIX, split_markdown_parts
+
+    text = _parts("prod", "a", "b")
+    assert len(split_markdown_parts(text)) == 2
+    assert all(p.startswith(MARKER_PREFIX) for p in split_markdown_parts(text))
 
 
 def test_apply_runs_staging_then_gated_prod_serialised() -> None:
