@@ -1,0 +1,242 @@
+"""Saved plans (``plan --out FILE``): the exact bodies to send, and the state they were planned on.
+
+The file is JSON, created 0600 (it holds recipients' numbers unmasked) and never holds the
+token. ``apply FILE`` loads it, checks it is not stale against the state under the lock,
+and sends exactly ``wire_body`` of each create. Once applied, its keys are recorded, so a
+second apply of the same file is stale: a saved plan is applied at most once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler import __version__
+from reconciler.api.wire import to_wire
+from reconciler.campaign import fingerprint
+from reconciler.errors import ConfigError, StalePlanError
+from reconciler.plan import Plan
+from reconciler.state.base import StateSnapshot
+
+PLAN_FILE_KIND = "reconciler-plan"
+PLAN_FILE_VERSION = 1
+
+
+def idempotency_key(environment: str, key: str, fingerprint: str) -> str:
+    """The ``Idempotency-Key`` of a create: SHA-256 of environment, key and fingerprint.
+
+    The one derivation: the plan file stores it and the executor sends it.
+    """
+    material = "\x00".join((environment, key, fingerprint))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SavedCreate:
+    """One create of a saved plan. ``body`` is canonical (E.164); ``wire_body`` is sent."""
+
+    key: str
+    name: str
+    recipients: int
+    fingerprint: str
+    source_fingerprint: str
+    idempotency_key: str
+    body: Mapping[str, Any]
+    wire_body: Mapping[str, Any]
+    last_attempt_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan as written by ``plan --out``; ``moves`` are (old key, new key) record moves."""
+
+    environment: str
+    api_url: str
+    phone_format: str
+    lineage: str | None
+    serial: int
+    state_exists: bool
+    created_at: str
+    tool_version: str
+    git_commit: str | None
+    creates: tuple[SavedCreate, ...]
+    moves: tuple[tuple[str, str], ...] = ()
+    format_version: int = PLAN_FILE_VERSION
+
+
+def build_saved_plan(
+    plan: Plan,
+    *,
+    api_url: str,
+    phone_format: str,
+    created_at: datetime,
+    git_commit: str | None = None,
+) -> SavedPlan:
+    """The saved form of a plan: each create with its exact wire body and idempotency key."""
+    creates = []
+    for action in plan.creates:
+        d = action.desired
+        assert d is not None  # a create always has its spec
+        creates.append(
+            SavedCreate(
+                key=d.key,
+                name=d.name,
+                recipients=d.recipients,
+                fingerprint=d.fingerprint,
+                source_fingerprint=d.source_fingerprint,
+                idempotency_key=idempotency_key(plan.environment, d.key, d.fingerprint),
+                body=dict(d.body),
+                wire_body=to_wire(d.body, phone_format),
+                last_attempt_id=action.attempt.id if action.attempt is not None else None,
+            )
+        )
+    moves = tuple((a.moved_from, a.key) for a in plan.actions if a.moved_from and a.recorded)
+    return SavedPlan(
+        environment=plan.environment,
+        api_url=api_url,
+        phone_format=phone_format,
+        lineage=plan.lineage,
+        serial=plan.serial,
+        state_exists=plan.state_exists,
+        created_at=created_at.isoformat(timespec="seconds"),
+        tool_version=__version__,
+        git_commit=git_commit,
+        creates=tuple(creates),
+        moves=moves,
+    )
+
+
+def to_json(saved: SavedPlan) -> str:
+    """The file's text: the saved plan as JSON, with a ``kind`` marker."""
+    data = {"kind": PLAN_FILE_KIND, **asdict(saved)}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_plan(path: Path, saved: SavedPlan) -> None:
+    """Write the plan file atomically, readable by its owner only (0600) from the start."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)  # mkstemp makes 0600 already; say so where it matters
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(to_json(saved))
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+
+
+def load_plan(path: Path) -> SavedPlan:
+    """Read a plan file; ConfigError when it is not one, or was edited since it was saved."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read plan file {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("kind") != PLAN_FILE_KIND:
+        raise ConfigError(f"{path} is not a reconciler plan file", hint="make one with plan --out")
+    if data.get("format_version") != PLAN_FILE_VERSION:
+        raise ConfigError(
+            f"{path} has plan file format {data.get('format_version')!r}; "
+            f"this reconciler reads format {PLAN_FILE_VERSION}",
+            hint="plan again with this version of reconciler",
+        )
+    try:
+        saved = _from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path} is a damaged plan file ({exc})") from None
+    _check_integrity(saved, path)
+    return saved
+
+
+def _from_dict(data: dict[str, Any]) -> SavedPlan:
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    fields["creates"] = tuple(SavedCreate(**c) for c in fields["creates"])
+    fields["moves"] = tuple((str(old), str(new)) for old, new in fields.get("moves", ()))
+    return SavedPlan(**fields)
+
+
+def _check_integrity(saved: SavedPlan, path: Path) -> None:
+    """Each body still matches its fingerprint, wire body and idempotency key."""
+    for c in saved.creates:
+        expected_key = idempotency_key(saved.environment, c.key, c.fingerprint)
+        if (
+            fingerprint(c.body) != c.fingerprint
+            or to_wire(c.body, saved.phone_format) != dict(c.wire_body)
+            or c.idempotency_key != expected_key
+        ):
+            raise ConfigError(
+                f"{path}: the saved body of {c.key} does not match its fingerprint",
+                hint="the file was edited after plan --out; plan again",
+            )
+
+
+def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:
+    """Raise StalePlanError when the state moved on in a way that concerns this plan.
+
+    Stale: another environment or lineage, or any campaign of the plan that the state has
+    recorded (created, in doubt, or attempted) since. Unrelated writes are fine.
+    """
+    hint = "plan again, review the new plan, and apply that"
+    if snapshot.environment != saved.environment:
+        raise StalePlanError(
+            f"stale plan: it was made for environment {saved.environment}, "
+            f"not {snapshot.environment}",
+            hint=hint,
+        )
+    if saved.lineage is not None and snapshot.lineage != saved.lineage:
+        raise StalePlanError(
+            f"stale plan: it was made against another state (lineage {saved.lineage}, "
+            f"this state has {snapshot.lineage or 'none'})",
+            hint=hint,
+        )
+    changed = sorted(_recorded_since(saved, snapshot))
+    if changed:
+        listed = ", ".join(changed[:10]) + (" …" if len(changed) > 10 else "")
+        raise StalePlanError(
+            f"stale plan: the state has recorded {len(changed)} of its campaigns since "
+            f"it was made ({listed}); a saved plan is applied at most once",
+            hint=hint,
+        )
+
+
+def _recorded_since(saved: SavedPlan, snapshot: StateSnapshot) -> set[str]:
+    keys: set[str] = set()
+    for c in saved.creates:
+        failure = snapshot.last_failures.get(c.key)
+        attempted = failure is not None and failure.id != c.last_attempt_id
+        if c.key in snapshot.campaigns or c.key in snapshot.in_doubt or attempted:
+            keys.add(c.key)
+    for old, new in saved.moves:
+        if old not in snapshot.campaigns or new in snapshot.campaigns:
+            keys.add(new)
+    return keys
+
+
+def git_commit(directory: Path) -> str | None:
+    """The commit checked out in ``directory``, or None outside a git repository."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and len(commit) >= 40 else None
