@@ -8,22 +8,40 @@ everything that can refuse without it has been checked.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
-from reconciler.errors import AbortedError, ConfigError, GuardError, StateError
+from reconciler.api.client import HttpCampaignAPI
+from reconciler.campaign import DesiredCampaign
+from reconciler.commands.validate import load_env
+from reconciler.config import Environment, Project
+from reconciler.errors import (
+    AbortedError,
+    ConfigError,
+    GuardError,
+    SourceLocation,
+    StalePlanError,
+    StateError,
+    ValidationFailed,
+)
 from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, load_plan
+from reconciler.planner import PromotionSource, make_plan
+from reconciler.sandbox import SANDBOX_BASE_URL, sandbox_transport
+from reconciler.state import open_store, read_snapshot
 from reconciler.state.base import StateSnapshot, StateStore
-
-SANDBOX = "sandbox"
+from reconciler.state.store import normalise_api_url
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,7 @@ class Target:
     api_url: str
     guards: GuardSettings
     require_state: bool = False
-    idempotency_key: Callable[[str, str, str], str] = lambda env, key, fp: f"{env}:{key}:{fp}"
+    idempotency_key: Callable[[str, str, str], str] = idempotency_key
 
 
 def actor() -> str:
@@ -111,7 +129,8 @@ def check_binding(snapshot: StateSnapshot, target: Target, *, new_state: bool) -
             )
         return
     if snapshot.environment != target.environment or (
-        snapshot.api_url is not None and snapshot.api_url != target.api_url
+        snapshot.api_url is not None
+        and normalise_api_url(snapshot.api_url) != normalise_api_url(target.api_url)
     ):
         raise StateError(
             f"this state belongs to environment {snapshot.environment} at {snapshot.api_url}, "
@@ -220,3 +239,135 @@ def _apply_plan(
             api.close()
     return report
 
+
+
+# -- wiring to the project's real pieces ------------------------------------------------
+
+
+def open_api(env: Environment, *, phone_format: str | None = None) -> HttpCampaignAPI:
+    """The client for ``env``: the in-process sandbox (no token), or ContactSwing.
+
+    The token is read here, and only here: when a command is about to send requests.
+    """
+    fmt = phone_format or env.phone_format
+    if env.is_sandbox:
+        return HttpCampaignAPI(
+            SANDBOX_BASE_URL,
+            env.create_path,
+            "sandbox",  # the in-process sandbox accepts any bearer token
+            phone_format=fmt,
+            transport=sandbox_transport(),
+            token_hint=env.token_env,
+        )
+    token = read_token(env.token_env)
+    return HttpCampaignAPI(
+        env.api_url, env.create_path, token, phone_format=fmt, token_hint=env.token_env
+    )
+
+
+def _target(env: Environment, options: ApplyOptions) -> Target:
+    guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
+    return Target(env.name, env.api_url, guards, env.require_state, idempotency_key)
+
+
+def _promotion(project: Project, env: Environment) -> PromotionSource | None:
+    """What the ``promote_from`` environment has created (read-only)."""
+    if env.promote_from is None:
+        return None
+    source = project.environment(env.promote_from)
+    snapshot = read_snapshot(source.state, source.name, root=project.root)
+    return PromotionSource.from_snapshot(snapshot)
+
+
+def apply_env(
+    project: Project,
+    env_name: str,
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    *,
+    var_args: Iterable[str] = (),
+    var_files: Iterable[Path] = (),
+) -> ApplyReport:
+    """``apply --env E``: load and validate the specs, then lock, plan, confirm, create."""
+    env = project.environment(env_name)
+    loaded = load_env(project, env_name, var_args=var_args, var_files=var_files)
+    if loaded.errors:
+        raise ValidationFailed(loaded.diagnostics)
+    promotion = _promotion(project, env)
+
+    def plan_for(snapshot: StateSnapshot) -> Plan:
+        plan = make_plan(
+            loaded.campaigns,
+            snapshot,
+            environment=env.name,
+            now=datetime.now(UTC),
+            promotion=promotion,
+        )
+        return dataclasses.replace(plan, diagnostics=(*loaded.warnings, *plan.diagnostics))
+
+    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
+    try:
+        target = _target(env, options)
+        return run_apply(store, target, plan_for, lambda: open_api(env), options, hooks)
+    finally:
+        store.close()
+
+
+def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str) -> Plan:
+    """A saved plan as a Plan of its exact creates and moves, for guards and the executor."""
+    actions: list[PlannedAction] = []
+    for c in saved.creates:
+        desired = DesiredCampaign(
+            key=c.key,
+            body=c.body,
+            fingerprint=c.fingerprint,
+            source_fingerprint=c.source_fingerprint,
+            location=SourceLocation(plan_file),
+        )
+        actions.append(PlannedAction(c.key, ActionKind.CREATE, desired=desired))
+    for old, new in saved.moves:
+        record = snapshot.campaigns[old]  # check_not_stale made sure it is there
+        actions.append(PlannedAction(new, ActionKind.UNCHANGED, recorded=record, moved_from=old))
+    actions.sort(key=lambda a: a.key)
+    return Plan(
+        environment=saved.environment,
+        actions=tuple(actions),
+        lineage=snapshot.lineage,
+        serial=snapshot.serial,
+        state_exists=snapshot.exists,
+    )
+
+
+def apply_saved(
+    project: Project, plan_path: Path, options: ApplyOptions, hooks: ApplyHooks
+) -> ApplyReport:
+    """``apply PLAN_FILE``: send exactly the saved bodies, at most once, unless stale.
+
+    The plan was reviewed when it was saved, so it is not asked about again.
+    """
+    saved = load_plan(plan_path)
+    env = project.environment(saved.environment)
+    if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
+        raise StalePlanError(
+            f"stale plan: it was made for API {saved.api_url}, the environment now uses "
+            f"{env.api_url}",
+            hint="plan again, review the new plan, and apply that",
+        )
+
+    def plan_for(snapshot: StateSnapshot) -> Plan:
+        check_not_stale(saved, snapshot)
+        return saved_plan_as_plan(saved, snapshot, plan_path.name)
+
+    approved = dataclasses.replace(options, auto_approve=True, new_state=True)
+    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
+    try:
+        return run_apply(
+            store,
+            _target(env, options),
+            plan_for,
+            lambda: open_api(env, phone_format=saved.phone_format),
+            approved,
+            hooks,
+        )
+    finally:
+        store.close()
