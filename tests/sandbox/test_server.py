@@ -1,0 +1,99 @@
+"""The sandbox over a real socket on 127.0.0.1 (a server thread), talked to by the real client."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from reconciler.api.base import Outcome
+from reconciler.api.client import HttpCampaignAPI
+from reconciler.sandbox import Fault, FaultInjector, Sandbox
+from reconciler.sandbox.server import SandboxServer, serving
+from tests.api.bodies import TOKEN, valid_body
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Sandbox, str]]:
+    """A fault-free sandbox served on a free port."""
+    sb = Sandbox()
+    with serving(SandboxServer(sb)) as server:
+        yield sb, server.url
+
+
+def api_for(url: str, sb: Sandbox, **kwargs: object) -> HttpCampaignAPI:
+    options: dict[str, object] = {"sleep": lambda s: None, "max_retries": 2, "timeout": 2.0}
+    options.update(kwargs)
+    return HttpCampaignAPI(url, sb.create_path, TOKEN, **options)  # type: ignore[arg-type]
+
+
+def test_create_over_the_socket(served: tuple[Sandbox, str]) -> None:
+    """A create over HTTP is CREATED and the admin endpoint lists it with its key."""
+    sb, url = served
+    with api_for(url, sb) as api:
+        result = api.create(valid_body(), idempotency_key="idem-42")
+    assert result.outcome is Outcome.CREATED
+    listed = httpx.get(f"{url}/_sandbox/campaigns").json()["campaigns"]
+    assert [(c["id"], c["idempotency_key"]) for c in listed] == [(result.campaign_id, "idem-42")]
+    assert httpx.delete(f"{url}/_sandbox/campaigns").json() == {"deleted": 1}
+
+
+def test_contract_over_the_socket(served: tuple[Sandbox, str]) -> None:
+    """401 without auth, 400 for a bad body, 404 elsewhere, as real HTTP answers."""
+    sb, url = served
+    create = url + sb.create_path
+    assert httpx.post(create, json=valid_body()).status_code == 401
+    bad = httpx.post(create, json={"name": "x"}, headers={"Authorization": "Bearer t"})
+    assert bad.status_code == 400
+    assert bad.json()["detail"][0]["loc"] == ["body", "touchpoint"]
+    assert httpx.get(f"{url}/nothing").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fault", "outcome", "created"),
+    [
+        (Fault.SERVER_ERROR, Outcome.IN_DOUBT, 0),
+        (Fault.UNAVAILABLE, Outcome.IN_DOUBT, 0),
+        (Fault.RATE_LIMITED, Outcome.FAILED, 0),
+        (Fault.TIMEOUT, Outcome.IN_DOUBT, 1),
+        (Fault.RESET, Outcome.IN_DOUBT, 1),
+    ],
+)
+def test_each_fault_over_the_socket(fault: Fault, outcome: Outcome, created: int) -> None:
+    """Each fault kind, met by the real client over TCP, gives its section 6 outcome."""
+    sb = Sandbox(faults=FaultInjector(1.0, [fault]), retry_after=0)
+    with serving(SandboxServer(sb)) as server:
+        with api_for(server.url, sb, timeout=0.3) as api:
+            result = api.create(valid_body(), idempotency_key="k")
+        assert result.outcome is outcome, result.message
+        assert len(sb.campaigns()) == created
+
+
+def test_connection_refused_is_retried_then_failed() -> None:
+    """Nobody listening: retried (nothing was sent), then FAILED, not in doubt."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps: list[float] = []
+    api = HttpCampaignAPI(
+        f"http://127.0.0.1:{port}", "/p", TOKEN, sleep=sleeps.append, max_retries=2
+    )
+    with api:
+        result = api.create(valid_body(), idempotency_key="k")
+    assert result.outcome is Outcome.FAILED
+    assert len(sleeps) == 2
+
+
+def test_token_not_in_debug_logs_over_the_socket(
+    served: tuple[Sandbox, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With httpx and httpcore logging at DEBUG, no record carries the token."""
+    caplog.set_level(logging.DEBUG)
+    sb, url = served
+    with api_for(url, sb) as api:
+        assert api.create(valid_body(), idempotency_key="k").outcome is Outcome.CREATED
+    assert any(r.name.startswith("httpcore") for r in caplog.records)
+    assert TOKEN not in caplog.text
