@@ -240,7 +240,6 @@ def _apply_plan(
     return report
 
 
-
 # -- wiring to the project's real pieces ------------------------------------------------
 
 

@@ -102,8 +102,7 @@ def import_campaign(
         store.import_campaign(record)
     settled = " and settled its in-doubt attempt" if attempt is not None else ""
     return (
-        f"Imported {key} as campaign {campaign_id} with {source}{settled}; "
-        "apply will not send it."
+        f"Imported {key} as campaign {campaign_id} with {source}{settled}; apply will not send it."
     )
 
 
@@ -150,4 +149,3 @@ def recover_journal(store: StateStore, how: Resolution) -> str:
             "resolve it with `state import` or `state forget`)"
         )
     return "\n".join(lines)
-

@@ -76,6 +76,7 @@ def to_json(report: ApplyReport) -> str:
         "format_version": FORMAT_VERSION,
         "environment": report.environment,
         "exit_code": report.exit_code,
+        "nothing_to_do": report.nothing_to_do,
         "summary": summary(report),
         "cancelled": report.result.cancelled,
         "stopped": report.result.stopped or None,

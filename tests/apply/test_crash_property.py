@@ -52,8 +52,15 @@ def _resolve_in_doubt(store: FakeStateStore, api: FakeCampaignAPI) -> None:
         if ids:
             store.import_campaign(
                 RecordedCampaign(
-                    key, ids[0], key, attempt.fingerprint, attempt.source_fingerprint,
-                    dict(attempt.body or {}), None, "person", attempt.started_at,
+                    key,
+                    ids[0],
+                    key,
+                    attempt.fingerprint,
+                    attempt.source_fingerprint,
+                    dict(attempt.body or {}),
+                    None,
+                    "person",
+                    attempt.started_at,
                 )
             )
         else:

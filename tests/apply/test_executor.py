@@ -212,7 +212,13 @@ def test_rate_limits_the_starts_per_second() -> None:
         now[0] += seconds
 
     execute(
-        tasks(5), store, api, parallelism=4, rate=2, clock=lambda: now[0], sleep=sleep,
+        tasks(5),
+        store,
+        api,
+        parallelism=4,
+        rate=2,
+        clock=lambda: now[0],
+        sleep=sleep,
         on_event=on_event,
     )
     assert len(starts) == 5

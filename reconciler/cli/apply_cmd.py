@@ -1,0 +1,224 @@
+"""``reconciler apply [--env E | PLAN_FILE]``: create what the plan says, and report.
+
+The plan, the prompt and the progress go to stderr; the result (a summary table, or
+``--format json|markdown`` for CI summaries) goes to stdout. SIGTERM and Ctrl-C during
+the run stop new requests; those in flight finish and are recorded; exit 130.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reconciler.cli.common import (
+    CommonOptions,
+    common_options,
+    env_option,
+    format_option,
+    show_sensitive_option,
+)
+from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env, apply_saved
+from reconciler.config import load_project
+from reconciler.errors import ConfigError
+from reconciler.executor import ApplyEvent
+from reconciler.output import apply_report
+from reconciler.output.color import should_color
+from reconciler.output.text import render_text
+from reconciler.plan import Plan
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _show_plan(show_sensitive: bool, quiet: bool) -> Callable[[Plan], None]:
+    def show(plan: Plan) -> None:
+        if not quiet:
+            color = should_color(sys.stderr)
+            text = render_text(plan, show_sensitive=show_sensitive, color=color)
+            click.echo(text, err=True, nl=False)
+
+    return show
+
+
+def _confirm(plan: Plan) -> bool:
+    """Ask for ``yes`` on the terminal (the lock is held meanwhile)."""
+    n = len(plan.creates)
+    question = (
+        f"\nCreate {n} campaign{'s' if n != 1 else ''} in ContactSwing ({plan.environment}) "
+        "for real? They cannot be changed or deleted afterwards.\n"
+        "  Only 'yes' will be accepted"
+    )
+    answer: str = click.prompt(question, default="", show_default=False, err=True)
+    return answer.strip() == "yes"
+
+
+class _Progress:
+    """A bar on a terminal; else one line per finished campaign (CI logs)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.task_id: object = None
+        if not quiet and sys.stderr.isatty():
+            self.bar = Progress(
+                TextColumn("creating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __call__(self, event: ApplyEvent) -> None:
+        if self.bar is not None:
+            self._bar(event)
+        elif event.kind == "finished" and event.outcome is not None and not self.quiet:
+            o = event.outcome
+            detail = o.campaign_id or o.message
+            click.echo(f"{o.status.value:<9} {o.key}" + (f"  {detail}" if detail else ""), err=True)
+
+    def _bar(self, event: ApplyEvent) -> None:
+        assert self.bar is not None
+        if self.task_id is None:
+            self.bar.start()
+            self.task_id = self.bar.add_task("", total=event.total)
+        if event.kind == "finished":
+            self.bar.update(self.task_id, advance=1, description=event.key)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        if self.bar is not None and self.task_id is not None:
+            self.bar.stop()
+
+
+@contextmanager
+def _cancel_on_signals(cancel: threading.Event, quiet: bool) -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) and Ctrl-C: start nothing new, finish what is in flight."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if not cancel.is_set() and not quiet:
+            click.echo("\nCancelling: no new request; waiting for those in flight…", err=True)
+        cancel.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+def _emit(report: ApplyReport, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(apply_report.to_json(report))
+    elif output_format == "markdown":
+        click.echo(apply_report.to_markdown(report), nl=False)
+    else:
+        console = Console(file=sys.stdout, no_color=not should_color(sys.stdout), soft_wrap=True)
+        apply_report.print_summary(report, console)
+
+
+@click.command()
+@env_option(required=False)
+@click.argument(
+    "plan_file",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="[PLAN_FILE]",
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Creates in flight at once.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="At most this many creates started per second.",
+)
+@click.option(
+    "--max-creates",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Refuse to create more than N campaigns (overrides max_creates).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another writer's lock.",
+)
+@click.option(
+    "--new-state", is_flag=True, help="Create a missing state even when require_state is true."
+)
+@format_option()
+@show_sensitive_option
+@common_options
+def apply(
+    common: CommonOptions,
+    env: str | None,
+    plan_file: Path | None,
+    auto_approve: bool,
+    parallelism: int,
+    rate: float | None,
+    max_creates: int | None,
+    lock_timeout: float,
+    new_state: bool,
+    output_format: str,
+    show_sensitive: bool,
+) -> int:
+    """Create the campaigns the plan of --env E (or a saved PLAN_FILE) says to create.
+
+    Each create's intent is recorded before its request and its outcome after, so a
+    crash never causes a duplicate. Exit 1 if anything of this run failed or is in
+    doubt, 130 when cancelled.
+    """
+    if (env is None) == (plan_file is None):
+        raise ConfigError(
+            "apply needs either --env E or a saved PLAN_FILE (not both)",
+            hint="reconciler apply --env dev   or   reconciler apply plan.json",
+        )
+    project = load_project(project_dir=common.project_dir)
+    quiet = common.verbosity < 0
+    cancel = threading.Event()
+    progress = _Progress(quiet)
+    hooks = ApplyHooks(
+        show_plan=_show_plan(show_sensitive, quiet),
+        confirm=_confirm if _interactive() else None,
+        on_event=progress,
+        cancel=cancel,
+    )
+    options = ApplyOptions(auto_approve, parallelism, rate, max_creates, lock_timeout, new_state)
+    try:
+        with _cancel_on_signals(cancel, quiet):
+            if plan_file is not None:
+                report = apply_saved(project, plan_file, options, hooks)
+            else:
+                assert env is not None
+                report = apply_env(
+                    project,
+                    env,
+                    options,
+                    hooks,
+                    var_args=common.var_args,
+                    var_files=common.var_files,
+                )
+    finally:
+        progress.stop()
+    _emit(report, output_format)
+    return report.exit_code
