@@ -1,0 +1,154 @@
+"""``state import``, ``state forget``, ``state recover``: settle what apply could not.
+
+Attached to the ``state`` group in ``state_cmd.py``. Each takes the environment's lock,
+is journaled, and says what it did on stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+
+from reconciler.campaign import DesiredCampaign
+from reconciler.cli.common import CommonOptions, common_options, env_option
+from reconciler.commands.resolve import (
+    Resolution,
+    forget_campaign,
+    import_campaign,
+    recover_journal,
+)
+from reconciler.commands.validate import load_env
+from reconciler.config import Environment, Project, load_project
+from reconciler.errors import ValidationFailed
+from reconciler.state import open_store
+
+_auto_approve = click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+_lock_timeout = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another writer's lock.",
+)
+
+
+def _ask(question: str) -> bool:
+    answer: str = click.prompt(
+        f"{question}\n  Only 'yes' will be accepted", default="", show_default=False, err=True
+    )
+    return answer.strip() == "yes"
+
+
+def _resolution(env: Environment, auto_approve: bool, lock_timeout: float) -> Resolution:
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    return Resolution(
+        env.name,
+        env.api_url,
+        auto_approve=auto_approve,
+        confirm=_ask if interactive else None,
+        lock_timeout=lock_timeout,
+    )
+
+
+def _spec_of(
+    project: Project, env: str, key: str, common: CommonOptions
+) -> Callable[[], DesiredCampaign | None]:
+    """The spec's current campaign for ``key``, loaded only when import needs it."""
+
+    def load() -> DesiredCampaign | None:
+        result = load_env(project, env, var_args=common.var_args, var_files=common.var_files)
+        if result.errors:
+            raise ValidationFailed(result.diagnostics)
+        return next((c for c in result.campaigns if c.key == key), None)
+
+    return load
+
+
+@click.command("import")
+@click.argument("key")
+@click.option("--id", "campaign_id", required=True, help="The campaign id in ContactSwing.")
+@env_option()
+@_auto_approve
+@_lock_timeout
+@common_options
+def import_(
+    common: CommonOptions,
+    key: str,
+    campaign_id: str,
+    env: str,
+    auto_approve: bool,
+    lock_timeout: float,
+) -> int:
+    """Record KEY as created in ContactSwing with campaign id ID.
+
+    Uses the body of its in-doubt attempt, or else the spec's current body, so that it
+    then plans as unchanged. For a campaign in doubt that ContactSwing does have.
+    """
+    project = load_project(project_dir=common.project_dir)
+    environment = project.environment(env)
+    store = open_store(environment.state, env, root=project.root, api_url=environment.api_url)
+    try:
+        message = import_campaign(
+            store,
+            key,
+            campaign_id,
+            _spec_of(project, env, key, common),
+            _resolution(environment, auto_approve, lock_timeout),
+        )
+    finally:
+        store.close()
+    click.echo(message)
+    return 0
+
+
+@click.command()
+@click.argument("key")
+@env_option()
+@_auto_approve
+@_lock_timeout
+@common_options
+def forget(
+    common: CommonOptions, key: str, env: str, auto_approve: bool, lock_timeout: float
+) -> int:
+    """Drop KEY's record and in-doubt attempt so that the next apply may send it again.
+
+    For a campaign in doubt that ContactSwing does NOT have. Forgetting a campaign that
+    exists makes the next apply create it a second time.
+    """
+    project = load_project(project_dir=common.project_dir)
+    environment = project.environment(env)
+    store = open_store(environment.state, env, root=project.root, api_url=environment.api_url)
+    try:
+        message = forget_campaign(store, key, _resolution(environment, auto_approve, lock_timeout))
+    finally:
+        store.close()
+    click.echo(message)
+    return 0
+
+
+@click.command()
+@env_option()
+@_lock_timeout
+@common_options
+def recover(common: CommonOptions, env: str, lock_timeout: float) -> int:
+    """Merge the fallback journal (outcomes the state could not take) into the state."""
+    project = load_project(project_dir=common.project_dir)
+    environment = project.environment(env)
+    store = open_store(
+        environment.state,
+        env,
+        root=project.root,
+        api_url=environment.api_url,
+        for_recovery=True,
+    )
+    try:
+        message = recover_journal(store, _resolution(environment, True, lock_timeout))
+    finally:
+        store.close()
+    click.echo(message)
+    return 0
+
+
+COMMANDS: tuple[click.Command, ...] = (import_, forget, recover)
