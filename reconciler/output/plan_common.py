@@ -83,5 +83,5 @@ def note(action: PlannedAction, *, show_sensitive: bool) -> str:
 def state_line(plan: Plan) -> str:
     """Which state the plan was made against."""
     if not plan.state_exists:
-        return "state: none yet (plans as empty)"
-    return f"state: lineage {plan.lineage}, serial {plan.serial}"
+        return "no state yet: planned as empty"
+    return f"state lineage {plan.lineage}, serial {plan.serial}"

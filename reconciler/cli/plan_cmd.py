@@ -1,0 +1,134 @@
+"""``reconciler plan --env E``: show what apply would do; the chosen format on stdout only."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import (
+    CommonOptions,
+    common_options,
+    env_option,
+    format_option,
+    show_sensitive_option,
+)
+from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
+from reconciler.config import load_project
+from reconciler.output.color import should_color
+from reconciler.output.diagnostics import echo_diagnostics
+from reconciler.output.jsonout import render_json
+from reconciler.output.markdown import render_markdown
+from reconciler.output.text import render_text
+from reconciler.specs.loader import resolve_variables
+
+CHANGES_PENDING = 2
+
+
+@click.command()
+@env_option()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (exact bodies, unmasked; created 0600) for `apply FILE`.",
+)
+@format_option()
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when anything would be created (0: nothing to create, 1: error).",
+)
+@click.option(
+    "--strict", is_flag=True, help="Warnings (changed, gone, in doubt, past start) are errors."
+)
+@click.option(
+    "--new-state",
+    is_flag=True,
+    help="Plan against an empty state even where require_state is true.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KEY",
+    help="Only campaigns whose key matches (glob patterns; repeatable).",
+)
+@click.option(
+    "--max-creates",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Cap on creates, instead of the environment's max_creates.",
+)
+@show_sensitive_option
+@common_options
+def plan(
+    common: CommonOptions,
+    env: str,
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    strict: bool,
+    new_state: bool,
+    targets: tuple[str, ...],
+    max_creates: int | None,
+    show_sensitive: bool,
+) -> int:
+    """Compare the specs with the state and show what apply would do. Changes nothing.
+
+    Exit status: 0 ok, 1 error (a guard, or a warning under --strict), and with
+    --detailed-exitcode 2 when anything would be created.
+    """
+    project = load_project(project_dir=common.project_dir)
+    variables = resolve_variables(
+        project, env, var_args=common.var_args, var_files=common.var_files
+    )
+    now = datetime.now(UTC)
+    outcome = make_plan_for_env(
+        project,
+        env,
+        variables,
+        now=now,
+        targets=targets,
+        new_state=new_state,
+        strict=strict,
+        max_creates=max_creates,
+    )
+    if common.verbosity >= 0:
+        echo_diagnostics(list(outcome.load_warnings))
+    _emit(outcome, output_format, show_sensitive=show_sensitive, quiet=common.verbosity < 0)
+    if outcome.failed:
+        errors = [d for d in outcome.plan.diagnostics if d.is_error]
+        echo_diagnostics(errors)
+        noun = "problem" if len(errors) == 1 else "problems"
+        click.echo(f"Error: the plan has {len(errors)} {noun}; nothing was saved.", err=True)
+        return 1
+    if out is not None:
+        save_plan(outcome, out, now=now)
+        if common.verbosity >= 0:
+            click.echo(
+                f"Saved the plan to {out} (private: it holds recipients' numbers). "
+                f"Apply exactly this plan with: reconciler apply {out}",
+                err=True,
+            )
+    if detailed_exitcode and outcome.plan.creates:
+        return CHANGES_PENDING
+    return 0
+
+
+def _emit(outcome: PlanOutcome, output_format: str, *, show_sensitive: bool, quiet: bool) -> None:
+    """The plan in the chosen format on stdout; for json/markdown its warnings also on stderr."""
+    plan = outcome.plan
+    if output_format == "json":
+        click.echo(render_json(plan, show_sensitive=show_sensitive), nl=False)
+    elif output_format == "markdown":
+        click.echo(render_markdown(plan, show_sensitive=show_sensitive), nl=False)
+    else:
+        color = should_color(sys.stdout)
+        text = render_text(plan, show_sensitive=show_sensitive, color=color)
+        click.echo(text, nl=False, color=color)
+        return
+    if not quiet:
+        echo_diagnostics(plan.warnings)

@@ -1,0 +1,110 @@
+"""``reconciler plan``: load the specs, read the state (read-only), plan, guard.
+
+Never creates, migrates or changes a state, and reads no token: safe on an untrusted
+pull request. Never prints; the CLI renders the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.config import Environment, Project
+from reconciler.errors import Diagnostic, StateError, ValidationFailed
+from reconciler.guards import GuardSettings, apply_strict, with_guards
+from reconciler.plan import Plan
+from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
+from reconciler.planner import PromotionSource, make_plan
+from reconciler.specs.loader import load_campaigns
+from reconciler.state import read_snapshot
+from reconciler.state.base import StateSnapshot
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A guarded plan, the environment it was made for, and the specs' own warnings."""
+
+    plan: Plan
+    environment: Environment
+    snapshot: StateSnapshot
+    load_warnings: Sequence[Diagnostic] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.plan.has_errors
+
+
+def make_plan_for_env(
+    project: Project,
+    env: str,
+    variables: Mapping[str, Any],
+    *,
+    now: datetime,
+    targets: Sequence[str] = (),
+    new_state: bool = False,
+    strict: bool = False,
+    max_creates: int | None = None,
+    os_environ: Mapping[str, str] | None = None,
+) -> PlanOutcome:
+    """Plan environment ``env``; ValidationFailed on spec errors, StateError on state problems.
+
+    Guard findings (and, with ``strict``, the planner's warnings as errors) are in the
+    plan's diagnostics; the caller decides the exit status from ``PlanOutcome.failed``.
+    """
+    settings = project.environment(env, os_environ)
+    loaded = load_campaigns(project, env, variables)
+    if loaded.errors:
+        raise ValidationFailed(loaded.diagnostics)
+    snapshot = read_state(settings, project.root)
+    if not snapshot.exists and settings.require_state and not new_state:
+        raise StateError(
+            f"the state of environment {env} does not exist ({settings.state}) "
+            "and require_state is true",
+            hint="check the state setting and its variables; pass --new-state only to plan "
+            "a brand-new state on purpose",
+        )
+    promotion = _promotion_source(project, settings, os_environ)
+    plan = make_plan(
+        loaded.campaigns,
+        snapshot,
+        environment=env,
+        now=now,
+        promotion=promotion,
+        targets=targets,
+    )
+    plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
+    if strict:
+        plan = apply_strict(plan)
+    return PlanOutcome(plan, settings, snapshot, tuple(loaded.warnings))
+
+
+def read_state(settings: Environment, root: Path) -> StateSnapshot:
+    """The environment's state, read-only (a missing one is empty), checked against its API."""
+    return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
+
+
+def _promotion_source(
+    project: Project, settings: Environment, os_environ: Mapping[str, str] | None
+) -> PromotionSource | None:
+    """What the ``promote_from`` environment has created, read from its state read-only."""
+    if settings.promote_from is None:
+        return None
+    source = project.environment(settings.promote_from, os_environ)
+    return PromotionSource.from_snapshot(read_state(source, project.root))
+
+
+def save_plan(outcome: PlanOutcome, path: Path, *, now: datetime) -> SavedPlan:
+    """Write the plan file (``--out``) for ``apply FILE``; returns what was written."""
+    env = outcome.environment
+    saved = build_saved_plan(
+        outcome.plan,
+        api_url=env.api_url,
+        phone_format=env.phone_format,
+        created_at=now,
+        git_commit=git_commit(env.root),
+    )
+    write_plan(path, saved)
+    return saved
