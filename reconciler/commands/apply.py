@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
-from reconciler.api.client import HttpCampaignAPI
+from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.validate import load_env
 from reconciler.config import Environment, Project
@@ -260,8 +260,27 @@ def open_api(env: Environment, *, phone_format: str | None = None) -> HttpCampai
         )
     token = read_token(env.token_env)
     return HttpCampaignAPI(
-        env.api_url, env.create_path, token, phone_format=fmt, token_hint=env.token_env
+        env.api_url,
+        env.create_path,
+        token,
+        phone_format=fmt,
+        token_hint=env.token_env,
+        timeout=_api_timeout(),
     )
+
+
+def _api_timeout() -> float:
+    """Seconds before a request counts as timed out (in doubt): RECONCILER_API_TIMEOUT."""
+    raw = os.environ.get("RECONCILER_API_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise ConfigError(
+            f"RECONCILER_API_TIMEOUT must be a number of seconds, not {raw!r}"
+        ) from None
+    if value <= 0:
+        raise ConfigError("RECONCILER_API_TIMEOUT must be positive")
+    return value
 
 
 def _target(env: Environment, options: ApplyOptions) -> Target:
