@@ -124,11 +124,13 @@ class _SpecFile:
         field_name: str = "",
         hint: str = "",
         severity: Severity = Severity.ERROR,
+        *,
+        always_excerpt: bool = False,
     ) -> None:
         """Record a problem at a line of the file as parsed (rendered for ``*.yaml.j2``)."""
         excerpt = ""
         if self.linemap is not None and line is not None:
-            if self.linemap.shifted(line):
+            if always_excerpt or self.linemap.shifted(line):
                 excerpt = self.linemap.excerpt(line)
             line = self.linemap.source_line(line)
         location = SourceLocation(self.rel, line)
@@ -164,7 +166,8 @@ class _SpecFile:
         try:
             return load_documents(text)
         except YamlError as exc:
-            self.problem(exc.line, exc.message, _dotted(exc.path), exc.hint)
+            # Rendered YAML that does not parse is best understood by looking at it.
+            self.problem(exc.line, exc.message, _dotted(exc.path), exc.hint, always_excerpt=True)
             return None
 
     def _document(self, doc: Document, raw: bytes) -> None:
