@@ -76,6 +76,7 @@ class SqlStateStore:
         with translated(location, "open"):
             self._engine = make(location)
         self._schema_ready = False
+        self._schema_before: str | None = None  # the revision found before migrating
         self._held: LockInfo | None = None
         self._lock: EnvironmentLock = (
             FileLock(location)
@@ -222,7 +223,7 @@ class SqlStateStore:
         if self.location.path is not None:
             create_private_file(self.location.path)  # 0600, before SQLite can create it
         with translated(self.location, "upgrade"), self._engine.begin() as conn:
-            schema.upgrade(conn, self.location)
+            self._schema_before = schema.upgrade(conn, self.location)
         if self.location.path is not None:
             private_sidecars(self.location.path)
         self._schema_ready = True
@@ -230,12 +231,8 @@ class SqlStateStore:
     def upgrade(self) -> tuple[str | None, str]:
         """``state upgrade``: migrate the schema to this version's; returns (old, new)."""
         self._require_lock()
-        old: str | None = None
-        if self.location.exists():
-            with translated(self.location, "read"), self._engine.connect() as conn:
-                old = schema.current_revision(conn)
         self._ensure_schema()
-        return old, schema.head_revision()
+        return self._schema_before, schema.head_revision()
 
     # -- writing -----------------------------------------------------------------
 

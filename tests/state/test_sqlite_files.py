@@ -1,0 +1,82 @@
+"""SQLite specifics: private files, nothing created by readers, paths relative to the root."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import StateError
+from reconciler.state import open_reader, open_store, read_snapshot
+from tests.state.conftest import StateTarget
+from tests.state.helpers import created, intent, locked
+
+
+@pytest.fixture
+def sqlite_target(tmp_path: Path) -> StateTarget:
+    root = tmp_path / "project"
+    root.mkdir()
+    return StateTarget("sqlite", ".reconciler/dev.sqlite", root)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_state_files_are_private(sqlite_target: StateTarget):
+    """The state, its lock files and its WAL side files are 0600 whatever the umask."""
+    old = os.umask(0o022)
+    try:
+        with locked(sqlite_target) as store:
+            [a] = store.record_intents([intent("a")])
+            store.record_outcome(created(a, "1"))
+            directory = sqlite_target.root / ".reconciler"
+            files = sorted(p for p in directory.iterdir() if not p.name.endswith(".tmp"))
+            modes = {p.name: _mode(p) for p in files}
+    finally:
+        os.umask(old)
+    assert "dev.sqlite" in modes and "dev.sqlite.lock" in modes and "dev.sqlite.lock.json" in modes
+    assert all(mode == 0o600 for mode in modes.values()), modes
+    assert _mode(directory) & 0o077 == 0
+
+
+def test_readers_create_nothing(sqlite_target: StateTarget):
+    """Reading a missing state (snapshot, journal, lock holder) creates no file or folder."""
+    snap = read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+    reader = open_reader(sqlite_target.location, "dev", root=sqlite_target.root)
+    assert reader.journal() == [] and reader.lock_holder() is None
+    reader.close()
+    writer = open_store(sqlite_target.location, "dev", root=sqlite_target.root)
+    assert writer.snapshot().exists is False  # a writer only creates on its first write
+    writer.close()
+    assert not snap.exists
+    assert list(sqlite_target.root.iterdir()) == []
+
+
+def test_reader_does_not_modify_an_existing_state(sqlite_target: StateTarget):
+    """A read leaves the state file's bytes as they were."""
+    with locked(sqlite_target) as store:
+        store.record_intents([intent("a")])
+    path = sqlite_target.root / sqlite_target.location
+    before = path.read_bytes()
+    read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+    assert path.read_bytes() == before
+
+
+def test_plain_path_is_relative_to_root_and_url_accepted(sqlite_target: StateTarget):
+    """A plain path lives under the project root; a sqlite:/// URL works too."""
+    with locked(sqlite_target) as store:
+        store.record_intents([intent("a")])
+    absolute = sqlite_target.root / ".reconciler" / "dev.sqlite"
+    assert absolute.exists()
+    snap = read_snapshot(f"sqlite:///{absolute}", "dev", root=Path("/"))
+    assert set(snap.in_doubt) == {"a"}
+
+
+def test_unreadable_location_is_a_clear_error(sqlite_target: StateTarget):
+    """A state path that is a directory gives a StateError naming it."""
+    (sqlite_target.root / "dir.sqlite").mkdir()
+    with pytest.raises(StateError, match=r"dir\.sqlite"):
+        read_snapshot("dir.sqlite", "dev", root=sqlite_target.root)
