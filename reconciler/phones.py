@@ -185,6 +185,8 @@ def normalize(number: str) -> str:
         if fast is not None:
             return fast
     elif not _ALLOWED.fullmatch(number):
+        if not number.strip():
+            raise ValueError("is empty")
         if number.strip() != number:
             raise ValueError("has spaces around it")
         if not number.startswith("+"):

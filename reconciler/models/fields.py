@@ -91,8 +91,13 @@ def check_time_zone(value: str) -> str:
     """An IANA time zone name such as ``Asia/Kolkata``."""
     if value in _zones():
         return value
-    suggestion = closest(value, sorted(_zones()))
-    hint = f"did you mean {suggestion}?" if suggestion else "use an IANA zone such as Asia/Kolkata"
+    # Only names shaped like Area/City get a suggestion: "IST" is not "MST".
+    suggestion = closest(value, sorted(_zones())) if "/" in value else None
+    hint = (
+        f"did you mean {suggestion}?"
+        if suggestion
+        else "use an IANA zone name such as Asia/Kolkata (abbreviations like IST are ambiguous)"
+    )
     raise rule_error(f"'{value}' is not an IANA time zone", hint)
 
 

@@ -113,12 +113,22 @@ _TYPE_MESSAGES = {
 def _type_problem(err: ErrorDetails, path: Path) -> FieldProblem:
     expected, hint = _TYPE_MESSAGES[err["type"]]
     value = err["input"]
-    if err["type"] in ("int_type", "int_from_float") and isinstance(value, str):
-        hint = (
+    if err["type"] in ("int_type", "int_from_float"):
+        hint = _int_hint(value, hint)
+    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+
+
+def _int_hint(value: Any, default: str) -> str:
+    if isinstance(value, str):
+        return (
             "remove the quotes; a value that is exactly one {{ expression }} keeps the "
             "variable's type, so make sure the variable is a number"
         )
-    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+    if isinstance(value, float):
+        return "write a whole number, without a decimal part"
+    if isinstance(value, bool):
+        return "write a number, not true or false"
+    return default
 
 
 def _bound_problem(err: ErrorDetails, path: Path) -> FieldProblem:
