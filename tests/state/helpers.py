@@ -15,7 +15,9 @@ from tests.state.conftest import StateTarget
 API = "https://api.example.test"
 
 
-def intent(key: str, *, fingerprint: str = "f" * 64, body: Mapping[str, Any] | None = None) -> Attempt:
+def intent(
+    key: str, *, fingerprint: str = "f" * 64, body: Mapping[str, Any] | None = None
+) -> Attempt:
     """A pending create attempt for ``key``."""
     return Attempt(
         id=0,
@@ -38,7 +40,9 @@ def outcome(attempt: Attempt, status: AttemptStatus, **changes: Any) -> Attempt:
 
 
 def created(attempt: Attempt, campaign_id: str) -> Attempt:
-    return outcome(attempt, AttemptStatus.CREATED, campaign_id=campaign_id, http_status=201, ctx_id="ctx")
+    return outcome(
+        attempt, AttemptStatus.CREATED, campaign_id=campaign_id, http_status=201, ctx_id="ctx"
+    )
 
 
 def open_target(target: StateTarget, **kwargs: Any) -> SqlStateStore:

@@ -30,7 +30,7 @@ def _engine(target: StateTarget):
 
 def _make_v1_state(target: StateTarget) -> None:
     """A state as the first schema version wrote it: one created campaign, one doubt."""
-    location, engine = _engine(target)
+    _location, engine = _engine(target)
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         command.upgrade(_config(conn), "0001")

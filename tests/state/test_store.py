@@ -63,7 +63,7 @@ def test_reopening_keeps_lineage(target: StateTarget):
 def test_snapshot_rules(target: StateTarget):
     """Pending and in-doubt attempts are in doubt; failures show only for uncreated keys."""
     with locked(target) as store:
-        a, b, c, d = store.record_intents([intent(k) for k in "abcd"])
+        _a, b, c, d = store.record_intents([intent(k) for k in "abcd"])
         store.record_outcome(outcome(b, AttemptStatus.IN_DOUBT, http_status=503))
         store.record_outcome(outcome(c, AttemptStatus.FAILED, http_status=400, error="nope"))
         store.record_outcome(outcome(d, AttemptStatus.FAILED, http_status=422, error="first"))
@@ -90,7 +90,7 @@ def test_latest_failure_is_shown(target: StateTarget):
 def test_store_refuses_to_send_a_created_or_doubtful_key_again(target: StateTarget):
     """Recording an intent for a created or in-doubt key fails, and records nothing."""
     with locked(target) as store:
-        a, b = store.record_intents([intent("a"), intent("b")])
+        a, _b = store.record_intents([intent("a"), intent("b")])
         store.record_outcome(created(a, "1"))
         serial = fresh(target).serial
         with pytest.raises(StateError, match=r"a \(already created\), b \(in doubt\)"):
@@ -146,7 +146,7 @@ def test_import_settles_doubt_and_is_journaled(target: StateTarget):
 def test_forget_drops_record_and_doubt(target: StateTarget):
     """``forget`` removes a record (kept in the journal) and settles a doubt."""
     with locked(target) as store:
-        a, b = store.record_intents([intent("a"), intent("b")])
+        a, _b = store.record_intents([intent("a"), intent("b")])
         store.record_outcome(created(a, "cmp-a"))
         store.forget("a", actor="bob")
         store.forget("b", actor="bob")
