@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.campaign import DesiredCampaign
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
@@ -55,9 +56,9 @@ def make_plan_for_env(
     plan's diagnostics; the caller decides the exit status from ``PlanOutcome.failed``.
     """
     settings = project.environment(env, os_environ)
-    loaded = load_campaigns(project, env, variables)
-    if loaded.errors:
-        raise ValidationFailed(loaded.diagnostics)
+    planner = planner_for_env(
+        project, env, variables, now=now, targets=targets, os_environ=os_environ
+    )
     snapshot = read_state(settings, project.root)
     if not snapshot.exists and settings.require_state and not new_state:
         raise StateError(
@@ -66,19 +67,57 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    promotion = _promotion_source(project, settings, os_environ)
-    plan = make_plan(
-        loaded.campaigns,
-        snapshot,
-        environment=env,
-        now=now,
-        promotion=promotion,
-        targets=targets,
-    )
+    plan = planner.plan_for(snapshot)
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
-    return PlanOutcome(plan, settings, snapshot, tuple(loaded.warnings))
+    return PlanOutcome(plan, settings, snapshot, planner.load_warnings)
+
+
+@dataclass(frozen=True)
+class EnvPlanner:
+    """The specs and promotion source of one environment, loaded once; plans any snapshot.
+
+    ``apply`` calls ``plan_for`` with the snapshot it read under the lock.
+    """
+
+    environment: str
+    campaigns: Sequence[DesiredCampaign]
+    promotion: PromotionSource | None
+    now: datetime
+    targets: Sequence[str] = ()
+    load_warnings: Sequence[Diagnostic] = ()
+
+    def plan_for(self, snapshot: StateSnapshot) -> Plan:
+        """The unguarded plan of these specs against ``snapshot``."""
+        return make_plan(
+            self.campaigns,
+            snapshot,
+            environment=self.environment,
+            now=self.now,
+            promotion=self.promotion,
+            targets=self.targets,
+        )
+
+
+def planner_for_env(
+    project: Project,
+    env: str,
+    variables: Mapping[str, Any],
+    *,
+    now: datetime,
+    targets: Sequence[str] = (),
+    os_environ: Mapping[str, str] | None = None,
+) -> EnvPlanner:
+    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
+    settings = project.environment(env, os_environ)
+    loaded = load_campaigns(project, env, variables)
+    if loaded.errors:
+        raise ValidationFailed(loaded.diagnostics)
+    promotion = _promotion_source(project, settings, os_environ)
+    return EnvPlanner(
+        env, tuple(loaded.campaigns), promotion, now, tuple(targets), tuple(loaded.warnings)
+    )
 
 
 def read_state(settings: Environment, root: Path) -> StateSnapshot:
