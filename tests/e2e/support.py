@@ -1,0 +1,166 @@
+"""End-to-end helpers: a sandbox in its own process, generated projects, resolution, secrets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from reconciler.commands.resolve import Resolution, forget_campaign, import_campaign
+from reconciler.state import open_store, read_snapshot
+from reconciler.state.base import StateSnapshot
+
+TOKEN = "tok-SECRET-123"  # noqa: S105 (a recognisable fake, grepped for in every output)
+TOKEN_ENV = {"CONTACTSWING_TOKEN": TOKEN}
+
+
+@dataclass
+class SandboxProcess:
+    proc: subprocess.Popen[str]
+    url: str
+
+    def campaigns(self) -> list[dict[str, object]]:
+        response = httpx.get(f"{self.url}/_sandbox/campaigns", timeout=10)
+        response.raise_for_status()
+        campaigns: list[dict[str, object]] = response.json()["campaigns"]
+        return campaigns
+
+    def counts(self) -> Counter[str]:
+        """How many times the sandbox created each campaign name."""
+        return Counter(str(c["name"]) for c in self.campaigns())
+
+    def ids(self) -> dict[str, str]:
+        return {str(c["name"]): str(c["id"]) for c in self.campaigns()}
+
+    def clear(self) -> None:
+        httpx.delete(f"{self.url}/_sandbox/campaigns", timeout=10).raise_for_status()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def sandbox_process(*args: str, port: int = 0) -> Iterator[SandboxProcess]:
+    """``reconciler sandbox`` as a separate process on 127.0.0.1, requiring the test token."""
+    cmd = [sys.executable, "-m", "reconciler", "sandbox", "--port", str(port), "-q"]
+    cmd += ["--token", TOKEN, *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.stderr else url
+        yield SandboxProcess(proc, url)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def spec(key: str, index: int) -> str:
+    """One campaign document named after its key, with its own recipient."""
+    return textwrap.dedent(
+        f"""\
+        key: {key}
+        name: {key}
+        type: OUTBOUND
+        company_plan_id: plan-1
+        business_goal: End-to-end test campaign
+        workspace_id: ws-e2e
+        touchpoint:
+          name: {key}-whatsapp
+          type: WHATSAPP
+          status: scheduled
+          start_at: "2099-10-28T10:00:00+05:30"
+          assistant_id: 11
+          additional_settings:
+            execution_days: [mon, tue, wed, thu, fri]
+            start_hour: 10
+            end_hour: 19
+            delay: 2
+            time_zone: Asia/Kolkata
+            from_numbers: ["+919800000001"]
+          customer_details:
+            - {{id: r{index}, to_number: "+9198{index:08d}"}}
+          whatsapp_data:
+            template: e2e_offer
+            language_code: en
+        """
+    )
+
+
+def make_project(root: Path, n: int, api_url: str) -> list[str]:
+    """A project with ``n`` campaigns (one multi-document file) against ``api_url``."""
+    keys = [f"c{i:03d}" for i in range(n)]
+    (root / "campaigns").mkdir(parents=True, exist_ok=True)
+    (root / "reconciler.yaml").write_text(
+        "version: 1\ncampaigns: campaigns\nenvironments:\n"
+        f"  dev:\n    api_url: {api_url}\n    state: .reconciler/dev.sqlite\n",
+        encoding="utf-8",
+    )
+    docs = "---\n".join(spec(k, i) for i, k in enumerate(keys))
+    (root / "campaigns" / "all.yaml").write_text(docs, encoding="utf-8")
+    return keys
+
+
+def snapshot(root: Path, api_url: str) -> StateSnapshot:
+    return read_snapshot(".reconciler/dev.sqlite", "dev", root=root, api_url=api_url)
+
+
+def resolve_in_doubt(root: Path, api_url: str, sandbox: SandboxProcess) -> tuple[int, int]:
+    """What a person does: import in-doubt keys the sandbox has, forget the others."""
+    doubtful = snapshot(root, api_url).in_doubt
+    if not doubtful:
+        return 0, 0
+    ids = sandbox.ids()
+    imported = forgotten = 0
+    store = open_store(".reconciler/dev.sqlite", "dev", root=root, api_url=api_url)
+    how = Resolution("dev", api_url, auto_approve=True)
+    try:
+        for key in doubtful:
+            if key in ids:
+                import_campaign(store, key, ids[key], lambda: None, how)
+                imported += 1
+            else:
+                forget_campaign(store, key, how)
+                forgotten += 1
+    finally:
+        store.close()
+    return imported, forgotten
+
+
+def assert_converged(root: Path, api_url: str, sandbox: SandboxProcess, keys: list[str]) -> None:
+    """Every campaign created exactly once on the sandbox, and the state records each one."""
+    counts = sandbox.counts()
+    assert {k: n for k, n in counts.items() if n != 1} == {}
+    assert set(counts) == set(keys)
+    snap = snapshot(root, api_url)
+    assert set(snap.campaigns) == set(keys)
+    assert snap.in_doubt == {}
+    ids = sandbox.ids()
+    assert {k: r.campaign_id for k, r in snap.campaigns.items()} == {k: ids[k] for k in keys}
+
+
+def assert_no_secret(root: Path, *outputs: str) -> None:
+    """The token appears in no output and in no file under the project (state included)."""
+    for text in outputs:
+        assert TOKEN not in text
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path

@@ -1,0 +1,73 @@
+"""SIGKILL an apply at random instants: no record lost, no campaign created twice."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.support import (
+    TOKEN_ENV,
+    assert_converged,
+    assert_no_secret,
+    make_project,
+    resolve_in_doubt,
+    sandbox_process,
+)
+from tests.support.cli import run_cli
+
+pytestmark = pytest.mark.slow
+
+TRIALS = 20
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    return {**env, **TOKEN_ENV, "NO_COLOR": "1"}
+
+
+def _apply_and_kill(root: Path, delay: float) -> str:
+    """Start an apply, SIGKILL it after ``delay`` seconds; returns its output."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--env", "dev", "--auto-approve"],
+        cwd=root,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(timeout=30)
+    return out + err
+
+
+def test_killing_apply_at_random_instants_never_duplicates(tmp_path: Path) -> None:
+    """Over 20 kills of an apply of 100 campaigns, resolved by hand, each is created once."""
+    rng = random.Random(int(os.environ.get("E2E_SEED", "6")))
+    root = tmp_path / "project"
+    outputs: list[str] = []
+    with sandbox_process("--latency-ms", "60") as sandbox:
+        keys = make_project(root, 100, sandbox.url)
+        in_doubt_seen = 0
+        for _ in range(TRIALS):
+            outputs.append(_apply_and_kill(root, rng.uniform(0.8, 2.2)))
+            imported, forgotten = resolve_in_doubt(root, sandbox.url, sandbox)
+            in_doubt_seen += imported + forgotten
+            counts = sandbox.counts()
+            assert [k for k, n in counts.items() if n > 1] == []
+        final = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=TOKEN_ENV)
+        assert final.returncode == 0, final.output
+        outputs.append(final.output)
+        assert_converged(root, sandbox.url, sandbox, keys)
+        again = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=TOKEN_ENV)
+        assert again.returncode == 0 and "nothing to create" in again.output
+        assert len(sandbox.campaigns()) == 100
+    assert in_doubt_seen > 0, "no kill landed between an intent and its outcome"
+    assert_no_secret(root, *outputs)
