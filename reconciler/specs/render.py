@@ -163,9 +163,9 @@ def to_data(value: Any) -> Any:
     """A template result as plain JSON-compatible data, or TemplateProblem."""
     if isinstance(value, jinja2.Undefined):
         try:
-            str(value)
-        except jinja2.UndefinedError as exc:
-            raise TemplateProblem(f"undefined: {exc.message}", hint=_UNDEFINED_HINT) from None
+            str(value)  # raises the reason it is undefined (or that access was unsafe)
+        except Exception as exc:
+            raise _problem(exc, "<value>") from None
         raise TemplateProblem("undefined value", hint=_UNDEFINED_HINT)  # pragma: no cover
     if value is None or isinstance(value, (bool, int, float)):
         return value

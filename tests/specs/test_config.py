@@ -1,0 +1,134 @@
+"""reconciler.yaml: its model, errors with lines, ${VAR} expansion, required_version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import (
+    DEFAULT_API_URL,
+    find_project,
+    load_project,
+    version_matches,
+)
+from reconciler.errors import ConfigError, ValidationFailed
+from tests.specs.helpers import PROJECT_YAML, make_project
+
+WITH_PROD = (
+    PROJECT_YAML
+    + """\
+  prod:
+    state: ${PROD_STATE}
+    token_env: TOKEN_PROD
+    promote_from: dev
+"""
+)
+
+
+def test_defaults_and_expansion_only_for_the_environment_in_use(tmp_path: Path) -> None:
+    """dev works without prod's OS variable; prod expands it, or names it when missing."""
+    project = load_project(project_dir=make_project(tmp_path / "p", {"reconciler.yaml": WITH_PROD}))
+    dev = project.environment("dev", os_environ={})
+    assert (dev.api_url, dev.state, dev.token_env) == (
+        "sandbox",
+        ".reconciler/dev.sqlite",
+        "CONTACTSWING_TOKEN",
+    )
+    assert dev.is_sandbox and dev.state_path == project.root / ".reconciler/dev.sqlite"
+    prod = project.environment("prod", os_environ={"PROD_STATE": "postgresql://db/x"})
+    assert prod.state == "postgresql://db/x" and prod.state_is_url
+    assert prod.api_url == DEFAULT_API_URL and prod.promote_from == "dev"
+    with pytest.raises(ConfigError) as info:
+        project.environment("prod", os_environ={})
+    assert "PROD_STATE" in info.value.message and "environments.prod.state" in info.value.message
+    assert str(info.value.location) == "reconciler.yaml:8"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "words"),
+    [
+        (
+            PROJECT_YAML.replace("api_url: sandbox", "api_ulr: sandbox"),
+            5,
+            "environments.dev.api_ulr",
+            "unknown key",
+        ),
+        (PROJECT_YAML.replace("version: 1", "version: 2"), 1, "version", "1"),
+        (PROJECT_YAML.replace("version: 1\n", ""), 1, "version", "Field required"),
+        (WITH_PROD.replace("promote_from: dev", "promote_from: qa"), 3, "environments", "qa"),
+        (PROJECT_YAML + "    phone_format: plus\n", 7, "environments.dev.phone_format", "e164"),
+        (PROJECT_YAML + "    max_creates: -1\n", 7, "environments.dev.max_creates", "0"),
+    ],
+)
+def test_project_file_errors_have_lines(
+    tmp_path: Path, text: str, line: int, field: str, words: str
+) -> None:
+    """A bad reconciler.yaml is a ValidationFailed at its line and field."""
+    root = make_project(tmp_path / "p", {"reconciler.yaml": text})
+    with pytest.raises(ValidationFailed) as info:
+        load_project(project_dir=root)
+    hits = [
+        d
+        for d in info.value.diagnostics
+        if (d.location.file, d.location.line, d.field) == ("reconciler.yaml", line, field)
+    ]
+    assert hits and words in hits[0].message, info.value.diagnostics
+
+
+def test_duplicate_key_in_project_file(tmp_path: Path) -> None:
+    """The project file is read with the same strict YAML reader."""
+    root = make_project(tmp_path / "p", {"reconciler.yaml": PROJECT_YAML + "version: 1\n"})
+    with pytest.raises(ValidationFailed, match="error") as info:
+        load_project(project_dir=root)
+    assert info.value.diagnostics[0].location.line == 7
+
+
+@pytest.mark.parametrize(
+    ("spec", "ok"),
+    [
+        (">=1.0", True),
+        (">=1.0,<2", True),
+        ("<1.0", False),
+        ("==1.0.0", True),
+        ("~=1.0", True),
+        ("~=0.9", False),
+        ("!=1.0.0", False),
+        (">1.0.0", False),
+        ("1.0.0", True),
+    ],
+)
+def test_version_specifiers(spec: str, ok: bool) -> None:
+    """required_version is compared against version 1.0.0."""
+    assert version_matches(spec, "1.0.0") is ok
+
+
+def test_required_version_mismatch_refuses_to_run(tmp_path: Path) -> None:
+    """A project that needs another version of the tool is refused, naming both."""
+    root = make_project(
+        tmp_path / "p",
+        {
+            "reconciler.yaml": PROJECT_YAML.replace(
+                "version: 1\n", "version: 1\nrequired_version: '>=9.0'\n"
+            )
+        },
+    )
+    with pytest.raises(ConfigError, match=r">=9.0") as info:
+        load_project(project_dir=root)
+    assert str(info.value.location) == "reconciler.yaml:2"
+
+
+def test_find_project_walks_upwards(tmp_path: Path) -> None:
+    """The nearest reconciler.yaml above the start folder is the project."""
+    root = make_project(tmp_path / "p", {"campaigns/deep/x.txt": ""})
+    assert find_project(root / "campaigns" / "deep") == root.resolve()
+    with pytest.raises(ConfigError, match=r"no reconciler\.yaml"):
+        find_project(tmp_path)
+
+
+def test_unknown_environment(tmp_path: Path) -> None:
+    """Asking for an environment that does not exist names the known ones."""
+    project = load_project(project_dir=make_project(tmp_path / "p", {}))
+    with pytest.raises(ConfigError, match="no environment 'qa'") as info:
+        project.environment("qa")
+    assert info.value.hint == "known environments: dev"
