@@ -37,6 +37,7 @@ class RunResult:
     peak_mb: float
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system: what the run cost, whatever else ran beside it
 
     @property
     def ok(self) -> bool:
@@ -66,6 +67,10 @@ class Measurement:
     @property
     def median(self) -> float:
         return statistics.median(self.seconds) if self.runs else float("nan")
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(run.cpu_seconds for run in self.runs) if self.runs else 0.0
 
     @property
     def peak_mb(self) -> float:
@@ -117,6 +122,7 @@ def run_once(
             peak_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
         )
 
 

@@ -78,15 +78,17 @@ def _met_text(measurement: Measurement) -> str:
 def results_table(results: Sequence[Measurement]) -> str:
     """The Markdown table of every measurement."""
     lines = [
-        "| measurement | N | R | median s | min s | max s | throughput | peak MB | target | met? |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| measurement | N | R | median s | min s | max s | cpu s | throughput | peak MB | target"
+        " | met? |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for m in results:
         if m.failed:
-            cells = ["–"] * 5
+            cells = ["–"] * 6
         else:
-            cells = [f"{m.median:.3f}", f"{min(m.seconds):.3f}", f"{max(m.seconds):.3f}",
-                     rate_text(m), f"{m.peak_mb:.0f}"]  # fmt: skip
+            times = [m.median, min(m.seconds), max(m.seconds)]
+            cells = [*(f"{t:.3f}" for t in times), f"{m.cpu_median:.2f}", rate_text(m),
+                     f"{m.peak_mb:.0f}"]  # fmt: skip
         runs = f" ({len(m.runs)} runs)" if len(m.runs) > 1 else ""
         lines.append(f"| {m.name}{runs} | {m.n:,} | {m.r:,} | " + " | ".join(cells)
                      + f" | {m.target} | {_met_text(m)} |")  # fmt: skip
