@@ -187,3 +187,13 @@ def test_colour_only_on_a_terminal_and_never_with_no_color():
     assert should_color(io.StringIO(), {"FORCE_COLOR": "1"})
     assert not should_color(FakeTTY(), {"NO_COLOR": "1", "FORCE_COLOR": "1"})
     assert paint("x", "green", enabled=False) == "x"
+
+
+def test_schema_file_is_generated_from_the_registered_schema():
+    """schemas/plan.schema.json is what `reconciler schema` writes, so --check keeps it current."""
+    from reconciler.output.plan_schema import plan_schema
+    from reconciler.schemas import SCHEMAS, render
+
+    assert SCHEMAS["plan.schema.json"]() == plan_schema() == SCHEMA
+    path = Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json"
+    assert path.read_text("utf-8") == render(plan_schema())
