@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import filelock
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state.base import LockInfo
@@ -117,6 +118,8 @@ class EnvironmentLock(Protocol):
 
     def release(self) -> None: ...
 
+    def still_held(self) -> bool: ...
+
     def holder(self) -> LockInfo | None: ...
 
     def read_holder(self) -> LockInfo | None: ...
@@ -174,6 +177,13 @@ class FileLock:
                 self._location.holder_path.unlink()
         self._lock.release()
         self._lock = self._info = None
+
+    def still_held(self) -> bool:
+        """False once ``unlock`` removed this holder's lock (its details are gone)."""
+        current = self.read_holder()
+        return (
+            self._info is not None and current is not None and current.lock_id == self._info.lock_id
+        )
 
     def read_holder(self) -> LockInfo | None:
         try:
@@ -277,9 +287,21 @@ class AdvisoryLock:
             conn.execute(delete(locks).where(locks.c.lock_id == info.lock_id))
             params = {"k1": self._k1, "k2": self._k2}
             conn.execute(text("SELECT pg_advisory_unlock(:k1, :k2)"), params)
+        except SQLAlchemyError:
+            pass  # the session is gone (``unlock`` ended it): so is the lock
         finally:
             conn.invalidate()  # never hand a session that held the lock back to the pool
             conn.close()
+
+    def still_held(self) -> bool:
+        """False once the lock's session has ended (``unlock`` terminated it)."""
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
 
     def _holder_pid(self, conn: Connection) -> int | None:
         query = text(

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select, update
 
-from reconciler.errors import StateError
+from reconciler.errors import StateError, StateLockedError
 from reconciler.state import fallback, schema
 from reconciler.state.base import (
     UNRESOLVED,
@@ -214,6 +214,12 @@ class SqlStateStore:
         if self._held is None:
             raise StateError(
                 "state writes need the environment lock (a bug: writers must use store.lock())"
+            )
+        if not self._lock.still_held():
+            raise StateLockedError(
+                f"the lock of environment {self.environment!r} was removed "
+                "(`reconciler unlock`) while this process held it; nothing more is written",
+                hint=f"run `reconciler state recover --env {self.environment}` if it asks to",
             )
 
     def _ensure_schema(self) -> None:

@@ -1,0 +1,97 @@
+"""The fallback journal: outcomes the state could not take are kept, refused, recovered."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from reconciler.errors import JournalPendingError, StateError
+from reconciler.state import open_reader, open_store, read_snapshot
+from reconciler.state.base import AttemptStatus
+from reconciler.state.fallback import read_fallback
+from tests.state.conftest import StateTarget
+from tests.state.helpers import created, fresh, intent, locked, outcome
+
+
+def _journal_after_lost_outcomes(target: StateTarget):
+    """Two creates whose outcomes went to the fallback journal instead of the state."""
+    with locked(target) as store:
+        a, b = store.record_intents([intent("a"), intent("b")])
+        store.write_fallback(created(a, "cmp-a"))
+        store.write_fallback(outcome(b, AttemptStatus.IN_DOUBT, http_status=504))
+        return store.location.journal_path, a, b
+
+
+def test_fallback_is_private_and_fsynced_jsonl(target: StateTarget):
+    """Each outcome is one JSON line in a 0600 file beside the state."""
+    path, a, _ = _journal_after_lost_outcomes(target)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    if target.backend == "sqlite":
+        assert path.name == "dev.sqlite.journal"
+    else:
+        assert path == target.root / ".reconciler" / "dev.journal"
+    contents = read_fallback(path)
+    assert [x.key for x in contents.attempts] == ["a", "b"] and not contents.torn
+    assert contents.attempts[0].campaign_id == "cmp-a" and contents.attempts[0].id == a.id
+
+
+def test_every_opening_refuses_while_journal_pends(target: StateTarget):
+    """Readers and writers refuse, naming `state recover`, until it is merged."""
+    _journal_after_lost_outcomes(target)
+    for opener in (read_snapshot, open_reader, open_store):
+        with pytest.raises(JournalPendingError) as err:
+            opener(target.location, "dev", root=target.root)
+        assert "reconciler state recover --env dev" in err.value.hint
+
+
+def test_recover_merges_and_removes_the_journal(target: StateTarget):
+    """``recover`` records the created campaign and the doubt, journaled, then deletes the file."""
+    path, a, b = _journal_after_lost_outcomes(target)
+    before = fresh_serial = None
+    store = open_store(target.location, "dev", root=target.root, for_recovery=True)
+    with store.lock("state recover"):
+        before = store.snapshot()
+        result = store.recover(actor="ops")
+        journal = store.journal()
+    store.close()
+    assert not path.exists()
+    snap = fresh(target)
+    fresh_serial = snap.serial
+    assert set(before.in_doubt) == {"a", "b"}  # both pending before recovery
+    assert [x.key for x in result.merged] == ["a", "b"]
+    assert snap.campaigns["a"].campaign_id == "cmp-a"
+    assert set(snap.in_doubt) == {"b"} and snap.in_doubt["b"].id == b.id
+    assert snap.in_doubt["b"].http_status == 504
+    assert fresh_serial == before.serial + 1  # one transaction
+    recover_entries = [e for e in journal if e.kind == "recover"]
+    assert [(e.key, e.actor) for e in recover_entries] == [("a", "ops"), ("b", "ops")]
+
+
+def test_torn_last_line_is_dropped_and_stays_in_doubt(target: StateTarget):
+    """A line cut short by a crash is reported; its attempt stays pending (in doubt)."""
+    path, _, _ = _journal_after_lost_outcomes(target)
+    whole = path.read_text()
+    first_line = whole.splitlines(keepends=True)[0]
+    path.write_text(first_line + whole.splitlines()[1][:20])
+    store = open_store(target.location, "dev", root=target.root, for_recovery=True)
+    with store.lock("state recover"):
+        result = store.recover(actor="ops")
+    store.close()
+    assert result.torn and [x.key for x in result.merged] == ["a"]
+    snap = fresh(target)
+    assert "a" in snap.campaigns and snap.in_doubt["b"].status is AttemptStatus.PENDING
+
+
+def test_failed_merge_keeps_the_journal(target: StateTarget):
+    """If merging fails (a conflicting record), the journal is kept and nothing changes."""
+    path, a, _ = _journal_after_lost_outcomes(target)
+    store = open_store(target.location, "dev", root=target.root, for_recovery=True)
+    with store.lock("state recover"):
+        store.record_outcome(created(a, "cmp-other"))  # someone recorded another id meanwhile
+        serial = store.snapshot().serial
+        with pytest.raises(StateError, match="already recorded as campaign cmp-other"):
+            store.recover(actor="ops")
+        assert store.snapshot().serial == serial
+    store.close()
+    assert path.exists()

@@ -1,0 +1,159 @@
+"""The environment lock: one writer at a time, named holders, freed on death, unlock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from reconciler.errors import StateError, StateLockedError
+from tests.state.conftest import StateTarget
+from tests.state.helpers import intent, locked, open_target
+
+
+def test_second_writer_fails_naming_the_holder(target: StateTarget):
+    """While one store holds the lock, another fails at once with pid, host and lock id."""
+    first, second = open_target(target), open_target(target)
+    with first.lock("apply --env dev") as info:
+        with pytest.raises(StateLockedError) as err, second.lock("apply"):
+            pass
+        holder = second.lock_holder()
+    message = err.value.message
+    assert f"pid {os.getpid()} on {socket.gethostname()}" in message
+    assert info.lock_id in message and info.lock_id in err.value.hint
+    assert holder is not None and holder.command == "apply --env dev"
+    assert second.lock_holder() is None
+    with second.lock("apply"):  # free again once released
+        pass
+    first.close()
+    second.close()
+
+
+def test_lock_timeout_waits_for_the_holder(target: StateTarget):
+    """With a timeout, a second writer waits until the holder releases, then proceeds."""
+    first, second = open_target(target), open_target(target)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with first.lock("apply"):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(30)
+    threading.Timer(0.5, release.set).start()
+    with second.lock("apply", timeout=60) as info:
+        assert info.pid == os.getpid()
+    thread.join()
+    first.close()
+    second.close()
+
+
+def test_locked_error_after_timeout_says_it_waited(target: StateTarget):
+    """A second writer that times out says how long it waited."""
+    first, second = open_target(target), open_target(target)
+    with first.lock("apply"), pytest.raises(StateLockedError, match="after waiting 0.3s"):
+        with second.lock("apply", timeout=0.3):
+            pass
+    first.close()
+    second.close()
+
+
+def test_unlock_checks_the_id_and_frees_the_lock(target: StateTarget):
+    """``unlock`` refuses a wrong id; with the right one a new writer can lock."""
+    holder, other = open_target(target), open_target(target)
+    with holder.lock("hung apply") as info:
+        holder.bind("sandbox")
+        with pytest.raises(StateError, match="does not match|no lock with id"):
+            other.unlock("not-the-id")
+        removed = other.unlock(info.lock_id)
+        assert removed.lock_id == info.lock_id
+        with pytest.raises(StateLockedError, match="was removed"):
+            holder.record_intents([intent("a")])  # a holder that lost its lock writes nothing
+        if target.backend == "sqlite":
+            with other.lock("apply"):
+                assert other.lock_holder() is not None
+    with other.lock("apply"):  # PostgreSQL: the holder's session was terminated
+        pass
+    holder.close()
+    other.close()
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from reconciler.state import open_store
+    store = open_store(sys.argv[1], "dev", root=Path(sys.argv[2]))
+    with store.lock("apply --env dev"):
+        store.bind("sandbox")
+        print("locked", flush=True)
+        time.sleep(600)
+    """
+)
+
+
+@pytest.mark.slow
+def test_lock_frees_itself_when_the_holder_is_killed(target: StateTarget):
+    """A SIGKILLed holder blocks nobody: the OS or the database frees its lock."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, target.location, str(target.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        store = open_target(target)
+        holder = store.lock_holder()
+        assert holder is not None and holder.pid == proc.pid
+        with pytest.raises(StateLockedError, match=f"pid {proc.pid}"), store.lock("apply"):
+            pass
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    # The server notices the closed session within moments; waiting is allowed for that.
+    with store.lock("apply", timeout=30) as info:
+        assert info.pid == os.getpid()
+    store.close()
+
+
+def test_holder_details_are_read_patiently(target: StateTarget, monkeypatch):
+    """A contender that finds no holder details yet retries, then reports what it knows."""
+    from reconciler.state import locking
+
+    monkeypatch.setattr(locking, "HOLDER_READ_SECONDS", 0.2)
+    first, second = open_target(target), open_target(target)
+    with first.lock("apply"):
+        if target.backend == "sqlite":
+            first.location.holder_path.unlink()
+        else:
+            from sqlalchemy import delete
+
+            from reconciler.state.tables import locks
+
+            with first.ready_engine().begin() as conn:
+                conn.execute(delete(locks))
+        started = time.monotonic()
+        with pytest.raises(StateLockedError, match="has not recorded its details"):
+            with second.lock("apply"):
+                pass
+        assert time.monotonic() - started >= 0.2
+    first.close()
+    second.close()
+
+
+def test_writes_and_lock_in_one_store(target: StateTarget):
+    """A store cannot take its own lock twice."""
+    with locked(target) as store, pytest.raises(StateError, match="already held"):
+        with store.lock("again"):
+            pass
