@@ -30,7 +30,8 @@ from phonenumbers import (
 # What a user may write: a leading "+", digits, and the usual visual separators.
 # Letters (vanity numbers) and extensions would be silently converted or dropped by
 # the library, so they are refused instead.
-_ALLOWED = re.compile(r"\+[0-9][0-9 ().\-]*")
+WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().\-]*")
+_ALLOWED = WRITTEN_NUMBER
 _COMPACT = re.compile(r"\+[1-9][0-9]{2,16}")
 _E164 = PhoneNumberFormat.E164
 E164_EXAMPLE = "+919800000001"
