@@ -59,8 +59,10 @@ def load_campaigns(project: Project, env: str, variables: Mapping[str, Any]) -> 
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
     campaigns: list[DesiredCampaign] = []
     diagnostics: list[Diagnostic] = []
+    sandbox = make_environment(project.root)  # shared: compiled expressions are cached in it
     for path in discover(project.campaigns_dir):
-        loaded = _SpecFile(project, path, context).load()
+        template_reads(sandbox, reset=True)
+        loaded = _SpecFile(project, path, context, sandbox).load()
         campaigns.extend(loaded.campaigns)
         diagnostics.extend(loaded.diagnostics)
     diagnostics.extend(_duplicate_keys(campaigns))
@@ -104,14 +106,10 @@ class _SpecFile:
     project: Project
     path: Path
     context: Mapping[str, Any]
+    env: SpecSandbox
     campaigns: list[DesiredCampaign] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     linemap: LineMap | None = None
-    env: SpecSandbox = field(init=False)
-
-    def __post_init__(self) -> None:
-        # One sandbox per file, so that its loader records the templates this file read.
-        self.env = make_environment(self.project.root)
 
     @property
     def rel(self) -> str:

@@ -79,6 +79,12 @@ class SpecSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # Compiling is the slow part of rendering; the same value text recurs across specs.
+        self.expressions: dict[str, Any] = {}
+        self.texts: dict[str, jinja2.Template] = {}
+
     def call_binop(
         self, context: jinja2.runtime.Context, operator_: str, left: Any, right: Any
     ) -> Any:
@@ -103,16 +109,22 @@ def make_environment(root: Path) -> SpecSandbox:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
+        cache_size=0,  # every import goes through the loader, so each file's reads are seen
     )
     for name in ("lipsum", "cycler", "joiner"):
         env.globals.pop(name, None)
     return env
 
 
-def template_reads(env: jinja2.Environment) -> dict[str, bytes]:
-    """Project-relative path -> bytes of every template file the environment loaded."""
+def template_reads(env: jinja2.Environment, *, reset: bool = False) -> dict[str, bytes]:
+    """Project-relative path -> bytes of every template file loaded (since the last reset)."""
     loader = env.loader
-    return dict(loader.reads) if isinstance(loader, ProjectLoader) else {}
+    if not isinstance(loader, ProjectLoader):
+        return {}
+    reads = dict(loader.reads)
+    if reset:
+        loader.reads.clear()
+    return reads
 
 
 def protect_placeholders(text: str) -> str:
@@ -138,19 +150,30 @@ def render_text(env: jinja2.Environment, text: str, name: str, context: Mapping[
         raise _problem(exc, name) from None
 
 
-def render_string(env: jinja2.Environment, text: str, context: Mapping[str, Any]) -> Any:
+def render_string(env: SpecSandbox, text: str, context: Mapping[str, Any]) -> Any:
     """Render one string value; exactly one ``{{ expression }}`` keeps the value's type."""
     if not has_template(text):
         return text
     single = _SINGLE_EXPR.match(text)
     if single and "{{" not in single.group("expr") and "}}" not in single.group("expr"):
         return _evaluate(env, single.group("expr"), context)
-    return render_text(env, text, "<value>", context)
-
-
-def _evaluate(env: jinja2.Environment, expr: str, context: Mapping[str, Any]) -> Any:
     try:
-        compiled = env.compile_expression(expr, undefined_to_none=False)
+        template = env.texts.get(text)
+        if template is None:
+            template = env.texts[text] = env.from_string(protect_placeholders(text))
+        return template.render(dict(context))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno) from None
+    except Exception as exc:
+        raise _problem(exc, "<template>") from None
+
+
+def _evaluate(env: SpecSandbox, expr: str, context: Mapping[str, Any]) -> Any:
+    try:
+        compiled = env.expressions.get(expr)
+        if compiled is None:
+            compiled = env.compile_expression(expr, undefined_to_none=False)
+            env.expressions[expr] = compiled
         value = compiled(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"Jinja syntax error: {exc.message}") from None
