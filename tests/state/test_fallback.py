@@ -47,8 +47,7 @@ def test_every_opening_refuses_while_journal_pends(target: StateTarget):
 
 def test_recover_merges_and_removes_the_journal(target: StateTarget):
     """``recover`` records the created campaign and the doubt, journaled, then deletes the file."""
-    path, a, b = _journal_after_lost_outcomes(target)
-    before = fresh_serial = None
+    path, _, b = _journal_after_lost_outcomes(target)
     store = open_store(target.location, "dev", root=target.root, for_recovery=True)
     with store.lock("state recover"):
         before = store.snapshot()
