@@ -1,0 +1,60 @@
+"""``reconciler init [DIR]``: scaffold a project (reconciler.yaml, an example, CI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.commands.init import InitResult, init_project
+from reconciler.scaffold import CI_CHOICES, CiChoice
+
+
+@click.command()
+@click.argument(
+    "directory",
+    required=False,
+    default=".",
+    type=click.Path(path_type=Path),
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--ci",
+    type=click.Choice(CI_CHOICES),
+    default="github",
+    show_default=True,
+    help="Which CI pipeline to write (GitHub Actions workflows, .gitlab-ci.yml, or none).",
+)
+@click.option(
+    "--pip-spec",
+    default=None,
+    metavar="REQUIREMENT",
+    help="What CI installs with pip (default: this version, campaign-reconciler==X.Y.Z).",
+)
+def init(directory: Path, force: bool, ci: CiChoice, pip_spec: str | None) -> int:
+    """Scaffold a new project in DIRECTORY (default: the current directory).
+
+    Writes reconciler.yaml (a dev sandbox environment and a staging/prod sketch),
+    an example campaign, schemas/ for editors, a .gitignore for local state and a CI
+    pipeline. Refuses to overwrite an existing file unless --force is given.
+    """
+    result = init_project(directory, force=force, ci=ci, pip_spec=pip_spec)
+    click.echo(_report(result))
+    return 0
+
+
+def _report(result: InitResult) -> str:
+    lines = [f"Initialised a reconciler project in {result.root}:"]
+    lines += [f"  wrote       {rel}" for rel in result.written]
+    lines += [f"  overwrote   {rel}" for rel in result.overwritten]
+    lines += ["", "Next steps:"]
+    if result.root != Path():
+        lines.append(f"  cd {result.root}")
+    lines += [
+        "  reconciler validate              check every spec for every environment",
+        "  reconciler plan --env dev        what the sandbox would create",
+        "  reconciler apply --env dev       create it in the sandbox (no token needed)",
+        "Staging and prod (state, token, promotion): reconciler's docs/environments.md"
+        " and docs/ci.md.",
+    ]
+    return "\n".join(lines)
