@@ -17,6 +17,13 @@ from sqlalchemy.engine import make_url
 
 PG_URL = os.environ.get("RECONCILER_TEST_PG_URL", "")
 
+# For tests that exist only for PostgreSQL: deselected by default (marker), and run by CI,
+# which always sets the URL.
+needs_postgres = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="RECONCILER_TEST_PG_URL is not set (.ci/postgres.sh)"),
+]
+
 BACKENDS = [pytest.param("sqlite", id="sqlite")]
 if PG_URL:
     BACKENDS.append(pytest.param("postgres", id="postgres", marks=pytest.mark.postgres))
