@@ -49,6 +49,8 @@ class HttpCampaignAPI:
     ``transport`` replaces the network (the sandbox, or ``httpx.MockTransport`` in tests);
     ``sleep`` and ``rng`` are injectable so that tests neither wait nor guess jitter.
     ``token_hint`` names where the token came from (the ``token_env`` variable) for messages.
+    ``cancelled`` is asked after each backoff wait: once it says yes, no retry is sent (the
+    executor passes its cancel flag, and a ``sleep`` that wakes up on cancel).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class HttpCampaignAPI:
         rng: Callable[[], float] = random.random,
         token_hint: str = DEFAULT_TOKEN_HINT,
         max_retry_after: float = MAX_RETRY_AFTER,
+        cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
         if phone_format not in PHONE_FORMATS:
             raise ValueError(f"unknown phone_format {phone_format!r}")
@@ -77,6 +80,7 @@ class HttpCampaignAPI:
         self._rng = rng
         self._token_hint = token_hint
         self._max_retry_after = max_retry_after
+        self._cancelled = cancelled
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -113,6 +117,9 @@ class HttpCampaignAPI:
                 self._max_retries + 1,
             )
             self._sleep(wait)
+            if self._cancelled():  # a retry would be a new request: not after a cancel
+                note = "; not retried: the run was cancelled"
+                return self._finish(replace(verdict.result, message=verdict.result.message + note))
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+import httpx
+
 from reconciler.api.client import DEFAULT_TIMEOUT, DEFAULT_TOKEN_HINT, HttpCampaignAPI
 from reconciler.errors import ConfigError
 
@@ -21,34 +26,42 @@ def make_api(
     phone_format: str = "e164",
     token_hint: str = DEFAULT_TOKEN_HINT,
     timeout: float = DEFAULT_TIMEOUT,
+    sleep: Callable[[float], None] = time.sleep,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> HttpCampaignAPI:
     """A client for ``api_url``; ``sandbox`` gets a fresh in-process fake (no token needed).
 
-    Raises ConfigError when a real API is asked for without a token.
+    ``token_hint`` is the name of the ``token_env`` variable, for messages. ``sleep`` and
+    ``cancelled`` let the executor cut a backoff wait short on cancel. Raises ConfigError
+    when a real API is asked for without a token.
     """
-    if api_url == SANDBOX:
-        from reconciler.sandbox import SANDBOX_BASE_URL, Sandbox, sandbox_transport
 
-        transport = sandbox_transport(Sandbox(create_path=create_path))
+    def client(
+        base_url: str, secret: str, transport: httpx.BaseTransport | None
+    ) -> HttpCampaignAPI:
         return HttpCampaignAPI(
-            SANDBOX_BASE_URL,
+            base_url,
             create_path,
-            token or "sandbox",
+            secret,
             phone_format=phone_format,
             token_hint=token_hint,
             timeout=timeout,
             transport=transport,
+            sleep=sleep,
+            cancelled=cancelled,
+        )
+
+    if api_url == SANDBOX:
+        from reconciler.sandbox import SANDBOX_BASE_URL, Sandbox, sandbox_transport
+
+        return client(
+            SANDBOX_BASE_URL,
+            token or "sandbox",
+            sandbox_transport(Sandbox(create_path=create_path)),
         )
     if not token:
         raise ConfigError(
             f"no ContactSwing token: {token_hint} is not set or empty",
             hint="set it to the API token (a JWT) for this environment; it is never displayed",
         )
-    return HttpCampaignAPI(
-        api_url,
-        create_path,
-        token,
-        phone_format=phone_format,
-        token_hint=token_hint,
-        timeout=timeout,
-    )
+    return client(api_url, token, None)

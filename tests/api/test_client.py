@@ -370,3 +370,18 @@ def test_base_url_and_path_slashes_are_joined_once() -> None:
         api.create(valid_body(), idempotency_key="k")
     assert seen == [BASE + PATH]
     assert h.requests == []
+
+
+def test_no_retry_is_sent_after_a_cancel() -> None:
+    """Once the run is cancelled during a backoff wait, the retry is not sent: FAILED."""
+    h = Harness()
+    flag = {"cancelled": False}
+
+    def sleep(seconds: float) -> None:
+        h.sleeps.append(seconds)
+        flag["cancelled"] = True
+
+    result = create(answer(429), h, sleep=sleep, cancelled=lambda: flag["cancelled"])
+    assert result.outcome is Outcome.FAILED
+    assert len(h.requests) == 1
+    assert "cancelled" in result.message

@@ -50,7 +50,7 @@ def test_serves_creates_and_stops_cleanly_on_sigterm() -> None:
         with HttpCampaignAPI(url, PATH, TOKEN) as api:
             result = api.create(valid_body(), idempotency_key="idem-1")
         assert result.outcome is Outcome.CREATED
-        listed = httpx.get(f"{url}/_sandbox/campaigns").json()["campaigns"]
+        listed = httpx.get(f"{url}/_sandbox/campaigns", timeout=30).json()["campaigns"]
         assert [c["id"] for c in listed] == [result.campaign_id]
         with HttpCampaignAPI(url, PATH, "not-the-right-token") as api:
             refused = api.create(valid_body(), idempotency_key="idem-2")
@@ -103,10 +103,11 @@ def test_each_fault_from_the_real_process(fault: str, outcome: Outcome, created:
     """With --fail-rate 1 each fault kind reaches the real client as its section 6 outcome."""
     args = ("--fail-rate", "1", "--faults", fault, "--seed", "1", "--retry-after", "0")
     with sandbox_process(*args) as (_proc, url):
-        with HttpCampaignAPI(url, PATH, TOKEN, timeout=0.5, sleep=lambda s: None) as api:
+        timeout = 0.5 if fault == "timeout" else 30.0  # only the stall may time out
+        with HttpCampaignAPI(url, PATH, TOKEN, timeout=timeout, sleep=lambda s: None) as api:
             result = api.create(valid_body(), idempotency_key="k")
         assert result.outcome is outcome, result.message
-        listed = httpx.get(f"{url}/_sandbox/campaigns").json()["campaigns"]
+        listed = httpx.get(f"{url}/_sandbox/campaigns", timeout=30).json()["campaigns"]
         assert len(listed) == created
 
 
@@ -121,7 +122,7 @@ def test_seeded_fault_mix_is_reproducible() -> None:
         ):
             headers = {"Authorization": "Bearer t"}
             return [
-                httpx.post(url + PATH, json=valid_body(), headers=headers).status_code
+                httpx.post(url + PATH, json=valid_body(), headers=headers, timeout=30).status_code
                 for _ in range(12)
             ]
 
