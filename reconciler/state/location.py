@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from reconciler.errors import StateError
+from reconciler.errors import StateError, relative_to_root
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class StateLocation:
     def display(self) -> str:
         """The location as shown to users: the file, or the URL with its password masked."""
         if self.path is not None:
-            return self.path.as_posix()
+            return relative_to_root(self.path, self.root)
         return self.url.render_as_string(hide_password=True)
 
     @property

@@ -237,6 +237,8 @@ class SqlStateStore:
     def upgrade(self) -> tuple[str | None, str]:
         """``state upgrade``: migrate the schema to this version's; returns (old, new)."""
         self._require_lock()
+        if not self.location.exists():
+            return None, schema.head_revision()  # no state yet: nothing to upgrade, create nothing
         self._ensure_schema()
         return self._schema_before, schema.head_revision()
 

@@ -1,0 +1,203 @@
+"""``reconciler state list|show|upgrade|migrate`` (``import|forget|recover`` attach below)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.common import CommonOptions, common_options, env_option, show_sensitive_option
+from reconciler.commands import state as cmd
+from reconciler.config import Environment, find_project, load_project
+from reconciler.errors import ConfigError
+
+_lock_timeout = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another writer's lock.",
+)
+_format = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format on stdout.",
+)
+
+
+def _environment(common: CommonOptions, env: str) -> Environment:
+    return load_project(project_dir=common.project_dir).environment(env)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group()
+def state() -> None:
+    """Inspect and maintain an environment's state (what was created in ContactSwing)."""
+
+
+@state.command("list")
+@env_option()
+@_format
+@common_options
+def list_(common: CommonOptions, env: str, output_format: str) -> int:
+    """List recorded campaigns, in-doubt and failed attempts, and the lock holder."""
+    environment = _environment(common, env)
+    listing = cmd.list_state(environment)
+    if output_format == "json":
+        _echo_json(cmd.listing_json(env, listing))
+    else:
+        click.echo(_listing_text(env, listing))
+    return 0
+
+
+def _listing_text(env: str, listing: cmd.StateListing) -> str:
+    snap = listing.snapshot
+    if not snap.exists:
+        lines = [f"No state for environment {env} at {listing.location}: nothing recorded yet."]
+    else:
+        lines = [
+            f"State of {env}: {listing.location}",
+            f"  lineage {snap.lineage}, serial {snap.serial}, API {snap.api_url}",
+            "",
+            f"{len(snap.campaigns)} created campaign(s)",
+        ]
+        rows = [("KEY", "CAMPAIGN ID", "NAME", "CREATED AT")]
+        for key in sorted(snap.campaigns):
+            rec = snap.campaigns[key]
+            rows.append((key, rec.campaign_id, rec.name, rec.created_at.isoformat("T", "seconds")))
+        lines += _table(rows) if snap.campaigns else []
+        lines += _attempt_lines(
+            "In doubt (resolve with `state import` or `state forget`)", snap.in_doubt
+        )
+        lines += _attempt_lines("Failed (planned as create again)", snap.last_failures)
+    if listing.holder is not None:
+        lines += ["", f"Locked by {listing.holder.describe()}"]
+    return "\n".join(lines)
+
+
+def _attempt_lines(title: str, attempts: Any) -> list[str]:
+    if not attempts:
+        return []
+    rows = [("KEY", "ATTEMPT", "STATUS", "HTTP", "STARTED AT", "ERROR")]
+    for key in sorted(attempts):
+        a = attempts[key]
+        started = a.started_at.isoformat("T", "seconds")
+        http = str(a.http_status or "-")
+        rows.append((key, str(a.id), str(a.status), http, started, (a.error or "")[:80]))
+    return ["", f"{title}:", *_table(rows)]
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+@state.command("show")
+@click.argument("key")
+@env_option()
+@_format
+@show_sensitive_option
+@common_options
+def show(
+    common: CommonOptions, key: str, env: str, output_format: str, show_sensitive: bool
+) -> int:
+    """Show one key: its record, the body sent (recipients masked) and its journal."""
+    environment = _environment(common, env)
+    details = cmd.show_key(environment, key)
+    data = cmd.details_json(env, details, show_sensitive=show_sensitive)
+    if output_format == "json":
+        _echo_json(data)
+        return 0
+    lines = [f"{key} in {env} ({details.location})"]
+    record = data["record"]
+    if record:
+        body = record.pop("body")
+        lines += [f"  {name}: {value}" for name, value in record.items() if name != "key"]
+        lines += ["  body:", *("    " + ln for ln in json.dumps(body, indent=2).splitlines())]
+    else:
+        lines.append("  not recorded as created")
+    if details.in_doubt:
+        lines.append(f"  IN DOUBT: attempt {details.in_doubt.id} ({details.in_doubt.status})")
+    lines += ["", "Journal:"]
+    rows = [("ID", "KIND", "STATUS", "HTTP", "CAMPAIGN ID", "ACTOR", "AT", "NOTE")]
+    for entry in details.journal:
+        at = (entry.finished_at or entry.started_at).isoformat("T", "seconds")
+        rows.append(
+            (
+                str(entry.id),
+                entry.kind,
+                str(entry.status),
+                str(entry.http_status or "-"),
+                entry.campaign_id or "-",
+                entry.actor or "-",
+                at,
+                (entry.error or "")[:80],
+            )
+        )
+    lines += _table(rows)
+    click.echo("\n".join(lines))
+    return 0
+
+
+@state.command("upgrade")
+@env_option()
+@_lock_timeout
+@common_options
+def upgrade(common: CommonOptions, env: str, lock_timeout: float) -> int:
+    """Migrate the state's schema to this version's (a SQLite file is copied aside first)."""
+    environment = _environment(common, env)
+    old, new = cmd.upgrade_state(environment, lock_timeout=lock_timeout)
+    if old == new:
+        click.echo(f"State of {env} is already at schema revision {new}.")
+    elif old is None:
+        click.echo(f"No state for {env} yet: nothing to upgrade (new states get revision {new}).")
+    else:
+        click.echo(f"Upgraded the state of {env} from schema revision {old} to {new}.")
+    return 0
+
+
+@state.command("migrate")
+@click.option("--from", "source", required=True, metavar="URL", help="State to copy (path or URL).")
+@click.option("--to", "target", required=True, metavar="URL", help="Empty store to copy into.")
+@common_options
+def migrate(common: CommonOptions, source: str, target: str) -> int:
+    """Copy a whole state (lineage and serial included) into a new, empty store."""
+    try:
+        root = find_project(project_dir=common.project_dir)
+    except ConfigError:
+        if common.project_dir is not None:
+            raise
+        root = Path.cwd()  # plain paths are then relative to the current folder
+    result = cmd.migrate_state(source, target, root=root)
+    click.echo(
+        f"Copied the state of {result.environment} (lineage {result.lineage}, serial "
+        f"{result.serial}): {result.campaigns} campaign(s), {result.attempts} journal entries."
+    )
+    click.echo(
+        "Point `state:` of that environment at the new store before the next apply.", err=True
+    )
+    return 0
+
+
+def _attach_resolution_commands() -> None:
+    # import/forget/recover live in their own module (they need specs and prompts).
+    from reconciler.cli.state_resolve_cmd import forget, import_, recover
+
+    state.add_command(import_, "import")
+    state.add_command(forget, "forget")
+    state.add_command(recover, "recover")
+
+
+_attach_resolution_commands()

@@ -1,0 +1,216 @@
+"""Library use cases behind ``state list|show|upgrade|migrate`` and ``unlock``; never print.
+
+Read-only ones (``list``, ``show``) open the state with ``open_reader``: they never
+create, migrate or change anything. The others take the environment's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.config import Environment
+from reconciler.errors import StateError
+from reconciler.masking import maybe_mask
+from reconciler.state import CopyResult, copy_state, open_reader, open_store
+from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StateListing:
+    """``state list``: the snapshot, where it lives, and who holds its lock."""
+
+    location: str
+    snapshot: StateSnapshot
+    holder: LockInfo | None
+
+
+@dataclass(frozen=True)
+class KeyDetails:
+    """``state show KEY``: the record (if any), its open attempt, its whole journal."""
+
+    key: str
+    location: str
+    record: RecordedCampaign | None
+    in_doubt: Attempt | None
+    last_failure: Attempt | None
+    journal: Sequence[Attempt]
+
+
+def list_state(env: Environment) -> StateListing:
+    """Read the environment's state (read-only)."""
+    store = open_reader(env.state, env.name, root=env.root, api_url=env.api_url)
+    try:
+        return StateListing(store.location.display, store.snapshot(), store.lock_holder())
+    finally:
+        store.close()
+
+
+def show_key(env: Environment, key: str) -> KeyDetails:
+    """Everything the state knows about one key (read-only); StateError if nothing."""
+    store = open_reader(env.state, env.name, root=env.root, api_url=env.api_url)
+    try:
+        snapshot, journal = store.snapshot(), store.journal(key)
+        location = store.location.display
+    finally:
+        store.close()
+    record = snapshot.campaigns.get(key)
+    if record is None and not journal:
+        raise StateError(
+            f"the state of environment {env.name!r} knows nothing about {key!r}",
+            hint=f"`reconciler state list --env {env.name}` shows what it holds",
+        )
+    return KeyDetails(
+        key,
+        location,
+        record,
+        snapshot.in_doubt.get(key),
+        snapshot.last_failures.get(key),
+        journal,
+    )
+
+
+def upgrade_state(env: Environment, *, lock_timeout: float = 0.0) -> tuple[str | None, str]:
+    """Migrate the state's schema to this version's; returns (old, new) revisions."""
+    store = open_store(env.state, env.name, root=env.root, api_url=env.api_url)
+    try:
+        with store.lock(f"state upgrade --env {env.name}", lock_timeout):
+            return store.upgrade()
+    finally:
+        store.close()
+
+
+def migrate_state(source: str, target: str, *, root: Path) -> CopyResult:
+    """Copy a whole state into an empty store (``state migrate``)."""
+    return copy_state(source, target, root=root, command="state migrate")
+
+
+def unlock_environment(env: Environment, lock_id: str) -> LockInfo:
+    """Remove what remains of a hung holder's lock, if ``lock_id`` is its id."""
+    store = open_store(env.state, env.name, root=env.root, for_recovery=True)
+    try:
+        return store.unlock(lock_id)
+    finally:
+        store.close()
+
+
+def current_holder(env: Environment) -> LockInfo | None:
+    """Who holds the environment's lock now (read-only)."""
+    store = open_store(env.state, env.name, root=env.root, for_recovery=True)
+    try:
+        return store.lock_holder()
+    finally:
+        store.close()
+
+
+# -- JSON shapes (versioned: scripts rely on them) -------------------------------------
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def lock_json(info: LockInfo | None) -> dict[str, Any] | None:
+    if info is None:
+        return None
+    return {
+        "lock_id": info.lock_id,
+        "pid": info.pid,
+        "host": info.host,
+        "user": info.user,
+        "ci_run": info.ci_run,
+        "command": info.command,
+        "started_at": _time(info.started_at),
+    }
+
+
+def record_json(
+    record: RecordedCampaign, *, show_sensitive: bool, body: bool = False
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": record.key,
+        "campaign_id": record.campaign_id,
+        "name": record.name,
+        "ctx_id": record.ctx_id,
+        "fingerprint": record.fingerprint,
+        "source_fingerprint": record.source_fingerprint,
+        "created_by": record.created_by,
+        "created_at": _time(record.created_at),
+    }
+    if body:
+        data["body"] = maybe_mask(record.body, show_sensitive=show_sensitive)
+    return data
+
+
+def attempt_json(attempt: Attempt, *, show_sensitive: bool, body: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": attempt.id,
+        "key": attempt.key,
+        "kind": attempt.kind,
+        "status": str(attempt.status),
+        "started_at": _time(attempt.started_at),
+        "finished_at": _time(attempt.finished_at),
+        "http_status": attempt.http_status,
+        "campaign_id": attempt.campaign_id,
+        "ctx_id": attempt.ctx_id,
+        "error": attempt.error,
+        "actor": attempt.actor,
+        "run_id": attempt.run_id,
+        "fingerprint": attempt.fingerprint,
+    }
+    if body:
+        data["body"] = _masked_or_none(attempt.body, show_sensitive)
+    return data
+
+
+def _masked_or_none(body: Mapping[str, Any] | None, show_sensitive: bool) -> Any:
+    return None if body is None else maybe_mask(body, show_sensitive=show_sensitive)
+
+
+def listing_json(env: str, listing: StateListing) -> dict[str, Any]:
+    """``state list --format json``."""
+    snap = listing.snapshot
+    return {
+        "format_version": FORMAT_VERSION,
+        "environment": env,
+        "location": listing.location,
+        "exists": snap.exists,
+        "lineage": snap.lineage,
+        "serial": snap.serial,
+        "api_url": snap.api_url,
+        "campaigns": [
+            record_json(snap.campaigns[k], show_sensitive=False) for k in sorted(snap.campaigns)
+        ],
+        "in_doubt": [
+            attempt_json(snap.in_doubt[k], show_sensitive=False) for k in sorted(snap.in_doubt)
+        ],
+        "failed": [
+            attempt_json(snap.last_failures[k], show_sensitive=False)
+            for k in sorted(snap.last_failures)
+        ],
+        "lock": lock_json(listing.holder),
+    }
+
+
+def details_json(env: str, details: KeyDetails, *, show_sensitive: bool) -> dict[str, Any]:
+    """``state show KEY --format json``; recipients masked unless ``show_sensitive``."""
+    record = details.record
+    return {
+        "format_version": FORMAT_VERSION,
+        "environment": env,
+        "key": details.key,
+        "record": record_json(record, show_sensitive=show_sensitive, body=True) if record else None,
+        "in_doubt": attempt_json(details.in_doubt, show_sensitive=show_sensitive)
+        if details.in_doubt
+        else None,
+        "last_failure": attempt_json(details.last_failure, show_sensitive=show_sensitive)
+        if details.last_failure
+        else None,
+        "journal": [
+            attempt_json(a, show_sensitive=show_sensitive, body=True) for a in details.journal
+        ],
+    }
