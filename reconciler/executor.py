@@ -3,7 +3,8 @@
 Order per create, and why:
 1. the intent (a ``pending`` attempt) is recorded durably BEFORE the request, so a crash
    at any instant leaves the key in doubt rather than forgotten (no duplicate next run);
-2. the request is sent (a worker thread; at most ``parallelism`` at once, ``rate`` per s);
+2. the request is sent (a worker thread; at most ``parallelism`` at once, ``rate`` per s;
+   the very first goes alone, so a bad token or path stops the run after one request);
 3. the outcome is recorded durably AFTER, by this (the main) thread only, so the store is
    never written from two threads.
 Intents are recorded in batches (one transaction each) just ahead of sending. A
@@ -261,6 +262,10 @@ class _Run:
                 self.stop(result.message or f"HTTP {result.http_status}")
             self.record(task, _settled(attempt, result))
 
+    def limit(self) -> int:
+        """The first create goes alone: a bad token or path then costs one request, not N."""
+        return self.s.parallelism if self.result.outcomes else 1
+
     def start_one(self, pool: ThreadPoolExecutor) -> None:
         if not self.ready:
             self.record_batch()
@@ -279,7 +284,7 @@ class _Run:
                     if not self.inflight:
                         break
                     self.collect(_POLL)
-                elif len(self.inflight) >= self.s.parallelism:
+                elif len(self.inflight) >= self.limit():
                     self.collect(_POLL)
                 elif self.bucket is not None and self.bucket.delay() > 0:
                     self.collect(min(self.bucket.delay(), _POLL))

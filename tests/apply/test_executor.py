@@ -71,6 +71,15 @@ def test_a_stop_run_answer_sends_nothing_more(status: int) -> None:
     assert result.exit_code == 1
 
 
+def test_a_stop_run_on_the_first_create_costs_one_request_even_in_parallel() -> None:
+    """The first create goes alone, so a bad token is found before N requests go out."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store, default=lambda key: failed(401, stop_run=True))
+    result = execute(tasks(10), store, api, parallelism=4)
+    assert len(api.calls) == 1
+    assert result.exit_code == 1
+
+
 def test_an_in_doubt_create_is_never_resent() -> None:
     """A timeout is recorded in doubt after one request, and the run goes on with the rest."""
     store = FakeStateStore()
@@ -122,25 +131,27 @@ def test_cancel_waits_for_in_flight_and_cancels_unsent_intents() -> None:
     """After a cancel, in-flight requests are recorded, unsent intents cancelled, exit 130."""
     store = FakeStateStore()
     api = FakeCampaignAPI(store)
-    api.gate = threading.Event()
+    gate = threading.Event()
     cancel = threading.Event()
+    api.on_call = lambda key: None if key == "c000" else gate.wait(timeout=30) and None
 
     def cancel_when_two_in_flight() -> None:
-        api.entered.acquire(timeout=10)
-        api.entered.acquire(timeout=10)
+        for _ in range(3):  # c000 alone, then c001 and c002 together
+            api.entered.acquire(timeout=10)
         cancel.set()
-        api.gate.set()  # type: ignore[union-attr]
+        gate.set()
 
     helper = threading.Thread(target=cancel_when_two_in_flight)
     helper.start()
     result = execute(tasks(8), store, api, parallelism=2, batch=4, cancel=cancel)
     helper.join()
-    assert len(api.calls) == 2
+    assert len(api.calls) == 3
     statuses = _statuses(store)
-    assert [k for k, s in statuses.items() if s is AttemptStatus.CREATED] == ["c000", "c001"]
-    assert [k for k, s in statuses.items() if s is AttemptStatus.CANCELLED] == ["c002", "c003"]
+    created = [k for k, s in statuses.items() if s is AttemptStatus.CREATED]
+    assert created == ["c000", "c001", "c002"]
+    assert [k for k, s in statuses.items() if s is AttemptStatus.CANCELLED] == ["c003"]
     assert result.not_started == ["c004", "c005", "c006", "c007"]
-    assert store.pending("c000") == []
+    assert store.pending("c001") == []
     assert result.exit_code == 130
 
 
@@ -190,10 +201,10 @@ def test_parallelism_bound_is_respected_and_reached() -> None:
     store = FakeStateStore()
     api = FakeCampaignAPI(store)
     barrier = threading.Barrier(3, timeout=10)
-    api.on_call = lambda key: barrier.wait() and None
-    result = execute(tasks(21), store, api, parallelism=3)
+    api.on_call = lambda key: None if key == "c000" else barrier.wait() and None
+    result = execute(tasks(22), store, api, parallelism=3)
     assert api.max_concurrent == 3
-    assert len(result.of_status(AttemptStatus.CREATED)) == 21
+    assert len(result.of_status(AttemptStatus.CREATED)) == 22
 
 
 def test_rate_limits_the_starts_per_second() -> None:

@@ -20,7 +20,7 @@ from reconciler.commands.resolve import Resolution, forget_campaign, import_camp
 from reconciler.state import open_store, read_snapshot
 from reconciler.state.base import StateSnapshot
 
-TOKEN = "tok-SECRET-123"  # noqa: S105 (a recognisable fake, grepped for in every output)
+TOKEN = "tok-SECRET-123"
 TOKEN_ENV = {"CONTACTSWING_TOKEN": TOKEN}
 
 

@@ -1,0 +1,78 @@
+"""apply through the real CLI (in-process sandbox): approval, token, saved plans, no-op."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.support import make_project
+from tests.support.cli import run_cli
+
+
+def _project(tmp_path: Path, n: int = 2, api_url: str = "sandbox") -> Path:
+    root = tmp_path / "project"
+    make_project(root, n, api_url)
+    return root
+
+
+def test_without_a_terminal_apply_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    """No --auto-approve in a pipe: exit 1, the plan shown, no state created."""
+    root = _project(tmp_path)
+    result = run_cli("apply", "--env", "dev", cwd=root)
+    assert result.returncode == 1
+    assert "--auto-approve" in result.stderr
+    assert "c000" in result.stderr  # the plan was shown first
+    assert not (root / ".reconciler" / "dev.sqlite").exists()  # (only the OS lock file)
+
+
+def test_a_missing_token_names_the_variable_and_sends_nothing(tmp_path: Path) -> None:
+    """A real API without its token: ConfigError naming CONTACTSWING_TOKEN; no state."""
+    root = _project(tmp_path, api_url="http://127.0.0.1:9")
+    result = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root)
+    assert result.returncode == 1
+    assert "CONTACTSWING_TOKEN" in result.stderr
+    assert not (root / ".reconciler" / "dev.sqlite").exists()
+
+
+def test_a_no_op_apply_writes_nothing(tmp_path: Path) -> None:
+    """With nothing to create, apply makes no state at all and exits 0."""
+    root = tmp_path / "project"
+    make_project(root, 0, "sandbox")
+    result = run_cli("apply", "--env", "dev", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.output
+    assert json.loads(result.stdout)["nothing_to_do"] is True
+    assert not (root / ".reconciler" / "dev.sqlite").exists()
+
+
+def test_apply_reports_json_and_is_idempotent(tmp_path: Path) -> None:
+    """The JSON report lists each created campaign; a second apply creates nothing."""
+    root = _project(tmp_path)
+    first = run_cli("apply", "--env", "dev", "--auto-approve", "--format", "json", cwd=root)
+    assert first.returncode == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["summary"]["created"] == 2
+    assert {r["key"] for r in report["results"]} == {"c000", "c001"}
+    assert all(r["campaign_id"] for r in report["results"])
+    second = run_cli("apply", "--env", "dev", "--auto-approve", "--format", "markdown", cwd=root)
+    assert second.returncode == 0
+    assert "nothing to create" in second.stdout
+
+
+def test_a_saved_plan_is_applied_at_most_once(tmp_path: Path) -> None:
+    """apply PLAN_FILE sends the saved creates; applying it again is refused as stale."""
+    root = _project(tmp_path)
+    planned = run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=root)
+    assert planned.returncode == 0, planned.output
+    first = run_cli("apply", "plan.json", "--format", "json", cwd=root)
+    assert first.returncode == 0, first.output
+    assert json.loads(first.stdout)["summary"]["created"] == 2
+    second = run_cli("apply", "plan.json", cwd=root)
+    assert second.returncode == 1
+    assert "stale" in second.stderr
+
+
+def test_env_and_plan_file_are_exclusive(tmp_path: Path) -> None:
+    """apply needs exactly one of --env and PLAN_FILE."""
+    root = _project(tmp_path)
+    assert run_cli("apply", cwd=root).returncode == 1
+    assert run_cli("apply", "--env", "dev", "x.json", cwd=root).returncode == 1
