@@ -87,9 +87,13 @@ def _tune_sqlite(engine: Engine, *, readonly: bool) -> None:
             cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
+    # A writer takes SQLite's write lock at BEGIN: a deferred transaction that read first
+    # could not upgrade after another connection's commit (SQLITE_BUSY_SNAPSHOT, no retry).
+    begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 def private_sidecars(path: Path) -> None:

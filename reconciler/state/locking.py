@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -256,6 +257,7 @@ class AdvisoryLock:
         self._prepare = prepare  # creates or migrates the schema (the locks table) under the lock
         self._conn: Connection | None = None
         self._info: LockInfo | None = None
+        self._conn_mutex = threading.Lock()  # the lock's connection is shared by writer threads
         self._k1, self._k2 = advisory_keys(location.environment)
 
     def try_acquire(self, info: LockInfo) -> bool:
@@ -279,10 +281,11 @@ class AdvisoryLock:
         return True
 
     def release(self) -> None:
-        conn, info = self._conn, self._info
+        with self._conn_mutex:
+            conn, info = self._conn, self._info
+            self._conn = self._info = None
         if conn is None or info is None:
             return
-        self._conn = self._info = None
         try:
             conn.execute(delete(locks).where(locks.c.lock_id == info.lock_id))
             params = {"k1": self._k1, "k2": self._k2}
@@ -295,13 +298,14 @@ class AdvisoryLock:
 
     def still_held(self) -> bool:
         """False once the lock's session has ended (``unlock`` terminated it)."""
-        if self._conn is None:
-            return False
-        try:
-            self._conn.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return False
-        return True
+        with self._conn_mutex:
+            if self._conn is None:
+                return False
+            try:
+                self._conn.execute(text("SELECT 1"))
+            except SQLAlchemyError:
+                return False
+            return True
 
     def _holder_pid(self, conn: Connection) -> int | None:
         query = text(

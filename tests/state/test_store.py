@@ -197,3 +197,31 @@ def test_foreign_api_is_refused(target: StateTarget):
     with pytest.raises(StateError, match="is bound to API"), locked(target, api_url="sandbox"):
         pass
     assert fresh(target).api_url == API  # trailing slash normalised
+
+
+def test_concurrent_outcomes_from_threads_are_all_recorded(target: StateTarget):
+    """Executor threads recording outcomes at once lose none and bump the serial once each."""
+    import threading
+
+    with locked(target) as store:
+        pending = store.record_intents([intent(f"k{i}") for i in range(12)])
+        start = fresh(target).serial
+        barrier = threading.Barrier(len(pending))
+        errors: list[BaseException] = []
+
+        def record(attempt) -> None:
+            barrier.wait()
+            try:
+                store.record_outcome(created(attempt, f"cmp-{attempt.key}"))
+            except BaseException as exc:  # collected: asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=record, args=(a,)) for a in pending]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    snap = fresh(target)
+    assert errors == []
+    assert len(snap.campaigns) == 12 and snap.in_doubt == {}
+    assert snap.serial == start + 12
