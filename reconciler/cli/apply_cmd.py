@@ -124,7 +124,9 @@ def _emit(report: ApplyReport, output_format: str) -> None:
     elif output_format == "markdown":
         click.echo(apply_report.to_markdown(report), nl=False)
     else:
-        console = Console(file=sys.stdout, no_color=not should_color(sys.stdout), soft_wrap=True)
+        # A CI log has no width; rich's default of 80 columns would fold every row.
+        width = None if sys.stdout.isatty() else 160
+        console = Console(file=sys.stdout, no_color=not should_color(sys.stdout), width=width)
         apply_report.print_summary(report, console)
 
 

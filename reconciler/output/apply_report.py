@@ -134,9 +134,12 @@ def print_summary(report: ApplyReport, console: Console) -> None:
     """The summary table at the end of a run (text format)."""
     if report.result.outcomes:
         table = Table(title=f"apply {report.environment}", show_lines=False)
-        for column in ("key", "outcome", "campaign id", "what next"):
-            table.add_column(column)
-        for o in report.result.outcomes:
+        # Keys and ids are what a person copies into `state import`: never cut them.
+        table.add_column("key", overflow="fold")
+        table.add_column("outcome")
+        table.add_column("campaign id", overflow="fold")
+        table.add_column("what next")
+        for o in sorted(report.result.outcomes, key=lambda o: o.key):
             what = _WHAT_NEXT.get(o.status, "")
             if o.status is AttemptStatus.FAILED and o.message:
                 what = f"{o.message}; {what}"
