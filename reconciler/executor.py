@@ -107,6 +107,13 @@ class FallbackJournal(Protocol):
     def write_fallback(self, attempt: Attempt) -> None: ...
 
 
+@runtime_checkable
+class BatchRecorder(Protocol):
+    """A store that records several outcomes in one transaction (all or none)."""
+
+    def record_outcomes(self, outcomes: Sequence[Attempt]) -> None: ...
+
+
 class TokenBucket:
     """At most ``rate`` starts per second (burst 1); ``clock`` injectable for tests."""
 
@@ -222,9 +229,34 @@ class _Run:
         try:
             self.store.record_outcome(attempt)
         except Exception as exc:  # the state refused: keep the outcome beside it, stop
-            self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
-            self.stop(f"the state could not be written: {self.result.state_failure}")
+            self._refused(exc)
             where = self._fallback(attempt)
+        self._report(task, attempt, where)
+
+    def record_all(self, settled: Sequence[tuple[CreateTask, Attempt]]) -> None:
+        """Record outcomes that finished together in one transaction where the store can.
+
+        One commit (one fsync) per batch instead of one per create; all or none, so when
+        the state refuses the batch, every outcome of it goes to the fallback journal.
+        """
+        if len(settled) < 2 or not isinstance(self.store, BatchRecorder):
+            for task, attempt in settled:
+                self.record(task, attempt)
+            return
+        try:
+            self.store.record_outcomes([attempt for _, attempt in settled])
+            wheres = ["state"] * len(settled)
+        except Exception as exc:  # nothing of the batch was recorded: journal each
+            self._refused(exc)
+            wheres = [self._fallback(attempt) for _, attempt in settled]
+        for (task, attempt), where in zip(settled, wheres, strict=True):
+            self._report(task, attempt, where)
+
+    def _refused(self, exc: Exception) -> None:
+        self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
+        self.stop(f"the state could not be written: {self.result.state_failure}")
+
+    def _report(self, task: CreateTask, attempt: Attempt, where: str) -> None:
         outcome = TaskOutcome(
             key=task.key,
             name=task.name,
@@ -255,12 +287,14 @@ class _Run:
                 self.s.sleep(timeout)
             return
         done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+        settled: list[tuple[CreateTask, Attempt]] = []
         for future in done:
             task, attempt = self.inflight.pop(future)
             result = future.result()
             if result.stop_run:
                 self.stop(result.message or f"HTTP {result.http_status}")
-            self.record(task, _settled(attempt, result))
+            settled.append((task, _settled(attempt, result)))
+        self.record_all(settled)
 
     def limit(self) -> int:
         """The first create goes alone: a bad token or path then costs one request, not N."""
