@@ -59,6 +59,14 @@ class _Loader(yaml.CSafeLoader):
 
     yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's class-level registry)
 
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        # What BaseResolver.resolve returns with our one match-all resolver and no path
+        # resolvers, without its per-scalar list building: libyaml calls this for every
+        # node, and it was a tenth of loading 1,000 specs (benchmarks/RESULTS.md).
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _STD + "str"
+        return _STD + "seq" if kind is SequenceNode else _STD + "map"
+
 
 _Loader.add_implicit_resolver(_PLAIN, re.compile(r"(?s).*"), None)
 
@@ -109,7 +117,8 @@ def load_documents(text: str) -> list[Document]:
             node = loader.get_node()
             if node is None:
                 continue
-            _refuse_aliases(node)
+            if "*" in text:  # an alias is written "*name": without a "*" there is none
+                _refuse_aliases(node)
             marks = Marks()
             data = _construct(node, (), marks)
             if data is None:
