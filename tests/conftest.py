@@ -11,6 +11,9 @@ from tests.support.tree import build_tree
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# The state backends fixture (`target`, `pg_database`), shared by state, apply and e2e tests.
+pytest_plugins = ("tests.support.backends",)
+
 
 @pytest.fixture
 def make_tree(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:

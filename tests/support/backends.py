@@ -1,0 +1,80 @@
+"""State backends for every suite that touches a real store: one parametrised fixture.
+
+SQLite always; PostgreSQL when ``RECONCILER_TEST_PG_URL`` is set (start a server with
+``eval "$(.ci/postgres.sh)"``), marked ``postgres`` so the default run stays fast. Each
+PostgreSQL test gets a fresh database, dropped afterwards. Registered for all tests by
+``tests/conftest.py`` (``pytest_plugins``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_URL = os.environ.get("RECONCILER_TEST_PG_URL", "")
+SQLITE_STATE = ".reconciler/dev.sqlite"
+
+# For tests that exist only for PostgreSQL: deselected by default (marker), and run by CI,
+# which always sets the URL.
+needs_postgres = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="RECONCILER_TEST_PG_URL is not set (.ci/postgres.sh)"),
+]
+
+BACKENDS = [pytest.param("sqlite", id="sqlite")]
+if PG_URL:
+    BACKENDS.append(pytest.param("postgres", id="postgres", marks=pytest.mark.postgres))
+
+
+@dataclass(frozen=True)
+class StateTarget:
+    """Where a test's state lives: ``location`` as a user writes it, under project ``root``."""
+
+    backend: str
+    location: str
+    root: Path
+    environment: str = "dev"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend == "postgres"
+
+
+def admin_url() -> str:
+    """The test server's URL (a role that may create databases), password included."""
+    if not PG_URL:
+        pytest.fail("RECONCILER_TEST_PG_URL is not set (start one with .ci/postgres.sh)")
+    return PG_URL
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped afterwards."""
+    name = f"reconciler_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> StateTarget:
+    """A not-yet-existing state on each backend, for a project at ``tmp_path/project``."""
+    root = tmp_path / "project"
+    root.mkdir(exist_ok=True)
+    if request.param == "sqlite":
+        return StateTarget("sqlite", SQLITE_STATE, root)
+    url = request.getfixturevalue("pg_database")
+    return StateTarget("postgres", url, root)
