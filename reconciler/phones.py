@@ -68,24 +68,23 @@ def _fast(number: str) -> str | None:
     return number if _is_valid(code, national) else None
 
 
-@dataclass(frozen=True)
-class _Desc:
-    """One ``PhoneNumberDesc``: possible lengths and pattern, precompiled."""
-
-    lengths: frozenset[int]
-    pattern: re.Pattern[str] | None
-
-    def matches(self, nsn: str) -> bool:
-        # Same as phonenumbers' _is_number_matching_desc (match + fullmatch == fullmatch).
-        if self.pattern is None or (self.lengths and len(nsn) not in self.lengths):
-            return False
-        return self.pattern.fullmatch(nsn) is not None
+_NEVER = "(?!)"  # a description the library would never match
 
 
-def _desc(desc: Any) -> _Desc:
+def _desc_regex(desc: Any) -> str:
+    """One ``PhoneNumberDesc`` as a regex: a lookahead on its possible lengths, its pattern.
+
+    Same as phonenumbers' ``_is_number_matching_desc``: no pattern never matches; listed
+    lengths (``-1`` alone: "no such numbers") must hold; match + fullmatch == fullmatch.
+    """
     pattern = desc.national_number_pattern if desc is not None else None
-    lengths = frozenset(desc.possible_length or ()) if desc is not None else frozenset()
-    return _Desc(lengths, re.compile(pattern) if pattern else None)
+    if not pattern:
+        return _NEVER
+    lengths = sorted({n for n in desc.possible_length or () if n > 0})
+    if desc.possible_length and not lengths:
+        return _NEVER
+    guard = "|".join(f"[0-9]{{{n}}}" for n in lengths)
+    return (f"(?=(?:{guard})\\Z)" if guard else "") + f"(?:{pattern})"
 
 
 _TYPES = (
@@ -103,24 +102,31 @@ _TYPES = (
 
 @dataclass(frozen=True)
 class _Region:
-    """What ``is_valid_number`` consults for one region, precompiled."""
+    """What ``is_valid_number`` consults for one region, compiled into ONE regex.
+
+    ``pattern`` is the general description (a lookahead) followed by the alternation of
+    every type description: a full match is ``_number_type_helper(nsn) != UNKNOWN``.
+    One regex call instead of a dozen Python-level checks: 200,000 numbers went from
+    ~0.7 s to ~0.15 s (benchmarks/RESULTS.md); tests/models/test_phones_fast.py proves
+    it equal to the library.
+    """
 
     leading_digits: re.Pattern[str] | None
-    general: _Desc
-    types: tuple[_Desc, ...]
+    pattern: re.Pattern[str]
 
     def has_type(self, nsn: str) -> bool:
         """``_number_type_helper(nsn) != UNKNOWN``."""
-        return self.general.matches(nsn) and any(t.matches(nsn) for t in self.types)
+        return self.pattern.fullmatch(nsn) is not None
 
 
 def _region(metadata: Any) -> _Region:
     names = _TYPES if metadata.same_mobile_and_fixed_line_pattern else (*_TYPES, "mobile")
     leading = metadata.leading_digits
+    types = "|".join(f"(?:{_desc_regex(getattr(metadata, name))})" for name in names)
+    general = _desc_regex(metadata.general_desc)
     return _Region(
         re.compile(leading) if leading is not None else None,
-        _desc(metadata.general_desc),
-        tuple(_desc(getattr(metadata, name)) for name in names),
+        re.compile(f"(?=(?:{general})\\Z)(?:{types})"),
     )
 
 
