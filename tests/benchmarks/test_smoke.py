@@ -74,7 +74,9 @@ def test_run_once_measures_each_process_alone(tmp_path: Path) -> None:
     small = run_once([sys.executable, "-c", "print('hi')"], tmp_path)
     assert big.ok and small.ok
     assert big.peak_mb > 250
-    assert small.peak_mb < 100
+    # Not an absolute bound: a forked child starts with its parent's resident pages
+    # counted, and a pytest worker's size varies; the big run's 300 MB must not carry over.
+    assert small.peak_mb < big.peak_mb - 200
     assert small.stdout.strip() == "hi"
 
 
