@@ -75,6 +75,11 @@ def _parse(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]]:
         lines: list[int] = []
         start = reader.line_num + 1
         for record in reader:
+            if len(record) == 2 and (row := _row(record)) is not None:
+                rows.append(row)  # the common case, without the general checks below
+                lines.append(start)
+                start = reader.line_num + 1
+                continue
             if not any(cell.strip() for cell in record):
                 start = reader.line_num + 1
                 continue
@@ -91,3 +96,15 @@ def _parse(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]]:
     except csv.Error as exc:
         raise AudienceError(f"invalid CSV: {exc}", shown, reader.line_num) from None
     return rows, lines
+
+
+def _row(record: list[str]) -> dict[str, str] | None:
+    """A two-cell record as a row, or None when both cells are blank (a skipped line).
+
+    Same result as the general loop for two cells; measured: it was a quarter of
+    validating one campaign of 200,000 CSV recipients (benchmarks/RESULTS.md).
+    """
+    ident, number = record[0].strip(), record[1].strip()
+    if not ident and not number:
+        return None
+    return {COLUMNS[0]: ident, COLUMNS[1]: number}
