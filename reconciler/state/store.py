@@ -49,7 +49,7 @@ from reconciler.state.rows import (
 )
 from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
 from reconciler.state.snapshot import journal_head
-from reconciler.state.tables import attempts, campaigns, meta
+from reconciler.state.tables import attempts, campaigns, locks, meta
 from reconciler.state.writes import (
     insert_attempt,
     insert_campaign_from_attempt,
@@ -277,6 +277,7 @@ class SqlStateStore:
             if self.location.path is not None:
                 self._open_keeper(self.location.path)
             with translated(self.location, "write"), self._engine.begin() as conn:
+                self._fence(conn)
                 if self._meta(conn) is None:
                     raise StateError(
                         f"state {self.location.display} is not bound to its environment yet "
@@ -285,6 +286,25 @@ class SqlStateStore:
                 result = body(conn)
                 conn.execute(update(meta).values(serial=meta.c.serial + 1))
         return result
+
+    def _fence(self, conn: Connection) -> None:
+        """A server database: write only while our ``locks`` row is there, and keep it there.
+
+        ``still_held`` is checked before the transaction; the lock's session may end just
+        after (a network cut, ``unlock``) and a new holder plan and send under its own lock.
+        Reading our row FOR SHARE inside the write closes that gap: a new holder deletes
+        every row when it takes the lock, so either that delete waits for this commit (and
+        the new holder's plan sees what we wrote), or our row is gone and we write nothing.
+        """
+        if self.location.is_sqlite or self._held is None:
+            return
+        query = select(locks.c.lock_id).where(locks.c.lock_id == self._held.lock_id)
+        if conn.execute(query.with_for_update(read=True)).first() is None:
+            raise StateLockedError(
+                f"the lock of environment {self.environment!r} was lost (its database "
+                "session ended) while this process held it; nothing more is written",
+                hint=f"run `reconciler state recover --env {self.environment}` if it asks to",
+            )
 
     def bind(self, api_url: str) -> None:
         """Create the state on first write, bound to this environment and API; else check."""
