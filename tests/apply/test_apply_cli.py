@@ -1,52 +1,61 @@
-"""apply through the real CLI (in-process sandbox): approval, token, saved plans, no-op."""
+"""apply through the real CLI (in-process sandbox): approval, token, saved plans, no-op.
+
+Every test that writes a state runs on each backend (``target``: SQLite, PostgreSQL).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from reconciler.state import read_snapshot
 from tests.e2e.support import make_project
+from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
 
 
-def _project(tmp_path: Path, n: int = 2, api_url: str = "sandbox") -> Path:
-    root = tmp_path / "project"
-    make_project(root, n, api_url)
-    return root
+def _project(target: StateTarget, n: int = 2, api_url: str = "sandbox") -> Path:
+    make_project(target.root, n, api_url, target.location)
+    return target.root
 
 
-def test_without_a_terminal_apply_refuses_and_writes_nothing(tmp_path: Path) -> None:
+def _no_state(target: StateTarget) -> bool:
+    """No state was created (a SQLite file, or PostgreSQL tables)."""
+    return not read_snapshot(target.location, "dev", root=target.root).exists
+
+
+def test_without_a_terminal_apply_refuses_and_writes_nothing(target: StateTarget) -> None:
     """No --auto-approve in a pipe: exit 1, the plan shown, no state created."""
-    root = _project(tmp_path)
+    root = _project(target)
     result = run_cli("apply", "--env", "dev", cwd=root)
     assert result.returncode == 1
     assert "--auto-approve" in result.stderr
     assert "c000" in result.stderr  # the plan was shown first
-    assert not (root / ".reconciler" / "dev.sqlite").exists()  # (only the OS lock file)
+    assert _no_state(target)  # (SQLite: only the OS lock file)
 
 
-def test_a_missing_token_names_the_variable_and_sends_nothing(tmp_path: Path) -> None:
+def test_a_missing_token_names_the_variable_and_sends_nothing(target: StateTarget) -> None:
     """A real API without its token: ConfigError naming CONTACTSWING_TOKEN; no state."""
-    root = _project(tmp_path, api_url="http://127.0.0.1:9")
+    root = _project(target, api_url="http://127.0.0.1:9")
     result = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root)
     assert result.returncode == 1
     assert "CONTACTSWING_TOKEN" in result.stderr
-    assert not (root / ".reconciler" / "dev.sqlite").exists()
+    assert _no_state(target)
 
 
-def test_a_no_op_apply_writes_nothing(tmp_path: Path) -> None:
+def test_a_no_op_apply_writes_nothing(target: StateTarget) -> None:
     """With nothing to create, apply makes no state at all and exits 0."""
-    root = tmp_path / "project"
-    make_project(root, 0, "sandbox")
+    root = target.root
+    make_project(root, 0, "sandbox", target.location)
     result = run_cli("apply", "--env", "dev", "--format", "json", cwd=root)
     assert result.returncode == 0, result.output
     assert json.loads(result.stdout)["nothing_to_do"] is True
-    assert not (root / ".reconciler" / "dev.sqlite").exists()
+    assert _no_state(target)
 
 
-def test_apply_reports_json_and_is_idempotent(tmp_path: Path) -> None:
+def test_apply_reports_json_and_is_idempotent(target: StateTarget) -> None:
     """The JSON report lists each created campaign; a second apply creates nothing."""
-    root = _project(tmp_path)
+    root = _project(target)
     first = run_cli("apply", "--env", "dev", "--auto-approve", "--format", "json", cwd=root)
     assert first.returncode == 0, first.output
     report = json.loads(first.stdout)
@@ -58,9 +67,9 @@ def test_apply_reports_json_and_is_idempotent(tmp_path: Path) -> None:
     assert "nothing to create" in second.stdout
 
 
-def test_a_saved_plan_is_applied_at_most_once(tmp_path: Path) -> None:
+def test_a_saved_plan_is_applied_at_most_once(target: StateTarget) -> None:
     """apply PLAN_FILE sends the saved creates; applying it again is refused as stale."""
-    root = _project(tmp_path)
+    root = _project(target)
     planned = run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=root)
     assert planned.returncode == 0, planned.output
     first = run_cli("apply", "plan.json", "--format", "json", cwd=root)
@@ -73,6 +82,7 @@ def test_a_saved_plan_is_applied_at_most_once(tmp_path: Path) -> None:
 
 def test_env_and_plan_file_are_exclusive(tmp_path: Path) -> None:
     """apply needs exactly one of --env and PLAN_FILE."""
-    root = _project(tmp_path)
+    root = tmp_path / "project"
+    make_project(root, 2, "sandbox")
     assert run_cli("apply", cwd=root).returncode == 1
     assert run_cli("apply", "--env", "dev", "x.json", cwd=root).returncode == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import yaml
 
 from reconciler.commands.resolve import Resolution, forget_campaign, import_campaign
 from reconciler.state import open_store, read_snapshot
@@ -105,13 +107,19 @@ def spec(key: str, index: int) -> str:
     )
 
 
-def make_project(root: Path, n: int, api_url: str) -> list[str]:
-    """A project with ``n`` campaigns (one multi-document file) against ``api_url``."""
+def make_project(
+    root: Path, n: int, api_url: str, state: str = ".reconciler/dev.sqlite"
+) -> list[str]:
+    """A project with ``n`` campaigns (one multi-document file) against ``api_url``.
+
+    ``state`` is the dev environment's state: a path or a database URL (a ``target``'s
+    location); the helpers below read it back from reconciler.yaml.
+    """
     keys = [f"c{i:03d}" for i in range(n)]
     (root / "campaigns").mkdir(parents=True, exist_ok=True)
     (root / "reconciler.yaml").write_text(
         "version: 1\ncampaigns: campaigns\nenvironments:\n"
-        f"  dev:\n    api_url: {api_url}\n    state: .reconciler/dev.sqlite\n",
+        f"  dev:\n    api_url: {api_url}\n    state: {json.dumps(state)}\n",
         encoding="utf-8",
     )
     docs = "---\n".join(spec(k, i) for i, k in enumerate(keys))
@@ -119,8 +127,14 @@ def make_project(root: Path, n: int, api_url: str) -> list[str]:
     return keys
 
 
+def state_of(root: Path) -> str:
+    """The dev environment's state location, as written in the project's reconciler.yaml."""
+    config = yaml.safe_load((root / "reconciler.yaml").read_text(encoding="utf-8"))
+    return str(config["environments"]["dev"]["state"])
+
+
 def snapshot(root: Path, api_url: str) -> StateSnapshot:
-    return read_snapshot(".reconciler/dev.sqlite", "dev", root=root, api_url=api_url)
+    return read_snapshot(state_of(root), "dev", root=root, api_url=api_url)
 
 
 def resolve_in_doubt(root: Path, api_url: str, sandbox: SandboxProcess) -> tuple[int, int]:
@@ -130,7 +144,7 @@ def resolve_in_doubt(root: Path, api_url: str, sandbox: SandboxProcess) -> tuple
         return 0, 0
     ids = sandbox.ids()
     imported = forgotten = 0
-    store = open_store(".reconciler/dev.sqlite", "dev", root=root, api_url=api_url)
+    store = open_store(state_of(root), "dev", root=root, api_url=api_url)
     how = Resolution("dev", api_url, auto_approve=True)
     try:
         for key in doubtful:

@@ -20,6 +20,7 @@ from tests.e2e.support import (
     resolve_in_doubt,
     sandbox_process,
 )
+from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
@@ -48,13 +49,13 @@ def _apply_and_kill(root: Path, delay: float) -> str:
     return out + err
 
 
-def test_killing_apply_at_random_instants_never_duplicates(tmp_path: Path) -> None:
+def test_killing_apply_at_random_instants_never_duplicates(target: StateTarget) -> None:
     """Over 20 kills of an apply of 100 campaigns, resolved by hand, each is created once."""
     rng = random.Random(int(os.environ.get("E2E_SEED", "6")))
-    root = tmp_path / "project"
+    root = target.root
     outputs: list[str] = []
     with sandbox_process("--latency-ms", "60") as sandbox:
-        keys = make_project(root, 100, sandbox.url)
+        keys = make_project(root, 100, sandbox.url, target.location)
         in_doubt_seen = 0
         for _ in range(TRIALS):
             outputs.append(_apply_and_kill(root, rng.uniform(0.8, 2.2)))

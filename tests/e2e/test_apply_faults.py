@@ -22,6 +22,7 @@ from tests.e2e.support import (
     sandbox_process,
     snapshot,
 )
+from tests.support.backends import StateTarget
 from tests.support.cli import CliResult, run_cli
 
 pytestmark = pytest.mark.slow
@@ -50,13 +51,13 @@ def _converge(root: Path, sandbox: SandboxProcess, outputs: list[str]) -> None:
     [("500", False, 500), ("503", False, 503), ("timeout", True, None), ("reset", True, None)],
 )
 def test_unknown_outcomes_are_in_doubt_and_never_resent(
-    tmp_path: Path, fault: str, server_created: bool, status: int | None
+    target: StateTarget, fault: str, server_created: bool, status: int | None
 ) -> None:
     """5xx, timeouts and resets are recorded in doubt; a rerun does not send them."""
-    root = tmp_path / "project"
+    root = target.root
     args = ("--fail-rate", "0.5", "--faults", fault, "--seed", "3", "--stall-seconds", "3")
     with sandbox_process(*args) as sandbox:
-        keys = make_project(root, 10, sandbox.url)
+        keys = make_project(root, 10, sandbox.url, target.location)
         first = _apply(root)
         report = json.loads(first.stdout)
         doubtful = {r["key"] for r in report["results"] if r["outcome"] == "in_doubt"}
@@ -76,24 +77,24 @@ def test_unknown_outcomes_are_in_doubt_and_never_resent(
     assert_no_secret(root, *outputs)
 
 
-def test_rate_limits_are_retried_until_created(tmp_path: Path) -> None:
+def test_rate_limits_are_retried_until_created(target: StateTarget) -> None:
     """429 answers (the server acted on nothing) are retried and end up created."""
-    root = tmp_path / "project"
+    root = target.root
     args = ("--fail-rate", "0.4", "--faults", "429", "--seed", "5", "--retry-after", "0")
     with sandbox_process(*args) as sandbox:
-        keys = make_project(root, 10, sandbox.url)
+        keys = make_project(root, 10, sandbox.url, target.location)
         result = _apply(root)
         assert result.returncode == 0, result.output
         assert_converged(root, sandbox.url, sandbox, keys)
     assert_no_secret(root, result.output)
 
 
-def test_refused_connections_are_retried_until_created(tmp_path: Path) -> None:
+def test_refused_connections_are_retried_until_created(target: StateTarget) -> None:
     """With nothing listening yet, apply retries; once the sandbox is up every create lands."""
-    root = tmp_path / "project"
+    root = target.root
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    keys = make_project(root, 5, url)
+    keys = make_project(root, 5, url, target.location)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--env", "dev", "--auto-approve"],

@@ -15,6 +15,7 @@ from tests.e2e.support import (
     sandbox_process,
     snapshot,
 )
+from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
@@ -28,11 +29,11 @@ def _apply(root: Path) -> dict[str, object]:
     return report
 
 
-def test_import_what_contactswing_has(tmp_path: Path) -> None:
+def test_import_what_contactswing_has(target: StateTarget) -> None:
     """A reset after the server created: import with its id; it then plans unchanged."""
-    root = tmp_path / "project"
+    root = target.root
     with sandbox_process("--fail-rate", "1", "--faults", "reset") as sandbox:
-        keys = make_project(root, 2, sandbox.url)
+        keys = make_project(root, 2, sandbox.url, target.location)
         assert _apply(root)["summary"]["in_doubt"] == 2  # type: ignore[index]
         ids = sandbox.ids()
         refused = run_cli("state", "import", "c000", "--id", ids["c000"], "--env", "dev", cwd=root)
@@ -51,11 +52,11 @@ def test_import_what_contactswing_has(tmp_path: Path) -> None:
     assert_no_secret(root, *outputs, plan.output)
 
 
-def test_forget_what_contactswing_does_not_have(tmp_path: Path) -> None:
+def test_forget_what_contactswing_does_not_have(target: StateTarget) -> None:
     """A 500 (nothing created): forget it, and the next apply sends it once."""
-    root = tmp_path / "project"
+    root = target.root
     with sandbox_process("--fail-rate", "1", "--faults", "500") as sandbox:
-        make_project(root, 1, sandbox.url)
+        make_project(root, 1, sandbox.url, target.location)
         assert _apply(root)["summary"]["in_doubt"] == 1  # type: ignore[index]
         assert sandbox.campaigns() == []
         done = run_cli("state", "forget", "c000", "--env", "dev", "--auto-approve", cwd=root)
