@@ -43,7 +43,10 @@ def scrub(text: str, secret: str | None) -> str:
     words and garble messages, and such a token is no real JWT anyway.
     """
     if secret and len(secret) >= MIN_SECRET:
-        text = text.replace(secret, "***")
+        # Also the forms a secret takes inside a repr or after stripping.
+        for form in {secret, secret.strip(), repr(secret)[1:-1]}:
+            if len(form) >= MIN_SECRET:
+                text = text.replace(form, "***")
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
@@ -206,6 +209,14 @@ def classify_exception(exc: Exception) -> Verdict:
     have reached the server: in doubt.
     """
     detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.LocalProtocolError | UnicodeError):
+        # Raised while building the request, before a byte is sent. Its text quotes the
+        # offending header, which may be the Authorization header: show the type only.
+        message = (
+            f"the request could not be built ({type(exc).__name__}); nothing was sent; "
+            "check the token and api_url settings"
+        )
+        return Verdict(failed(None, message, None, stop_run=True))
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         message = f"api_url is not a usable http(s) URL: {detail}"
         return Verdict(failed(None, message, None, stop_run=True))

@@ -63,7 +63,7 @@ class HttpCampaignAPI:
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         rng: Callable[[], float] = random.random,
         token_hint: str = DEFAULT_TOKEN_HINT,
         max_retry_after: float = MAX_RETRY_AFTER,

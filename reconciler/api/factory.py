@@ -26,7 +26,7 @@ def make_api(
     phone_format: str = "e164",
     token_hint: str = DEFAULT_TOKEN_HINT,
     timeout: float = DEFAULT_TIMEOUT,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> HttpCampaignAPI:
     """A client for ``api_url``; ``sandbox`` gets a fresh in-process fake (no token needed).

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
 from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
+from reconciler.api.factory import make_api, needs_token
 from reconciler.campaign import DesiredCampaign
-from reconciler.commands.validate import load_env
+from reconciler.commands.plan import planner_for_env
 from reconciler.config import Environment, Project
 from reconciler.errors import (
     AbortedError,
@@ -30,16 +31,14 @@ from reconciler.errors import (
     SourceLocation,
     StalePlanError,
     StateError,
-    ValidationFailed,
 )
 from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, load_plan
-from reconciler.planner import PromotionSource, make_plan
-from reconciler.sandbox import SANDBOX_BASE_URL, sandbox_transport
-from reconciler.state import open_store, read_snapshot
+from reconciler.specs.loader import resolve_variables
+from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
 from reconciler.state.store import normalise_api_url
 
@@ -108,12 +107,25 @@ def new_run_id() -> str:
 
 
 def read_token(token_env: str) -> str:
-    """The token from the variable named by ``token_env``; the message names only the variable."""
-    token = os.environ.get(token_env, "")
-    if not token.strip():
+    """The token from the variable named by ``token_env``; messages name only the variable.
+
+    Surrounding white space (a newline from ``$(cat token-file)``) and a ``Bearer `` prefix
+    are dropped. Anything else that cannot travel in an HTTP header is refused here,
+    before a request is built: an HTTP library's error would quote the header, token
+    and all.
+    """
+    token = os.environ.get(token_env, "").strip()
+    if token.lower().startswith("bearer "):
+        token = token[len("bearer ") :].strip()
+    if not token:
         raise ConfigError(
             f"no ContactSwing token: the environment variable {token_env} is not set",
             hint=f"export {token_env}=<token> (or set token_env for this environment)",
+        )
+    if not all(33 <= ord(ch) <= 126 for ch in token):
+        raise ConfigError(
+            f"the token in {token_env} contains spaces, control or non-ASCII characters",
+            hint=f"set {token_env} to the token alone, as ContactSwing issued it",
         )
     return token
 
@@ -243,29 +255,25 @@ def _apply_plan(
 # -- wiring to the project's real pieces ------------------------------------------------
 
 
-def open_api(env: Environment, *, phone_format: str | None = None) -> HttpCampaignAPI:
+def open_api(
+    env: Environment, *, cancel: threading.Event, phone_format: str | None = None
+) -> HttpCampaignAPI:
     """The client for ``env``: the in-process sandbox (no token), or ContactSwing.
 
     The token is read here, and only here: when a command is about to send requests.
+    ``cancel`` reaches the client so that no retry starts after SIGTERM or Ctrl-C, and a
+    backoff wait ends at once.
     """
-    fmt = phone_format or env.phone_format
-    if env.is_sandbox:
-        return HttpCampaignAPI(
-            SANDBOX_BASE_URL,
-            env.create_path,
-            "sandbox",  # the in-process sandbox accepts any bearer token
-            phone_format=fmt,
-            transport=sandbox_transport(),
-            token_hint=env.token_env,
-        )
-    token = read_token(env.token_env)
-    return HttpCampaignAPI(
+    token = read_token(env.token_env) if needs_token(env.api_url) else None
+    return make_api(
         env.api_url,
         env.create_path,
         token,
-        phone_format=fmt,
+        phone_format=phone_format or env.phone_format,
         token_hint=env.token_env,
         timeout=_api_timeout(),
+        sleep=cancel.wait,
+        cancelled=cancel.is_set,
     )
 
 
@@ -288,15 +296,6 @@ def _target(env: Environment, options: ApplyOptions) -> Target:
     return Target(env.name, env.api_url, guards, env.require_state, idempotency_key)
 
 
-def _promotion(project: Project, env: Environment) -> PromotionSource | None:
-    """What the ``promote_from`` environment has created (read-only)."""
-    if env.promote_from is None:
-        return None
-    source = project.environment(env.promote_from)
-    snapshot = read_snapshot(source.state, source.name, root=project.root)
-    return PromotionSource.from_snapshot(snapshot)
-
-
 def apply_env(
     project: Project,
     env_name: str,
@@ -306,27 +305,27 @@ def apply_env(
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
 ) -> ApplyReport:
-    """``apply --env E``: load and validate the specs, then lock, plan, confirm, create."""
+    """``apply --env E``: load and validate the specs, then lock, plan, confirm, create.
+
+    Planning is the plan command's own (``planner_for_env``), so apply creates exactly
+    what ``plan`` shows, promotion included; only the snapshot is read under the lock.
+    """
     env = project.environment(env_name)
-    loaded = load_env(project, env_name, var_args=var_args, var_files=var_files)
-    if loaded.errors:
-        raise ValidationFailed(loaded.diagnostics)
-    promotion = _promotion(project, env)
+    variables = resolve_variables(project, env_name, var_args=var_args, var_files=var_files)
+    planner = planner_for_env(project, env_name, variables, now=datetime.now(UTC))
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
-        plan = make_plan(
-            loaded.campaigns,
-            snapshot,
-            environment=env.name,
-            now=datetime.now(UTC),
-            promotion=promotion,
+        plan = planner.plan_for(snapshot)
+        return dataclasses.replace(
+            plan, diagnostics=(*planner.load_warnings, *plan.diagnostics)
         )
-        return dataclasses.replace(plan, diagnostics=(*loaded.warnings, *plan.diagnostics))
 
     store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
     try:
         target = _target(env, options)
-        return run_apply(store, target, plan_for, lambda: open_api(env), options, hooks)
+        return run_apply(
+            store, target, plan_for, lambda: open_api(env, cancel=hooks.cancel), options, hooks
+        )
     finally:
         store.close()
 
@@ -383,7 +382,7 @@ def apply_saved(
             store,
             _target(env, options),
             plan_for,
-            lambda: open_api(env, phone_format=saved.phone_format),
+            lambda: open_api(env, cancel=hooks.cancel, phone_format=saved.phone_format),
             approved,
             hooks,
         )
