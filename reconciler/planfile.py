@@ -125,7 +125,13 @@ def write_plan(path: Path, saved: SavedPlan) -> None:
     """Write the plan file atomically, readable by its owner only (0600) from the start."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the plan file {path}: {exc.strerror or exc}",
+            hint="check that its folder exists and is writable",
+        ) from None
     try:
         os.fchmod(fd, 0o600)  # mkstemp makes 0600 already; say so where it matters
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

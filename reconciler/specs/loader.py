@@ -27,6 +27,7 @@ from reconciler.specs.render import (
     make_environment,
     render_string,
     render_text,
+    resolve_inside,
     template_reads,
 )
 from reconciler.specs.variables import resolve_variables
@@ -137,6 +138,15 @@ class _SpecFile:
         )
 
     def load(self) -> _SpecFile:
+        if resolve_inside(self.project.root, self.rel) is None:
+            # A symlink out of the project would let a pull request echo any readable
+            # file into a plan comment.
+            self.problem(
+                1,
+                "this spec file is a link to a file outside the project",
+                hint="copy the file into the project instead of linking to it",
+            )
+            return self
         raw = self.path.read_bytes()
         try:
             text = decode_utf8(raw)

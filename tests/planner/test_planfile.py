@@ -186,3 +186,12 @@ def test_git_commit_inside_and_outside_a_repository(tmp_path):
     )
     commit = git_commit(tmp_path)
     assert commit is not None and len(commit) == 40
+
+
+def test_writing_into_a_missing_folder_is_a_user_error(tmp_path):
+    """``plan --out`` into a folder that does not exist says so, and writes nothing."""
+    saved = saved_of([make_desired()], make_snapshot())
+    with pytest.raises(ConfigError) as info:
+        write_plan(tmp_path / "no-such-dir" / "plan.json", saved)
+    assert "cannot write the plan file" in info.value.message
+    assert list(tmp_path.iterdir()) == []

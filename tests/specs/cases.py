@@ -233,6 +233,15 @@ CASES = [
         setup=_link_out("templates/link.j2", "secret.j2", SYMLINKED_MACRO),
     ),
     Case(
+        "spec-symlink-out",
+        {},
+        SPEC,
+        1,
+        "",
+        "outside the project",
+        setup=_link_out(SPEC, "elsewhere.yaml", GOOD_SPEC),
+    ),
+    Case(
         "csv-parent",
         {SPEC: _csv_spec("../x.csv")},
         SPEC,
