@@ -268,7 +268,14 @@ class _Run:
             recorded_in=where,
         )
         self.result.outcomes.append(outcome)
-        self.s.on_event(ApplyEvent("finished", task.key, task.name, self.total, outcome))
+        self.notify(ApplyEvent("finished", task.key, task.name, self.total, outcome))
+
+    def notify(self, event: ApplyEvent) -> None:
+        """Tell the display; a display that fails (a closed pipe) must not stop recording."""
+        try:
+            self.s.on_event(event)
+        except Exception:
+            log.warning("progress display failed; the run goes on", exc_info=True)
 
     def _fallback(self, attempt: Attempt) -> str:
         if isinstance(self.store, FallbackJournal):
@@ -308,7 +315,7 @@ class _Run:
         task, attempt = self.ready.popleft()
         if self.bucket is not None:
             self.bucket.take()
-        self.s.on_event(ApplyEvent("started", task.key, task.name, self.total))
+        self.notify(ApplyEvent("started", task.key, task.name, self.total))
         self.inflight[pool.submit(_send, self.api, task)] = (task, attempt)
 
     def run(self) -> ApplyResult:

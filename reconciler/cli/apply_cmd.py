@@ -50,6 +50,9 @@ def _show_plan(show_sensitive: bool, quiet: bool) -> Callable[[Plan], None]:
     return show
 
 
+_PROMPTING = threading.Event()  # set while the user is being asked: nothing is sent yet
+
+
 def _confirm(plan: Plan) -> bool:
     """Ask for ``yes`` on the terminal (the lock is held meanwhile)."""
     n = len(plan.creates)
@@ -58,7 +61,11 @@ def _confirm(plan: Plan) -> bool:
         "for real? They cannot be changed or deleted afterwards.\n"
         "  Only 'yes' will be accepted"
     )
-    answer: str = click.prompt(question, default="", show_default=False, err=True)
+    _PROMPTING.set()
+    try:
+        answer: str = click.prompt(question, default="", show_default=False, err=True)
+    finally:
+        _PROMPTING.clear()
     return answer.strip() == "yes"
 
 
@@ -106,6 +113,8 @@ def _cancel_on_signals(cancel: threading.Event, quiet: bool) -> Iterator[None]:
     """SIGTERM (a cancelled CI job) and Ctrl-C: start nothing new, finish what is in flight."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if _PROMPTING.is_set():  # at the question nothing was sent: abort outright
+            raise KeyboardInterrupt
         if not cancel.is_set() and not quiet:
             click.echo("\nCancelling: no new request; waiting for those in flight…", err=True)
         cancel.set()

@@ -257,3 +257,17 @@ def test_events_report_each_outcome() -> None:
     assert len([e for e in events if e.kind == "started"]) == 3
     assert {e.outcome.status for e in finished if e.outcome} == {AttemptStatus.CREATED}
     assert all(e.total == 3 for e in events)
+
+
+def test_a_failing_progress_display_does_not_stop_recording() -> None:
+    """A display that raises (stderr closed) leaves every create sent once and recorded."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+
+    def broken(event: ApplyEvent) -> None:
+        raise BrokenPipeError("stderr is gone")
+
+    result = execute(tasks(5), store, api, parallelism=2, on_event=broken)
+    assert len(api.calls) == 5
+    assert set(store.campaigns) == {f"c{i:03d}" for i in range(5)}
+    assert result.exit_code == 0

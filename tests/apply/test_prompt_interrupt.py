@@ -1,0 +1,70 @@
+"""Ctrl-C or SIGTERM at apply's question aborts at once: nothing sent, nothing written."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("reconciler.yaml", "campaigns", "audiences", "templates", "environments"):
+        src = REPO_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, root / name)
+        elif src.exists():
+            shutil.copy(src, root / name)
+    return root
+
+
+def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_at_the_question_aborts_without_writing(tmp_path: Path, sig: int) -> None:
+    """At the 'yes' prompt a signal exits 130; no state file exists afterwards."""
+    root = _copy_example(tmp_path)
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--env", "dev"],
+        cwd=root,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**env, "NO_COLOR": "1"},
+    )
+    os.close(terminal)
+    try:
+        shown = _read_until(controller, b"Only 'yes'", timeout=60)
+        assert b"Only 'yes'" in shown, shown.decode(errors="replace")
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(controller)
+    assert not (root / ".reconciler" / "dev.sqlite").exists()
