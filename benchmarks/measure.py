@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ class Measurement:
     runs: list[RunResult] = field(default_factory=list)
     rate_unit: str = ""  # e.g. "creates/s": rates are count / seconds per run
     rates: list[float] = field(default_factory=list)
+    sending_rates: list[float] = field(default_factory=list)  # first to last create seen
+    server_cpu: list[float] = field(default_factory=list)  # the sandbox's CPU s per run
     target_rate: float | None = None
     error: str = ""
 
@@ -205,10 +208,22 @@ class Sandbox:
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")[-2000:]
 
+    def listing(self) -> Any:
+        """``GET /_sandbox/campaigns``: what the sandbox has created."""
+        with urllib.request.urlopen(f"{self.url}/_sandbox/campaigns", timeout=60) as response:
+            return json.loads(response.read())
+
     def count(self) -> int:
-        """How many campaigns the sandbox has created (``GET /_sandbox/campaigns``)."""
-        with urllib.request.urlopen(f"{self.url}/_sandbox/campaigns", timeout=10) as response:
-            return campaign_count(json.loads(response.read()))
+        """How many campaigns the sandbox has created."""
+        return campaign_count(self.listing())
+
+    def cpu_seconds(self) -> float:
+        """CPU time the sandbox process has used so far (Linux /proc), 0 when unknown."""
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self._proc.poll() is None:
@@ -239,3 +254,16 @@ def campaign_count(payload: Any) -> int:
             if isinstance(payload.get(name), list):
                 return len(payload[name])
     raise ValueError(f"unexpected /_sandbox/campaigns payload: {str(payload)[:200]}")
+
+
+def sending_seconds(payload: Any, skip: int) -> float | None:
+    """Seconds between the first and last ``created_at`` after the first ``skip`` campaigns."""
+    campaigns = payload.get("campaigns") if isinstance(payload, dict) else payload
+    if not isinstance(campaigns, list):
+        return None
+    stamps = [c.get("created_at") for c in campaigns[skip:] if isinstance(c, dict)]
+    try:
+        times = sorted(datetime.fromisoformat(str(t)) for t in stamps)
+    except ValueError:
+        return None
+    return (times[-1] - times[0]).total_seconds() if len(times) > 1 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import statistics
 import subprocess
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -127,6 +128,11 @@ def render(results: Sequence[Measurement], machine: dict[str, str], title: str) 
     if linear:
         parts += ["Linearity (cost must grow linearly: 10× the campaigns within 12× the time):",
                   "", linear, ""]  # fmt: skip
+    served = [m for m in results if m.server_cpu and not m.failed]
+    if served:
+        parts += ["CPU used by the sandbox process during each apply (it shares the cores):", ""]
+        parts += [f"- {m.name}: {statistics.median(m.server_cpu):.2f} s" for m in served]
+        parts.append("")
     failures = [m for m in results if m.failed]
     if failures:
         parts += ["Failures:", ""] + [

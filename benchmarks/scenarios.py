@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.generate import ProjectShape, generate_project, write_project_file
-from benchmarks.measure import CLI, Measurement, RunResult, Sandbox, repeat, run_once
+from benchmarks.measure import (
+    CLI,
+    Measurement,
+    RunResult,
+    Sandbox,
+    campaign_count,
+    repeat,
+    run_once,
+    sending_seconds,
+)
 
 TOKEN = "bench-token-not-a-secret"  # the sandbox accepts any token; never a real one
 
@@ -201,15 +210,20 @@ def _apply_runs(
             str(parallelism)]  # fmt: skip
     for _ in range(session.settings.repeat):
         _clear_state(root)()
-        before = sandbox.count()
+        before, cpu = sandbox.count(), sandbox.cpu_seconds()
         result = run_once(argv, root, session.env)
-        created = sandbox.count() - before
+        listing = sandbox.listing()
+        created = campaign_count(listing) - before
         if not result.ok or created != measurement.n:
             tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-6:])
             measurement.error = f"exit {result.returncode}, {created} created: {tail}"
             return
         measurement.runs.append(result)
         measurement.rates.append(created / result.seconds)
+        sending = sending_seconds(listing, before)
+        if sending:
+            measurement.sending_rates.append((created - 1) / sending)
+        measurement.server_cpu.append(sandbox.cpu_seconds() - cpu)
 
 
 def version_group(session: Session) -> None:
@@ -237,6 +251,10 @@ def run_all(session: Session) -> list[Measurement]:
 
 
 def rate_text(measurement: Measurement) -> str:
+    """Median rate of the whole command, and of its sending phase when known."""
     if not measurement.rates:
         return ""
-    return f"{statistics.median(measurement.rates):.0f} {measurement.rate_unit}"
+    text = f"{statistics.median(measurement.rates):.0f} {measurement.rate_unit}"
+    if measurement.sending_rates:
+        text += f" (sending: {statistics.median(measurement.sending_rates):.0f})"
+    return text
