@@ -47,7 +47,7 @@ def open_store(
     resolved = resolve_location(location, environment, root=root)
     if not for_recovery:
         refuse_if_pending(resolved)
-    return SqlStateStore(resolved, api_url=api_url)
+    return SqlStateStore(resolved, api_url=api_url, for_recovery=for_recovery)
 
 
 def open_reader(

@@ -8,6 +8,7 @@ SQLite is tuned for durability (WAL, ``synchronous=FULL``) and opened with expli
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from reconciler.errors import StateError
 from reconciler.state.location import StateLocation
 
 BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger(__name__)
 
 
 def writer_engine(location: StateLocation) -> Engine:
@@ -94,6 +96,27 @@ def _tune_sqlite(engine: Engine, *, readonly: bool) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
+
+
+def rest_in_rollback_mode(path: Path) -> None:
+    """Leave a SQLite state in rollback-journal mode once its writer is done.
+
+    WAL speeds the many small commits of an apply, but a file left in WAL mode makes
+    every later reader, even a ``mode=ro`` one such as ``plan``, create -wal and -shm
+    files beside it. Switching back checkpoints the WAL into the file first. A reader
+    still inside a transaction makes this fail (busy): the file then stays in WAL mode,
+    which is only untidy, so it is logged and not raised.
+    """
+    if not path.exists():
+        return
+    try:
+        conn = sqlite3.connect(str(path), timeout=5)
+        try:
+            conn.execute("PRAGMA journal_mode = DELETE").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("state %s stays in WAL mode: %s", path.name, exc)
 
 
 def private_sidecars(path: Path) -> None:

@@ -29,6 +29,7 @@ from reconciler.state.engine import (
     create_private_file,
     private_sidecars,
     reader_engine,
+    rest_in_rollback_mode,
     translated,
     writer_engine,
 )
@@ -69,10 +70,16 @@ class SqlStateStore:
     """The state of one environment. Use ``open_store``/``read_snapshot`` to get one."""
 
     def __init__(
-        self, location: StateLocation, *, readonly: bool = False, api_url: str | None = None
+        self,
+        location: StateLocation,
+        *,
+        readonly: bool = False,
+        api_url: str | None = None,
+        for_recovery: bool = False,
     ) -> None:
         self.location = location
         self.readonly = readonly
+        self._for_recovery = for_recovery
         self._api_url = normalise_api_url(api_url) if api_url else None
         make = reader_engine if readonly else writer_engine
         with translated(location, "open"):
@@ -202,10 +209,16 @@ class SqlStateStore:
             acquire(self._lock, self.location, info, timeout)
         self._held = info
         try:
+            if not self._for_recovery:
+                # Checked again under the lock: a writer that waited (--lock-timeout) may
+                # take over from one that had to leave outcomes in the fallback journal.
+                fallback.refuse_if_pending(self.location)
             yield info
         finally:
             self._held = None
             self._close_keeper()
+            if self.location.path is not None:
+                rest_in_rollback_mode(self.location.path)  # while still holding the lock
             with translated(self.location, "unlock"):
                 self._lock.release()
 

@@ -94,3 +94,17 @@ def test_failed_merge_keeps_the_journal(target: StateTarget):
         assert store.snapshot().serial == serial
     store.close()
     assert path.exists()
+
+
+def test_a_writer_that_opened_before_the_journal_appeared_refuses_under_the_lock(
+    target: StateTarget,
+):
+    """A writer opened early (it waited for the lock) still refuses once it holds the lock."""
+    waiting = open_store(target.location, "dev", root=target.root)  # opened: no journal yet
+    try:
+        _journal_after_lost_outcomes(target)
+        with pytest.raises(JournalPendingError), waiting.lock("apply"):
+            pass
+        assert waiting.lock_holder() is None  # the refused writer let go of the lock
+    finally:
+        waiting.close()

@@ -80,3 +80,17 @@ def test_unreadable_location_is_a_clear_error(sqlite_target: StateTarget):
     (sqlite_target.root / "dir.sqlite").mkdir()
     with pytest.raises(StateError, match=r"dir\.sqlite"):
         read_snapshot("dir.sqlite", "dev", root=sqlite_target.root)
+
+
+def test_reading_after_a_writer_leaves_no_side_files(sqlite_target: StateTarget):
+    """Once the writer's lock is released, ``plan``'s read-only snapshot adds no -wal/-shm file."""
+    with locked(sqlite_target) as store:
+        [a] = store.record_intents([intent("a")])
+        store.record_outcome(created(a, "1"))
+    directory = sqlite_target.root / ".reconciler"
+    before = sorted(p.name for p in directory.iterdir())
+    snap = read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+    assert set(snap.campaigns) == {"a"}  # the data survived the switch back from WAL
+    after = sorted(p.name for p in directory.iterdir())
+    assert before == after
+    assert not any(name.endswith(("-wal", "-shm")) for name in after)
