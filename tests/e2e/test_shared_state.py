@@ -127,7 +127,8 @@ def test_a_database_that_goes_away_mid_apply_loses_nothing_and_sends_nothing_twi
         assert proc.returncode == 1, out + err
         created_before = set(sandbox.counts())
         journal = root / ".reconciler" / "dev.journal"
-        if journal.exists():  # outcomes the state could not take: nothing runs until merged
+        journaled = journal.exists()
+        if journaled:  # outcomes the state could not take: nothing runs until merged
             refused = run_cli("plan", "--env", "dev", cwd=root)
             assert refused.returncode == 1 and "state recover" in refused.stderr
             recovered = run_cli("state", "recover", "--env", "dev", cwd=root)
@@ -137,6 +138,7 @@ def test_a_database_that_goes_away_mid_apply_loses_nothing_and_sends_nothing_twi
         snap = snapshot(root, sandbox.url)
         missing = created_before - set(snap.campaigns) - set(snap.in_doubt)
         assert missing == set(), "created but neither recorded nor in doubt"
+        assert journaled or snap.in_doubt, "the database went away while nothing was in flight"
         rerun = run_cli(*APPLY, "--format", "json", cwd=root, env=TOKEN_ENV)
         outputs.append(rerun.output)
         assert rerun.stdout, rerun.output
