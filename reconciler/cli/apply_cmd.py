@@ -20,11 +20,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reconciler.cli.common import (
+    PROMPTING,
     CommonOptions,
+    auto_approve_option,
     common_options,
     env_option,
     format_option,
+    lock_timeout_option,
     show_sensitive_option,
+    terminal_asker,
 )
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env, apply_saved
 from reconciler.config import load_project
@@ -34,10 +38,6 @@ from reconciler.output import apply_report
 from reconciler.output.color import should_color
 from reconciler.output.text import render_text
 from reconciler.plan import Plan
-
-
-def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 def _show_plan(show_sensitive: bool, quiet: bool) -> Callable[[Plan], None]:
@@ -50,23 +50,12 @@ def _show_plan(show_sensitive: bool, quiet: bool) -> Callable[[Plan], None]:
     return show
 
 
-_PROMPTING = threading.Event()  # set while the user is being asked: nothing is sent yet
-
-
-def _confirm(plan: Plan) -> bool:
-    """Ask for ``yes`` on the terminal (the lock is held meanwhile)."""
+def _question(plan: Plan) -> str:
     n = len(plan.creates)
-    question = (
+    return (
         f"\nCreate {n} campaign{'s' if n != 1 else ''} in ContactSwing ({plan.environment}) "
-        "for real? They cannot be changed or deleted afterwards.\n"
-        "  Only 'yes' will be accepted"
+        "for real? They cannot be changed or deleted afterwards."
     )
-    _PROMPTING.set()
-    try:
-        answer: str = click.prompt(question, default="", show_default=False, err=True)
-    finally:
-        _PROMPTING.clear()
-    return answer.strip() == "yes"
 
 
 class _Progress:
@@ -113,7 +102,7 @@ def _cancel_on_signals(cancel: threading.Event, quiet: bool) -> Iterator[None]:
     """SIGTERM (a cancelled CI job) and Ctrl-C: start nothing new, finish what is in flight."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if _PROMPTING.is_set():  # at the question nothing was sent: abort outright
+        if PROMPTING.is_set():  # at the question nothing was sent: abort outright
             raise KeyboardInterrupt
         if not cancel.is_set() and not quiet:
             click.echo("\nCancelling: no new request; waiting for those in flight…", err=True)
@@ -147,7 +136,7 @@ def _emit(report: ApplyReport, output_format: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="[PLAN_FILE]",
 )
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@auto_approve_option
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
@@ -167,13 +156,7 @@ def _emit(report: ApplyReport, output_format: str) -> None:
     default=None,
     help="Refuse to create more than N campaigns (overrides max_creates).",
 )
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for another writer's lock.",
-)
+@lock_timeout_option
 @click.option(
     "--new-state", is_flag=True, help="Create a missing state even when require_state is true."
 )
@@ -208,9 +191,10 @@ def apply(
     quiet = common.verbosity < 0
     cancel = threading.Event()
     progress = _Progress(quiet)
+    ask = terminal_asker()
     hooks = ApplyHooks(
         show_plan=_show_plan(show_sensitive, quiet),
-        confirm=_confirm if _interactive() else None,
+        confirm=None if ask is None else lambda plan: ask(_question(plan)),
         on_event=progress,
         cancel=cancel,
     )

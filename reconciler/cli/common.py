@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import select
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,3 +112,49 @@ show_sensitive_option = click.option(
     is_flag=True,
     help="Show recipients' phone numbers unmasked.",
 )
+
+
+auto_approve_option = click.option(
+    "--auto-approve", is_flag=True, help="Do not ask for confirmation."
+)
+
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another writer's lock (0: fail at once, naming the holder).",
+)
+
+
+# Set while a question waits for an answer: nothing has been sent or written yet, so a
+# signal there aborts outright (see apply's signal handler).
+PROMPTING = threading.Event()
+
+
+def ask_yes(question: str) -> bool:
+    """Ask on the terminal (stderr); only ``yes`` approves."""
+    PROMPTING.set()
+    try:
+        click.echo(f"{question}\n  Only 'yes' will be accepted: ", nl=False, err=True)
+        answer = _read_line()
+    finally:
+        PROMPTING.clear()
+    return answer.strip() == "yes"
+
+
+def _read_line() -> str:
+    """One line from stdin, waking up often so that a signal's handler runs at once.
+
+    A plain blocking read can miss a signal that arrives just before it starts: the
+    handler would then wait for the user to press Enter.
+    """
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], 0.2)
+        if ready:
+            return sys.stdin.readline()
+
+
+def terminal_asker() -> Callable[[str], bool] | None:
+    """``ask_yes`` when a person is at a terminal; None in CI (which must pass --auto-approve)."""
+    return ask_yes if sys.stdin.isatty() and sys.stderr.isatty() else None

@@ -9,18 +9,17 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import CommonOptions, common_options, env_option, show_sensitive_option
+from reconciler.cli.common import (
+    CommonOptions,
+    common_options,
+    env_option,
+    lock_timeout_option,
+    show_sensitive_option,
+)
 from reconciler.commands import state as cmd
 from reconciler.config import Environment, find_project, load_project
 from reconciler.errors import ConfigError
 
-_lock_timeout = click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for another writer's lock.",
-)
 _format = click.option(
     "--format",
     "output_format",
@@ -153,7 +152,7 @@ def show(
 
 @state.command("upgrade")
 @env_option()
-@_lock_timeout
+@lock_timeout_option
 @common_options
 def upgrade(common: CommonOptions, env: str, lock_timeout: float) -> int:
     """Migrate the state's schema to this version's (a SQLite file is copied aside first)."""

@@ -6,13 +6,19 @@ is journaled, and says what it did on stdout.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import click
 
 from reconciler.campaign import DesiredCampaign
-from reconciler.cli.common import CommonOptions, common_options, env_option
+from reconciler.cli.common import (
+    CommonOptions,
+    auto_approve_option,
+    common_options,
+    env_option,
+    lock_timeout_option,
+    terminal_asker,
+)
 from reconciler.commands.resolve import (
     Resolution,
     forget_campaign,
@@ -24,30 +30,13 @@ from reconciler.config import Environment, Project, load_project
 from reconciler.errors import ValidationFailed
 from reconciler.state import open_store
 
-_auto_approve = click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-_lock_timeout = click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for another writer's lock.",
-)
-
-
-def _ask(question: str) -> bool:
-    answer: str = click.prompt(
-        f"{question}\n  Only 'yes' will be accepted", default="", show_default=False, err=True
-    )
-    return answer.strip() == "yes"
-
 
 def _resolution(env: Environment, auto_approve: bool, lock_timeout: float) -> Resolution:
-    interactive = sys.stdin.isatty() and sys.stderr.isatty()
     return Resolution(
         env.name,
         env.api_url,
         auto_approve=auto_approve,
-        confirm=_ask if interactive else None,
+        confirm=terminal_asker(),
         lock_timeout=lock_timeout,
     )
 
@@ -70,8 +59,8 @@ def _spec_of(
 @click.argument("key")
 @click.option("--id", "campaign_id", required=True, help="The campaign id in ContactSwing.")
 @env_option()
-@_auto_approve
-@_lock_timeout
+@auto_approve_option
+@lock_timeout_option
 @common_options
 def import_(
     common: CommonOptions,
@@ -106,8 +95,8 @@ def import_(
 @click.command()
 @click.argument("key")
 @env_option()
-@_auto_approve
-@_lock_timeout
+@auto_approve_option
+@lock_timeout_option
 @common_options
 def forget(
     common: CommonOptions, key: str, env: str, auto_approve: bool, lock_timeout: float
@@ -130,7 +119,7 @@ def forget(
 
 @click.command()
 @env_option()
-@_lock_timeout
+@lock_timeout_option
 @common_options
 def recover(common: CommonOptions, env: str, lock_timeout: float) -> int:
     """Merge the fallback journal (outcomes the state could not take) into the state."""

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from reconciler.cli.common import CommonOptions, common_options, env_option
+from reconciler.cli.common import (
+    CommonOptions,
+    auto_approve_option,
+    common_options,
+    env_option,
+    terminal_asker,
+)
+from reconciler.commands.approval import require_approval
 from reconciler.commands.state import current_holder, unlock_environment
 from reconciler.config import load_project
-from reconciler.errors import AbortedError
 
 
 @click.command()
 @click.argument("lock_id")
 @env_option()
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@auto_approve_option
 @common_options
 def unlock(common: CommonOptions, lock_id: str, env: str, auto_approve: bool) -> int:
     """Remove the environment's lock LOCK_ID, left by a writer that hangs.
@@ -31,16 +35,13 @@ def unlock(common: CommonOptions, lock_id: str, env: str, auto_approve: bool) ->
             f"Remove lock {lock_id} of environment {env}? It is held by {who}.\n"
             "If that writer is still working, two writers may then run at once."
         )
-        if not (sys.stdin.isatty() and sys.stderr.isatty()):
-            raise AbortedError(
-                "unlock needs confirmation and there is no terminal to ask",
-                hint="pass --auto-approve",
-            )
-        answer: str = click.prompt(
-            f"{question}\n  Only 'yes' will be accepted", default="", show_default=False, err=True
+        ask = terminal_asker()
+        require_approval(
+            None if ask is None else lambda: ask(question),
+            auto_approve=False,
+            command="unlock",
+            declined="unlock cancelled; nothing was changed",
         )
-        if answer.strip() != "yes":
-            raise AbortedError("unlock cancelled; nothing was changed")
     removed = unlock_environment(environment, lock_id)
     click.echo(f"Removed lock {lock_id} of environment {env} (was {removed.describe()}).")
     return 0

@@ -22,10 +22,10 @@ from reconciler.api.base import CampaignAPI
 from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
 from reconciler.api.factory import make_api, needs_token
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import planner_for_env
 from reconciler.config import Environment, Project
 from reconciler.errors import (
-    AbortedError,
     ConfigError,
     GuardError,
     SourceLocation,
@@ -182,15 +182,13 @@ def moves_of(plan: Plan) -> list[tuple[str, str]]:
 
 def _confirm(plan: Plan, options: ApplyOptions, hooks: ApplyHooks) -> None:
     hooks.show_plan(plan)
-    if options.auto_approve:
-        return
-    if hooks.confirm is None:
-        raise AbortedError(
-            "apply needs confirmation and there is no terminal to ask",
-            hint="review the plan, then run again with --auto-approve",
-        )
-    if not hooks.confirm(plan):
-        raise AbortedError("apply cancelled; nothing was sent")
+    confirm = hooks.confirm
+    require_approval(
+        None if confirm is None else lambda: confirm(plan),
+        auto_approve=options.auto_approve,
+        command="apply",
+        declined="apply cancelled; nothing was sent",
+    )
 
 
 def run_apply(

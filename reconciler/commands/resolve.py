@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import Target, actor, check_binding
-from reconciler.errors import AbortedError, StateError
+from reconciler.commands.approval import require_approval
+from reconciler.errors import StateError
 from reconciler.guards import GuardSettings
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
 from reconciler.state.recovery import RecoverResult
@@ -38,15 +39,13 @@ class Resolution:
 
 
 def _ask(question: str, how: Resolution) -> None:
-    if how.auto_approve:
-        return
-    if how.confirm is None:
-        raise AbortedError(
-            "this command needs confirmation and there is no terminal to ask",
-            hint="run again with --auto-approve",
-        )
-    if not how.confirm(question):
-        raise AbortedError("cancelled; the state was not changed")
+    confirm = how.confirm
+    require_approval(
+        None if confirm is None else lambda: confirm(question),
+        auto_approve=how.auto_approve,
+        command="this command",
+        declined="cancelled; the state was not changed",
+    )
 
 
 def _check(snapshot: StateSnapshot, how: Resolution) -> None:

@@ -1,4 +1,4 @@
-"""Ctrl-C or SIGTERM at apply's question aborts at once: nothing sent, nothing written."""
+"""Apply's question on a real terminal: yes applies, a signal aborts at once and writes nothing."""
 
 from __future__ import annotations
 
@@ -68,3 +68,33 @@ def test_signal_at_the_question_aborts_without_writing(tmp_path: Path, sig: int)
             proc.kill()
         os.close(controller)
     assert not (root / ".reconciler" / "dev.sqlite").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("answer", "status", "created"), [("yes", 0, True), ("no", 1, False)])
+def test_the_answer_typed_on_the_terminal_decides(
+    tmp_path: Path, answer: str, status: int, created: bool
+) -> None:
+    """Typing ``yes`` applies; anything else refuses and leaves no state."""
+    root = _copy_example(tmp_path)
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--env", "dev"],
+        cwd=root,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**env, "NO_COLOR": "1"},
+    )
+    os.close(terminal)
+    try:
+        assert b"Only 'yes'" in _read_until(controller, b"Only 'yes'", timeout=60)
+        os.write(controller, answer.encode() + b"\n")
+        _read_until(controller, b"\x00never", timeout=0)  # keep the pty drained
+        assert proc.wait(timeout=60) == status
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(controller)
+    assert (root / ".reconciler" / "dev.sqlite").exists() is created
