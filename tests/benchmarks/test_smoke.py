@@ -136,3 +136,14 @@ def test_smoke_harness_runs_validate_and_plan(tmp_path: Path) -> None:
     for row in ("validate (inline)", "plan, empty state (csv)", "plan, all created, every push"):
         assert row in text
     assert "FAILED" not in text
+
+
+def test_profile_summary_counts_inclusive_and_self_samples() -> None:
+    """A collapsed stack counts once per function inclusively, and its leaf as self."""
+    from benchmarks.profile import summarize
+
+    raw = "main (a/x.py:1);load (b/y.py:2);parse (b/y.py:9) 3\nmain (a/x.py:1);dump (c.py:4) 1\n"
+    text = summarize(raw)
+    assert "samples: 4" in text
+    assert "100.0%  main (x.py)" in text
+    assert " 75.0%  parse (y.py)" in text
