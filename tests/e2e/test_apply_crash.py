@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.support import (
     TOKEN_ENV,
+    SandboxProcess,
     assert_converged,
     assert_no_secret,
     make_project,
@@ -33,8 +34,14 @@ def _env() -> dict[str, str]:
     return {**env, **TOKEN_ENV, "NO_COLOR": "1"}
 
 
-def _apply_and_kill(root: Path, delay: float) -> str:
-    """Start an apply, SIGKILL it after ``delay`` seconds; returns its output."""
+def _apply_and_kill(root: Path, sandbox: SandboxProcess, creates: int) -> str:
+    """Start an apply and SIGKILL it once the sandbox has seen ``creates`` more creates.
+
+    Counting creates instead of seconds puts every kill inside the sending phase,
+    however long start-up takes on a loaded machine; an apply that finishes first is
+    simply not killed.
+    """
+    before = len(sandbox.campaigns())
     proc = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--env", "dev", "--auto-approve"],
         cwd=root,
@@ -43,7 +50,11 @@ def _apply_and_kill(root: Path, delay: float) -> str:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(delay)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if len(sandbox.campaigns()) >= before + creates:
+            break
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
     return out + err
@@ -58,7 +69,7 @@ def test_killing_apply_at_random_instants_never_duplicates(target: StateTarget) 
         keys = make_project(root, 100, sandbox.url, target.location)
         in_doubt_seen = 0
         for _ in range(TRIALS):
-            outputs.append(_apply_and_kill(root, rng.uniform(0.8, 2.2)))
+            outputs.append(_apply_and_kill(root, sandbox, rng.randint(1, 8)))
             imported, forgotten = resolve_in_doubt(root, sandbox.url, sandbox)
             in_doubt_seen += imported + forgotten
             counts = sandbox.counts()
