@@ -27,7 +27,10 @@ from tests.support.cli import CliResult, run_cli
 
 pytestmark = pytest.mark.slow
 
-ENV = {**TOKEN_ENV, "RECONCILER_API_TIMEOUT": "1"}
+# Long enough that a busy CI machine never turns a normal answer into a timeout (which
+# would be a correct in-doubt outcome, but not the one a test of other faults expects);
+# the sandbox's stall is longer still.
+ENV = {**TOKEN_ENV, "RECONCILER_API_TIMEOUT": "4"}
 
 
 def _apply(root: Path) -> CliResult:
@@ -55,7 +58,7 @@ def test_unknown_outcomes_are_in_doubt_and_never_resent(
 ) -> None:
     """5xx, timeouts and resets are recorded in doubt; a rerun does not send them."""
     root = target.root
-    args = ("--fail-rate", "0.5", "--faults", fault, "--seed", "3", "--stall-seconds", "3")
+    args = ("--fail-rate", "0.5", "--faults", fault, "--seed", "3", "--stall-seconds", "6")
     with sandbox_process(*args) as sandbox:
         keys = make_project(root, 10, sandbox.url, target.location)
         first = _apply(root)
