@@ -1,8 +1,9 @@
 """Run a command as a real subprocess and measure its wall time and peak memory.
 
-Each run is its own child process, reaped with ``os.wait4`` so that the resource
-usage (``ru_maxrss``) is that one child's (and its own waited-for children's), not an
-accumulation over every run as ``getrusage(RUSAGE_CHILDREN)`` in this process would be.
+Each run is a fresh small wrapper process that starts the command as its child and
+reaps it with ``os.wait4``: the resource usage (``ru_maxrss``, CPU) is that one
+command's, neither accumulated over runs (as ``getrusage(RUSAGE_CHILDREN)`` here would
+be) nor floored by this harness's own peak (Linux carries it across exec).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -97,41 +97,62 @@ class Measurement:
         return all(checks) if checks else None
 
 
+# Runs the command as ITS child and reports its wall time and rusage. Needed because
+# Linux keeps a process's peak RSS across exec: a command started straight from this
+# (large, growing) harness would report the harness's own peak as its floor.
+_WRAPPER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - start
+child.returncode = os.waitstatus_to_exitcode(status)
+with open(sys.argv[1], "w") as out:
+    json.dump({"returncode": child.returncode, "seconds": seconds, "maxrss_kb": usage.ru_maxrss,
+               "cpu": usage.ru_utime + usage.ru_stime}, out)
+"""
+
+
 def run_once(
     argv: Sequence[str],
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float = 900,
 ) -> RunResult:
-    """Run ``argv`` once; wall time from start to reap, peak RSS from ``wait4``."""
+    """Run ``argv`` once in a fresh small wrapper; its wall time, CPU and peak RSS alone."""
     full_env = dict(os.environ if env is None else env)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdout=out, stderr=err)
-        killer = threading.Timer(timeout, _kill, args=(proc.pid,))
-        killer.start()
-        try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
-        out.seek(0)
-        err.seek(0)
-        return RunResult(
-            argv=tuple(argv),
-            returncode=proc.returncode,
-            seconds=seconds,
-            peak_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-            cpu_seconds=usage.ru_utime + usage.ru_stime,
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        report, out_path, err_path = (Path(tmp) / n for n in ("report", "out", "err"))
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            wrapper = subprocess.Popen(
+                [sys.executable, "-c", _WRAPPER, str(report), *argv],
+                cwd=cwd, env=full_env, stdout=out, stderr=err, start_new_session=True,
+            )  # fmt: skip
+            try:
+                wrapper.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill(wrapper.pid)
+                wrapper.wait()
+        stdout = out_path.read_bytes().decode("utf-8", "replace")
+        stderr = err_path.read_bytes().decode("utf-8", "replace")
+        if not report.exists():  # killed (timeout) or the wrapper itself failed
+            return RunResult(tuple(argv), wrapper.returncode or -9, timeout, 0.0, stdout, stderr)
+        data = json.loads(report.read_text(encoding="utf-8"))
+    return RunResult(
+        argv=tuple(argv),
+        returncode=int(data["returncode"]),
+        seconds=float(data["seconds"]),
+        peak_mb=int(data["maxrss_kb"]) / 1024,  # Linux reports KiB
+        stdout=stdout,
+        stderr=stderr,
+        cpu_seconds=float(data["cpu"]),
+    )
 
 
 def _kill(pid: int) -> None:
+    """Kill the wrapper's whole session (it and the command), by its id."""
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
 
 
 def repeat(

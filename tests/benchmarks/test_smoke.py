@@ -80,6 +80,16 @@ def test_run_once_measures_each_process_alone(tmp_path: Path) -> None:
     assert small.stdout.strip() == "hi"
 
 
+def test_run_once_is_not_floored_by_the_harness_peak(tmp_path: Path) -> None:
+    """A small command started by a large harness reports its own peak, not the harness's."""
+    harness = bytearray(300 * 1024 * 1024)
+    harness[::4096] = b"x" * len(harness[::4096])
+    small = run_once([sys.executable, "-c", "pass"], tmp_path)
+    del harness
+    assert small.ok
+    assert small.peak_mb < 100
+
+
 def test_run_once_reports_failure_exit_status(tmp_path: Path) -> None:
     """A command that fails is reported with its exit status and output."""
     code = "import sys; print('bad', file=sys.stderr); sys.exit(3)"
