@@ -18,9 +18,7 @@ from sqlalchemy import Connection, Engine, select, update
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state import fallback, schema
 from reconciler.state.base import (
-    UNRESOLVED,
     Attempt,
-    AttemptStatus,
     LockInfo,
     RecordedCampaign,
     StateSnapshot,
@@ -44,7 +42,6 @@ from reconciler.state.locking import (
 from reconciler.state.recovery import RecoverResult, merge_fallback
 from reconciler.state.rows import (
     attempt_from_row,
-    attempt_values,
     campaign_from_row,
     now,
 )
@@ -52,10 +49,12 @@ from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
 from reconciler.state.snapshot import journal_head
 from reconciler.state.tables import attempts, campaigns, locks, meta
 from reconciler.state.writes import (
+    forget_key,
+    import_record,
     insert_attempt,
-    insert_campaign_from_attempt,
-    journal_entry,
-    resolve_open_attempts,
+    move_record,
+    refuse_duplicate_sends,
+    write_outcome,
 )
 
 T = TypeVar("T")
@@ -349,14 +348,14 @@ class SqlStateStore:
         """
 
         def write(conn: Connection) -> list[Attempt]:
-            _refuse_duplicate_sends(conn, intents)
+            refuse_duplicate_sends(conn, intents)
             return [dataclasses.replace(a, id=insert_attempt(conn, a)) for a in intents]
 
         return self._write(write) if intents else []
 
     def record_outcome(self, attempt: Attempt) -> None:
         """Durably record an attempt's outcome, and the campaign when it was created."""
-        self._write(lambda conn: _write_outcome(conn, attempt))
+        self._write(lambda conn: write_outcome(conn, attempt))
 
     def record_outcomes(self, outcomes: Sequence[Attempt]) -> None:
         """Durably record several outcomes in one transaction: all of them or none.
@@ -367,85 +366,22 @@ class SqlStateStore:
 
         def write(conn: Connection) -> None:
             for attempt in outcomes:
-                _write_outcome(conn, attempt)
+                write_outcome(conn, attempt)
 
         if outcomes:
             self._write(write)
 
     def import_campaign(self, record: RecordedCampaign) -> None:
         """Record a campaign created outside this run (``state import``); journaled."""
-
-        def write(conn: Connection) -> None:
-            existing = conn.execute(select(campaigns).where(campaigns.c.key == record.key))
-            if (row := existing.mappings().first()) is not None:
-                raise StateError(
-                    f"{record.key!r} is already recorded as campaign {row['campaign_id']}",
-                    hint="`state forget` it first if that record is wrong",
-                )
-            from reconciler.state.rows import campaign_values
-
-            conn.execute(campaigns.insert().values(**campaign_values(record)))
-            note = f"settled by state import ({record.campaign_id})"
-            resolve_open_attempts(conn, record.key, note)
-            journal_entry(
-                conn,
-                record.key,
-                "import",
-                AttemptStatus.CREATED,
-                actor=record.created_by,
-                body=record.body,
-                fingerprint=record.fingerprint,
-                source_fingerprint=record.source_fingerprint,
-                campaign_id=record.campaign_id,
-                ctx_id=record.ctx_id,
-            )
-
-        self._write(write)
+        self._write(lambda conn: import_record(conn, record))
 
     def forget(self, key: str, *, actor: str) -> None:
         """Drop a record and settle its in-doubt attempt (``state forget``); journaled."""
-
-        def write(conn: Connection) -> None:
-            query = select(campaigns).where(campaigns.c.key == key)
-            row = conn.execute(query).mappings().first()
-            settled = resolve_open_attempts(conn, key, "settled by state forget")
-            if row is None and not settled:
-                raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
-            if row is not None:
-                conn.execute(campaigns.delete().where(campaigns.c.key == key))
-            journal_entry(
-                conn,
-                key,
-                "forget",
-                AttemptStatus.RESOLVED,
-                actor=actor,
-                body=row["body"] if row else None,
-                fingerprint=row["fingerprint"] if row else "",
-                source_fingerprint=row["source_fingerprint"] if row else "",
-                campaign_id=row["campaign_id"] if row else None,
-                error=f"forgotten (settled {settled} in-doubt attempt(s))",
-            )
-
-        self._write(write)
+        self._write(lambda conn: forget_key(conn, key, actor))
 
     def move(self, old_key: str, new_key: str, *, actor: str) -> None:
         """Re-key a record after a rename listed in ``previous_keys``; journaled."""
-
-        def write(conn: Connection) -> None:
-            keys = conn.execute(
-                select(campaigns.c.key).where(campaigns.c.key.in_([old_key, new_key]))
-            ).scalars()
-            present = set(keys)
-            if old_key not in present or new_key in present:
-                raise StateError(
-                    f"cannot move the record {old_key!r} to {new_key!r}: "
-                    + ("the target is already recorded" if new_key in present else "no such record")
-                )
-            conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
-            for key, note in ((old_key, f"moved to {new_key}"), (new_key, f"moved from {old_key}")):
-                journal_entry(conn, key, "move", AttemptStatus.RESOLVED, actor=actor, error=note)
-
-        self._write(write)
+        self._write(lambda conn: move_record(conn, old_key, new_key, actor))
 
     def write_fallback(self, attempt: Attempt) -> None:
         """Append an outcome the state could not take to the fallback journal (fsynced)."""
@@ -470,39 +406,3 @@ class SqlStateStore:
         """Release the engine's connections."""
         self._close_keeper()
         self._engine.dispose()
-
-
-def _write_outcome(conn: Connection, attempt: Attempt) -> None:
-    row = conn.execute(select(attempts).where(attempts.c.id == attempt.id)).mappings()
-    stored = row.first()
-    if stored is None or stored["key"] != attempt.key:
-        raise StateError(f"no recorded intent {attempt.id} for {attempt.key!r}")
-    values = attempt_values(attempt)
-    values["finished_at"] = values["finished_at"] or now()
-    fields = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
-    conn.execute(
-        update(attempts).where(attempts.c.id == attempt.id).values({f: values[f] for f in fields})
-    )
-    if attempt.status is AttemptStatus.CREATED:
-        merged = attempt_from_row({**stored, **{f: values[f] for f in fields}})
-        insert_campaign_from_attempt(conn, merged)
-
-
-def _refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None:
-    keys = sorted({a.key for a in intents})
-    if len(keys) != len(intents):
-        raise StateError("an intent batch names the same key twice (a bug)")
-    created = set(conn.execute(select(campaigns.c.key).where(campaigns.c.key.in_(keys))).scalars())
-    open_rows = conn.execute(
-        select(attempts.c.key).where(
-            attempts.c.key.in_(keys), attempts.c.status.in_([str(s) for s in UNRESOLVED])
-        )
-    ).scalars()
-    doubtful = set(open_rows)
-    if created or doubtful:
-        problems = [f"{k} (already created)" for k in sorted(created)]
-        problems += [f"{k} (in doubt)" for k in sorted(doubtful - created)]
-        raise StateError(
-            "refusing to send again: " + ", ".join(problems),
-            hint="the state changed since the plan was made; plan again",
-        )

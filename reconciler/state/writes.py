@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from reconciler.errors import StateError
-from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus
-from reconciler.state.rows import attempt_values, now
+from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, RecordedCampaign
+from reconciler.state.rows import attempt_from_row, attempt_values, campaign_values, now
 from reconciler.state.tables import attempts, campaigns
 
 
@@ -98,3 +98,105 @@ def insert_campaign_from_attempt(conn: Connection, attempt: Attempt) -> bool:
         )
     )
     return True
+
+
+def import_record(conn: Connection, record: RecordedCampaign) -> None:
+    """``state import``: record a campaign created outside a run, settling its doubts."""
+    existing = conn.execute(select(campaigns).where(campaigns.c.key == record.key))
+    if (row := existing.mappings().first()) is not None:
+        raise StateError(
+            f"{record.key!r} is already recorded as campaign {row['campaign_id']}",
+            hint="`state forget` it first if that record is wrong",
+        )
+    conn.execute(campaigns.insert().values(**campaign_values(record)))
+    note = f"settled by state import ({record.campaign_id})"
+    resolve_open_attempts(conn, record.key, note)
+    journal_entry(
+        conn,
+        record.key,
+        "import",
+        AttemptStatus.CREATED,
+        actor=record.created_by,
+        body=record.body,
+        fingerprint=record.fingerprint,
+        source_fingerprint=record.source_fingerprint,
+        campaign_id=record.campaign_id,
+        ctx_id=record.ctx_id,
+    )
+
+
+def forget_key(conn: Connection, key: str, actor: str) -> None:
+    """``state forget``: drop a record and settle its in-doubt attempts."""
+    query = select(campaigns).where(campaigns.c.key == key)
+    row = conn.execute(query).mappings().first()
+    settled = resolve_open_attempts(conn, key, "settled by state forget")
+    if row is None and not settled:
+        raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
+    if row is not None:
+        conn.execute(campaigns.delete().where(campaigns.c.key == key))
+    journal_entry(
+        conn,
+        key,
+        "forget",
+        AttemptStatus.RESOLVED,
+        actor=actor,
+        body=row["body"] if row else None,
+        fingerprint=row["fingerprint"] if row else "",
+        source_fingerprint=row["source_fingerprint"] if row else "",
+        campaign_id=row["campaign_id"] if row else None,
+        error=f"forgotten (settled {settled} in-doubt attempt(s))",
+    )
+
+
+def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> None:
+    """Re-key a record after a rename in ``previous_keys``."""
+    keys = conn.execute(
+        select(campaigns.c.key).where(campaigns.c.key.in_([old_key, new_key]))
+    ).scalars()
+    present = set(keys)
+    if old_key not in present or new_key in present:
+        raise StateError(
+            f"cannot move the record {old_key!r} to {new_key!r}: "
+            + ("the target is already recorded" if new_key in present else "no such record")
+        )
+    conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
+    for key, note in ((old_key, f"moved to {new_key}"), (new_key, f"moved from {old_key}")):
+        journal_entry(conn, key, "move", AttemptStatus.RESOLVED, actor=actor, error=note)
+
+
+def write_outcome(conn: Connection, attempt: Attempt) -> None:
+    """Update an attempt with its outcome; a created one becomes a campaign record."""
+    row = conn.execute(select(attempts).where(attempts.c.id == attempt.id)).mappings()
+    stored = row.first()
+    if stored is None or stored["key"] != attempt.key:
+        raise StateError(f"no recorded intent {attempt.id} for {attempt.key!r}")
+    values = attempt_values(attempt)
+    values["finished_at"] = values["finished_at"] or now()
+    fields = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
+    conn.execute(
+        update(attempts).where(attempts.c.id == attempt.id).values({f: values[f] for f in fields})
+    )
+    if attempt.status is AttemptStatus.CREATED:
+        merged = attempt_from_row({**stored, **{f: values[f] for f in fields}})
+        insert_campaign_from_attempt(conn, merged)
+
+
+def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None:
+    """The storage layer's own guard: never an intent for a key created or in doubt."""
+    keys = sorted({a.key for a in intents})
+    if len(keys) != len(intents):
+        raise StateError("an intent batch names the same key twice (a bug)")
+    created = set(conn.execute(select(campaigns.c.key).where(campaigns.c.key.in_(keys))).scalars())
+    open_rows = conn.execute(
+        select(attempts.c.key).where(
+            attempts.c.key.in_(keys), attempts.c.status.in_([str(s) for s in UNRESOLVED])
+        )
+    ).scalars()
+    doubtful = set(open_rows)
+    if created or doubtful:
+        problems = [f"{k} (already created)" for k in sorted(created)]
+        problems += [f"{k} (in doubt)" for k in sorted(doubtful - created)]
+        raise StateError(
+            "refusing to send again: " + ", ".join(problems),
+            hint="the state changed since the plan was made; plan again",
+        )
