@@ -12,8 +12,8 @@ import httpx
 import pytest
 import yaml
 
+from reconciler.ci.gitlab_note import Note, Op, main, marker, plan_parts, sync_ops
 from reconciler.scaffold import project_files
-from reconciler.scaffold.gitlab_note import Note, Op, main, marker, plan_parts, sync_ops
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GITLAB_CI = REPO_ROOT / "ci" / "gitlab" / ".gitlab-ci.yml"

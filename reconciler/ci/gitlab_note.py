@@ -1,6 +1,6 @@
 """Post a plan as merge request notes on GitLab, updated in place (``.gitlab-ci.yml``).
 
-    python -m reconciler.scaffold.gitlab_note --env ENV --rc RC PLAN_FILE STDERR_FILE
+    python -m reconciler.ci.gitlab_note --env ENV --rc RC PLAN_FILE STDERR_FILE
 
 Each environment's plan is one set of notes keyed by the hidden marker line that begins
 each part of a markdown plan (``<!-- reconciler-plan: env=ENV part=N/M -->``, see
@@ -114,7 +114,7 @@ class GitLab:
 
 def main(argv: Sequence[str] | None = None, transport: httpx.BaseTransport | None = None) -> int:
     """Post or update the notes; exit 0 when done, 1 on a problem (said on stderr)."""
-    parser = argparse.ArgumentParser(prog="python -m reconciler.scaffold.gitlab_note")
+    parser = argparse.ArgumentParser(prog="python -m reconciler.ci.gitlab_note")
     parser.add_argument("--env", required=True)
     parser.add_argument("--rc", type=int, required=True)
     parser.add_argument("plan_file", type=Path)

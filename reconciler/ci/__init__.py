@@ -1,0 +1,1 @@
+"""Helpers that run inside CI jobs (posting plans to merge requests)."""
