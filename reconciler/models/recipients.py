@@ -45,47 +45,64 @@ def check_recipients(details: Any, path: Path) -> tuple[list[dict[str, str]], li
         if type(item) is dict and len(item) == 2:
             rid, number = item.get("id"), item.get("to_number")
             if type(rid) is str and rid.strip() and type(number) is str:
+                # The id is checked before the number so that a bad number does not hide
+                # a duplicate id until the next run (every problem in one run).
+                if (first := seen_ids.setdefault(rid, index)) != index:
+                    problems.append(_duplicate_id(rid, first, index, path))
                 try:
                     e164 = normalize(number)
                 except ValueError as exc:
                     problems.append(_bad_number((*path, index, "to_number"), number, str(exc)))
                     continue
-                _check_unique(rid, e164, index, path, seen_ids, seen_numbers, problems)
+                if (first := seen_numbers.setdefault(e164, index)) != index:
+                    problems.append(_duplicate_number(e164, first, index, path))
                 result.append({"id": rid, "to_number": e164})
                 continue
         problems.extend(_shape_problems(item, (*path, index)))
+        _check_unique_malformed(item, index, path, seen_ids, seen_numbers, problems)
     return result, problems
 
 
-def _check_unique(
-    rid: str,
-    e164: str,
+def _check_unique_malformed(
+    item: Any,
     index: int,
     path: Path,
     seen_ids: dict[str, int],
     seen_numbers: dict[str, int],
     problems: list[FieldProblem],
 ) -> None:
-    first = seen_ids.setdefault(rid, index)
-    if first != index:
-        problems.append(
-            FieldProblem(
-                (*path, index, "id"),
-                f"recipient id '{rid}' is used twice "
-                f"({_item(path, first)} and {_item(path, index)})",
-                "recipient ids must be unique within a campaign: remove or rename one",
-            )
-        )
-    first = seen_numbers.setdefault(e164, index)
-    if first != index:
-        problems.append(
-            FieldProblem(
-                (*path, index, "to_number"),
-                f"number {mask_phone(e164)} is messaged twice "
-                f"({_item(path, first)} and {_item(path, index)})",
-                "each number may receive a campaign once: remove one of the two recipients",
-            )
-        )
+    """The uniqueness checks for an item with a shape problem: its usable id and number."""
+    if not isinstance(item, dict):
+        return
+    rid, number = item.get("id"), item.get("to_number")
+    is_text = isinstance(rid, str) and bool(rid.strip())
+    if is_text and (first := seen_ids.setdefault(str(rid), index)) != index:
+        problems.append(_duplicate_id(str(rid), first, index, path))
+    if not isinstance(number, str):
+        return
+    try:
+        e164 = phones.normalize(number)
+    except ValueError:
+        return  # already reported by _shape_problems
+    if (first := seen_numbers.setdefault(e164, index)) != index:
+        problems.append(_duplicate_number(e164, first, index, path))
+
+
+def _duplicate_id(rid: str, first: int, index: int, path: Path) -> FieldProblem:
+    return FieldProblem(
+        (*path, index, "id"),
+        f"recipient id '{rid}' is used twice ({_item(path, first)} and {_item(path, index)})",
+        "recipient ids must be unique within a campaign: remove or rename one",
+    )
+
+
+def _duplicate_number(e164: str, first: int, index: int, path: Path) -> FieldProblem:
+    return FieldProblem(
+        (*path, index, "to_number"),
+        f"number {mask_phone(e164)} is messaged twice "
+        f"({_item(path, first)} and {_item(path, index)})",
+        "each number may receive a campaign once: remove one of the two recipients",
+    )
 
 
 def _item(path: Path, index: int) -> str:
