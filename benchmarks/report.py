@@ -24,13 +24,17 @@ README = """\
 (`benchmarks/generate.py`: N campaigns of R recipients, inline lists or CSV audiences,
 three environments, valid mobile numbers of 16 regions) and runs the real CLI on them,
 each command a separate process. Every figure is the median of `--repeat` runs (min and
-max beside it); peak memory is the largest resident set of any run (`wait4` of that one
-process). The apply figures run `reconciler sandbox` as a separate process on 127.0.0.1
-and count the campaigns it holds (`GET /_sandbox/campaigns`) before and after.
+max beside it); `cpu s` is the command's own user + system time; peak memory is the
+largest resident set of any run, taken by `wait4` in a fresh wrapper process that
+starts the command (so the harness's own memory never counts). The apply figures run
+`reconciler sandbox` as a separate process on 127.0.0.1 and count the campaigns it
+holds (`GET /_sandbox/campaigns`) before and after; "sending" is the rate between the
+first and the last create the sandbox saw.
 
-    python benchmarks/run.py                 # the full sizes below (several minutes)
+    python benchmarks/run.py                 # the full sizes below (about 25 minutes)
     python benchmarks/run.py --smoke         # tiny sizes, one run each (CI; never judged on time)
     python benchmarks/run.py --sizes 1000 --repeat 5 --only plan-inline
+    python benchmarks/profile.py --cwd PROJECT -- plan --env dev   # where the time goes (py-spy)
 
 "Empty state" runs delete `.reconciler/` (the state and anything cached beside it)
 before each run; "every push" runs plan a project whose every campaign is already
