@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from reconciler.cli.common import (
 from reconciler.commands import state as cmd
 from reconciler.config import Environment, find_project, load_project
 from reconciler.errors import ConfigError
+from reconciler.state.base import Attempt
 
 _format = click.option(
     "--format",
@@ -83,24 +85,55 @@ def _listing_text(env: str, listing: cmd.StateListing) -> str:
     return "\n".join(lines)
 
 
-def _attempt_lines(title: str, attempts: Any) -> list[str]:
+# What a person needs to find an attempt in ContactSwing: when it was sent, what came
+# back, the ids. Never cut: an id cut short finds nothing.
+_ATTEMPT_HEADER = ("STARTED AT", "STATUS", "HTTP", "CAMPAIGN ID", "CTX ID", "MESSAGE")
+MESSAGE_WIDTH = 72
+
+
+def _attempt_lines(title: str, attempts: Mapping[str, Attempt]) -> list[str]:
     if not attempts:
         return []
-    rows = [("KEY", "ATTEMPT", "STATUS", "HTTP", "STARTED AT", "ERROR")]
+    rows: list[tuple[str, ...]] = [("KEY", "ATTEMPT", *_ATTEMPT_HEADER)]
     for key in sorted(attempts):
         a = attempts[key]
-        started = a.started_at.isoformat("T", "seconds")
-        http = str(a.http_status or "-")
-        rows.append((key, str(a.id), str(a.status), http, started, (a.error or "")[:80]))
-    return ["", f"{title}:", *_table(rows)]
+        rows.append((key, str(a.id), *_attempt_cells(a)))
+    return ["", f"{title}:", *_table(rows, wrap_last=True)]
 
 
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
+def _attempt_cells(a: Attempt) -> tuple[str, ...]:
+    return (
+        a.started_at.isoformat("T", "seconds"),  # when it was sent, not when it was settled
+        str(a.status),
+        str(a.http_status or "-"),
+        a.campaign_id or "-",
+        a.ctx_id or "-",
+        a.error or "",
+    )
+
+
+def _table(rows: Sequence[tuple[str, ...]], *, wrap_last: bool = False) -> list[str]:
+    """Aligned columns; ``wrap_last``: the last column wraps between words (ids stay whole)."""
+    ncols = len(rows[0]) - (1 if wrap_last else 0)
+    widths = [max(len(row[i]) for row in rows) for i in range(ncols)]
+    lines = []
+    for row in rows:
+        head = "  " + "  ".join(c.ljust(w) for c, w in zip(row[:ncols], widths, strict=True))
+        if not wrap_last:
+            lines.append(head.rstrip())
+            continue
+        first, *rest = _wrap(row[-1])
+        lines.append(f"{head}  {first}".rstrip())
+        lines += [" " * (len(head) + 2) + chunk for chunk in rest]
+    return lines
+
+
+def _wrap(text: str) -> list[str]:
+    # break_long_words=False: a long id stays on one line, whole.
+    chunks = textwrap.wrap(
+        " ".join(text.split()), MESSAGE_WIDTH, break_long_words=False, break_on_hyphens=False
+    )
+    return chunks or [""]
 
 
 @state.command("show")
@@ -119,35 +152,31 @@ def show(
     if output_format == "json":
         _echo_json(data)
         return 0
+    click.echo(_details_text(key, env, details, data))
+    return 0
+
+
+def _details_text(key: str, env: str, details: cmd.KeyDetails, data: dict[str, Any]) -> str:
     lines = [f"{key} in {env} ({details.location})"]
-    record = data["record"]
+    record = data["record"]  # masked (unless --show-sensitive) by details_json
     if record:
         body = record.pop("body")
         lines += [f"  {name}: {value}" for name, value in record.items() if name != "key"]
         lines += ["  body:", *("    " + ln for ln in json.dumps(body, indent=2).splitlines())]
     else:
         lines.append("  not recorded as created")
-    if details.in_doubt:
-        lines.append(f"  IN DOUBT: attempt {details.in_doubt.id} ({details.in_doubt.status})")
-    lines += ["", "Journal:"]
-    rows = [("ID", "KIND", "STATUS", "HTTP", "CAMPAIGN ID", "ACTOR", "AT", "NOTE")]
-    for entry in details.journal:
-        at = (entry.finished_at or entry.started_at).isoformat("T", "seconds")
-        rows.append(
-            (
-                str(entry.id),
-                entry.kind,
-                str(entry.status),
-                str(entry.http_status or "-"),
-                entry.campaign_id or "-",
-                entry.actor or "-",
-                at,
-                (entry.error or "")[:80],
-            )
+    if (doubt := details.in_doubt) is not None:
+        lines.append(
+            f"  IN DOUBT: attempt {doubt.id} ({doubt.status}) sent at "
+            f"{doubt.started_at.isoformat('T', 'seconds')}, HTTP {doubt.http_status or '-'}, "
+            f"ctx_id {doubt.ctx_id or '-'}"
         )
-    lines += _table(rows)
-    click.echo("\n".join(lines))
-    return 0
+    rows: list[tuple[str, ...]] = [("ID", "KIND", *_ATTEMPT_HEADER[:-1], "ACTOR", "MESSAGE")]
+    for entry in details.journal:
+        *cells, message = _attempt_cells(entry)
+        rows.append((str(entry.id), entry.kind, *cells, entry.actor or "-", message))
+    lines += ["", "Journal:", *_table(rows, wrap_last=True)]
+    return "\n".join(lines)
 
 
 @state.command("upgrade")

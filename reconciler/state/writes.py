@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, select, update
 
 from reconciler.errors import StateError
 from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, RecordedCampaign
@@ -57,11 +57,20 @@ def journal_entry(
 
 
 def resolve_open_attempts(conn: Connection, key: str, note: str) -> int:
-    """Mark a key's unresolved attempts as resolved; returns how many there were."""
+    """Mark a key's unresolved attempts as resolved; returns how many there were.
+
+    The attempt's own error (``HTTP 500 ...``) is kept and the note appended: it is what
+    a person judged the doubt by. ``started_at`` stays the time the attempt was sent.
+    """
+    error = attempts.c.error
+    kept = case(
+        (error.is_(None) | (error == ""), note),
+        else_=error + f"; {note}",
+    )
     result = conn.execute(
         update(attempts)
         .where(attempts.c.key == key, attempts.c.status.in_([str(s) for s in UNRESOLVED]))
-        .values(status=str(AttemptStatus.RESOLVED), finished_at=now(), error=note)
+        .values(status=str(AttemptStatus.RESOLVED), finished_at=now(), error=kept)
     )
     return int(result.rowcount)
 
