@@ -199,54 +199,85 @@ def run_apply(
     options: ApplyOptions,
     hooks: ApplyHooks,
 ) -> ApplyReport:
-    """Lock, plan under the lock, guard, confirm, move, create. A no-op writes nothing."""
-    with store.lock("apply", options.lock_timeout):
-        snapshot = store.snapshot()
-        check_binding(snapshot, target, new_state=options.new_state)
-        plan = with_guards(plan_for(snapshot), target.guards)
-        refuse_on_guards(plan)
-        return _apply_plan(store, target, plan, open_api, options, hooks)
+    """Lock, plan under the lock, guard, confirm, move, create.
+
+    A read-only preview comes first, so that what needs no lock is settled without
+    writing anything, not even a lock file: a no-op returns at once (unless another
+    writer holds the lock: then the lock's refusal names it), and a run that would be
+    refused anyway (binding, guards, no terminal to ask, no token) is refused.
+    """
+    preview = _guarded_plan(store.snapshot(), target, plan_for, options)
+    if _nothing_to_do(preview) and store.lock_holder() is None:
+        hooks.show_plan(preview)
+        return ApplyReport(
+            target.environment,
+            plan=preview,
+            in_doubt_before=[a.key for a in preview.of_kind(ActionKind.IN_DOUBT)],
+            nothing_to_do=True,
+        )
+    if preview.creates and not options.auto_approve and hooks.confirm is None:
+        _confirm(preview, options, hooks)  # refuses: there is no terminal to ask
+    api = open_api() if preview.creates else None  # a missing token refuses here
+    try:
+        with store.lock("apply", options.lock_timeout):
+            plan = _guarded_plan(store.snapshot(), target, plan_for, options)
+            if plan.creates and api is None:
+                api = open_api()
+            return _apply_plan(store, target, plan, api, options, hooks)
+    finally:
+        if api is not None:
+            api.close()
+
+
+def _guarded_plan(
+    snapshot: StateSnapshot,
+    target: Target,
+    plan_for: Callable[[StateSnapshot], Plan],
+    options: ApplyOptions,
+) -> Plan:
+    check_binding(snapshot, target, new_state=options.new_state)
+    plan = with_guards(plan_for(snapshot), target.guards)
+    refuse_on_guards(plan)
+    return plan
+
+
+def _nothing_to_do(plan: Plan) -> bool:
+    return not plan.creates and not moves_of(plan)
 
 
 def _apply_plan(
     store: StateStore,
     target: Target,
     plan: Plan,
-    open_api: Callable[[], CampaignAPI],
+    api: CampaignAPI | None,
     options: ApplyOptions,
     hooks: ApplyHooks,
 ) -> ApplyReport:
     """Under the lock, with a guarded plan: confirm, then write and send."""
     report = ApplyReport(target.environment, plan=plan)
     report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
-    moves = moves_of(plan)
-    if not plan.creates and not moves:
+    if _nothing_to_do(plan):
         report.nothing_to_do = True
         hooks.show_plan(plan)
         return report
-    api = open_api() if plan.creates else None  # a missing token refuses before asking
-    try:
-        _confirm(plan, options, hooks)
-        who = actor()
-        store.bind(target.api_url)
-        for old, new in moves:
-            store.move(old, new, actor=who)
-            report.moved.append((old, new))
-        if api is not None:
-            report.result = execute(
-                [_task(a, target) for a in plan.creates],
-                store,
-                api,
-                parallelism=options.parallelism,
-                rate=options.rate,
-                cancel=hooks.cancel,
-                on_event=hooks.on_event,
-                actor=who,
-                run_id=new_run_id(),
-            )
-    finally:
-        if api is not None:
-            api.close()
+    _confirm(plan, options, hooks)
+    who = actor()
+    store.bind(target.api_url)
+    for old, new in moves_of(plan):
+        store.move(old, new, actor=who)
+        report.moved.append((old, new))
+    if api is not None and plan.creates:
+        report.result = execute(
+            [_task(a, target) for a in plan.creates],
+            store,
+            api,
+            parallelism=options.parallelism,
+            rate=options.rate,
+            cancel=hooks.cancel,
+            on_event=hooks.on_event,
+            actor=who,
+            run_id=new_run_id(),
+        )
     return report
 
 

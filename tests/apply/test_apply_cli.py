@@ -19,38 +19,43 @@ def _project(target: StateTarget, n: int = 2, api_url: str = "sandbox") -> Path:
     return target.root
 
 
-def _no_state(target: StateTarget) -> bool:
-    """No state was created (a SQLite file, or PostgreSQL tables)."""
+def _no_state(target: StateTarget, before: set[Path] | None = None) -> bool:
+    """No state was created (a SQLite file, or PostgreSQL tables), nor any file or folder."""
+    if before is not None and set(target.root.rglob("*")) != before:
+        return False
     return not read_snapshot(target.location, "dev", root=target.root).exists
 
 
 def test_without_a_terminal_apply_refuses_and_writes_nothing(target: StateTarget) -> None:
     """No --auto-approve in a pipe: exit 1, the plan shown, no state created."""
     root = _project(target)
+    before = set(root.rglob("*"))
     result = run_cli("apply", "--env", "dev", cwd=root)
     assert result.returncode == 1
     assert "--auto-approve" in result.stderr
     assert "c000" in result.stderr  # the plan was shown first
-    assert _no_state(target)  # (SQLite: only the OS lock file)
+    assert _no_state(target, before)  # not even a lock file
 
 
 def test_a_missing_token_names_the_variable_and_sends_nothing(target: StateTarget) -> None:
     """A real API without its token: ConfigError naming CONTACTSWING_TOKEN; no state."""
     root = _project(target, api_url="http://127.0.0.1:9")
+    before = set(root.rglob("*"))
     result = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root)
     assert result.returncode == 1
     assert "CONTACTSWING_TOKEN" in result.stderr
-    assert _no_state(target)
+    assert _no_state(target, before)
 
 
 def test_a_no_op_apply_writes_nothing(target: StateTarget) -> None:
     """With nothing to create, apply makes no state at all and exits 0."""
     root = target.root
     make_project(root, 0, "sandbox", target.location)
+    before = set(root.rglob("*"))
     result = run_cli("apply", "--env", "dev", "--format", "json", cwd=root)
     assert result.returncode == 0, result.output
     assert json.loads(result.stdout)["nothing_to_do"] is True
-    assert _no_state(target)
+    assert _no_state(target, before)
 
 
 def test_apply_reports_json_and_is_idempotent(target: StateTarget) -> None:

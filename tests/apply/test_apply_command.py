@@ -57,11 +57,20 @@ def _run(
     opener = Opener(FakeCampaignAPI(store))
     target = Target("dev", "sandbox", guards or GuardSettings(), require_state=require_state)
 
+    under_lock: list[bool] = []
+
     def plan_for(snapshot: StateSnapshot) -> Plan:
-        assert store.holder is not None, "planned outside the lock"
+        under_lock.append(store.holder is not None)
         return make_plan(desired, snapshot, environment="dev", now=NOW)
 
-    report = run_apply(store, target, plan_for, opener, options, hooks or ApplyHooks())
+    writes_before = len(store.writes)
+    try:
+        report = run_apply(store, target, plan_for, opener, options, hooks or ApplyHooks())
+    finally:
+        # A read-only preview may plan without the lock; whatever is written or sent
+        # must come from a plan made under it.
+        if len(store.writes) > writes_before:
+            assert under_lock and under_lock[-1], "applied a plan made outside the lock"
     return report, opener
 
 
@@ -219,3 +228,13 @@ def test_a_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
         read_token("CS_TOKEN_X")
     monkeypatch.setenv("CS_TOKEN_X", "tok-SECRET-123")
     assert read_token("CS_TOKEN_X") == "tok-SECRET-123"
+
+
+def test_a_refused_apply_takes_no_lock() -> None:
+    """Refusals that need no lock (no terminal, guards) come first: nothing at all is written."""
+    store = FakeStateStore(bound_to=None)
+    with pytest.raises(AbortedError):
+        _run(store, _desired("a"), options=ApplyOptions())
+    with pytest.raises(GuardError):
+        _run(store, _desired("a", "b"), guards=GuardSettings(max_creates=1))
+    assert store.lock_calls == 0

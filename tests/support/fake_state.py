@@ -48,6 +48,7 @@ class FakeStateStore:
         self.fallback: list[Attempt] = []
         self.holder: LockInfo | None = None
         self.writes: list[str] = []  # names of write operations, in order
+        self.lock_calls = 0  # how often a writer asked for the lock (taking it writes a file)
         # Failure injection: how many of the next calls raise StateError.
         self.fail_record_outcome = 0
         self.fail_record_intents = 0
@@ -98,6 +99,7 @@ class FakeStateStore:
     # -- writing -------------------------------------------------------------------------
     @contextmanager
     def lock(self, command: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        self.lock_calls += 1
         if self.holder is not None:
             raise StateLockedError(f"locked by {self.holder.describe()}")
         if self.fallback and command != "state recover":
