@@ -28,6 +28,7 @@ from reconciler.cli.common import (
     format_option,
     lock_timeout_option,
     show_sensitive_option,
+    target_option,
     terminal_asker,
 )
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env, apply_saved
@@ -157,6 +158,7 @@ def _emit(report: ApplyReport, output_format: str) -> None:
     help="Refuse to create more than N campaigns (overrides max_creates).",
 )
 @lock_timeout_option
+@target_option
 @click.option(
     "--new-state", is_flag=True, help="Create a missing state even when require_state is true."
 )
@@ -172,6 +174,7 @@ def apply(
     rate: float | None,
     max_creates: int | None,
     lock_timeout: float,
+    targets: tuple[str, ...],
     new_state: bool,
     output_format: str,
     show_sensitive: bool,
@@ -198,7 +201,14 @@ def apply(
         on_event=progress,
         cancel=cancel,
     )
-    options = ApplyOptions(auto_approve, parallelism, rate, max_creates, lock_timeout, new_state)
+    if plan_file is not None and targets:
+        raise ConfigError(
+            "--target cannot narrow a saved plan: it is applied whole",
+            hint="make the plan with it instead: reconciler plan --env E --target KEY --out F",
+        )
+    options = ApplyOptions(
+        auto_approve, parallelism, rate, max_creates, lock_timeout, new_state, targets
+    )
     try:
         with _cancel_on_signals(cancel, quiet):
             if plan_file is not None:

@@ -114,6 +114,14 @@ show_sensitive_option = click.option(
 )
 
 
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KEY",
+    help="Only campaigns whose key matches (glob patterns; repeatable).",
+)
+
 auto_approve_option = click.option(
     "--auto-approve", is_flag=True, help="Do not ask for confirmation."
 )

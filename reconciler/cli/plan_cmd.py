@@ -14,6 +14,7 @@ from reconciler.cli.common import (
     env_option,
     format_option,
     show_sensitive_option,
+    target_option,
 )
 from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
 from reconciler.config import load_project
@@ -49,13 +50,7 @@ CHANGES_PENDING = 2
     is_flag=True,
     help="Plan against an empty state even where require_state is true.",
 )
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="KEY",
-    help="Only campaigns whose key matches (glob patterns; repeatable).",
-)
+@target_option
 @click.option(
     "--max-creates",
     type=click.IntRange(min=0),
@@ -103,7 +98,8 @@ def plan(
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
         echo_diagnostics(errors)
         noun = "problem" if len(errors) == 1 else "problems"
-        click.echo(f"Error: the plan has {len(errors)} {noun}; nothing was saved.", err=True)
+        saved = "; nothing was saved" if out is not None else ""
+        click.echo(f"Error: the plan has {len(errors)} {noun}{saved}.", err=True)
         return 1
     if out is not None:
         save_plan(outcome, out, now=now)

@@ -53,6 +53,7 @@ class ApplyOptions:
     max_creates: int | None = None
     lock_timeout: float = 0.0
     new_state: bool = False
+    targets: tuple[str, ...] = ()  # glob patterns limiting the plan, as plan --target
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,9 @@ def apply_env(
     """
     env = project.environment(env_name)
     variables = resolve_variables(project, env_name, var_args=var_args, var_files=var_files)
-    planner = planner_for_env(project, env_name, variables, now=datetime.now(UTC))
+    planner = planner_for_env(
+        project, env_name, variables, now=datetime.now(UTC), targets=options.targets
+    )
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         plan = planner.plan_for(snapshot)

@@ -91,3 +91,15 @@ def test_env_and_plan_file_are_exclusive(tmp_path: Path) -> None:
     make_project(root, 2, "sandbox")
     assert run_cli("apply", cwd=root).returncode == 1
     assert run_cli("apply", "--env", "dev", "x.json", cwd=root).returncode == 1
+
+
+def test_target_limits_what_apply_creates(target: StateTarget) -> None:
+    """``apply --target`` creates only the matching campaigns, as ``plan --target`` shows."""
+    root = _project(target, n=3)
+    result = run_cli(
+        "apply", "--env", "dev", "--auto-approve", "--target", "c001", "--format", "json", cwd=root
+    )
+    assert result.returncode == 0, result.output
+    assert [r["key"] for r in json.loads(result.stdout)["results"]] == ["c001"]
+    state = read_snapshot(target.location, "dev", root=root)
+    assert set(state.campaigns) == {"c001"}
