@@ -40,6 +40,8 @@ class DesiredCampaign:
             (CSV, imports); the same in every environment when the sources are.
         location: the spec file and the line of the document.
         source_files: project-relative paths of every file the spec read, itself first.
+        field_lines: source line (in ``location.file``) of the few fields that later
+            layers report on, by dotted path (``touchpoint.start_at``); see ``location_of``.
     """
 
     key: str
@@ -49,6 +51,12 @@ class DesiredCampaign:
     location: SourceLocation
     previous_keys: tuple[str, ...] = ()
     source_files: tuple[str, ...] = field(default=())
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def location_of(self, field_path: str) -> SourceLocation:
+        """Where ``field_path`` was written; the spec's own location when not recorded."""
+        line = self.field_lines.get(field_path)
+        return self.location if line is None else SourceLocation(self.location.file, line)
 
     @property
     def name(self) -> str:

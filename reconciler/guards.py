@@ -15,6 +15,7 @@ from reconciler.plan import ActionKind, Plan, PlannedAction
 
 SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
 RECIPIENTS_FIELD = "touchpoint.customer_details"
+CSV_RECIPIENTS_FIELD = "touchpoint.customer_details_csv"
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,12 @@ def _max_recipients(action: PlannedAction, settings: GuardSettings) -> list[Diag
         f"{action.key}: {action.recipients:,} recipients, more than max_recipients ({cap:,}) allows"
     )
     hint = "split the audience into several campaigns, or raise the environment's max_recipients"
-    return [Diagnostic(action.desired.location, message, RECIPIENTS_FIELD, hint)]
+    # Recipients read from a CSV are reported at the spec's customer_details_csv line.
+    desired = action.desired
+    field_path = (
+        CSV_RECIPIENTS_FIELD if CSV_RECIPIENTS_FIELD in desired.field_lines else RECIPIENTS_FIELD
+    )
+    return [Diagnostic(desired.location_of(field_path), message, field_path, hint)]
 
 
 def _suppression(
@@ -90,10 +96,11 @@ def _suppression(
         return []
     message = f"{action.key}: ignore_suppression is true: it would message people who opted out"
     refuse = action.kind is ActionKind.CREATE and not settings.allow_ignore_suppression
+    where = desired.location_of(SUPPRESSION_FIELD)
     if refuse:
         hint = f"remove it, or set allow_ignore_suppression: true for environment {environment}"
-        return [Diagnostic(desired.location, message, SUPPRESSION_FIELD, hint, Severity.ERROR)]
-    return [Diagnostic(desired.location, message, SUPPRESSION_FIELD, severity=Severity.WARNING)]
+        return [Diagnostic(where, message, SUPPRESSION_FIELD, hint, Severity.ERROR)]
+    return [Diagnostic(where, message, SUPPRESSION_FIELD, severity=Severity.WARNING)]
 
 
 def apply_strict(plan: Plan) -> Plan:

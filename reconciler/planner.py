@@ -200,7 +200,7 @@ def _past_start(action: PlannedAction, d: DesiredCampaign, now: datetime) -> lis
         return []
     message = f"{action.key}: start_at {d.start_at} is in the past"
     hint = "ContactSwing may start it at once; check the date"
-    return [Diagnostic(d.location, message, START_FIELD, hint, Severity.WARNING)]
+    return [Diagnostic(d.location_of(START_FIELD), message, START_FIELD, hint, Severity.WARNING)]
 
 
 def parse_start(value: str) -> datetime | None:

@@ -36,6 +36,14 @@ from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, loa
 __all__ = ["LoadResult", "load_campaigns", "resolve_variables"]
 
 CSV_KEY = "customer_details_csv"
+# Fields the planner and the guards report on after loading; their lines travel with
+# the campaign (DesiredCampaign.field_lines) so those diagnostics point at the field.
+REPORTED_FIELDS: tuple[Path_, ...] = (
+    ("touchpoint", "start_at"),
+    ("touchpoint", "additional_settings", "ignore_suppression"),
+    ("touchpoint", "customer_details"),
+    ("touchpoint", CSV_KEY),
+)
 
 
 @dataclass(frozen=True)
@@ -274,8 +282,20 @@ class _SpecFile:
                 location=SourceLocation(self.rel, line),
                 previous_keys=tuple(str(k) for k in data.get("previous_keys") or ()),
                 source_files=(self.rel, *sorted(set(reads) - {self.rel})),
+                field_lines=self._field_lines(doc),
             )
         )
+
+    def _field_lines(self, doc: Document) -> dict[str, int]:
+        """Source lines of the REPORTED_FIELDS that this document wrote."""
+        lines: dict[str, int] = {}
+        for path in REPORTED_FIELDS:
+            line = doc.marks.lines.get(path)
+            if line is not None and self.linemap is not None:
+                line = self.linemap.source_line(line)
+            if line is not None:
+                lines[_dotted(path)] = line
+        return lines
 
     def _report(
         self,
