@@ -18,10 +18,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, select
 
 from reconciler.errors import StateError
 from reconciler.state.location import StateLocation
+from reconciler.state.tables import meta
 
 SCRIPT_LOCATION = "reconciler.state:migrations"
 
@@ -85,6 +86,18 @@ def refuse_unusable(location: StateLocation, status: SchemaStatus, revision: str
             hint=f"run `reconciler state upgrade --env {location.environment}` "
             "(apply and the other writers also upgrade it)",
         )
+
+
+def stored_binding(connection: Connection) -> tuple[str, str] | None:
+    """The (environment, api_url) a state is bound to, read before any migration.
+
+    Every schema revision has these two ``meta`` columns; None when nothing is bound yet.
+    """
+    status, _ = schema_status(connection)
+    if status in (SchemaStatus.MISSING, SchemaStatus.NEWER):
+        return None  # nothing to check, or refused by ``upgrade`` itself
+    row = connection.execute(select(meta.c.environment, meta.c.api_url)).first()
+    return None if row is None else (str(row[0]), str(row[1]))
 
 
 def upgrade(connection: Connection, location: StateLocation) -> str | None:

@@ -254,6 +254,9 @@ class SqlStateStore:
         if self.location.path is not None:
             create_private_file(self.location.path)  # 0600, before SQLite can create it
         with translated(self.location, "upgrade"), self._engine.begin() as conn:
+            # Another environment's state is refused before it is migrated or copied aside.
+            if (bound := schema.stored_binding(conn)) is not None:
+                self._check_binding(*bound)
             self._schema_before = schema.upgrade(conn, self.location)
         if self.location.path is not None:
             private_sidecars(self.location.path)
