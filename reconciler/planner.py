@@ -54,8 +54,10 @@ def make_plan(
     claimed = _claim_previous_keys(ordered, state)
     actions = [_plan_one(d, state, claimed.get(d.key), promotion) for d in ordered]
     actions.extend(_orphans(ordered, state, set(claimed.values())))
+    unmatched = [p for p in targets if not any(_targeted(a, [p]) for a in actions)]
     actions = sorted((a for a in actions if _targeted(a, targets)), key=lambda a: a.key)
-    diagnostics = [d for a in actions for d in _diagnostics_for(a, environment, now)]
+    diagnostics = [_unmatched_target(p) for p in unmatched]
+    diagnostics += [d for a in actions for d in _diagnostics_for(a, environment, now)]
     return Plan(
         environment=environment,
         actions=tuple(actions),
@@ -154,6 +156,16 @@ def _targeted(action: PlannedAction, targets: Sequence[str]) -> bool:
         return True
     keys = [action.key] + ([action.moved_from] if action.moved_from else [])
     return any(fnmatchcase(k, pattern) for k in keys for pattern in targets)
+
+
+def _unmatched_target(pattern: str) -> Diagnostic:
+    """A --target that selects nothing is a typo until proven otherwise, not a green plan."""
+    return Diagnostic(
+        SourceLocation("command line"),
+        f"{pattern!r} matches no campaign",
+        field="--target",
+        hint="targets match keys (globs allowed); `reconciler render --env E` lists the keys",
+    )
 
 
 def _state_location(environment: str) -> SourceLocation:

@@ -218,10 +218,13 @@ def test_target_on_old_key_keeps_the_moved_campaign():
     assert kinds(plan) == {"new-key": ActionKind.UNCHANGED}
 
 
-def test_targets_matching_nothing_give_an_empty_plan():
-    """A target that matches no key plans nothing."""
-    plan = plan_of([make_desired("a")], targets=["zzz"])
-    assert plan.actions == () and plan.summary["create"] == 0
+def test_a_target_matching_nothing_is_an_error():
+    """A target that matches no key plans nothing and is an error naming the pattern."""
+    plan = plan_of([make_desired("a"), make_desired("b")], targets=["zzz", "a"])
+    assert [a.key for a in plan.actions] == ["a"]
+    [error] = [d for d in plan.diagnostics if d.is_error]
+    assert error.field == "--target" and "'zzz' matches no campaign" in error.message
+    assert plan.has_errors
 
 
 def test_mixed_plan_counts_every_action_and_orders_by_key():
