@@ -27,6 +27,8 @@ from reconciler.cli.common import (
     env_option,
     format_option,
     lock_timeout_option,
+    max_creates_option,
+    new_state_option,
     show_sensitive_option,
     target_option,
     terminal_asker,
@@ -151,17 +153,10 @@ def _emit(report: ApplyReport, output_format: str) -> None:
     default=None,
     help="At most this many creates started per second.",
 )
-@click.option(
-    "--max-creates",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Refuse to create more than N campaigns (overrides max_creates).",
-)
+@max_creates_option
 @lock_timeout_option
 @target_option
-@click.option(
-    "--new-state", is_flag=True, help="Create a missing state even when require_state is true."
-)
+@new_state_option
 @format_option()
 @show_sensitive_option
 @common_options

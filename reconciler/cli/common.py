@@ -122,6 +122,19 @@ target_option = click.option(
     help="Only campaigns whose key matches (glob patterns; repeatable).",
 )
 
+max_creates_option = click.option(
+    "--max-creates",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Refuse to create more than N campaigns (instead of the environment's max_creates).",
+)
+
+new_state_option = click.option(
+    "--new-state",
+    is_flag=True,
+    help="Accept a missing state even where require_state is true (a brand-new one).",
+)
+
 auto_approve_option = click.option(
     "--auto-approve", is_flag=True, help="Do not ask for confirmation."
 )

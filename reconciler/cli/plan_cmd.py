@@ -13,6 +13,8 @@ from reconciler.cli.common import (
     common_options,
     env_option,
     format_option,
+    max_creates_option,
+    new_state_option,
     show_sensitive_option,
     target_option,
 )
@@ -45,18 +47,9 @@ CHANGES_PENDING = 2
 @click.option(
     "--strict", is_flag=True, help="Warnings (changed, gone, in doubt, past start) are errors."
 )
-@click.option(
-    "--new-state",
-    is_flag=True,
-    help="Plan against an empty state even where require_state is true.",
-)
+@new_state_option
 @target_option
-@click.option(
-    "--max-creates",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Cap on creates, instead of the environment's max_creates.",
-)
+@max_creates_option
 @show_sensitive_option
 @common_options
 def plan(

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.plan import ActionKind
+
+# The JSON names scripts rely on (PRODUCT.md section 5), in the planner's own order.
+ACTIONS = tuple(kind.value for kind in ActionKind)
+
 
 def plan_schema() -> dict[str, Any]:
     """The schema of the JSON plan, format_version 1."""
@@ -53,23 +58,9 @@ def plan_schema() -> dict[str, Any]:
             "summary": {
                 "type": "object",
                 "description": "How many campaigns take each action.",
-                "required": [
-                    "create",
-                    "unchanged",
-                    "changed",
-                    "gone",
-                    "in_doubt",
-                    "awaiting_promotion",
-                ],
+                "required": list(ACTIONS),
                 "additionalProperties": False,
-                "properties": {
-                    "create": {"type": "integer", "minimum": 0},
-                    "unchanged": {"type": "integer", "minimum": 0},
-                    "changed": {"type": "integer", "minimum": 0},
-                    "gone": {"type": "integer", "minimum": 0},
-                    "in_doubt": {"type": "integer", "minimum": 0},
-                    "awaiting_promotion": {"type": "integer", "minimum": 0},
-                },
+                "properties": {name: {"type": "integer", "minimum": 0} for name in ACTIONS},
             },
             "recipients_to_create": {"type": "integer", "minimum": 0},
             "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},
@@ -83,16 +74,7 @@ def plan_schema() -> dict[str, Any]:
                 "additionalProperties": True,
                 "properties": {
                     "key": {"type": "string", "minLength": 1},
-                    "action": {
-                        "enum": [
-                            "create",
-                            "unchanged",
-                            "changed",
-                            "gone",
-                            "in_doubt",
-                            "awaiting_promotion",
-                        ]
-                    },
+                    "action": {"enum": list(ACTIONS)},
                     "mark": {"enum": ["+", " ", "~", "-", "?", ">"]},
                     "name": {"type": "string"},
                     "recipients": {
