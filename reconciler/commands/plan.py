@@ -6,6 +6,7 @@ pull request. Never prints; the CLI renders the outcome.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +17,11 @@ from reconciler.campaign import DesiredCampaign
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
-from reconciler.plan import Plan
+from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
 from reconciler.specs.loader import load_campaigns
-from reconciler.state import read_snapshot
+from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import StateSnapshot
 
 
@@ -67,7 +68,7 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = planner.plan_for(snapshot)
+    plan = with_changed_bodies(planner.plan_for(snapshot), settings, project.root)
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
@@ -123,6 +124,27 @@ def planner_for_env(
 def read_state(settings: Environment, root: Path) -> StateSnapshot:
     """The environment's state, read-only (a missing one is empty), checked against its API."""
     return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
+
+
+def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
+    """The plan with the recorded bodies of its ``changed`` actions (their diff shows them).
+
+    The snapshot holds no bodies; only these few are read, so an unchanged project
+    never decodes what it created.
+    """
+    changed = [a.recorded for a in plan.actions if a.kind is ActionKind.CHANGED and a.recorded]
+    if not changed:
+        return plan
+    loaded = read_bodies(
+        settings.state, settings.name, changed, root=root, api_url=settings.api_url
+    )
+    actions = tuple(
+        dataclasses.replace(a, recorded=loaded[a.recorded.key])
+        if a.kind is ActionKind.CHANGED and a.recorded
+        else a
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
 
 
 def _promotion_source(

@@ -55,10 +55,10 @@ def show_key(env: Environment, key: str) -> KeyDetails:
     store = open_reader(env.state, env.name, root=env.root, api_url=env.api_url)
     try:
         snapshot, journal = store.snapshot(), store.journal(key)
+        record = store.bodies([key]).get(key)  # the snapshot holds no bodies
         location = store.location.display
     finally:
         store.close()
-    record = snapshot.campaigns.get(key)
     if record is None and not journal:
         raise StateError(
             f"the state of environment {env.name!r} knows nothing about {key!r}",
@@ -142,7 +142,7 @@ def record_json(
         "created_at": _time(record.created_at),
     }
     if body:
-        data["body"] = maybe_mask(record.body, show_sensitive=show_sensitive)
+        data["body"] = maybe_mask(record.loaded_body(), show_sensitive=show_sensitive)
     return data
 
 

@@ -123,7 +123,7 @@ def _details(action: PlannedAction, show_sensitive: bool) -> str:
     label = html.escape(f"{action.kind.mark} {action.key}")
     summary = f"<code>{label}</code> {html.escape(action.name)}"
     if action.kind is ActionKind.CHANGED and action.recorded is not None and action.desired:
-        old = _pretty(action.recorded.body, show_sensitive)
+        old = _pretty(action.recorded.loaded_body(), show_sensitive)
         new = _pretty(action.desired.body, show_sensitive)
         content = _fenced("diff", _diff(old, new, action.key))
     elif action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):

@@ -2,24 +2,26 @@
 
 Writers use ``open_store`` (then ``store.lock()``, ``store.bind()``); readers use
 ``read_snapshot`` or ``open_reader``, which never create, migrate or change anything.
+
+This module stays light: SQLAlchemy and alembic are imported when a store is opened,
+not when the value types of ``reconciler.state.base`` are (every command imports them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import StateError
-from reconciler.state.base import StateSnapshot
-from reconciler.state.copying import CopyResult, read_all, refuse_non_empty, write_all
-from reconciler.state.engine import reader_engine, translated
-from reconciler.state.fallback import refuse_if_pending, write_fallback
-from reconciler.state.location import StateLocation, resolve_location
-from reconciler.state.recovery import RecoverResult
-from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
-from reconciler.state.store import SqlStateStore
-from reconciler.state.tables import meta
+from reconciler.state.base import RecordedCampaign, StateSnapshot
+
+if TYPE_CHECKING:
+    from reconciler.state.copying import CopyResult
+    from reconciler.state.fallback import write_fallback
+    from reconciler.state.location import StateLocation, resolve_location
+    from reconciler.state.recovery import RecoverResult
+    from reconciler.state.store import SqlStateStore
 
 __all__ = [
     "CopyResult",
@@ -29,10 +31,29 @@ __all__ = [
     "copy_state",
     "open_reader",
     "open_store",
+    "read_bodies",
     "read_snapshot",
     "resolve_location",
     "write_fallback",
 ]
+
+# Re-exported names, imported on first use (PEP 562).
+_LAZY = {
+    "CopyResult": "reconciler.state.copying",
+    "RecoverResult": "reconciler.state.recovery",
+    "SqlStateStore": "reconciler.state.store",
+    "StateLocation": "reconciler.state.location",
+    "resolve_location": "reconciler.state.location",
+    "write_fallback": "reconciler.state.fallback",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_store(
@@ -44,6 +65,10 @@ def open_store(
     for_recovery: bool = False,
 ) -> SqlStateStore:
     """A writer's store. Refuses while a fallback journal waits (unless ``for_recovery``)."""
+    from reconciler.state.fallback import refuse_if_pending
+    from reconciler.state.location import resolve_location
+    from reconciler.state.store import SqlStateStore
+
     resolved = resolve_location(location, environment, root=root)
     if not for_recovery:
         refuse_if_pending(resolved)
@@ -54,6 +79,10 @@ def open_reader(
     location: str, environment: str, *, root: Path, api_url: str | None = None
 ) -> SqlStateStore:
     """A read-only store (``state list``/``show``): creates, migrates and changes nothing."""
+    from reconciler.state.fallback import refuse_if_pending
+    from reconciler.state.location import resolve_location
+    from reconciler.state.store import SqlStateStore
+
     resolved = resolve_location(location, environment, root=root)
     refuse_if_pending(resolved)
     return SqlStateStore(resolved, readonly=True, api_url=api_url)
@@ -62,7 +91,7 @@ def open_reader(
 def read_snapshot(
     location: str, environment: str, *, root: Path, api_url: str | None = None
 ) -> StateSnapshot:
-    """The state as the planner sees it; a missing state is ``StateSnapshot.empty``."""
+    """The state as the planner sees it (no bodies); a missing state is ``StateSnapshot.empty``."""
     store = open_reader(location, environment, root=root, api_url=api_url)
     try:
         return store.snapshot()
@@ -70,8 +99,50 @@ def read_snapshot(
         store.close()
 
 
+def read_bodies(
+    location: str,
+    environment: str,
+    records: Iterable[RecordedCampaign],
+    *,
+    root: Path,
+    api_url: str | None = None,
+) -> dict[str, RecordedCampaign]:
+    """``records`` (from an earlier snapshot) with their bodies, read-only, per key.
+
+    A record forgotten or re-recorded since the snapshot is a StateError: its body
+    would not be the one that was planned against.
+    """
+    wanted = {r.key: r for r in records}
+    if not wanted:
+        return {}
+    store = open_reader(location, environment, root=root, api_url=api_url)
+    try:
+        found = store.bodies(wanted)
+    finally:
+        store.close()
+    for key, record in wanted.items():
+        loaded = found.get(key)
+        if loaded is None or (loaded.campaign_id, loaded.fingerprint) != (
+            record.campaign_id,
+            record.fingerprint,
+        ):
+            raise StateError(
+                f"the state of environment {environment!r} changed while planning "
+                f"({key!r} was re-recorded or forgotten)",
+                hint="run the command again",
+            )
+    return found
+
+
 def stored_environment(location: str, *, root: Path) -> str:
     """The environment a state is bound to (for ``state migrate``, which has no --env)."""
+    from sqlalchemy import select
+
+    from reconciler.state.engine import reader_engine, translated
+    from reconciler.state.location import resolve_location
+    from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
+    from reconciler.state.tables import meta
+
     resolved = resolve_location(location, "?", root=root)
     if not resolved.exists():
         raise StateError(f"there is no state at {resolved.display}")
@@ -94,7 +165,10 @@ def stored_environment(location: str, *, root: Path) -> str:
 def copy_state(
     source: str, target: str, *, root: Path, command: str = "state migrate"
 ) -> CopyResult:
-    """Copy a whole state into an empty store, holding both environments' locks."""
+    """Copy a whole state (bodies included) into an empty store, holding both locks."""
+    from reconciler.state.copying import read_all, refuse_non_empty, write_all
+    from reconciler.state.engine import translated
+
     environment = stored_environment(source, root=root)
     src = open_store(source, environment, root=root)
     dst = open_store(target, environment, root=root)

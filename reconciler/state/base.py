@@ -7,12 +7,14 @@ Each write is its own durable transaction and bumps the serial.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from reconciler.errors import StateError
 
 
 class AttemptStatus(StrEnum):
@@ -37,17 +39,30 @@ UNRESOLVED = frozenset({AttemptStatus.PENDING, AttemptStatus.IN_DOUBT})
 
 @dataclass(frozen=True)
 class RecordedCampaign:
-    """A campaign the state knows was created in ContactSwing."""
+    """A campaign the state knows was created in ContactSwing.
+
+    ``body`` is None when it was not loaded: a snapshot holds no bodies (the planner
+    compares fingerprints); ``StateReader.bodies`` reads the few that are shown.
+    """
 
     key: str
     campaign_id: str
     name: str
     fingerprint: str
     source_fingerprint: str
-    body: Mapping[str, Any]
+    body: Mapping[str, Any] | None
     ctx_id: str | None
     created_by: str
     created_at: datetime
+
+    def loaded_body(self) -> Mapping[str, Any]:
+        """The body sent; a StateError (never a silent None) when it was not loaded."""
+        if self.body is None:
+            raise StateError(
+                f"the recorded body of {self.key!r} was not loaded from the state",
+                hint="this is a bug in reconciler: the caller must read it with StateReader.bodies",
+            )
+        return self.body
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,9 @@ class Attempt:
 @dataclass(frozen=True)
 class StateSnapshot:
     """Everything the planner needs from one environment's state, read in one transaction.
+
+    Its records carry no body (``RecordedCampaign.body`` is None): read the few needed
+    with ``StateReader.bodies``.
 
     ``exists`` is False when no state has been written yet (lineage is then None).
     ``in_doubt`` holds the latest unresolved attempt per key; ``last_failures`` the latest
@@ -122,6 +140,10 @@ class StateReader(Protocol):
     """Read-only access: what ``plan``, ``state list`` and ``state show`` use."""
 
     def snapshot(self) -> StateSnapshot: ...
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        """The records of ``keys`` with their bodies loaded; keys not recorded are absent."""
+        ...
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]: ...
 

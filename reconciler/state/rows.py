@@ -70,14 +70,14 @@ def attempt_values(attempt: Attempt) -> dict[str, Any]:
 
 
 def campaign_from_row(row: Mapping[Any, Any]) -> RecordedCampaign:
-    """A ``RecordedCampaign`` from a row of ``campaigns``."""
+    """A ``RecordedCampaign`` from a row of ``campaigns`` (body None when not selected)."""
     return RecordedCampaign(
         key=row["key"],
         campaign_id=row["campaign_id"],
         name=row["name"],
         fingerprint=row["fingerprint"],
         source_fingerprint=row["source_fingerprint"],
-        body=row["body"],
+        body=row.get("body"),
         ctx_id=row["ctx_id"],
         created_by=row["created_by"],
         created_at=utc(row["created_at"]),
@@ -92,7 +92,7 @@ def campaign_values(record: RecordedCampaign) -> dict[str, Any]:
         "name": record.name,
         "fingerprint": record.fingerprint,
         "source_fingerprint": record.source_fingerprint,
-        "body": dict(record.body),
+        "body": dict(record.loaded_body()),
         "ctx_id": record.ctx_id,
         "created_by": record.created_by,
         "created_at": utc(record.created_at),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -58,6 +58,7 @@ from reconciler.state.writes import (
 )
 
 T = TypeVar("T")
+_CHUNK = 500  # keys per query: well under every database's bound-parameter limit
 
 
 def normalise_api_url(api_url: str) -> str:
@@ -153,9 +154,9 @@ class SqlStateStore:
             row = self._meta(conn)
             if row is None:
                 return StateSnapshot.empty(self.environment)
-            records = {
-                r.key: r for r in map(campaign_from_row, conn.execute(select(campaigns)).mappings())
-            }
+            # No bodies: the planner compares fingerprints (``bodies`` reads the few shown).
+            query = select(*(c for c in campaigns.c if c.name != "body"))
+            records = {r.key: r for r in map(campaign_from_row, conn.execute(query).mappings())}
             heads = conn.execute(
                 select(attempts.c.id, attempts.c.key, attempts.c.kind, attempts.c.status).order_by(
                     attempts.c.id
@@ -177,6 +178,20 @@ class SqlStateStore:
                 in_doubt={k: by_id[i] for k, i in head.in_doubt.items()},
                 last_failures={k: by_id[i] for k, i in head.last_failures.items()},
             )
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        """The records of ``keys`` with their bodies; keys not recorded are absent."""
+        wanted = sorted(set(keys))
+        found: dict[str, RecordedCampaign] = {}
+        with self._reading() as conn:
+            if conn is None or not wanted or self._meta(conn) is None:
+                return found
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(campaigns).where(campaigns.c.key.in_(wanted[start : start + _CHUNK]))
+                found.update(
+                    (r.key, r) for r in map(campaign_from_row, conn.execute(query).mappings())
+                )
+        return found
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
         """Every journal entry (of one key), oldest first."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -80,10 +80,15 @@ class FakeStateStore:
                 lineage=self.lineage,
                 serial=self.serial,
                 api_url=self.api_url,
-                campaigns=dict(self.campaigns),
+                # Like the real store: no bodies (``bodies`` reads them).
+                campaigns={k: dataclasses.replace(r, body=None) for k, r in self.campaigns.items()},
                 in_doubt=in_doubt,
                 last_failures=failures,
             )
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        with self._mutex:
+            return {k: self.campaigns[k] for k in set(keys) if k in self.campaigns}
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
         with self._mutex:
