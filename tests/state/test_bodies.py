@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import StateError
-from reconciler.state import copy_state, read_bodies, read_snapshot
+from reconciler.state import copy_state, read_bodies, read_snapshot, schema
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, fresh, intent, locked, open_target
 
@@ -79,3 +79,20 @@ def test_value_types_do_not_import_sqlalchemy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_head_revision_is_alembics_head():
+    """The constant a reader compares with is the newest migration's revision."""
+    assert schema._script().get_current_head() == schema.HEAD_REVISION
+
+
+def test_reading_a_current_state_imports_no_alembic(target: StateTarget):
+    """A plan's read of an up-to-date state needs no alembic (only a migration does)."""
+    _record_two(target)
+    code = (
+        "import sys; from pathlib import Path; from reconciler.state import read_snapshot;"
+        f"s = read_snapshot({target.location!r}, 'dev', root=Path({str(target.root)!r}));"
+        "print(len(s.campaigns), 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["2", "False"]
