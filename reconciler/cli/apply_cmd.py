@@ -41,6 +41,7 @@ from reconciler.output import apply_report
 from reconciler.output.color import should_color
 from reconciler.output.text import render_text
 from reconciler.plan import Plan
+from reconciler.specs.cache import spec_cache_enabled
 
 
 def _show_plan(show_sensitive: bool, quiet: bool) -> Callable[[Plan], None]:
@@ -205,7 +206,7 @@ def apply(
         auto_approve, parallelism, rate, max_creates, lock_timeout, new_state, targets
     )
     try:
-        with _cancel_on_signals(cancel, quiet):
+        with _cancel_on_signals(cancel, quiet), spec_cache_enabled():
             if plan_file is not None:
                 report = apply_saved(project, plan_file, options, hooks)
             else:

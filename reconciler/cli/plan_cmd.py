@@ -25,6 +25,7 @@ from reconciler.output.diagnostics import echo_diagnostics
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
+from reconciler.specs.cache import spec_cache_enabled
 from reconciler.specs.loader import resolve_variables
 
 CHANGES_PENDING = 2
@@ -74,16 +75,17 @@ def plan(
         project, env, var_args=common.var_args, var_files=common.var_files
     )
     now = datetime.now(UTC)
-    outcome = make_plan_for_env(
-        project,
-        env,
-        variables,
-        now=now,
-        targets=targets,
-        new_state=new_state,
-        strict=strict,
-        max_creates=max_creates,
-    )
+    with spec_cache_enabled():  # unchanged specs are not validated again
+        outcome = make_plan_for_env(
+            project,
+            env,
+            variables,
+            now=now,
+            targets=targets,
+            new_state=new_state,
+            strict=strict,
+            max_creates=max_creates,
+        )
     if common.verbosity >= 0:
         echo_diagnostics(list(outcome.load_warnings))
     _emit(outcome, output_format, show_sensitive=show_sensitive, quiet=common.verbosity < 0)

@@ -8,6 +8,7 @@ from reconciler.cli.common import CommonOptions, common_options, env_option
 from reconciler.commands.validate import validate as validate_project
 from reconciler.config import load_project
 from reconciler.output.diagnostics import echo_diagnostics
+from reconciler.specs.cache import spec_cache_enabled
 
 
 @click.command()
@@ -16,12 +17,13 @@ from reconciler.output.diagnostics import echo_diagnostics
 def validate(common: CommonOptions, env: str | None) -> int:
     """Render and validate every spec (every environment without --env); no state, no network."""
     project = load_project(project_dir=common.project_dir)
-    result = validate_project(
-        project,
-        [env] if env else None,
-        var_args=common.var_args,
-        var_files=common.var_files,
-    )
+    with spec_cache_enabled():  # unchanged specs are not validated again
+        result = validate_project(
+            project,
+            [env] if env else None,
+            var_args=common.var_args,
+            var_files=common.var_files,
+        )
     if common.verbosity >= 0:
         echo_diagnostics(result.warnings)
         for name, count in result.counts.items():

@@ -9,7 +9,10 @@ field's path and a hint. Nothing here writes anything.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +20,16 @@ from typing import Any
 
 from reconciler.campaign import DesiredCampaign, fingerprint
 from reconciler.config import Project
-from reconciler.errors import Diagnostic, Severity, SourceLocation, sort_diagnostics
+from reconciler.errors import (
+    Diagnostic,
+    ReconcilerError,
+    Severity,
+    SourceLocation,
+    ValidationFailed,
+    sort_diagnostics,
+)
 from reconciler.specs.audiences import Audience, AudienceError, load_audience
+from reconciler.specs.cache import SpecCache, cache_requested, open_cache
 from reconciler.specs.discover import default_key, discover, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
 from reconciler.specs.render import (
@@ -28,6 +39,7 @@ from reconciler.specs.render import (
     render_string,
     render_text,
     resolve_inside,
+    template_misses,
     template_reads,
 )
 from reconciler.specs.variables import resolve_variables
@@ -62,20 +74,131 @@ class LoadResult:
         return [d for d in self.diagnostics if not d.is_error]
 
 
-def load_campaigns(project: Project, env: str, variables: Mapping[str, Any]) -> LoadResult:
-    """Render and validate every spec file of ``project`` for environment ``env``."""
+def load_campaigns(
+    project: Project,
+    env: str,
+    variables: Mapping[str, Any],
+    *,
+    os_environ: Mapping[str, str] | None = None,
+) -> LoadResult:
+    """Render and validate every spec file of ``project`` for environment ``env``.
+
+    Inside ``spec_cache_enabled()`` (the CLI commands) an unchanged spec file is taken
+    from the environment's validation cache instead (``reconciler.specs.cache``).
+    """
     project.settings(env)  # an unknown environment is a ConfigError
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
     campaigns: list[DesiredCampaign] = []
     diagnostics: list[Diagnostic] = []
     sandbox = make_environment(project.root)  # shared: compiled expressions are cached in it
+    cache = _open_cache(project, env, context, os_environ)
     for path in discover(project.campaigns_dir):
-        template_reads(sandbox, reset=True)
-        loaded = _SpecFile(project, path, context, sandbox).load()
-        campaigns.extend(loaded.campaigns)
-        diagnostics.extend(loaded.diagnostics)
+        found, problems = _load_file(project, path, context, sandbox, cache)
+        campaigns.extend(found)
+        diagnostics.extend(problems)
     diagnostics.extend(_duplicate_keys(campaigns))
+    if cache is not None:
+        cache.save()
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
+
+
+def _load_file(
+    project: Project,
+    path: Path,
+    context: Mapping[str, Any],
+    sandbox: SpecSandbox,
+    cache: SpecCache | None,
+) -> tuple[list[DesiredCampaign], list[Diagnostic]]:
+    """One spec file: from the cache when its inputs are unchanged, else loaded in full."""
+    raw: bytes | None = None
+    rel = path.relative_to(project.root).as_posix()
+    if cache is not None and resolve_inside(project.root, rel) is not None:
+        raw = path.read_bytes()
+        hit = cache.lookup(rel, raw)
+        if hit is not None:
+            reload = _BodyLoader(project, path, context)
+            return [reload.campaign(c) for c in hit.campaigns], hit.diagnostics
+    template_reads(sandbox, reset=True)
+    template_misses(sandbox, reset=True)
+    loaded = _SpecFile(project, path, context, sandbox, raw=raw).load()
+    if cache is not None and raw is not None:
+        reads = {**loaded.reads, **template_reads(sandbox)}
+        misses = sorted(template_misses(sandbox))
+        cache.store(rel, raw, reads, misses, loaded.campaigns, loaded.diagnostics)
+    return loaded.campaigns, loaded.diagnostics
+
+
+def _open_cache(
+    project: Project,
+    env: str,
+    context: Mapping[str, Any],
+    os_environ: Mapping[str, str] | None,
+) -> SpecCache | None:
+    """The environment's validation cache, when enabled and its inputs can be keyed."""
+    environ = os.environ if os_environ is None else os_environ
+    if not cache_requested(environ):
+        return None
+    try:
+        state = project.environment(env, os_environ).state
+        salt = {
+            "context": json.loads(json.dumps(context, sort_keys=True)),
+            "campaigns_dir": project.campaigns_dir.relative_to(project.root).as_posix(),
+        }
+    except (ReconcilerError, TypeError, ValueError):
+        return None  # variables that are not plain JSON are not keyed: load in full
+    return open_cache(state, env, project.root, salt, environ)
+
+
+@dataclass
+class _BodyLoader:
+    """Bodies of a spec file taken from the cache: re-rendered once, on first use."""
+
+    project: Project
+    path: Path
+    context: Mapping[str, Any]
+    loaded: dict[str, DesiredCampaign] | None = None
+
+    def campaign(self, entry: Mapping[str, Any]) -> DesiredCampaign:
+        """A campaign from a cache entry; its body is loaded when first needed."""
+        key, fp = str(entry["key"]), str(entry["fingerprint"])
+        return DesiredCampaign(
+            key=key,
+            fingerprint=fp,
+            source_fingerprint=str(entry["source_fingerprint"]),
+            location=SourceLocation(str(entry["file"]), entry["line"]),
+            previous_keys=tuple(entry["previous_keys"]),
+            source_files=tuple(entry["source_files"]),
+            field_lines=dict(entry["field_lines"]),
+            name=str(entry["name"]),
+            recipients=int(entry["recipients"]),
+            start_at=str(entry["start_at"]),
+            ignore_suppression=bool(entry["ignore_suppression"]),
+            load_body=functools.partial(self.body, key, fp),
+        )
+
+    def body(self, key: str, fp: str) -> Mapping[str, Any]:
+        """The body of ``key``, refused unless its fingerprint is the one planned."""
+        if self.loaded is None:
+            sandbox = make_environment(self.project.root)
+            spec_file = _SpecFile(self.project, self.path, self.context, sandbox).load()
+            if any(d.is_error for d in spec_file.diagnostics):
+                raise ValidationFailed(spec_file.diagnostics)
+            self.loaded = {c.key: c for c in spec_file.campaigns}
+        found = self.loaded.get(key)
+        if found is None or found.fingerprint != fp:
+            rel = self.path.relative_to(self.project.root).as_posix()
+            raise ValidationFailed(
+                [
+                    Diagnostic(
+                        SourceLocation(rel),
+                        f"campaign {key!r} changed while reconciler was running: its body "
+                        "no longer matches the planned fingerprint; nothing was sent for it",
+                        "key",
+                        "run the command again",
+                    )
+                ]
+            )
+        return found.body
 
 
 def source_fingerprint(files: Mapping[str, bytes]) -> str:
@@ -119,6 +242,8 @@ class _SpecFile:
     campaigns: list[DesiredCampaign] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     linemap: LineMap | None = None
+    raw: bytes | None = None  # the file's bytes when the caller already read them
+    reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
 
     @property
     def rel(self) -> str:
@@ -155,7 +280,7 @@ class _SpecFile:
                 hint="copy the file into the project instead of linking to it",
             )
             return self
-        raw = self.path.read_bytes()
+        raw = self.raw if self.raw is not None else self.path.read_bytes()
         try:
             text = decode_utf8(raw)
         except YamlError as exc:
@@ -200,6 +325,7 @@ class _SpecFile:
         reads = {self.rel: raw, **template_reads(self.env)}
         if audience is not None:
             reads[audience.file] = audience.raw
+        self.reads.update(reads)
         self._validate(data, doc, audience, csv_failed, reads)
 
     def _render_tree(self, value: Any, path: Path_, doc: Document) -> Any:

@@ -44,19 +44,25 @@ class ProjectLoader(jinja2.BaseLoader):
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.reads: dict[str, bytes] = {}
+        # Names looked up but not loaded: ``ignore missing`` or a list of names makes the
+        # output depend on their absence (the validation cache checks it).
+        self.misses: set[str] = set()
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
         path = resolve_inside(self.root, template)
         if path is None:
+            self.misses.add(template)
             raise jinja2.TemplateNotFound(f"{template} (outside the project)")
         if not path.is_file():
+            self.misses.add(template)
             raise jinja2.TemplateNotFound(template)
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
+            self.misses.add(template)
             raise jinja2.TemplateNotFound(f"{template} (not UTF-8)") from None
         self.reads[path.relative_to(self.root).as_posix()] = raw
         return protect_placeholders(text), str(path), lambda: False
@@ -125,6 +131,17 @@ def template_reads(env: jinja2.Environment, *, reset: bool = False) -> dict[str,
     if reset:
         loader.reads.clear()
     return reads
+
+
+def template_misses(env: jinja2.Environment, *, reset: bool = False) -> set[str]:
+    """Template names looked up but not loaded (since the last reset)."""
+    loader = env.loader
+    if not isinstance(loader, ProjectLoader):
+        return set()
+    misses = set(loader.misses)
+    if reset:
+        loader.misses.clear()
+    return misses
 
 
 def protect_placeholders(text: str) -> str:
