@@ -1,0 +1,356 @@
+"""The validation cache never makes a load (or a plan, or a create) differ from a cold one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
+from reconciler.commands.plan import make_plan_for_env, planner_for_env
+from reconciler.config import load_project
+from reconciler.errors import ValidationFailed
+from reconciler.specs import cache as cache_mod
+from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
+from reconciler.state import read_bodies, read_snapshot
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
+from tests.support.cli import run_cli
+
+CSV_SPEC = spec_with(
+    """  customer_details:
+    - {id: c1, to_number: "+919812345601"}
+    - {id: c2, to_number: "+919812345602"}
+""",
+    "  customer_details_csv: audiences/a.csv\n",
+)
+TEMPLATE_SPEC = spec_with(
+    "name: Promo", "name: '{% from \"templates/m.j2\" import hi %}{{ hi(env) }}'"
+)
+OPTIONAL_SPEC = spec_with(
+    "name: Promo", "name: 'P{% include \"templates/opt.j2\" ignore missing %}'", GOOD_SPEC
+)
+CACHE_FILE = ".reconciler/dev.sqlite.speccache"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A project with an inline spec, a CSV spec, a template spec and an existing state file."""
+    root = make_project(
+        tmp_path / "p",
+        {
+            "campaigns/inline.yaml": GOOD_SPEC,
+            "campaigns/csv.yaml": CSV_SPEC.replace("key: promo", "key: csv"),
+            "campaigns/tpl.yaml": TEMPLATE_SPEC.replace("key: promo", "key: tpl"),
+            "campaigns/opt.yaml": OPTIONAL_SPEC.replace("key: promo", "key: opt"),
+            "campaigns/empty.yaml": "",  # a warning, cached with its file
+            "audiences/a.csv": GOOD_CSV,
+            "templates/m.j2": "{% macro hi(n) %}Hello {{ n }}{% endmacro %}",
+        },
+    )
+    (root / ".reconciler").mkdir()
+    (root / ".reconciler/dev.sqlite").write_bytes(b"")  # the cache lives beside a state
+    return root
+
+
+@pytest.fixture
+def environ(tmp_path: Path) -> dict[str, str]:
+    """The process environment the loader sees: this test's own key folder."""
+    return {"RECONCILER_CACHE_DIR": str(tmp_path / "keys")}
+
+
+def _load(
+    root: Path, environ: Mapping[str, str], *, cached: bool = True, var_args: tuple[str, ...] = ()
+) -> LoadResult:
+    project = load_project(project_dir=root)
+    variables = resolve_variables(project, "dev", var_args=var_args, os_environ={})
+    if not cached:
+        return load_campaigns(project, "dev", variables, os_environ=environ)
+    with spec_cache_enabled():
+        return load_campaigns(project, "dev", variables, os_environ=environ)
+
+
+def _hits(result: LoadResult) -> set[str]:
+    """Keys of the campaigns that came from the cache (no body until asked for)."""
+    return {c.key for c in result.campaigns if c.stored_body is None}
+
+
+def _same(a: LoadResult, b: LoadResult) -> None:
+    """Two loads found the same campaigns, bodies and diagnostics."""
+    assert a.campaigns == b.campaigns
+    assert [dict(c.body) for c in a.campaigns] == [dict(c.body) for c in b.campaigns]
+    assert a.diagnostics == b.diagnostics
+
+
+def _warm(root: Path, environ: Mapping[str, str]) -> None:
+    _load(root, environ)
+    assert _hits(_load(root, environ)) == {"promo", "csv", "tpl", "opt"}
+
+
+def test_a_hit_loads_the_same_campaigns_and_warnings_as_a_cold_load(
+    root: Path, environ: dict[str, str]
+) -> None:
+    """The second load comes from the cache and equals a load without it, bodies included."""
+    cold = _load(root, environ, cached=False)
+    assert not (root / CACHE_FILE).exists()
+    first = _load(root, environ)
+    assert _hits(first) == set() and (root / CACHE_FILE).exists()
+    second = _load(root, environ)
+    assert _hits(second) == {"promo", "csv", "tpl", "opt"}
+    assert [d.message for d in second.warnings] == ["no campaign in this file"]
+    _same(second, cold)
+    assert _hits(second) == set()  # every body was loaded on demand
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "stale"),
+    [
+        ("campaigns/inline.yaml", "name: Promo", "name: Promo 2", "promo"),
+        ("audiences/a.csv", "c2,+919812345602", "c2,+919812345603", "csv"),
+        ("templates/m.j2", "Hello", "Hi", "tpl"),
+    ],
+)
+def test_editing_a_spec_or_a_file_it_read_misses(
+    root: Path, environ: dict[str, str], path: str, old: str, new: str, stale: str
+) -> None:
+    """An edit to the spec, its CSV or an imported template reloads that spec, and only it."""
+    _warm(root, environ)
+    file = root / path
+    file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    warm = _load(root, environ)
+    assert stale not in _hits(warm)
+    assert len(_hits(warm)) == 3
+    _same(warm, _load(root, environ, cached=False))
+
+
+def test_a_template_that_appears_where_one_was_missing_misses(
+    root: Path, environ: dict[str, str]
+) -> None:
+    """``include ... ignore missing``: creating the missing file invalidates the entry."""
+    _warm(root, environ)
+    (root / "templates/opt.j2").write_text("!", encoding="utf-8")
+    warm = _load(root, environ)
+    assert "opt" not in _hits(warm)
+    assert next(c for c in warm.campaigns if c.key == "opt").name == "P!"
+
+
+def test_another_variable_value_misses(root: Path, environ: dict[str, str]) -> None:
+    """A --var that changes the variables reloads every spec, with the new value."""
+    _warm(root, environ)
+    warm = _load(root, environ, var_args=("workspace_id=ws-other",))
+    assert _hits(warm) == set()
+    assert {c.body["workspace_id"] for c in warm.campaigns} == {"ws-other"}
+
+
+def test_another_tool_version_misses(
+    root: Path, environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool's code (and its phone and time-zone data) is part of every entry's key."""
+    _warm(root, environ)
+    monkeypatch.setattr(cache_mod, "_code_digest", lambda: "another version")
+    assert _hits(_load(root, environ)) == set()
+
+
+def test_another_environment_does_not_use_the_entries(root: Path, environ: dict[str, str]) -> None:
+    """A cache file copied to another environment's place is not used there."""
+    (root / "reconciler.yaml").write_text(
+        (root / "reconciler.yaml").read_text(encoding="utf-8")
+        + "  stage:\n    api_url: sandbox\n    vars: {workspace_id: ws-dev, assistant_id: 11,"
+        ' from_numbers: ["+919800000001"]}\n',
+        encoding="utf-8",
+    )
+    _warm(root, environ)
+    (root / ".reconciler/stage.sqlite").write_bytes(b"")
+    (root / ".reconciler/stage.sqlite.speccache").write_bytes((root / CACHE_FILE).read_bytes())
+    project = load_project(project_dir=root)
+    variables = resolve_variables(project, "stage", os_environ={})
+    with spec_cache_enabled():
+        stage = load_campaigns(project, "stage", variables, os_environ=environ)
+    assert _hits(stage) == set()
+
+
+def _entries(root: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((root / CACHE_FILE).read_text(encoding="utf-8"))
+    return data
+
+
+def test_an_edited_entry_is_not_trusted(root: Path, environ: dict[str, str]) -> None:
+    """An entry changed after it was written (its HMAC no longer matches) is ignored."""
+    _warm(root, environ)
+    data = _entries(root)
+    data["files"]["campaigns/inline.yaml"]["campaigns"][0]["fingerprint"] = "0" * 64
+    (root / CACHE_FILE).write_text(json.dumps(data), encoding="utf-8")
+    warm = _load(root, environ)
+    assert "promo" not in _hits(warm)
+    _same(warm, _load(root, environ, cached=False))
+
+
+def test_a_cache_from_another_machine_is_not_trusted(
+    root: Path, environ: dict[str, str], tmp_path: Path
+) -> None:
+    """A cache signed with another key (say, committed in a pull request) is ignored."""
+    _warm(root, environ)
+    other = {"RECONCILER_CACHE_DIR": str(tmp_path / "other-machine")}
+    assert _hits(_load(root, other)) == set()
+
+
+def test_a_corrupt_cache_is_ignored_and_rebuilt(root: Path, environ: dict[str, str]) -> None:
+    """Bytes that are not a cache are no error: the load is cold and rewrites the file."""
+    _warm(root, environ)
+    (root / CACHE_FILE).write_bytes(b"\x00not json")
+    assert _hits(_load(root, environ)) == set()
+    assert _hits(_load(root, environ)) == {"promo", "csv", "tpl", "opt"}
+
+
+def test_a_file_with_errors_is_not_cached(root: Path, environ: dict[str, str]) -> None:
+    """Only results without errors are kept; a broken spec is validated every time."""
+    (root / "campaigns/bad.yaml").write_text(
+        spec_with("start_hour: 10", "start_hour: 99").replace("key: promo", "key: bad"),
+        encoding="utf-8",
+    )
+    result = _load(root, environ)
+    assert result.errors
+    assert "campaigns/bad.yaml" not in _entries(root)["files"]
+    assert "campaigns/inline.yaml" in _entries(root)["files"]
+
+
+def test_cross_file_checks_run_over_cached_campaigns(root: Path, environ: dict[str, str]) -> None:
+    """A new file reusing a cached campaign's key is still reported as a duplicate."""
+    _warm(root, environ)
+    (root / "campaigns/zz.yaml").write_text(GOOD_SPEC, encoding="utf-8")
+    warm = _load(root, environ)
+    assert any("already used" in d.message for d in warm.errors)
+
+
+def test_no_cache_variable_disables_it(root: Path, environ: dict[str, str]) -> None:
+    """RECONCILER_NO_CACHE=1 neither reads nor writes the cache."""
+    _warm(root, environ)
+    before = (root / CACHE_FILE).read_bytes()
+    (root / "campaigns/inline.yaml").write_text(
+        spec_with("name: Promo", "name: Promo 3"), encoding="utf-8"
+    )
+    result = _load(root, {**environ, "RECONCILER_NO_CACHE": "1"})
+    assert _hits(result) == set()
+    assert (root / CACHE_FILE).read_bytes() == before
+
+
+def test_without_a_state_nothing_is_written(tmp_path: Path, environ: dict[str, str]) -> None:
+    """A project without a state gets no cache and no .reconciler folder."""
+    root = make_project(tmp_path / "fresh", {"campaigns/inline.yaml": GOOD_SPEC})
+    _load(root, environ)
+    assert not (root / ".reconciler").exists()
+
+
+def test_the_cache_holds_no_phone_number_and_is_private(
+    root: Path, environ: dict[str, str]
+) -> None:
+    """Neither a recipient's number nor a sender's is in the cache file, which is 0600."""
+    _warm(root, environ)
+    text = (root / CACHE_FILE).read_text(encoding="utf-8")
+    for digits in ("9812345601", "9812345602", "9800000001"):
+        assert digits not in text
+    assert (root / CACHE_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_spec_changed_after_planning_is_refused_when_its_body_is_needed(
+    root: Path, environ: dict[str, str]
+) -> None:
+    """A body that no longer matches the planned fingerprint is never handed out."""
+    _warm(root, environ)
+    warm = _load(root, environ)
+    (root / "campaigns/inline.yaml").write_text(
+        spec_with("name: Promo", "name: Promo 4"), encoding="utf-8"
+    )
+    promo = next(c for c in warm.campaigns if c.key == "promo")
+    with pytest.raises(ValidationFailed) as caught:
+        _ = promo.body
+    assert "changed while reconciler was running" in str(caught.value.diagnostics[0].message)
+
+
+@pytest.fixture
+def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The process environment's key folder, for commands that read os.environ."""
+    folder = tmp_path / "keys"
+    monkeypatch.setenv("RECONCILER_CACHE_DIR", str(folder))
+    monkeypatch.delenv("RECONCILER_NO_CACHE", raising=False)
+    yield folder
+
+
+def _apply(root: Path) -> None:
+    project = load_project(project_dir=root)
+    with spec_cache_enabled():
+        report = apply_env(project, "dev", ApplyOptions(auto_approve=True), ApplyHooks())
+    assert report.exit_code == 0
+
+
+def _created_bodies(root: Path, keys: set[str]) -> dict[str, Any]:
+    snapshot = read_snapshot(".reconciler/dev.sqlite", "dev", root=root)
+    records = [r for k, r in snapshot.campaigns.items() if k in keys]
+    found = read_bodies(".reconciler/dev.sqlite", "dev", records, root=root)
+    return {k: (r.fingerprint, dict(r.body)) for k, r in found.items()}
+
+
+def _applied_twice(root: Path, monkeypatch: pytest.MonkeyPatch, *, cached: bool) -> set[str]:
+    """Apply one spec, add two, plan (which writes the cache), apply again; the cache hits."""
+    _apply(root)
+    (root / "campaigns/inline.yaml").write_text(GOOD_SPEC, encoding="utf-8")
+    (root / "audiences/a.csv").write_text(GOOD_CSV, encoding="utf-8")
+    (root / "campaigns/csv.yaml").write_text(CSV_SPEC.replace("key: promo", "key: csv"))
+    if not cached:
+        monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
+    project = load_project(project_dir=root)
+    with spec_cache_enabled():
+        make_plan_for_env(project, "dev", {**_vars(project)}, now=datetime.now(UTC))
+        planner = planner_for_env(project, "dev", _vars(project), now=datetime.now(UTC))
+    hits = {c.key for c in planner.campaigns if c.stored_body is None}
+    _apply(root)
+    return hits
+
+
+def _vars(project: Any) -> dict[str, Any]:
+    return dict(resolve_variables(project, "dev", os_environ={}))
+
+
+def test_a_create_from_a_cache_hit_sends_the_body_a_cold_run_sends(
+    tmp_path: Path, key_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Applying campaigns taken from the cache records exactly the bodies of a cold apply."""
+    first = {"campaigns/first.yaml": GOOD_SPEC.replace("key: promo", "key: first")}
+    warm_root = make_project(tmp_path / "warm", first)
+    (warm_root / "audiences").mkdir()
+    cold_root = make_project(tmp_path / "cold", first)
+    (cold_root / "audiences").mkdir()
+    assert _applied_twice(warm_root, monkeypatch, cached=True) >= {"promo", "csv"}
+    assert _applied_twice(cold_root, monkeypatch, cached=False) == set()
+    warm = _created_bodies(warm_root, {"promo", "csv"})
+    assert set(warm) == {"promo", "csv"}
+    assert warm == _created_bodies(cold_root, {"promo", "csv"})
+
+
+@pytest.mark.slow
+def test_plan_json_is_the_same_from_the_cache(tmp_path: Path) -> None:
+    """`plan --format json` with a warm cache prints what a run without the cache prints."""
+    env = {"RECONCILER_CACHE_DIR": str(tmp_path / "keys")}
+    root = make_project(tmp_path / "p", {"campaigns/inline.yaml": GOOD_SPEC})
+    assert run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=env).returncode == 0
+    (root / "campaigns/more.yaml").write_text(GOOD_SPEC.replace("key: promo", "key: more"))
+    plans = [
+        run_cli("plan", "--env", "dev", "--format", "json", cwd=root, env=env).stdout
+        for _ in range(2)
+    ]
+    assert (root / CACHE_FILE).exists()
+    cold = run_cli(
+        "plan",
+        "--env",
+        "dev",
+        "--format",
+        "json",
+        cwd=root,
+        env={**env, "RECONCILER_NO_CACHE": "1"},
+    )
+    assert plans[0] == plans[1] == cold.stdout
+    assert json.loads(cold.stdout)["summary"]["create"] == 1
