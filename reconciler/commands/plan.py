@@ -17,6 +17,7 @@ from reconciler.campaign import DesiredCampaign
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
+from reconciler.perf import gc_paused
 from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
@@ -123,7 +124,8 @@ def planner_for_env(
 
 def read_state(settings: Environment, root: Path) -> StateSnapshot:
     """The environment's state, read-only (a missing one is empty), checked against its API."""
-    return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
+    with gc_paused():  # 10,000 rows, no cycles
+        return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
 
 
 def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:

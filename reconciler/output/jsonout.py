@@ -33,7 +33,43 @@ def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
 def render_json(plan: Plan, *, show_sensitive: bool = False) -> str:
     """``plan_to_json`` as indented text ending with a newline."""
     data = plan_to_json(plan, show_sensitive=show_sensitive)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(data) + "\n"
+
+
+def dumps_indented(value: Any) -> str:
+    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)``, several times faster.
+
+    ``indent`` makes ``json`` fall back to its pure-Python encoder (0.3 s for 10,000
+    actions); here each flat object or array goes through the C encoder in one call,
+    its separators carrying the newline and indentation.
+    """
+    return _indented(value, 0)
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def _key(key: Any) -> str:
+    """A key as ``json`` writes it (non-string keys converted, or TypeError, as there)."""
+    if isinstance(key, str):
+        return json.dumps(key, ensure_ascii=False)
+    return json.dumps({key: 0}, ensure_ascii=False)[1:-4]
+
+
+def _indented(value: Any, level: int) -> str:
+    if not isinstance(value, _CONTAINERS) or not value:
+        return json.dumps(value, ensure_ascii=False)
+    inner = "\n" + "  " * (level + 1)
+    outer = "\n" + "  " * level
+    items = value.values() if isinstance(value, dict) else value
+    if not any(isinstance(v, _CONTAINERS) for v in items):
+        flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
+        return flat[0] + inner + flat[1:-1] + outer + flat[-1]
+    if isinstance(value, dict):
+        parts = [f"{_key(k)}: {_indented(v, level + 1)}" for k, v in value.items()]
+        return "{" + inner + ("," + inner).join(parts) + outer + "}"
+    parts = [_indented(v, level + 1) for v in value]
+    return "[" + inner + ("," + inner).join(parts) + outer + "]"
 
 
 def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:

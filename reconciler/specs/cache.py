@@ -104,6 +104,7 @@ class SpecCache:
     old: Mapping[str, Any]
     new: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
 
     def file_id(self, rel: str, raw: bytes) -> str:
         """The entry's identity: every input but the files it read (checked on lookup)."""
@@ -172,7 +173,7 @@ class SpecCache:
 
     def _inputs_unchanged(self, deps: Mapping[str, str], misses: Sequence[str]) -> bool:
         for rel, digest in deps.items():
-            path = resolve_inside(self.root, rel)
+            path = resolve_inside(self.root, rel, self.checked)
             if path is None or not path.is_file():
                 return False
             if hashlib.sha256(path.read_bytes()).hexdigest() != digest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 SUFFIXES = (".yaml.j2", ".yaml")
@@ -25,14 +26,33 @@ def default_key(path: Path, campaigns_dir: Path) -> str:
 
 
 def discover(campaigns_dir: Path) -> list[Path]:
-    """Every spec file under ``campaigns_dir``, sorted; dotfiles and dot-folders skipped."""
+    """Every spec file under ``campaigns_dir``, sorted; dotfiles and dot-folders skipped.
+
+    Links to folders are not entered (as ``Path.rglob``); links to files count.
+    """
     if not campaigns_dir.is_dir():
         return []
-    found = []
-    for path in campaigns_dir.rglob("*"):
-        rel = path.relative_to(campaigns_dir)
-        if any(part.startswith(".") for part in rel.parts):
+    found: list[tuple[str, str]] = []
+    _walk(os.fspath(campaigns_dir), "", found)
+    found.sort()
+    return [campaigns_dir / rel for rel, _ in found]
+
+
+def _walk(folder: str, prefix: str, found: list[tuple[str, str]]) -> None:
+    """Collect ``(posix path under the campaigns folder, name)`` of spec files, recursively."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
             continue
-        if path.is_file() and spec_kind(path) is not None:
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(campaigns_dir).as_posix())
+        if entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, f"{prefix}{name}/", found)
+        elif _is_spec_name(name) and entry.is_file():
+            found.append((prefix + name, name))
+
+
+def _is_spec_name(name: str) -> bool:
+    return any(name.endswith(s) and len(name) > len(s) for s in SUFFIXES)

@@ -28,6 +28,7 @@ from reconciler.errors import (
     ValidationFailed,
     sort_diagnostics,
 )
+from reconciler.perf import gc_paused
 from reconciler.specs.audiences import Audience, AudienceError, load_audience
 from reconciler.specs.cache import SpecCache, cache_requested, open_cache
 from reconciler.specs.discover import default_key, discover, spec_kind
@@ -35,6 +36,7 @@ from reconciler.specs.linemap import LineMap, mask_numbers
 from reconciler.specs.render import (
     SpecSandbox,
     TemplateProblem,
+    is_inside,
     make_environment,
     render_string,
     render_text,
@@ -91,11 +93,12 @@ def load_campaigns(
     campaigns: list[DesiredCampaign] = []
     diagnostics: list[Diagnostic] = []
     sandbox = make_environment(project.root)  # shared: compiled expressions are cached in it
-    cache = _open_cache(project, env, context, os_environ)
-    for path in discover(project.campaigns_dir):
-        found, problems = _load_file(project, path, context, sandbox, cache)
-        campaigns.extend(found)
-        diagnostics.extend(problems)
+    with gc_paused():
+        cache = _open_cache(project, env, context, os_environ)
+        for path in discover(project.campaigns_dir):
+            found, problems = _load_file(project, path, context, sandbox, cache)
+            campaigns.extend(found)
+            diagnostics.extend(problems)
     diagnostics.extend(_duplicate_keys(campaigns))
     if cache is not None:
         cache.save()
@@ -111,9 +114,10 @@ def _load_file(
 ) -> tuple[list[DesiredCampaign], list[Diagnostic]]:
     """One spec file: from the cache when its inputs are unchanged, else loaded in full."""
     raw: bytes | None = None
-    rel = path.relative_to(project.root).as_posix()
-    if cache is not None and resolve_inside(project.root, rel) is not None:
-        raw = path.read_bytes()
+    rel = _rel(project.root, path)
+    if cache is not None and is_inside(project.root, rel, cache.checked):
+        with open(path, "rb") as handle:
+            raw = handle.read()
         hit = cache.lookup(rel, raw)
         if hit is not None:
             reload = _BodyLoader(project, path, context)
@@ -126,6 +130,14 @@ def _load_file(
         misses = sorted(template_misses(sandbox))
         cache.store(rel, raw, reads, misses, loaded.campaigns, loaded.diagnostics)
     return loaded.campaigns, loaded.diagnostics
+
+
+def _rel(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` as posix text (string work: one per spec file)."""
+    text, prefix = os.fspath(path), os.path.join(os.fspath(root), "")  # noqa: PTH118
+    if text.startswith(prefix) and os.sep == "/":
+        return text[len(prefix) :]
+    return path.relative_to(root).as_posix()
 
 
 def _open_cache(
