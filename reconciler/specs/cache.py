@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -30,7 +31,7 @@ from typing import Any
 
 from reconciler.campaign import DesiredCampaign, canonical_json
 from reconciler.errors import Diagnostic, Severity, SourceLocation
-from reconciler.specs.render import resolve_inside
+from reconciler.specs.render import resolve_inside, resolve_inside_text
 
 FORMAT = "reconciler-speccache/1"
 NO_CACHE_ENV = "RECONCILER_NO_CACHE"
@@ -173,16 +174,25 @@ class SpecCache:
 
     def _inputs_unchanged(self, deps: Mapping[str, str], misses: Sequence[str]) -> bool:
         for rel, digest in deps.items():
-            path = resolve_inside(self.root, rel, self.checked)
-            if path is None or not path.is_file():
-                return False
-            if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            path = resolve_inside_text(self.root, rel, self.checked)
+            if path is None or _file_digest(path) != digest:
                 return False
         for name in misses:
-            path = resolve_inside(self.root, name)
-            if path is not None and path.exists():
+            missing = resolve_inside(self.root, name)
+            if missing is not None and missing.exists():
                 return False
         return True
+
+
+def _file_digest(path: str) -> str | None:
+    """SHA-256 (hex) of a regular file's bytes; None for anything else or on an error."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # noqa: PTH116 -- never open a FIFO
+            return None
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def summary(campaign: DesiredCampaign) -> dict[str, Any]:

@@ -76,23 +76,25 @@ def resolve_inside(root: Path, rel: str, checked: set[str] | None = None) -> Pat
 
     ``checked``: folders already found to be no links during this one load (and added to).
     """
+    found = resolve_inside_text(root, rel, checked)
+    return None if found is None else Path(found)
+
+
+def is_inside(root: Path, rel: str, checked: set[str] | None = None) -> bool:
+    """Whether ``resolve_inside`` finds ``rel`` inside ``root``."""
+    return resolve_inside_text(root, rel, checked) is not None
+
+
+def resolve_inside_text(root: Path, rel: str, checked: set[str] | None = None) -> str | None:
+    """``resolve_inside`` as a string (no Path built: once per file of a 10,000-file load)."""
     if not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")):
         return None
     real_root = _real_root(str(root))
     plain = _plain_inside(real_root, rel, set() if checked is None else checked)
     if plain is not None:
-        return Path(plain)
-    return _resolved_inside(root, rel, real_root)
-
-
-def is_inside(root: Path, rel: str, checked: set[str] | None = None) -> bool:
-    """Whether ``resolve_inside`` finds ``rel`` inside ``root`` (without building a Path)."""
-    if not rel or Path(rel).is_absolute() or rel.startswith(("/", "\\")):
-        return False
-    real_root = _real_root(str(root))
-    if _plain_inside(real_root, rel, set() if checked is None else checked) is not None:
-        return True
-    return _resolved_inside(root, rel, real_root) is not None
+        return plain
+    resolved = _resolved_inside(root, rel, real_root)
+    return None if resolved is None else str(resolved)
 
 
 def _resolved_inside(root: Path, rel: str, real_root: str) -> Path | None:
