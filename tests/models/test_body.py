@@ -116,7 +116,7 @@ def test_key_order_of_the_input_does_not_change_the_body() -> None:
 
 
 def test_validation_does_not_modify_its_input() -> None:
-    """The caller's document is left as it was (H1 keeps it for line lookups)."""
+    """The caller's document is left as it was (the loader keeps it for line lookups)."""
     doc = set_path(good(), "touchpoint.customer_details.0.to_number", "+91 98000 00011")
     before = repr(doc)
     validate_spec(doc)
