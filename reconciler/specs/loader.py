@@ -100,8 +100,8 @@ def load_campaigns(
             campaigns.extend(found)
             diagnostics.extend(problems)
     diagnostics.extend(_duplicate_keys(campaigns))
-    if cache is not None:
-        cache.save()
+    if cache is not None and not any(d.is_error for d in diagnostics):
+        cache.save()  # bad input changes nothing, not even the cache
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
 
 

@@ -206,16 +206,18 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(root: Path, environ: dict[str, s
     assert _hits(_load(root, environ)) == {"promo", "csv", "tpl", "opt"}
 
 
-def test_a_file_with_errors_is_not_cached(root: Path, environ: dict[str, str]) -> None:
-    """Only results without errors are kept; a broken spec is validated every time."""
+def test_a_load_with_errors_writes_no_cache(root: Path, environ: dict[str, str]) -> None:
+    """A load with errors writes nothing (not even the cache); the good files still hit."""
+    _warm(root, environ)
+    before = (root / CACHE_FILE).read_bytes()
     (root / "campaigns/bad.yaml").write_text(
         spec_with("start_hour: 10", "start_hour: 99").replace("key: promo", "key: bad"),
         encoding="utf-8",
     )
     result = _load(root, environ)
     assert result.errors
-    assert "campaigns/bad.yaml" not in _entries(root)["files"]
-    assert "campaigns/inline.yaml" in _entries(root)["files"]
+    assert (root / CACHE_FILE).read_bytes() == before  # bad input changes nothing
+    assert _hits(result) == {"promo", "csv", "tpl", "opt"}  # the good files still hit
 
 
 def test_cross_file_checks_run_over_cached_campaigns(root: Path, environ: dict[str, str]) -> None:
