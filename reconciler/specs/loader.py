@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -96,9 +97,14 @@ def load_campaigns(
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
         for path in discover(project.campaigns_dir):
-            found, problems = _load_file(project, path, context, sandbox, cache)
+            found, problems, rendered = _load_file(project, path, context, sandbox, cache)
             campaigns.extend(found)
             diagnostics.extend(problems)
+            if rendered:
+                # Rendering and validating leave reference cycles (Jinja, pydantic) that
+                # only the paused collector frees: measured 456 -> 1,200 MB at 10,000
+                # specs without this. The young generation holds just this file's objects.
+                gc.collect(0)
     diagnostics.extend(_duplicate_keys(campaigns))
     if cache is not None and not any(d.is_error for d in diagnostics):
         cache.save()  # bad input changes nothing, not even the cache
@@ -111,8 +117,11 @@ def _load_file(
     context: Mapping[str, Any],
     sandbox: SpecSandbox,
     cache: SpecCache | None,
-) -> tuple[list[DesiredCampaign], list[Diagnostic]]:
-    """One spec file: from the cache when its inputs are unchanged, else loaded in full."""
+) -> tuple[list[DesiredCampaign], list[Diagnostic], bool]:
+    """One spec file: from the cache when its inputs are unchanged, else loaded in full.
+
+    The flag says whether the file was rendered and validated (not taken from the cache).
+    """
     raw: bytes | None = None
     rel = _rel(project.root, path)
     if cache is not None and is_inside(project.root, rel, cache.checked):
@@ -121,7 +130,7 @@ def _load_file(
         hit = cache.lookup(rel, raw)
         if hit is not None:
             reload = _BodyLoader(project, path, context)
-            return [reload.campaign(c) for c in hit.campaigns], hit.diagnostics
+            return [reload.campaign(c) for c in hit.campaigns], hit.diagnostics, False
     template_reads(sandbox, reset=True)
     template_misses(sandbox, reset=True)
     loaded = _SpecFile(project, path, context, sandbox, raw=raw).load()
@@ -129,7 +138,7 @@ def _load_file(
         reads = {**loaded.reads, **template_reads(sandbox)}
         misses = sorted(template_misses(sandbox))
         cache.store(rel, raw, reads, misses, loaded.campaigns, loaded.diagnostics)
-    return loaded.campaigns, loaded.diagnostics
+    return loaded.campaigns, loaded.diagnostics, True
 
 
 def _rel(root: Path, path: Path) -> str:
