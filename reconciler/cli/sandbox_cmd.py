@@ -17,8 +17,12 @@ from reconciler.sandbox.server import DEFAULT_STALL_SECONDS, SandboxServer, stde
 ALL = ",".join(f.value for f in Fault)
 
 
-class _Stop(Exception):
-    """Raised by the SIGTERM handler to leave serve_forever."""
+class _Stop(BaseException):
+    """Raised by the SIGTERM handler to leave serve_forever.
+
+    A BaseException, like KeyboardInterrupt: socketserver swallows any Exception raised
+    while it dispatches a request, so a SIGTERM landing there was lost and the server ran on.
+    """
 
 
 def _faults(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Fault, ...]:

@@ -42,11 +42,8 @@ def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
     return seen
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_at_the_question_aborts_without_writing(tmp_path: Path, sig: int) -> None:
-    """At the 'yes' prompt a signal exits 130; no state file exists afterwards."""
-    root = _copy_example(tmp_path)
+def _apply_on_a_terminal(root: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``apply --env dev`` with a pseudo-terminal as its stdin/stdout/stderr."""
     controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
     proc = subprocess.Popen(
@@ -58,6 +55,15 @@ def test_signal_at_the_question_aborts_without_writing(tmp_path: Path, sig: int)
         env={**env, "NO_COLOR": "1"},
     )
     os.close(terminal)
+    return proc, controller
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_at_the_question_aborts_without_writing(tmp_path: Path, sig: int) -> None:
+    """At the 'yes' prompt a signal exits 130; no state file exists afterwards."""
+    root = _copy_example(tmp_path)
+    proc, controller = _apply_on_a_terminal(root)
     try:
         shown = _read_until(controller, b"Only 'yes'", timeout=60)
         assert b"Only 'yes'" in shown, shown.decode(errors="replace")
@@ -77,17 +83,7 @@ def test_the_answer_typed_on_the_terminal_decides(
 ) -> None:
     """Typing ``yes`` applies; anything else refuses and leaves no state."""
     root = _copy_example(tmp_path)
-    controller, terminal = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--env", "dev"],
-        cwd=root,
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        env={**env, "NO_COLOR": "1"},
-    )
-    os.close(terminal)
+    proc, controller = _apply_on_a_terminal(root)
     try:
         assert b"Only 'yes'" in _read_until(controller, b"Only 'yes'", timeout=60)
         os.write(controller, answer.encode() + b"\n")

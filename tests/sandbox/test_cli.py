@@ -130,3 +130,28 @@ def test_seeded_fault_mix_is_reproducible() -> None:
     assert first == statuses()
     assert 201 in first
     assert set(first) - {201}, "a fail rate of 0.5 over 12 requests injected no fault"
+
+
+def test_the_sigterm_stop_is_not_swallowed_while_a_request_is_dispatched(monkeypatch) -> None:
+    """socketserver swallows Exceptions raised while it dispatches: the stop gets through."""
+    import socket
+
+    from reconciler.cli import sandbox_cmd
+    from reconciler.sandbox import Sandbox
+    from reconciler.sandbox.server import SandboxServer
+
+    server = SandboxServer(Sandbox())
+    monkeypatch.setattr(server, "handle_error", lambda request, address: None)
+
+    def signal_arrives(request: object, client_address: object) -> None:
+        sandbox_cmd._on_sigterm(signal.SIGTERM, None)  # the handler runs at this instant
+
+    monkeypatch.setattr(server, "process_request", signal_arrives)
+    try:
+        with (
+            socket.create_connection(server.server_address[:2], timeout=5),
+            pytest.raises(sandbox_cmd._Stop),
+        ):
+            server._handle_request_noblock()
+    finally:
+        server.server_close()
