@@ -41,7 +41,12 @@ def sandbox_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leak a server into later tests; the failure still shows
+            proc.communicate()
+            raise
 
 
 def test_serves_creates_and_stops_cleanly_on_sigterm() -> None:
