@@ -262,14 +262,17 @@ def _apply_plan(
         hooks.show_plan(plan)
         return report
     _confirm(plan, options, hooks)
+    # Every body is in hand before the first write: a spec that can no longer give the
+    # planned body (edited or removed meanwhile) stops the run with nothing written.
+    tasks = [_task(a, target) for a in plan.creates]
     who = actor()
     store.bind(target.api_url)
     for old, new in moves_of(plan):
         store.move(old, new, actor=who)
         report.moved.append((old, new))
-    if api is not None and plan.creates:
+    if api is not None and tasks:
         report.result = execute(
-            [_task(a, target) for a in plan.creates],
+            tasks,
             store,
             api,
             parallelism=options.parallelism,

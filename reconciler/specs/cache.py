@@ -17,12 +17,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import importlib.metadata
 import importlib.util
 import json
 import os
 import secrets
 import stat
 import sys
+import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -286,4 +288,12 @@ def _code_digest() -> str:
         origin = spec.origin if spec is not None else None
         # Each package's __init__ names its version (phonenumbers) or the IANA release.
         digest.update(Path(origin).read_bytes() if origin else module.encode())
+    # Libraries that parse, render and validate: an upgrade in place may change results.
+    for dist in ("jinja2", "pydantic", "pydantic-core", "pyyaml", "phonenumbers", "tzdata"):
+        try:
+            digest.update(f"{dist}={importlib.metadata.version(dist)}\0".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{dist}=?\0".encode())
+    # zoneinfo reads the system's zone files before the tzdata package.
+    digest.update(repr(zoneinfo.TZPATH).encode())
     return digest.hexdigest()

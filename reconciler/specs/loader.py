@@ -42,6 +42,7 @@ from reconciler.specs.render import (
     render_string,
     render_text,
     resolve_inside,
+    template_indirect,
     template_misses,
     template_reads,
 )
@@ -133,8 +134,10 @@ def _load_file(
             return [reload.campaign(c) for c in hit.campaigns], hit.diagnostics, False
     template_reads(sandbox, reset=True)
     template_misses(sandbox, reset=True)
+    template_indirect(sandbox, reset=True)
     loaded = _SpecFile(project, path, context, sandbox, raw=raw).load()
-    if cache is not None and raw is not None:
+    indirect = loaded.indirect or bool(template_indirect(sandbox))
+    if cache is not None and raw is not None and not indirect:
         reads = {**loaded.reads, **template_reads(sandbox)}
         misses = sorted(template_misses(sandbox))
         cache.store(rel, raw, reads, misses, loaded.campaigns, loaded.diagnostics)
@@ -162,7 +165,9 @@ def _open_cache(
     try:
         state = project.environment(env, os_environ).state
         salt = {
-            "context": json.loads(json.dumps(context, sort_keys=True)),
+            # As text in insertion order: Jinja iterates a mapping in that order, so
+            # reordering a variable's keys can change what a spec renders to.
+            "context": json.dumps(context, ensure_ascii=False),
             "campaigns_dir": project.campaigns_dir.relative_to(project.root).as_posix(),
         }
     except (ReconcilerError, TypeError, ValueError):
@@ -201,7 +206,19 @@ class _BodyLoader:
         """The body of ``key``, refused unless its fingerprint is the one planned."""
         if self.loaded is None:
             sandbox = make_environment(self.project.root)
-            spec_file = _SpecFile(self.project, self.path, self.context, sandbox).load()
+            try:
+                spec_file = _SpecFile(self.project, self.path, self.context, sandbox).load()
+            except OSError as exc:  # removed or unreadable since it was planned
+                rel = self.path.relative_to(self.project.root).as_posix()
+                raise ValidationFailed(
+                    [
+                        Diagnostic(
+                            SourceLocation(rel),
+                            f"the spec file can no longer be read ({exc.strerror or exc})",
+                            hint="it changed while reconciler was running; run the command again",
+                        )
+                    ]
+                ) from None
             if any(d.is_error for d in spec_file.diagnostics):
                 raise ValidationFailed(spec_file.diagnostics)
             self.loaded = {c.key: c for c in spec_file.campaigns}
@@ -265,6 +282,7 @@ class _SpecFile:
     linemap: LineMap | None = None
     raw: bytes | None = None  # the file's bytes when the caller already read them
     reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
+    indirect: bool = False  # a file was read through a link: not cacheable
 
     @property
     def rel(self) -> str:
@@ -397,6 +415,8 @@ class _SpecFile:
             else:
                 self.diagnostics.append(Diagnostic(where, exc.message, "", exc.hint))
             return None, True
+        if audience.file != rel:
+            self.indirect = True  # read through a link: where it points is not in a digest
         touchpoint["customer_details"] = [dict(row) for row in audience.rows]
         return audience, False
 

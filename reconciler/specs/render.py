@@ -50,6 +50,10 @@ class ProjectLoader(jinja2.BaseLoader):
         # Names looked up but not loaded: ``ignore missing`` or a list of names makes the
         # output depend on their absence (the validation cache checks it).
         self.misses: set[str] = set()
+        # Names that reached their file through a link (or an unusual spelling): what
+        # they read depends on where the link points, which a digest of the file alone
+        # does not capture, so the validation cache does not keep such a spec.
+        self.indirect: set[str] = set()
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -67,7 +71,10 @@ class ProjectLoader(jinja2.BaseLoader):
         except UnicodeDecodeError:
             self.misses.add(template)
             raise jinja2.TemplateNotFound(f"{template} (not UTF-8)") from None
-        self.reads[path.relative_to(self.root).as_posix()] = raw
+        resolved = path.relative_to(self.root).as_posix()
+        if resolved != template:
+            self.indirect.add(template)
+        self.reads[resolved] = raw
         return protect_placeholders(text), str(path), lambda: False
 
 
@@ -200,6 +207,17 @@ def template_misses(env: jinja2.Environment, *, reset: bool = False) -> set[str]
     if reset:
         loader.misses.clear()
     return misses
+
+
+def template_indirect(env: jinja2.Environment, *, reset: bool = False) -> set[str]:
+    """Template names loaded through a link (since the last reset)."""
+    loader = env.loader
+    if not isinstance(loader, ProjectLoader):
+        return set()
+    indirect = set(loader.indirect)
+    if reset:
+        loader.indirect.clear()
+    return indirect
 
 
 def protect_placeholders(text: str) -> str:

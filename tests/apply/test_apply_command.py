@@ -238,3 +238,27 @@ def test_a_refused_apply_takes_no_lock() -> None:
     with pytest.raises(GuardError):
         _run(store, _desired("a", "b"), guards=GuardSettings(max_creates=1))
     assert store.lock_calls == 0
+
+
+def test_a_body_that_can_no_longer_be_loaded_stops_before_any_write() -> None:
+    """A spec edited or removed after planning: the run stops with nothing written or sent."""
+    from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
+
+    def gone() -> dict[str, object]:
+        raise ValidationFailed([Diagnostic(SourceLocation("campaigns/a.yaml"), "changed")])
+
+    fresh = make_desired("a", name="a")
+    lazy = DesiredCampaign(
+        key=fresh.key,
+        fingerprint=fresh.fingerprint,
+        source_fingerprint=fresh.source_fingerprint,
+        location=fresh.location,
+        name=fresh.name,
+        recipients=fresh.recipients,
+        start_at=fresh.start_at,
+        load_body=gone,
+    )
+    store = FakeStateStore(bound_to=None)
+    with pytest.raises(ValidationFailed):
+        _run(store, [lazy])
+    assert store.writes == []

@@ -356,3 +356,42 @@ def test_plan_json_is_the_same_from_the_cache(tmp_path: Path) -> None:
     )
     assert plans[0] == plans[1] == cold.stdout
     assert json.loads(cold.stdout)["summary"]["create"] == 1
+
+
+def test_a_spec_reading_through_a_link_is_never_cached(
+    root: Path, environ: dict[str, str]
+) -> None:
+    """A CSV or template reached through a link is not cached: retargeting it must show."""
+    (root / "audiences/a.csv").rename(root / "audiences/oct.csv")
+    (root / "audiences/a.csv").symlink_to("oct.csv")
+    (root / "templates/m.j2").rename(root / "templates/m1.j2")
+    (root / "templates/m.j2").symlink_to("m1.j2")
+    _load(root, environ)
+    second = _load(root, environ)
+    assert _hits(second) == {"promo", "opt"}  # the linked CSV and template specs reload
+    (root / "templates/m2.j2").write_text(
+        "{% macro hi(n) %}Bye {{ n }}{% endmacro %}", encoding="utf-8"
+    )
+    (root / "templates/m.j2").unlink()
+    (root / "templates/m.j2").symlink_to("m2.j2")
+    retargeted = {c.key: c for c in _load(root, environ).campaigns}
+    assert retargeted["tpl"].name.startswith("Bye")
+
+
+def test_reordering_a_variable_mapping_misses(root: Path, environ: dict[str, str]) -> None:
+    """Jinja iterates mappings in order, so a reordered mapping is another input."""
+    spec = spec_with("name: Promo", "name: '{% for k in vars.offers %}{{ k }} {% endfor %}'")
+    (root / "campaigns/order.yaml").write_text(
+        spec.replace("key: promo", "key: order"), encoding="utf-8"
+    )
+    project_file = root / "reconciler.yaml"
+    text = project_file.read_text(encoding="utf-8")
+    base = "vars: {language: en}"
+    first = text.replace(base, "vars: {language: en, offers: {sweets: 1, lamps: 2}}")
+    project_file.write_text(first, encoding="utf-8")
+    _load(root, environ)
+    second = text.replace(base, "vars: {language: en, offers: {lamps: 2, sweets: 1}}")
+    assert first != text and second != text
+    project_file.write_text(second, encoding="utf-8")
+    names = {c.key: c.name for c in _load(root, environ).campaigns}
+    assert names["order"].startswith("lamps sweets")
