@@ -76,7 +76,7 @@ def _load(
 
 def _hits(result: LoadResult) -> set[str]:
     """Keys of the campaigns that came from the cache (no body until asked for)."""
-    return {c.key for c in result.campaigns if c.stored_body is None}
+    return {c.key for c in result.campaigns if not c.has_body}
 
 
 def _same(a: LoadResult, b: LoadResult) -> None:
@@ -308,7 +308,7 @@ def _applied_twice(root: Path, monkeypatch: pytest.MonkeyPatch, *, cached: bool)
     with spec_cache_enabled():
         make_plan_for_env(project, "dev", {**_vars(project)}, now=datetime.now(UTC))
         planner = planner_for_env(project, "dev", _vars(project), now=datetime.now(UTC))
-    hits = {c.key for c in planner.campaigns if c.stored_body is None}
+    hits = {c.key for c in planner.campaigns if not c.has_body}
     _apply(root)
     return hits
 
