@@ -1,0 +1,158 @@
+"""The stdlib SQLite reader of ``read_snapshot``: the same snapshot as SqlStateStore, or none.
+
+It takes only the ordinary case (an up-to-date state bound to the environment and API
+asked for); everything else goes to the SQLAlchemy reader, whose refusals the other
+state tests check through ``read_snapshot``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import JournalPendingError, StateError
+from reconciler.state import open_reader, read_snapshot, schema
+from reconciler.state.base import AttemptStatus, RecordedCampaign, StateSnapshot
+from reconciler.state.sqlite_reader import _REVISION, _normalise, fast_snapshot
+from reconciler.state.store import normalise_api_url
+from tests.state.conftest import StateTarget
+from tests.state.helpers import API, created, intent, locked, outcome
+
+BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+919812345601"}]}}
+
+
+@pytest.fixture
+def sqlite_target(tmp_path: Path) -> StateTarget:
+    root = tmp_path / "project"
+    root.mkdir()
+    return StateTarget("sqlite", ".reconciler/dev.sqlite", root)
+
+
+def _general(target: StateTarget, api_url: str | None = None) -> StateSnapshot:
+    reader = open_reader(target.location, "dev", root=target.root, api_url=api_url)
+    try:
+        return reader.snapshot()
+    finally:
+        reader.close()
+
+
+def _fast(target: StateTarget, env: str = "dev", api_url: str | None = None):
+    return fast_snapshot(target.location, env, root=target.root, api_url=api_url)
+
+
+def _every_kind_of_entry(target: StateTarget) -> None:
+    """Created, pending, in doubt, failed (twice), imported, forgotten and moved keys."""
+    with locked(target) as store:
+        a, b, c, d, e, f, g = store.record_intents(
+            [intent(k, body=BODY if k == "c" else None) for k in "abcdefg"]
+        )
+        store.record_outcomes([created(a, "cmp-a"), created(f, "cmp-f"), created(g, "cmp-g")])
+        store.record_outcome(outcome(c, AttemptStatus.IN_DOUBT, http_status=503))
+        store.record_outcome(outcome(d, AttemptStatus.FAILED, http_status=400, error="first"))
+        [d2] = store.record_intents([intent("d")])
+        store.record_outcome(outcome(d2, AttemptStatus.FAILED, http_status=422, error="again"))
+        store.record_outcome(outcome(e, AttemptStatus.CANCELLED))
+        store.forget("f", actor="ops")
+        store.move("g", "g2", actor="ops")
+        store.import_campaign(
+            RecordedCampaign(
+                key="imp",
+                campaign_id="cmp-imp",
+                name="Imported",
+                fingerprint="1" * 64,
+                source_fingerprint="2" * 64,
+                body={"name": "Imported"},
+                ctx_id=None,
+                created_by="ops",
+                created_at=created(a, "x").started_at,
+            )
+        )
+        _ = b  # stays pending: in doubt
+
+
+def test_fast_snapshot_equals_the_general_reader(sqlite_target: StateTarget):
+    """Every record and attempt (times, bodies of attempts, statuses) is read identically."""
+    _every_kind_of_entry(sqlite_target)
+    fast = _fast(sqlite_target, api_url=API + "/")
+    assert fast is not None
+    general = _general(sqlite_target, api_url=API)
+    assert fast == general
+    assert list(fast.campaigns) == list(general.campaigns)  # same order, too
+    assert set(fast.campaigns) == {"a", "g2", "imp"}
+    assert set(fast.in_doubt) == {"b", "c"}
+    assert fast.in_doubt["c"].body == BODY
+    assert fast.last_failures["d"].error == "again"
+    assert all(r.body is None and r.created_at.tzinfo is not None for r in fast.campaigns.values())
+
+
+def test_read_snapshot_of_a_sqlite_state_imports_no_sqlalchemy(sqlite_target: StateTarget):
+    """``plan``'s read of an ordinary SQLite state loads neither SQLAlchemy nor alembic."""
+    _every_kind_of_entry(sqlite_target)
+    code = (
+        "import sys; from pathlib import Path; from reconciler.state import read_snapshot;"
+        f"s = read_snapshot({sqlite_target.location!r}, 'dev',"
+        f" root=Path({str(sqlite_target.root)!r}), api_url={API!r});"
+        "print(len(s.campaigns), len(s.in_doubt),"
+        " sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["3", "2", "[]"]
+
+
+def test_what_is_not_ordinary_goes_to_the_general_reader(sqlite_target: StateTarget):
+    """Missing, foreign, unbound or URL states get no fast snapshot (and no file is made)."""
+    assert _fast(sqlite_target) is None
+    assert not (sqlite_target.root / ".reconciler").exists()
+    with locked(sqlite_target) as store:
+        store.record_intents([intent("a")])
+    assert _fast(sqlite_target) is not None
+    assert _fast(sqlite_target, env="prod") is None
+    assert _fast(sqlite_target, api_url="sandbox") is None
+    url = f"sqlite:///{sqlite_target.root / sqlite_target.location}"
+    assert fast_snapshot(url, "dev", root=sqlite_target.root, api_url=None) is None
+    with pytest.raises(StateError, match="belongs to environment 'dev', not 'prod'"):
+        read_snapshot(sqlite_target.location, "prod", root=sqlite_target.root)
+
+
+def test_other_schema_revisions_are_refused_as_before(sqlite_target: StateTarget):
+    """A state of another revision is not read fast; read_snapshot refuses it with its message."""
+    with locked(sqlite_target) as store:
+        store.record_intents([intent("a")])
+    path = sqlite_target.root / sqlite_target.location
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    assert _fast(sqlite_target) is None
+    with pytest.raises(StateError, match="newer version of reconciler"):
+        read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+
+
+def test_a_pending_fallback_journal_is_refused(sqlite_target: StateTarget):
+    """With a fallback journal waiting, reading is refused exactly as before."""
+    with locked(sqlite_target) as store:
+        [a] = store.record_intents([intent("a")])
+        store.write_fallback(created(a, "cmp-a"))
+    assert _fast(sqlite_target) is None
+    with pytest.raises(JournalPendingError):
+        read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+
+
+def test_a_damaged_file_is_a_clear_error(sqlite_target: StateTarget):
+    """A state file that is not a database is not read fast; the error names the file."""
+    path = sqlite_target.root / sqlite_target.location
+    path.parent.mkdir()
+    path.write_bytes(b"not a database" * 100)
+    assert _fast(sqlite_target) is None
+    with pytest.raises(StateError, match=r"dev\.sqlite"):
+        read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+
+
+def test_constants_agree_with_the_general_reader():
+    """The revision and the API URL rule are those of the SQLAlchemy reader."""
+    assert schema.HEAD_REVISION == _REVISION
+    for url in ("https://a.test/", " https://a.test// ", "sandbox", "https://a.test/v1/"):
+        assert _normalise(url) == normalise_api_url(url)
