@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.campaign import DesiredCampaign, fingerprint
+from reconciler.campaign import DesiredCampaign, canonical_json, json_fingerprint
 from reconciler.config import Project
 from reconciler.errors import (
     Diagnostic,
@@ -34,6 +34,7 @@ from reconciler.specs.audiences import Audience, AudienceError, load_audience
 from reconciler.specs.cache import SpecCache, cache_requested, open_cache
 from reconciler.specs.discover import default_key, discover, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
+from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
     SpecSandbox,
     TemplateProblem,
@@ -88,60 +89,116 @@ def load_campaigns(
     """Render and validate every spec file of ``project`` for environment ``env``.
 
     Inside ``spec_cache_enabled()`` (the CLI commands) an unchanged spec file is taken
-    from the environment's validation cache instead (``reconciler.specs.cache``).
+    from the environment's validation cache instead (``reconciler.specs.cache``). The
+    other files are loaded on every core when there are many (``reconciler.specs.parallel``).
     """
     project.settings(env)  # an unknown environment is a ConfigError
+    environ = os.environ if os_environ is None else os_environ
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
-    campaigns: list[DesiredCampaign] = []
-    diagnostics: list[Diagnostic] = []
-    sandbox = make_environment(project.root)  # shared: compiled expressions are cached in it
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
+        files: list[_FileResult | None] = []
+        to_load: list[_ToLoad] = []
         for path in discover(project.campaigns_dir):
-            found, problems, rendered = _load_file(project, path, context, sandbox, cache)
-            campaigns.extend(found)
-            diagnostics.extend(problems)
-            if rendered:
-                # Rendering and validating leave reference cycles (Jinja, pydantic) that
-                # only the paused collector frees: measured 456 -> 1,200 MB at 10,000
-                # specs without this. The young generation holds just this file's objects.
-                gc.collect(0)
+            hit, raw = _from_cache(project, path, context, cache)
+            if hit is None:
+                to_load.append(_ToLoad(len(files), path, raw))
+            files.append(hit)
+        loader = _FreshLoader(project, context, keep_reads=cache is not None)
+        jobs = jobs_for(len(to_load), environ)
+        if jobs > 1:
+            import reconciler.models  # noqa: F401 (once here, not in every worker)
+        for item, result in zip(to_load, map_in_processes(loader, to_load, jobs), strict=True):
+            files[item.index] = result
+            if cache is not None and item.raw is not None and not result.indirect:
+                cache.store(
+                    result.rel,
+                    item.raw,
+                    result.reads,
+                    result.misses,
+                    result.campaigns,
+                    result.diagnostics,
+                )
+    campaigns = [c for f in files if f is not None for c in f.campaigns]
+    diagnostics = [d for f in files if f is not None for d in f.diagnostics]
     diagnostics.extend(_duplicate_keys(campaigns))
     if cache is not None and not any(d.is_error for d in diagnostics):
         cache.save()  # bad input changes nothing, not even the cache
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
 
 
-def _load_file(
-    project: Project,
-    path: Path,
-    context: Mapping[str, Any],
-    sandbox: SpecSandbox,
-    cache: SpecCache | None,
-) -> tuple[list[DesiredCampaign], list[Diagnostic], bool]:
-    """One spec file: from the cache when its inputs are unchanged, else loaded in full.
+@dataclass(frozen=True)
+class _ToLoad:
+    """A spec file to load in full: its place among the project's files, and its bytes
+    when the cache lookup already read them."""
 
-    The flag says whether the file was rendered and validated (not taken from the cache).
-    """
-    raw: bytes | None = None
+    index: int
+    path: Path
+    raw: bytes | None
+
+
+@dataclass(frozen=True)
+class _FileResult:
+    """What one spec file gave, and (for the cache) what it read and looked for."""
+
+    rel: str
+    campaigns: list[DesiredCampaign]
+    diagnostics: list[Diagnostic]
+    reads: dict[str, bytes] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)
+    indirect: bool = False
+
+
+def _from_cache(
+    project: Project, path: Path, context: Mapping[str, Any], cache: SpecCache | None
+) -> tuple[_FileResult | None, bytes | None]:
+    """A spec file's result from the cache when its inputs are unchanged, and its bytes
+    when they were read for the lookup."""
     rel = _rel(project.root, path)
-    if cache is not None and is_inside(project.root, rel, cache.checked):
-        with open(path, "rb") as handle:
-            raw = handle.read()
-        hit = cache.lookup(rel, raw)
-        if hit is not None:
-            reload = _BodyLoader(project, path, context)
-            return [reload.campaign(c) for c in hit.campaigns], hit.diagnostics, False
-    template_reads(sandbox, reset=True)
-    template_misses(sandbox, reset=True)
-    template_indirect(sandbox, reset=True)
-    loaded = _SpecFile(project, path, context, sandbox, raw=raw).load()
-    indirect = loaded.indirect or bool(template_indirect(sandbox))
-    if cache is not None and raw is not None and not indirect:
-        reads = {**loaded.reads, **template_reads(sandbox)}
-        misses = sorted(template_misses(sandbox))
-        cache.store(rel, raw, reads, misses, loaded.campaigns, loaded.diagnostics)
-    return loaded.campaigns, loaded.diagnostics, True
+    if cache is None or not is_inside(project.root, rel, cache.checked):
+        return None, None
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    hit = cache.lookup(rel, raw)
+    if hit is None:
+        return None, raw
+    reload = _BodyLoader(project, path, context)
+    return _FileResult(rel, [reload.campaign(c) for c in hit.campaigns], hit.diagnostics), raw
+
+
+@dataclass
+class _FreshLoader:
+    """Renders and validates one spec file in full; run in worker processes or here."""
+
+    project: Project
+    context: Mapping[str, Any]
+    keep_reads: bool  # the bytes of every file read, for the cache's entry
+    sandbox: SpecSandbox | None = None
+
+    def __call__(self, item: _ToLoad) -> _FileResult:
+        if self.sandbox is None:  # one per process: compiled expressions are cached in it
+            self.sandbox = make_environment(self.project.root)
+        sandbox = self.sandbox
+        template_reads(sandbox, reset=True)
+        template_misses(sandbox, reset=True)
+        template_indirect(sandbox, reset=True)
+        loaded = _SpecFile(self.project, item.path, self.context, sandbox, raw=item.raw).load()
+        indirect = loaded.indirect or bool(template_indirect(sandbox))
+        keep = self.keep_reads and not indirect
+        result = _FileResult(
+            loaded.rel,
+            loaded.campaigns,
+            loaded.diagnostics,
+            reads={**loaded.reads, **template_reads(sandbox)} if keep else {},
+            misses=sorted(template_misses(sandbox)) if keep else [],
+            indirect=indirect,
+        )
+        # Rendering and validating leave reference cycles (Jinja, pydantic) that only the
+        # paused collector frees: measured 456 -> 1,200 MB at 10,000 specs without this.
+        # The young generation holds just this file's objects.
+        del loaded
+        gc.collect(0)
+        return result
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -439,12 +496,14 @@ class _SpecFile:
         if spec is None or any(p.severity is Severity.ERROR for p in problems) or csv_failed:
             return
         body = api_body(spec)
+        body_json = canonical_json(body)
         line = doc.line if self.linemap is None else self.linemap.source_line(doc.line)
         self.campaigns.append(
             DesiredCampaign(
                 key=str(data["key"]),
-                body=body,
-                fingerprint=fingerprint(body),
+                body=body,  # only read for the summary fields: the campaign keeps body_json
+                body_json=body_json,
+                fingerprint=json_fingerprint(body_json),
                 source_fingerprint=source_fingerprint(reads),
                 location=SourceLocation(self.rel, line),
                 previous_keys=tuple(str(k) for k in data.get("previous_keys") or ()),
