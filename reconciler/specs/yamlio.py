@@ -17,10 +17,11 @@ ourselves so that:
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -30,6 +31,7 @@ Path_ = tuple[str | int, ...]
 
 _PLAIN = "tag:reconciler,2026:plain"
 _STD = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _STD + "str", _STD + "seq", _STD + "map"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 # Decimal integers as JSON writes them: no "+", no leading zeros (those stay text).
@@ -59,6 +61,14 @@ class _Loader(yaml.CSafeLoader):
 
     yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's class-level registry)
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # libyaml calls these two around every node; with no path resolvers (we add
+        # none) they do nothing, so C no-ops taking the same arguments replace them:
+        # 10 % of composing 1,000 specs (0.45 -> 0.40 s).
+        self.descend_resolver = operator.is_  # type: ignore[assignment]
+        self.ascend_resolver = tuple  # type: ignore[assignment]
+
     def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
         # What BaseResolver.resolve returns with our one match-all resolver and no path
         # resolvers, without its per-scalar list building: libyaml calls this for every
@@ -71,19 +81,69 @@ class _Loader(yaml.CSafeLoader):
 _Loader.add_implicit_resolver(_PLAIN, re.compile(r"(?s).*"), None)
 
 
-@dataclass
 class Marks:
-    """The 1-based line of every value, by path; mappings also keep their own line."""
+    """The 1-based line of every value, by path; mappings also keep their own line.
 
-    lines: dict[Path_, int] = field(default_factory=dict)
+    Computed on demand from the document's node tree: a line is asked for a handful of
+    paths per spec, while recording one for every value was a fifth of loading 1,000
+    specs of 100 recipients (benchmarks/RESULTS.md). The line of a mapping's value is
+    its key's line (users look there when a block value starts below); of a list item,
+    the item's own first line.
+    """
+
+    def __init__(self, root: Node) -> None:
+        self._root = root
+        self.lines = _Lines(self)
 
     def line_of(self, path: Path_) -> int | None:
         """The line of ``path``, or of its nearest ancestor that was written."""
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:end]))
-            if line is not None:
-                return line
+        return self.find(path, exact=False)
+
+    def find(self, path: Path_, *, exact: bool) -> int | None:
+        """The line of ``path``; when it was not written, None if ``exact`` else the ancestor's."""
+        node = self._root
+        line: int = node.start_mark.line + 1
+        for part in path:
+            found = _child(node, part)
+            if found is None:
+                return None if exact else line
+            node, line = found
+        return line
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """``Marks.lines``: ``get(path)`` is the line of exactly ``path``, or None."""
+
+    marks: Marks
+
+    def get(self, path: Path_) -> int | None:
+        """The line where ``path`` was written, or None when it was not."""
+        return self.marks.find(path, exact=True)
+
+
+def _child(node: Node, part: object) -> tuple[Node, int] | None:
+    """The child of ``node`` at path element ``part`` and the line that refers to it."""
+    cls = node.__class__
+    if cls is MappingNode:
+        for key_node, value_node in node.value:
+            if _key(key_node) == part:
+                return value_node, key_node.start_mark.line + 1
+    elif cls is SequenceNode and not isinstance(part, str):
+        index = _index(part)
+        if index is not None and 0 <= index < len(node.value):
+            item = node.value[index]
+            return item, item.start_mark.line + 1
+    return None
+
+
+def _index(part: object) -> int | None:
+    """``part`` as a list index when it equals one (as a path tuple's element would)."""
+    try:
+        index = int(part)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
         return None
+    return index if index == part else None
 
 
 @dataclass
@@ -119,11 +179,10 @@ def load_documents(text: str) -> list[Document]:
                 continue
             if "*" in text:  # an alias is written "*name": without a "*" there is none
                 _refuse_aliases(node)
-            marks = Marks()
-            data = _construct(node, (), marks)
+            data = _construct(node)
             if data is None:
                 continue
-            docs.append(Document(data, node.start_mark.line + 1, marks))
+            docs.append(Document(data, node.start_mark.line + 1, Marks(node)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -165,47 +224,90 @@ def _refuse_aliases(root: Node) -> None:
         queue.extend(_children(node))
 
 
-def _construct(node: Node, path: Path_, marks: Marks) -> Any:
-    marks.lines.setdefault(path, node.start_mark.line + 1)
-    line = node.start_mark.line + 1
-    if isinstance(node, ScalarNode):
-        return _scalar(node, line, path)
-    if isinstance(node, SequenceNode):
-        _check_tag(node, _STD + "seq", line, path)
-        return [_construct(item, (*path, i), marks) for i, item in enumerate(node.value)]
-    if isinstance(node, MappingNode):
-        _check_tag(node, _STD + "map", line, path)
-        return _mapping(node, path, marks)
-    raise YamlError("unsupported YAML node", line, path=path)  # pragma: no cover
+def _construct(node: Node) -> Any:
+    """The value of ``node``; a YamlError's path is relative to ``node`` (callers prefix theirs)."""
+    cls = node.__class__
+    if cls is ScalarNode:
+        return _scalar(node)
+    if cls is MappingNode:
+        _check_tag(node, _MAP)
+        return _mapping(node)
+    if cls is SequenceNode:
+        _check_tag(node, _SEQ)
+        return _sequence(node)
+    raise YamlError("unsupported YAML node", node.start_mark.line + 1)  # pragma: no cover
 
 
-def _mapping(node: MappingNode, path: Path_, marks: Marks) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    first_line: dict[str, int] = {}
-    for key_node, value_node in node.value:
-        key_line = key_node.start_mark.line + 1
-        if not isinstance(key_node, ScalarNode):
-            raise YamlError("a mapping key must be text", key_line, path=path)
-        key = _scalar(key_node, key_line, path)
-        if not isinstance(key, str):
-            key = str(key).lower() if isinstance(key, bool) else str(key)
-        if key in result:
-            raise YamlError(
-                f"duplicate key {key!r} (first at line {first_line[key]})",
-                key_line,
-                hint="a key may appear once per mapping; remove or rename one",
-                path=(*path, key),
-            )
-        first_line[key] = key_line
-        # The key's line is where users look for the value (a block value starts below).
-        marks.lines[(*path, key)] = key_line
-        result[key] = _construct(value_node, (*path, key), marks)
+def _sequence(node: Node) -> list[Any]:
+    result: list[Any] = []
+    append = result.append
+    try:
+        for item in node.value:
+            append(_construct(item))
+    except YamlError as exc:
+        exc.path = (len(result), *exc.path)  # the failing item is the next one
+        raise
     return result
 
 
-def _check_tag(node: Node, expected: str, line: int, path: Path_) -> None:
+def _mapping(node: Node) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = _key(key_node)
+        if key in result:
+            raise _duplicate(node, key_node, key)
+        # Scalars inline: most values of a spec are (a recipient is two of them).
+        if value_node.__class__ is ScalarNode and value_node.tag == _STR:
+            result[key] = value_node.value
+            continue
+        try:
+            result[key] = _construct(value_node)
+        except YamlError as exc:
+            exc.path = (key, *exc.path)
+            raise
+    return result
+
+
+def _key(node: Node) -> str:
+    """A mapping key as text (``1`` -> "1", ``true`` -> "true"); its errors have path ()."""
+    if node.__class__ is not ScalarNode:
+        raise YamlError("a mapping key must be text", node.start_mark.line + 1)
+    value = node.value
+    if node.tag == _PLAIN:
+        key = _KEYS.get(value)
+        if key is not None:
+            return key
+        typed = plain_scalar(value)
+        if isinstance(typed, str):
+            if len(_KEYS) < _KEYS_MAX:
+                _KEYS[value] = typed
+            return typed
+    else:
+        typed = _scalar(node)
+    if not isinstance(typed, str):
+        typed = str(typed).lower() if isinstance(typed, bool) else str(typed)
+    return typed
+
+
+# Plain keys that stay text, by their text: the same few keys (id, to_number, name)
+# are read hundreds of times per spec. Bounded so that a file of unique keys cannot grow it.
+_KEYS: dict[str, str] = {}
+_KEYS_MAX = 4096
+
+
+def _duplicate(node: Node, key_node: Node, key: str) -> YamlError:
+    first = next(k for k, _ in node.value if _key(k) == key)
+    return YamlError(
+        f"duplicate key {key!r} (first at line {first.start_mark.line + 1})",
+        key_node.start_mark.line + 1,
+        hint="a key may appear once per mapping; remove or rename one",
+        path=(key,),
+    )
+
+
+def _check_tag(node: Node, expected: str) -> None:
     if node.tag != expected:
-        raise _tag_error(node.tag, line, path)
+        raise _tag_error(node.tag, node.start_mark.line + 1, ())
 
 
 def _tag_error(tag: str, line: int, path: Path_) -> YamlError:
@@ -218,16 +320,17 @@ def _tag_error(tag: str, line: int, path: Path_) -> YamlError:
     )
 
 
-def _scalar(node: ScalarNode, line: int, path: Path_) -> Any:
+def _scalar(node: Node) -> Any:
     value: str = node.value
     tag = node.tag
     if tag == _PLAIN:
         return plain_scalar(value)
-    if tag == _STD + "str":
+    if tag == _STR:
         return value
+    line = node.start_mark.line + 1
     kind = tag[len(_STD) :] if tag.startswith(_STD) else ""
     if kind in ("int", "float", "bool", "null"):
-        typed = plain_scalar(value)
+        typed = _plain_reference(value)
         ok = {
             "int": isinstance(typed, int) and not isinstance(typed, bool),
             "float": isinstance(typed, (int, float)) and not isinstance(typed, bool),
@@ -235,13 +338,31 @@ def _scalar(node: ScalarNode, line: int, path: Path_) -> Any:
             "null": typed is None,
         }[kind]
         if not ok:
-            raise YamlError(f"{value!r} is not a valid !!{kind}", line, path=path)
+            raise YamlError(f"{value!r} is not a valid !!{kind}", line)
         return float(typed) if kind == "float" else typed
-    raise _tag_error(tag, line, path)
+    raise _tag_error(tag, line, ())
+
+
+# First characters of a plain scalar that may be typed (null, bool, int, float): any
+# other is text. Most keys and values (id, status, Asia/Kolkata) are decided by this.
+_MAYBE_TYPED = frozenset("~nNtTfF-.0123456789")
+_WORDS: dict[str, Any] = {"~": None, "null": None, "Null": None, "NULL": None, **_BOOL}
 
 
 def plain_scalar(value: str) -> Any:
     """A plain (unquoted) scalar read with the YAML 1.2 core schema, stricter on numbers."""
+    # The patterns' "$" also matches before a final newline: such text takes the full path.
+    if value and value[-1] != "\n":
+        first = value[0]
+        if first not in _MAYBE_TYPED:
+            return value
+        if first in "~nNtTfF":
+            return _WORDS.get(value, value)  # (a word's first letter is none of . - digits)
+    return _plain_reference(value)
+
+
+def _plain_reference(value: str) -> Any:
+    """``plain_scalar`` by the patterns alone (the definition its fast checks follow)."""
     if _NULL.match(value):
         return None
     if value in _BOOL:
