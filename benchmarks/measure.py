@@ -99,16 +99,40 @@ class Measurement:
 
 # Runs the command as ITS child and reports its wall time and rusage. Needed because
 # Linux keeps a process's peak RSS across exec: a command started straight from this
-# (large, growing) harness would report the harness's own peak as its floor.
+# (large, growing) harness would report the harness's own peak as its floor. ru_maxrss
+# is the largest single process; a command with worker processes (loading on several
+# cores) is also sampled every 20 ms as the sum of its processes' resident sets, an
+# upper bound (pages a worker shares with its parent count twice). Peak = the larger.
 _WRAPPER = """
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys, threading, time
+PAGE = os.sysconf("SC_PAGE_SIZE")
+def tree(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        kids = []
+    return [pid] + [p for k in kids for p in tree(k)]
+def rss(pid):
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+peak, done = [0], threading.Event()
+def sample(pid):
+    while not done.wait(0.02):
+        peak[0] = max(peak[0], sum(rss(p) for p in tree(pid)))
 start = time.perf_counter()
 child = subprocess.Popen(sys.argv[2:])
+threading.Thread(target=sample, args=(child.pid,), daemon=True).start()
 _pid, status, usage = os.wait4(child.pid, 0)
 seconds = time.perf_counter() - start
+done.set()
 child.returncode = os.waitstatus_to_exitcode(status)
 with open(sys.argv[1], "w") as out:
-    json.dump({"returncode": child.returncode, "seconds": seconds, "maxrss_kb": usage.ru_maxrss,
+    json.dump({"returncode": child.returncode, "seconds": seconds,
+               "maxrss_kb": max(usage.ru_maxrss, peak[0] // 1024),
                "cpu": usage.ru_utime + usage.ru_stime}, out)
 """
 

@@ -24,9 +24,12 @@ README = """\
 (`benchmarks/generate.py`: N campaigns of R recipients, inline lists or CSV audiences,
 three environments, valid mobile numbers of 16 regions) and runs the real CLI on them,
 each command a separate process. Every figure is the median of `--repeat` runs (min and
-max beside it); `cpu s` is the command's own user + system time; peak memory is the
-largest resident set of any run, taken by `wait4` in a fresh wrapper process that
-starts the command (so the harness's own memory never counts). The apply figures run
+max beside it); `cpu s` is the command's own user + system time, its worker processes
+included; peak memory is the largest of any run, taken in a fresh wrapper process that
+starts the command (so the harness's own memory never counts): the larger of the
+command's `ru_maxrss` (from `wait4`) and the sum of the resident sets of it and its
+worker processes, sampled every 20 ms (an upper bound: pages a forked worker shares with
+its parent count twice). The apply figures run
 `reconciler sandbox` as a separate process on 127.0.0.1 and count the campaigns it
 holds (`GET /_sandbox/campaigns`) before and after; "sending" is the rate between the
 first and the last create the sandbox saw.
