@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,19 +174,26 @@ def test_another_environment_does_not_use_the_entries(root: Path, environ: dict[
     assert _hits(stage) == set()
 
 
-def _entries(root: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((root / CACHE_FILE).read_text(encoding="utf-8"))
-    return data
+def _entries(root: Path) -> tuple[bytes, str, dict[str, Any]]:
+    """The signed header, the base and the entries of the cache file (read without a key)."""
+    data = (root / CACHE_FILE).read_bytes()
+    start = len(cache_mod.MAGIC) + 32
+    base, entries = marshal.loads(data[start:])
+    return data[:start], base, entries
 
 
 def test_an_edited_entry_is_not_trusted(root: Path, environ: dict[str, str]) -> None:
-    """An entry changed after it was written (its HMAC no longer matches) is ignored."""
+    """An entry changed after it was written (the file's HMAC no longer matches) is ignored."""
     _warm(root, environ)
-    data = _entries(root)
-    data["files"]["campaigns/inline.yaml"]["campaigns"][0]["fingerprint"] = "0" * 64
-    (root / CACHE_FILE).write_text(json.dumps(data), encoding="utf-8")
+    header, base, entries = _entries(root)
+    row = list(entries["campaigns/inline.yaml"][3][0])
+    row[cache_mod.CAMPAIGN_FIELDS.index("fingerprint")] = "0" * 64
+    entry = list(entries["campaigns/inline.yaml"])
+    entry[3] = (tuple(row),)
+    entries["campaigns/inline.yaml"] = tuple(entry)
+    (root / CACHE_FILE).write_bytes(header + marshal.dumps((base, entries)))
     warm = _load(root, environ)
-    assert "promo" not in _hits(warm)
+    assert _hits(warm) == set()  # one HMAC over the file: no entry of it is trusted
     _same(warm, _load(root, environ, cached=False))
 
 
@@ -252,9 +260,10 @@ def test_the_cache_holds_no_phone_number_and_is_private(
 ) -> None:
     """Neither a recipient's number nor a sender's is in the cache file, which is 0600."""
     _warm(root, environ)
-    text = (root / CACHE_FILE).read_text(encoding="utf-8")
-    for digits in ("9812345601", "9812345602", "9800000001"):
-        assert digits not in text
+    data = (root / CACHE_FILE).read_bytes()
+    assert b"touchpoint.customer_details" in data  # strings are stored as their bytes
+    for digits in (b"9812345601", b"9812345602", b"9800000001"):
+        assert digits not in data
     assert (root / CACHE_FILE).stat().st_mode & 0o777 == 0o600
 
 
@@ -358,9 +367,7 @@ def test_plan_json_is_the_same_from_the_cache(tmp_path: Path) -> None:
     assert json.loads(cold.stdout)["summary"]["create"] == 1
 
 
-def test_a_spec_reading_through_a_link_is_never_cached(
-    root: Path, environ: dict[str, str]
-) -> None:
+def test_a_spec_reading_through_a_link_is_never_cached(root: Path, environ: dict[str, str]) -> None:
     """A CSV or template reached through a link is not cached: retargeting it must show."""
     (root / "audiences/a.csv").rename(root / "audiences/oct.csv")
     (root / "audiences/a.csv").symlink_to("oct.csv")
