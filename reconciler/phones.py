@@ -46,11 +46,16 @@ def _national_prefix_rule(country_code: int) -> re.Pattern[str] | None:
     return re.compile(rule) if rule else None
 
 
+# Calling codes by their digits: ``parse`` tries the first 1, 2, then 3 digits. The
+# digits after "+" in compact E.164 have no leading zero, so text equality is int equality.
+_CODE_BY_TEXT = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
+
+
 def _split_country_code(digits: str) -> tuple[int, str]:
     """Country calling code and national number, as ``parse`` extracts them."""
     for length in (1, 2, 3):
-        code = int(digits[:length])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
+        code = _CODE_BY_TEXT.get(digits[:length])
+        if code is not None:
             return code, digits[length:]
     return 0, digits
 
@@ -60,12 +65,18 @@ def _fast(number: str) -> str | None:
     code, national = _split_country_code(number[1:])
     if code == 0 or not 2 <= len(national) <= 17:
         return None
-    rule = _national_prefix_rule(code)
+    rule, regions = _calling_code(code)
     if rule is not None and rule.match(national):
         return None  # parse might strip a national prefix: let it decide
     # With no prefix stripped, parse keeps ``national`` (leading zeros included) as the
     # national significant number, so E.164 is ``number`` itself when it is valid.
-    return number if _is_valid(code, national) else None
+    return number if _is_valid_in(regions, national) else None
+
+
+@cache
+def _calling_code(code: int) -> tuple[re.Pattern[str] | None, tuple[_Region | None, ...]]:
+    """What the fast path consults for a calling code, in one lookup."""
+    return _national_prefix_rule(code), _regions(code)
 
 
 _NEVER = "(?!)"  # a description the library would never match
@@ -87,7 +98,8 @@ def _desc_regex(desc: Any) -> str:
     return (f"(?=(?:{guard})\\Z)" if guard else "") + f"(?:{pattern})"
 
 
-_TYPES = (
+_TYPES = (  # in the order the regex tries them (the result does not depend on it)
+    "fixed_line",
     "premium_rate",
     "toll_free",
     "shared_cost",
@@ -96,7 +108,6 @@ _TYPES = (
     "pager",
     "uan",
     "voicemail",
-    "fixed_line",
 )
 
 
@@ -120,7 +131,9 @@ class _Region:
 
 
 def _region(metadata: Any) -> _Region:
-    names = _TYPES if metadata.same_mobile_and_fixed_line_pattern else (*_TYPES, "mobile")
+    # Mobile first: a full match of the alternation does not depend on its order, and
+    # recipients are mostly mobile numbers (India's: 780 -> 340 ns per number).
+    names = _TYPES if metadata.same_mobile_and_fixed_line_pattern else ("mobile", *_TYPES)
     leading = metadata.leading_digits
     types = "|".join(f"(?:{_desc_regex(getattr(metadata, name))})" for name in names)
     general = _desc_regex(metadata.general_desc)
@@ -142,7 +155,11 @@ def _regions(code: int) -> tuple[_Region | None, ...]:
 
 def _is_valid(code: int, nsn: str) -> bool:
     """``phonenumbers.is_valid_number`` for a number given as calling code and NSN."""
-    regions = _regions(code)
+    return _is_valid_in(_regions(code), nsn)
+
+
+def _is_valid_in(regions: tuple[_Region | None, ...], nsn: str) -> bool:
+    """``_is_valid`` given the calling code's regions."""
     if len(regions) == 1:
         return regions[0] is not None and regions[0].has_type(nsn)
     for region in regions:  # which region the number belongs to, as region_code_for_number
@@ -185,6 +202,43 @@ def normalize(number: str) -> str:
     The reason is a phrase that follows the number ("is too short"), so callers can
     show the number masked or not as they must.
     """
+    if type(number) is not str:
+        return _normalize(number)  # not text, or a str subclass: never remembered
+    known = _MEMO.get(number)
+    if known is None:
+        known = _remember(number)
+    if isinstance(known, str):
+        return known
+    raise ValueError(known.reason)
+
+
+def _remember(number: str) -> str | _Refused:
+    """``_normalize``'s answer for ``number``, stored in the memo."""
+    try:
+        result: str | _Refused = _normalize(number)
+    except ValueError as exc:
+        result = _Refused(str(exc))
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[number] = result
+    return result
+
+
+@dataclass(frozen=True)
+class _Refused:
+    reason: str
+
+
+# normalize's answer per text, exactly as computed: audiences overlap (the benchmark's
+# 1,000,000 recipients come from 200,000 customers), and a hit costs ~100 ns instead of
+# ~0.8 us (fast path) or ~20 us (the library). Bounded; emptied when full. The results
+# also share one string per number across campaigns, which saves memory.
+_MEMO: dict[str, str | _Refused] = {}
+_MEMO_MAX = 1 << 18
+
+
+def _normalize(number: str) -> str:
+    """``normalize`` without the memo."""
     if not isinstance(number, str):
         raise ValueError("is not text")
     if _COMPACT.fullmatch(number):

@@ -9,7 +9,8 @@ import pytest
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers.phonenumberutil import COUNTRY_CODES_FOR_NON_GEO_REGIONS, SUPPORTED_REGIONS
 
-from reconciler.phones import _is_valid, normalize
+from reconciler import phones
+from reconciler.phones import _is_valid, _normalize, normalize
 
 VARIANTS_PER_EXAMPLE = 25
 DIGITS = "0123456789"
@@ -28,10 +29,19 @@ def reference(number: str) -> str | None:
 
 
 def ours(number: str) -> str | None:
+    """The computed answer (``_normalize``: the memo in front of it is tested on its own)."""
     try:
-        return normalize(number)
+        return _normalize(number)
     except ValueError:
         return None
+
+
+def memo(number: str) -> str:
+    """``normalize`` (through the memo): the E.164 text, or the reason it was refused."""
+    try:
+        return normalize(number)
+    except ValueError as exc:
+        return f"refused: {exc}"
 
 
 def _examples() -> list[phonenumbers.PhoneNumber]:
@@ -142,3 +152,41 @@ def test_formatted_numbers_agree_with_the_library(
             spaced += ")"
         assert ours(spaced) == reference(spaced) or reference(spaced) is None, spaced
         assert ours(spaced) in (None, truth[number])
+
+
+def test_memo_answers_exactly_what_it_computed(
+    sample: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first and every later call agree (results and reasons), and the memo is bounded."""
+    monkeypatch.setattr(phones, "_MEMO", {})
+    monkeypatch.setattr(phones, "_MEMO_MAX", 5_000)
+    picked = random.Random(3).sample(sample, 12_000)
+    first = [memo(n) for n in picked]
+    assert 0 < len(phones._MEMO) <= 5_000
+    again = [memo(n) for n in reversed(picked)][::-1]
+    assert first == again
+    for number, answer in zip(picked, first, strict=True):
+        computed = ours(number)
+        if computed is None:
+            with pytest.raises(ValueError) as refused:
+                _normalize(number)
+            assert answer == f"refused: {refused.value}"
+        else:
+            assert answer == computed
+    assert any(a.startswith("refused: ") for a in first)
+    assert any(not a.startswith("refused: ") for a in first)
+
+
+def test_memo_keeps_only_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A str subclass or a non-text value is answered but never remembered."""
+
+    class Text(str):
+        __slots__ = ()
+
+    monkeypatch.setattr(phones, "_MEMO", {})
+    assert normalize(Text("+919800000001")) == "+919800000001"
+    with pytest.raises(ValueError, match="not text"):
+        normalize(919800000001)  # type: ignore[arg-type]
+    assert phones._MEMO == {}
+    assert normalize("+919800000001") == "+919800000001"
+    assert list(phones._MEMO) == ["+919800000001"]
