@@ -56,8 +56,35 @@ def _debug() -> bool:
     return os.environ.get("RECONCILER_DEBUG", "") not in ("", "0")
 
 
+# Commands that write nothing but their output (``plan --out`` and the validation cache
+# are written and closed before the command returns).
+_READ_ONLY = frozenset({"plan", "validate"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status.
+
+    As the process's entry point (``argv`` None), a read-only command ends the process
+    as soon as its output is flushed: freeing the objects of a 10,000-campaign plan one
+    by one at exit took ~0.1 s of an every-push plan, and the OS frees them at once.
+    """
+    status = _main(argv)
+    if argv is None and sys.argv[1:2] and sys.argv[1] in _READ_ONLY:
+        _exit_now(status)
+    return status
+
+
+def _exit_now(status: int) -> None:
+    """``os._exit(status)`` once stdout and stderr are flushed; return if they cannot be."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # let the interpreter's own shutdown report or ignore it, as before
+    os._exit(status)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from reconciler.output.diagnostics import echo_error, echo_validation
 
     try:

@@ -1,0 +1,81 @@
+"""Read-only commands end the process once their output is flushed; nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from reconciler import cli
+from tests.specs.helpers import GOOD_SPEC, make_project, spec_with
+
+# Runs the console-script entry point (``main()`` without argv) with an atexit marker:
+# the marker is printed only when the interpreter shuts down the slow way.
+ENTRY = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print('SLOW-EXIT', file=sys.stderr))\n"
+    "from reconciler.cli import main\n"
+    "sys.argv = ['reconciler', *sys.argv[1:]]\n"
+    "sys.exit(main())\n"
+)
+
+
+def _project(tmp_path: Path, count: int = 40) -> Path:
+    files = {
+        f"campaigns/c{i:03}.yaml": spec_with("key: promo", f"key: promo-{i}", GOOD_SPEC)
+        for i in range(count)
+    }
+    return make_project(tmp_path / "p", files)
+
+
+def _entry(
+    root: Path, *args: str, stdout: int | None = subprocess.PIPE
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    env["NO_COLOR"] = "1"
+    return subprocess.run(
+        [sys.executable, "-c", ENTRY, *args],
+        cwd=root,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_plan_output_is_complete_and_the_status_kept(tmp_path: Path):
+    """The whole JSON plan arrives (pipe and file) with exit status 2, without a slow exit."""
+    root = _project(tmp_path)
+    args = ("plan", "--env", "dev", "--format", "json", "--detailed-exitcode")
+    piped = _entry(root, *args)
+    assert piped.returncode == 2, piped.stderr
+    assert json.loads(piped.stdout)["summary"]["create"] == 40
+    assert "SLOW-EXIT" not in piped.stderr
+    out = tmp_path / "plan.json"
+    with out.open("w", encoding="utf-8") as handle:
+        to_file = _entry(root, *args, stdout=handle.fileno())
+    assert to_file.returncode == 2
+    assert out.read_text(encoding="utf-8") == piped.stdout
+
+
+def test_errors_still_reach_stderr(tmp_path: Path):
+    """A plan that fails prints its error before the process ends, with status 1."""
+    root = _project(tmp_path, count=1)
+    result = _entry(root, "plan", "--env", "nope")
+    assert result.returncode == 1
+    assert "no environment 'nope'" in result.stderr
+    assert "SLOW-EXIT" not in result.stderr
+
+
+def test_other_commands_and_in_process_calls_return(tmp_path: Path):
+    """Writers exit the ordinary way; ``main(argv)`` in a process returns its status."""
+    root = _project(tmp_path, count=1)
+    listed = _entry(root, "state", "list", "--env", "dev")
+    assert listed.returncode == 0, listed.stderr
+    assert "SLOW-EXIT" in listed.stderr
+    status = cli.main(["plan", "--env", "dev", "--project", str(root), "--detailed-exitcode"])
+    assert status == 2
