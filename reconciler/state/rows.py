@@ -59,11 +59,14 @@ def attempt_from_row(row: Mapping[Any, Any]) -> Attempt:
     )
 
 
-def attempt_values(attempt: Attempt) -> dict[str, Any]:
-    """The column values of an attempt, without its id."""
+def attempt_values(attempt: Attempt, *, with_body: bool = True) -> dict[str, Any]:
+    """The column values of an attempt, without its id (nor its body: ``with_body=False``)."""
     values = {name: getattr(attempt, name) for name in ATTEMPT_FIELDS}
     values["status"] = str(attempt.status)
-    values["body"] = dict(attempt.body) if attempt.body is not None else None
+    if with_body:
+        values["body"] = dict(attempt.body) if attempt.body is not None else None
+    else:
+        del values["body"]
     values["started_at"] = utc(attempt.started_at)
     values["finished_at"] = utc(attempt.finished_at) if attempt.finished_at else None
     return values

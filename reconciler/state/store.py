@@ -6,8 +6,8 @@ Every write is one transaction that bumps the serial. Writes need the environmen
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,10 +51,10 @@ from reconciler.state.tables import attempts, campaigns, locks, meta
 from reconciler.state.writes import (
     forget_key,
     import_record,
-    insert_attempt,
+    insert_intents,
     move_record,
     refuse_duplicate_sends,
-    write_outcome,
+    write_outcomes,
 )
 
 T = TypeVar("T")
@@ -89,11 +89,12 @@ class SqlStateStore:
         self._schema_ready = False
         self._schema_before: str | None = None  # the revision found before migrating
         self._held: LockInfo | None = None
-        # SQLite: a connection kept open while the lock is held. The engine opens one per
-        # transaction (NullPool), and closing the last connection of a WAL database
+        # SQLite: the writer's connection, kept open while the lock is held. The engine
+        # opens one per use (NullPool), and closing the last connection of a WAL database
         # checkpoints and deletes the WAL: 3x the cost of each durable write (measured:
-        # benchmarks/RESULTS.md). With this one open, a commit is one WAL append + fsync.
-        self._keeper: sqlite3.Connection | None = None
+        # benchmarks/RESULTS.md). Kept open, a commit is one WAL append + fsync, and no
+        # write pays for opening a connection and its PRAGMAs again.
+        self._writer: Connection | None = None
         self._lock: EnvironmentLock = (
             FileLock(location)
             if location.is_sqlite
@@ -230,7 +231,7 @@ class SqlStateStore:
             yield info
         finally:
             self._held = None
-            self._close_keeper()
+            self._close_writer()
             if self.location.path is not None:
                 rest_in_rollback_mode(self.location.path)  # while still holding the lock
             with translated(self.location, "unlock"):
@@ -277,17 +278,27 @@ class SqlStateStore:
             private_sidecars(self.location.path)
         self._schema_ready = True
 
-    def _open_keeper(self, path: Any) -> None:
-        """Hold the WAL open between transactions (see ``_keeper``); reads nothing else."""
-        if self._keeper is None and self._held is not None:
-            keeper = sqlite3.connect(str(path), check_same_thread=False)
-            keeper.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the WAL
-            self._keeper = keeper
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One write transaction: on SQLite under the lock, on the connection kept open."""
+        if self.location.path is None or self._held is None:
+            with self._engine.begin() as conn:
+                yield conn
+            return
+        if self._writer is None:
+            self._writer = self._engine.connect()
+        try:
+            with self._writer.begin():
+                yield self._writer
+        except BaseException:
+            self._close_writer()  # whatever failed, the next write starts afresh
+            raise
 
-    def _close_keeper(self) -> None:
-        if self._keeper is not None:
-            self._keeper.close()
-            self._keeper = None
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            with contextlib.suppress(Exception):
+                writer.close()
 
     def upgrade(self) -> tuple[str | None, str]:
         """``state upgrade``: migrate the schema to this version's; returns (old, new)."""
@@ -303,18 +314,15 @@ class SqlStateStore:
         """Run ``body`` in one transaction that bumps the serial; needs a bound state."""
         self._require_lock()
         self._ensure_schema()
-        with self._mutex:
-            if self.location.path is not None:
-                self._open_keeper(self.location.path)
-            with translated(self.location, "write"), self._engine.begin() as conn:
-                self._fence(conn)
-                if self._meta(conn) is None:
-                    raise StateError(
-                        f"state {self.location.display} is not bound to its environment yet "
-                        "(a bug: writers call bind(api_url) first)"
-                    )
-                result = body(conn)
-                conn.execute(update(meta).values(serial=meta.c.serial + 1))
+        with self._mutex, translated(self.location, "write"), self._transaction() as conn:
+            self._fence(conn)
+            if self._meta(conn) is None:
+                raise StateError(
+                    f"state {self.location.display} is not bound to its environment yet "
+                    "(a bug: writers call bind(api_url) first)"
+                )
+            result = body(conn)
+            conn.execute(update(meta).values(serial=meta.c.serial + 1))
         return result
 
     def _fence(self, conn: Connection) -> None:
@@ -365,15 +373,11 @@ class SqlStateStore:
         layer itself never lets a campaign be sent twice.
         """
 
-        def write(conn: Connection) -> list[Attempt]:
-            refuse_duplicate_sends(conn, intents)
-            return [dataclasses.replace(a, id=insert_attempt(conn, a)) for a in intents]
-
-        return self._write(write) if intents else []
+        return self.record_step((), intents) if intents else []
 
     def record_outcome(self, attempt: Attempt) -> None:
         """Durably record an attempt's outcome, and the campaign when it was created."""
-        self._write(lambda conn: write_outcome(conn, attempt))
+        self.record_step([attempt], ())
 
     def record_outcomes(self, outcomes: Sequence[Attempt]) -> None:
         """Durably record several outcomes in one transaction: all of them or none.
@@ -381,13 +385,28 @@ class SqlStateStore:
         The executor records the requests that finished together at once: one commit
         (one fsync) instead of one each.
         """
-
-        def write(conn: Connection) -> None:
-            for attempt in outcomes:
-                write_outcome(conn, attempt)
-
         if outcomes:
-            self._write(write)
+            self.record_step(outcomes, ())
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        """Outcomes, then new intents, in ONE transaction (all or none); the intents' ids.
+
+        The executor's step: what finished, and the next batch to send, with one commit.
+        Intents are refused as ``record_intents`` refuses them.
+        """
+
+        def write(conn: Connection) -> list[Attempt]:
+            if outcomes:
+                write_outcomes(conn, outcomes)
+            if not intents:
+                return []
+            refuse_duplicate_sends(conn, intents)
+            ids = insert_intents(conn, intents)
+            return [dataclasses.replace(a, id=i) for a, i in zip(intents, ids, strict=True)]
+
+        return self._write(write) if outcomes or intents else []
 
     def import_campaign(self, record: RecordedCampaign) -> None:
         """Record a campaign created outside this run (``state import``); journaled."""
@@ -422,5 +441,5 @@ class SqlStateStore:
 
     def close(self) -> None:
         """Release the engine's connections."""
-        self._close_keeper()
+        self._close_writer()
         self._engine.dispose()

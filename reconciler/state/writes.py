@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 
 from reconciler.errors import StateError
 from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, RecordedCampaign
-from reconciler.state.rows import attempt_from_row, attempt_values, campaign_values, now
+from reconciler.state.rows import attempt_values, campaign_values, now, utc
 from reconciler.state.tables import attempts, campaigns
+
+CHUNK = 500  # ids or keys per IN (...): well under every database's bound-parameter limit
+_OUTCOME_FIELDS = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
 
 
 def insert_attempt(conn: Connection, attempt: Attempt) -> int:
@@ -19,6 +23,20 @@ def insert_attempt(conn: Connection, attempt: Attempt) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def insert_intents(conn: Connection, intents: Sequence[Attempt]) -> list[int]:
+    """Insert a batch of intents (keys unique: ``refuse_duplicate_sends`` first); their ids.
+
+    One multi-row INSERT ... RETURNING where the database has it, instead of a statement
+    per intent: the main thread of an apply released and re-took the GIL per statement.
+    """
+    if len(intents) < 2 or not conn.dialect.insert_executemany_returning:
+        return [insert_attempt(conn, a) for a in intents]
+    rows = [attempt_values(a) for a in intents]
+    result = conn.execute(insert(attempts).returning(attempts.c.id, attempts.c.key), rows)
+    ids = {key: int(id_) for id_, key in result}
+    return [ids[a.key] for a in intents]
 
 
 def journal_entry(
@@ -173,21 +191,120 @@ def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> Non
         journal_entry(conn, key, "move", AttemptStatus.RESOLVED, actor=actor, error=note)
 
 
-def write_outcome(conn: Connection, attempt: Attempt) -> None:
-    """Update an attempt with its outcome; a created one becomes a campaign record."""
-    row = conn.execute(select(attempts).where(attempts.c.id == attempt.id)).mappings()
-    stored = row.first()
-    if stored is None or stored["key"] != attempt.key:
-        raise StateError(f"no recorded intent {attempt.id} for {attempt.key!r}")
-    values = attempt_values(attempt)
-    values["finished_at"] = values["finished_at"] or now()
-    fields = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
-    conn.execute(
-        update(attempts).where(attempts.c.id == attempt.id).values({f: values[f] for f in fields})
-    )
-    if attempt.status is AttemptStatus.CREATED:
-        merged = attempt_from_row({**stored, **{f: values[f] for f in fields}})
-        insert_campaign_from_attempt(conn, merged)
+def write_outcomes(conn: Connection, outcomes: Sequence[Attempt]) -> None:
+    """Update attempts with their outcomes; created ones become campaign records.
+
+    Each outcome must match a recorded intent (same id, key and fingerprint), else the
+    whole transaction is refused. Statements are batched (one SELECT of the intents, one
+    executemany UPDATE, one INSERT ... SELECT): the campaign's body is copied from the
+    recorded intent by the database, never decoded and encoded again here.
+    """
+    if len({a.id for a in outcomes}) != len(outcomes):
+        raise StateError("an outcome batch names the same attempt twice (a bug)")
+    stored = _intents_of(conn, [a.id for a in outcomes])
+    for attempt in outcomes:
+        row = stored.get(attempt.id)
+        if row is None or row[0] != attempt.key:
+            raise StateError(f"no recorded intent {attempt.id} for {attempt.key!r}")
+        if row[1] != attempt.fingerprint:
+            raise StateError(f"the outcome of {attempt.key!r} names another fingerprint (a bug)")
+    moment = now()
+    fields = {f: bindparam(f"o_{f}", type_=attempts.c[f].type) for f in _OUTCOME_FIELDS}
+    statement = update(attempts).where(attempts.c.id == bindparam("o_id")).values(fields)
+    conn.execute(statement, [_outcome_params(a, moment) for a in outcomes])
+    created = [a for a in outcomes if a.status is AttemptStatus.CREATED]
+    if created:
+        _insert_created(conn, created, moment)
+
+
+def _intents_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(key, fingerprint) of the attempts ``ids``, by id."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(attempts.c.id, attempts.c.key, attempts.c.fingerprint).where(
+            attempts.c.id.in_(ids[start : start + CHUNK])
+        )
+        found.update((int(r[0]), (r[1], r[2])) for r in conn.execute(query))
+    return found
+
+
+def _outcome_params(attempt: Attempt, moment: datetime) -> dict[str, Any]:
+    values = attempt_values(attempt, with_body=False)
+    values["finished_at"] = values["finished_at"] or moment
+    params = {f"o_{f}": values[f] for f in _OUTCOME_FIELDS}
+    params["o_id"] = attempt.id
+    return params
+
+
+def _insert_created(conn: Connection, created: Sequence[Attempt], moment: datetime) -> None:
+    """Campaign records of created outcomes, skipping one already recorded with the same id.
+
+    A record of the key with another campaign id is a conflict, never overwritten.
+    """
+    for attempt in created:
+        if not attempt.campaign_id:
+            raise StateError(f"a created outcome for {attempt.key!r} has no campaign id (a bug)")
+    existing = _recorded_ids(conn, [a.key for a in created])
+    fresh: list[dict[str, Any]] = []
+    for attempt in created:
+        recorded = existing.get(attempt.key)
+        if recorded is not None and recorded != attempt.campaign_id:
+            raise StateError(
+                f"{attempt.key!r} is already recorded as campaign {recorded}, "
+                f"not {attempt.campaign_id}",
+                hint="resolve it with `state forget` or `state import`",
+            )
+        if recorded is None:
+            fresh.append(_campaign_params(attempt, moment))
+    if fresh:
+        conn.execute(_CAMPAIGN_FROM_INTENT, fresh)
+
+
+def _recorded_ids(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), CHUNK):
+        query = select(campaigns.c.key, campaigns.c.campaign_id).where(
+            campaigns.c.key.in_(keys[start : start + CHUNK])
+        )
+        found.update((r[0], r[1]) for r in conn.execute(query))
+    return found
+
+
+def _campaign_params(attempt: Attempt, moment: datetime) -> dict[str, Any]:
+    return {
+        "c_id": attempt.id,
+        "c_campaign_id": attempt.campaign_id,
+        "c_name": str((attempt.body or {}).get("name", "")),
+        "c_ctx_id": attempt.ctx_id,
+        "c_created_at": utc(attempt.finished_at) if attempt.finished_at else moment,
+    }
+
+
+def _campaign_from_intent() -> Any:
+    """INSERT INTO campaigns SELECT ... FROM attempts WHERE id = :c_id (executemany).
+
+    Key, fingerprints, body and actor come from the recorded intent itself; the outcome
+    adds the campaign id, ctx_id and time. The name is the body's (checked equal by the
+    fingerprint above).
+    """
+    c = campaigns.c
+    source = select(
+        attempts.c.key,
+        bindparam("c_campaign_id", type_=c.campaign_id.type),
+        bindparam("c_name", type_=c.name.type),
+        attempts.c.fingerprint,
+        attempts.c.source_fingerprint,
+        attempts.c.body,
+        bindparam("c_ctx_id", type_=c.ctx_id.type),
+        attempts.c.actor,
+        bindparam("c_created_at", type_=c.created_at.type),
+    ).where(attempts.c.id == bindparam("c_id"))
+    names = ["key", "campaign_id", "name", "fingerprint", "source_fingerprint", "body",
+             "ctx_id", "created_by", "created_at"]  # fmt: skip
+    return insert(campaigns).from_select(names, source)
+
+
+_CAMPAIGN_FROM_INTENT = _campaign_from_intent()
 
 
 def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None:
