@@ -7,11 +7,14 @@ Order per create, and why:
    the very first goes alone, so a bad token or path stops the run after one request);
 3. the outcome is recorded durably AFTER, by this (the main) thread only, so the store is
    never written from two threads.
-Intents are recorded in batches (one transaction each) just ahead of sending. A
-``stop_run`` answer (bad token, wrong path), a cancel, or a state that cannot be written
-stops new requests; the ones in flight finish and are recorded; intents recorded but never
-sent are recorded ``cancelled`` (they plan again as create). An in-doubt create is never
-retried here. When the state refuses an outcome, it goes to the fallback journal.
+Intents are recorded in batches just ahead of sending. Each turn of the loop waits for
+requests to finish, starts the next ones whose intents are already recorded, then writes
+the outcomes of what finished, with the next batch of intents when the recorded ones ran
+out, in ONE transaction (one commit, one fsync) where the store can. A ``stop_run`` answer
+(bad token, wrong path), a cancel, or a state that cannot be written stops new requests;
+the ones in flight finish and are recorded; intents recorded but never sent are recorded
+``cancelled`` (they plan again as create). An in-doubt create is never retried here.
+When the state refuses an outcome, it goes to the fallback journal.
 """
 
 from __future__ import annotations
@@ -114,6 +117,15 @@ class BatchRecorder(Protocol):
     def record_outcomes(self, outcomes: Sequence[Attempt]) -> None: ...
 
 
+@runtime_checkable
+class StepRecorder(Protocol):
+    """A store that records outcomes and new intents in one transaction (all or none)."""
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]: ...
+
+
 class TokenBucket:
     """At most ``rate`` starts per second (burst 1); ``clock`` injectable for tests."""
 
@@ -182,6 +194,7 @@ class _Run:
         self.ready: deque[tuple[CreateTask, Attempt]] = deque()  # recorded, not sent
         self.inflight: dict[Future[CreateResult], tuple[CreateTask, Attempt]] = {}
         self.result = ApplyResult()
+        self.answered = 0  # requests that have an answer (the first goes alone)
         self.bucket = TokenBucket(settings.rate, settings.clock) if settings.rate else None
 
     # -- stopping ------------------------------------------------------------------------
@@ -195,18 +208,28 @@ class _Run:
             self.result.stopped = reason
 
     # -- recording -----------------------------------------------------------------------
+    def take_batch(self) -> list[CreateTask]:
+        """The next tasks whose intents to record (none once the run is stopping)."""
+        if self.stopping():
+            return []
+        return [self.todo.popleft() for _ in range(min(self.s.batch, len(self.todo)))]
+
     def record_batch(self) -> None:
         """Record the next batch of intents in one transaction (never skipping one)."""
-        batch = [self.todo.popleft() for _ in range(min(self.s.batch, len(self.todo)))]
-        intents = [self._intent(task) for task in batch]
+        batch = self.take_batch()
+        if not batch:
+            return
         try:
-            stored = self.store.record_intents(intents)
+            stored = self.store.record_intents([self._intent(task) for task in batch])
         except Exception as exc:  # nothing of the batch was sent: it plans again
-            self.todo.extendleft(reversed(batch))
-            self.stop(f"the state could not be written: {exc}")
-            self.result.state_failure = self.result.state_failure or str(exc)
+            self._unrecorded(batch, exc)
             return
         self.ready.extend(zip(batch, stored, strict=True))
+
+    def _unrecorded(self, batch: Sequence[CreateTask], exc: Exception) -> None:
+        """Intents the state refused: never sent, they plan again; the run stops."""
+        self.todo.extendleft(reversed(batch))
+        self._refused(exc)
 
     def _intent(self, task: CreateTask) -> Attempt:
         return Attempt(
@@ -249,12 +272,36 @@ class _Run:
         except Exception as exc:  # nothing of the batch was recorded: journal each
             self._refused(exc)
             wheres = [self._fallback(attempt) for _, attempt in settled]
-        for (task, attempt), where in zip(settled, wheres, strict=True):
-            self._report(task, attempt, where)
+        self._report_all(settled, wheres)
+
+    def record_step(self, settled: Sequence[tuple[CreateTask, Attempt]]) -> None:
+        """The outcomes of ``settled``, and the next intents when none is left to send.
+
+        One transaction for both where the store can (all or none: a refused step sends
+        its outcomes to the fallback journal and its intents back to the to-do list).
+        """
+        if not isinstance(self.store, StepRecorder):
+            self.record_all(settled)  # the next intents: by ``fill``, in their own write
+            return
+        batch = [] if self.ready else self.take_batch()
+        intents = [self._intent(task) for task in batch]
+        try:
+            stored = self.store.record_step([attempt for _, attempt in settled], intents)
+        except Exception as exc:
+            self._unrecorded(batch, exc)
+            wheres = [self._fallback(attempt) for _, attempt in settled]
+        else:
+            wheres = ["state"] * len(settled)
+            self.ready.extend(zip(batch, stored, strict=True))
+        self._report_all(settled, wheres)
 
     def _refused(self, exc: Exception) -> None:
         self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
         self.stop(f"the state could not be written: {self.result.state_failure}")
+
+    def _report_all(self, settled: Sequence[tuple[CreateTask, Attempt]], wheres: list[str]) -> None:
+        for (task, attempt), where in zip(settled, wheres, strict=True):
+            self._report(task, attempt, where)
 
     def _report(self, task: CreateTask, attempt: Attempt, where: str) -> None:
         outcome = TaskOutcome(
@@ -287,12 +334,35 @@ class _Run:
         return "nowhere"
 
     # -- the loop ------------------------------------------------------------------------
-    def collect(self, timeout: float) -> None:
-        """Wait up to ``timeout`` for requests in flight; record those that finished."""
-        if not self.inflight:
-            if timeout > 0:
-                self.s.sleep(timeout)
-            return
+    def limit(self) -> int:
+        """The first create goes alone: a bad token or path then costs one request, not N."""
+        return self.s.parallelism if self.answered else 1
+
+    def fill(self, pool: ThreadPoolExecutor, *, record: bool) -> None:
+        """Start requests while there is room; ``record``: record intents when none is left."""
+        while len(self.inflight) < self.limit() and not self.stopping():
+            if self.bucket is not None and self.bucket.delay() > 0:
+                return
+            if not self.ready:
+                if not (record and self.todo):
+                    return
+                self.record_batch()
+                continue
+            task, attempt = self.ready.popleft()
+            if self.bucket is not None:
+                self.bucket.take()
+            self.notify(ApplyEvent("started", task.key, task.name, self.total))
+            self.inflight[pool.submit(_send, self.api, task)] = (task, attempt)
+
+    def step(self, pool: ThreadPoolExecutor) -> None:
+        """Wait for requests in flight; start the next ones, then record what finished.
+
+        Starting first keeps ``parallelism`` requests in flight while the step commits
+        (their intents are already durable); nothing starts once an answer stops the run.
+        """
+        timeout = _POLL
+        if self.bucket is not None and self.bucket.delay() > 0:
+            timeout = min(timeout, self.bucket.delay())
         done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
         settled: list[tuple[CreateTask, Attempt]] = []
         for future in done:
@@ -301,36 +371,22 @@ class _Run:
             if result.stop_run:
                 self.stop(result.message or f"HTTP {result.http_status}")
             settled.append((task, _settled(attempt, result)))
-        self.record_all(settled)
-
-    def limit(self) -> int:
-        """The first create goes alone: a bad token or path then costs one request, not N."""
-        return self.s.parallelism if self.result.outcomes else 1
-
-    def start_one(self, pool: ThreadPoolExecutor) -> None:
-        if not self.ready:
-            self.record_batch()
-            if not self.ready:
-                return
-        task, attempt = self.ready.popleft()
-        if self.bucket is not None:
-            self.bucket.take()
-        self.notify(ApplyEvent("started", task.key, task.name, self.total))
-        self.inflight[pool.submit(_send, self.api, task)] = (task, attempt)
+        if not settled:
+            return
+        self.answered += len(settled)
+        self.fill(pool, record=False)
+        self.record_step(settled)
 
     def run(self) -> ApplyResult:
         with ThreadPoolExecutor(max_workers=self.s.parallelism) as pool:
             while True:
-                if self.stopping() or not (self.todo or self.ready):
-                    if not self.inflight:
-                        break
-                    self.collect(_POLL)
-                elif len(self.inflight) >= self.limit():
-                    self.collect(_POLL)
+                self.fill(pool, record=True)
+                if self.inflight:
+                    self.step(pool)
+                elif self.stopping() or not (self.todo or self.ready):
+                    break
                 elif self.bucket is not None and self.bucket.delay() > 0:
-                    self.collect(min(self.bucket.delay(), _POLL))
-                else:
-                    self.start_one(pool)
+                    self.s.sleep(min(self.bucket.delay(), _POLL))
         self.finish()
         return self.result
 

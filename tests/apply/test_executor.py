@@ -13,16 +13,31 @@ from reconciler.executor import ApplyEvent, TokenBucket, execute
 from reconciler.state.base import AttemptStatus
 from tests.apply.helpers import task, tasks
 from tests.support.fake_api import FakeCampaignAPI, Step, failed, in_doubt
-from tests.support.fake_state import FakeStateStore
+from tests.support.fake_state import FakeStateStore, SteppingStore
+
+# Every test runs on a store that records each write on its own, and on one that records
+# a step's outcomes and next intents together (the SQL store's way).
+STORES = [
+    pytest.param(FakeStateStore, id="separate-writes"),
+    pytest.param(SteppingStore, id="one-write-per-step"),
+]
+
+
+@pytest.fixture(params=STORES)
+def make_store(request: pytest.FixtureRequest) -> type[FakeStateStore]:
+    store_class: type[FakeStateStore] = request.param
+    return store_class
 
 
 def _statuses(store: FakeStateStore) -> dict[str, AttemptStatus]:
     return {a.key: a.status for a in store.attempts.values()}
 
 
-def test_every_create_is_recorded_before_and_after_its_request() -> None:
+def test_every_create_is_recorded_before_and_after_its_request(
+    make_store: type[FakeStateStore],
+) -> None:
     """Each request finds its pending intent in the store; each outcome is recorded after."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
     result = execute(tasks(10), store, api, parallelism=3, actor="me", run_id="r1")
     assert api.violations == []
@@ -35,17 +50,21 @@ def test_every_create_is_recorded_before_and_after_its_request() -> None:
     assert store.writes[0] == "record_intents"
 
 
-def test_intents_are_recorded_in_batches_never_skipping_one() -> None:
+def test_intents_are_recorded_in_batches_never_skipping_one(
+    make_store: type[FakeStateStore],
+) -> None:
     """With batch 4, ten creates take three intent transactions and every key is journaled."""
-    store = FakeStateStore()
+    store = make_store()
     execute(tasks(10), store, FakeCampaignAPI(store), parallelism=2, batch=4)
-    assert store.writes.count("record_intents") == 3
+    assert store.intent_writes() == 3
     assert len(store.attempts) == 10
 
 
-def test_the_canonical_body_and_idempotency_key_are_sent_and_recorded() -> None:
+def test_the_canonical_body_and_idempotency_key_are_sent_and_recorded(
+    make_store: type[FakeStateStore],
+) -> None:
     """The API gets the canonical body (the client applies phone_format) and the key."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
     execute([task("k")], store, api)
     assert api.calls[0][1] == task("k").body
@@ -54,9 +73,11 @@ def test_the_canonical_body_and_idempotency_key_are_sent_and_recorded() -> None:
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 405])
-def test_a_stop_run_answer_sends_nothing_more(status: int) -> None:
+def test_a_stop_run_answer_sends_nothing_more(
+    status: int, make_store: type[FakeStateStore]
+) -> None:
     """A bad token or wrong path stops the run; unsent intents are recorded cancelled."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store, script={"c000": [failed(status, stop_run=True)]})
     result = execute(tasks(10), store, api, parallelism=1, batch=3)
     assert [c[0] for c in api.calls] == ["c000"]
@@ -71,18 +92,20 @@ def test_a_stop_run_answer_sends_nothing_more(status: int) -> None:
     assert result.exit_code == 1
 
 
-def test_a_stop_run_on_the_first_create_costs_one_request_even_in_parallel() -> None:
+def test_a_stop_run_on_the_first_create_costs_one_request_even_in_parallel(
+    make_store: type[FakeStateStore],
+) -> None:
     """The first create goes alone, so a bad token is found before N requests go out."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store, default=lambda key: failed(401, stop_run=True))
     result = execute(tasks(10), store, api, parallelism=4)
     assert len(api.calls) == 1
     assert result.exit_code == 1
 
 
-def test_an_in_doubt_create_is_never_resent() -> None:
+def test_an_in_doubt_create_is_never_resent(make_store: type[FakeStateStore]) -> None:
     """A timeout is recorded in doubt after one request, and the run goes on with the rest."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store, script={"c001": [in_doubt(server_created=True)]})
     result = execute(tasks(3), store, api, parallelism=1)
     assert [c[0] for c in api.calls] == ["c000", "c001", "c002"]
@@ -92,9 +115,9 @@ def test_an_in_doubt_create_is_never_resent() -> None:
     assert result.exit_code == 1
 
 
-def test_a_client_exception_is_in_doubt_not_retried() -> None:
+def test_a_client_exception_is_in_doubt_not_retried(make_store: type[FakeStateStore]) -> None:
     """An unexpected error mid-request means nobody knows: in doubt, sent once."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
 
     def boom(key: str) -> None:
@@ -106,9 +129,9 @@ def test_a_client_exception_is_in_doubt_not_retried() -> None:
     assert result.outcomes[0].status is AttemptStatus.IN_DOUBT
 
 
-def test_created_without_an_id_is_recorded_in_doubt() -> None:
+def test_created_without_an_id_is_recorded_in_doubt(make_store: type[FakeStateStore]) -> None:
     """A 'created' answer with no campaign id must not become a record without an id."""
-    store = FakeStateStore()
+    store = make_store()
     step = Step(CreateResult(Outcome.CREATED, 200, campaign_id=None), False)
     api = FakeCampaignAPI(store, script={"k": [step]})
     execute([task("k")], store, api)
@@ -116,9 +139,9 @@ def test_created_without_an_id_is_recorded_in_doubt() -> None:
     assert "k" in store.snapshot().in_doubt
 
 
-def test_failed_creates_are_recorded_with_the_api_message() -> None:
+def test_failed_creates_are_recorded_with_the_api_message(make_store: type[FakeStateStore]) -> None:
     """A 400 is recorded failed with its message and plans again (not in doubt)."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store, script={"k": [failed(400, message="invalid template")]})
     result = execute([task("k")], store, api)
     snap = store.snapshot()
@@ -127,9 +150,11 @@ def test_failed_creates_are_recorded_with_the_api_message() -> None:
     assert result.exit_code == 1
 
 
-def test_cancel_waits_for_in_flight_and_cancels_unsent_intents() -> None:
+def test_cancel_waits_for_in_flight_and_cancels_unsent_intents(
+    make_store: type[FakeStateStore],
+) -> None:
     """After a cancel, in-flight requests are recorded, unsent intents cancelled, exit 130."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
     gate = threading.Event()
     cancel = threading.Event()
@@ -155,9 +180,11 @@ def test_cancel_waits_for_in_flight_and_cancels_unsent_intents() -> None:
     assert result.exit_code == 130
 
 
-def test_an_unwritable_state_sends_the_outcome_to_the_fallback_journal() -> None:
+def test_an_unwritable_state_sends_the_outcome_to_the_fallback_journal(
+    make_store: type[FakeStateStore],
+) -> None:
     """A created campaign the state refuses is kept in the journal; nothing new is sent."""
-    store = FakeStateStore()
+    store = make_store()
     store.fail_record_outcome = 1
     api = FakeCampaignAPI(store)
     result = execute(tasks(5), store, api, parallelism=1, batch=1)
@@ -173,9 +200,11 @@ def test_an_unwritable_state_sends_the_outcome_to_the_fallback_journal() -> None
     assert store.campaigns["c000"].campaign_id == api.server["c000"][0]
 
 
-def test_when_the_journal_fails_too_the_outcome_is_reported_as_recorded_nowhere() -> None:
+def test_when_the_journal_fails_too_the_outcome_is_reported_as_recorded_nowhere(
+    make_store: type[FakeStateStore],
+) -> None:
     """The report must then carry the campaign id so a person can import it."""
-    store = FakeStateStore()
+    store = make_store()
     store.fail_record_outcome = 1
     store.fail_write_fallback = 1
     api = FakeCampaignAPI(store)
@@ -185,9 +214,9 @@ def test_when_the_journal_fails_too_the_outcome_is_reported_as_recorded_nowhere(
     assert outcome.campaign_id == api.server["k"][0]
 
 
-def test_an_unwritable_intent_sends_nothing() -> None:
+def test_an_unwritable_intent_sends_nothing(make_store: type[FakeStateStore]) -> None:
     """If the intent cannot be recorded, its request is never sent."""
-    store = FakeStateStore()
+    store = make_store()
     store.fail_record_intents = 1
     api = FakeCampaignAPI(store)
     result = execute(tasks(3), store, api)
@@ -196,9 +225,9 @@ def test_an_unwritable_intent_sends_nothing() -> None:
     assert result.exit_code == 1
 
 
-def test_parallelism_bound_is_respected_and_reached() -> None:
+def test_parallelism_bound_is_respected_and_reached(make_store: type[FakeStateStore]) -> None:
     """No more than ``parallelism`` requests are ever in flight at once."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
     barrier = threading.Barrier(3, timeout=10)
     api.on_call = lambda key: None if key == "c000" else barrier.wait() and None
@@ -207,11 +236,11 @@ def test_parallelism_bound_is_respected_and_reached() -> None:
     assert len(result.of_status(AttemptStatus.CREATED)) == 22
 
 
-def test_rate_limits_the_starts_per_second() -> None:
+def test_rate_limits_the_starts_per_second(make_store: type[FakeStateStore]) -> None:
     """With --rate 2, request starts are at least half a second apart on the clock."""
     now = [0.0]
     starts: list[float] = []
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
     api.on_call = lambda key: None
 
@@ -248,9 +277,9 @@ def test_token_bucket_spaces_starts() -> None:
     assert bucket.delay() == 0
 
 
-def test_events_report_each_outcome() -> None:
+def test_events_report_each_outcome(make_store: type[FakeStateStore]) -> None:
     """Progress events: one started and one finished per create, with the outcome."""
-    store = FakeStateStore()
+    store = make_store()
     events: list[ApplyEvent] = []
     execute(tasks(3), store, FakeCampaignAPI(store), on_event=events.append)
     finished = [e for e in events if e.kind == "finished"]
@@ -259,9 +288,11 @@ def test_events_report_each_outcome() -> None:
     assert all(e.total == 3 for e in events)
 
 
-def test_a_failing_progress_display_does_not_stop_recording() -> None:
+def test_a_failing_progress_display_does_not_stop_recording(
+    make_store: type[FakeStateStore],
+) -> None:
     """A display that raises (stderr closed) leaves every create sent once and recorded."""
-    store = FakeStateStore()
+    store = make_store()
     api = FakeCampaignAPI(store)
 
     def broken(event: ApplyEvent) -> None:

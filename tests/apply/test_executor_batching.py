@@ -9,10 +9,11 @@ from typing import Any
 
 from reconciler.api.base import CreateResult, Outcome
 from reconciler.errors import StateError
-from reconciler.executor import BatchRecorder, execute
+from reconciler.executor import ApplyEvent, BatchRecorder, execute
 from reconciler.state.base import Attempt, AttemptStatus
 from tests.apply.helpers import tasks
-from tests.support.fake_state import FakeStateStore
+from tests.support.fake_api import FakeCampaignAPI, failed
+from tests.support.fake_state import FakeStateStore, SteppingStore
 
 
 class BatchingStore(FakeStateStore):
@@ -108,3 +109,81 @@ def test_a_refused_batch_goes_whole_to_the_fallback_journal() -> None:
     assert store.refused_sizes and max(store.refused_sizes) >= 2
     assert not in_state & journaled
     assert len(result.outcomes) == len(store.attempts)
+
+
+class SlowAPI(CountingAPI):
+    """Creates everything after ``delay`` s; remembers the most intents recorded unstarted."""
+
+    def __init__(self, store: FakeStateStore, delay: float = 0.005) -> None:
+        super().__init__(store)
+        self.delay = delay
+        self.started: set[str] = set()  # keys the executor has started (its events)
+        self.most_unstarted = 0
+
+    def on_event(self, event: ApplyEvent) -> None:
+        if event.kind == "started":
+            with self._lock:
+                self.started.add(event.key)
+
+    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
+        result = super().create(body, idempotency_key=idempotency_key)
+        with self.store._mutex, self._lock:
+            unstarted = [
+                a
+                for a in self.store.attempts.values()
+                if a.status is AttemptStatus.PENDING and a.key not in self.started
+            ]
+            self.most_unstarted = max(self.most_unstarted, len(unstarted))
+        time.sleep(self.delay)
+        return result
+
+
+class SlowSteppingStore(SteppingStore):
+    """Each write takes a while (an fsync): requests finish meanwhile."""
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        time.sleep(0.01)
+        return super().record_step(outcomes, intents)
+
+
+def test_a_step_records_outcomes_with_the_next_intents_in_one_write() -> None:
+    """The SQL store's way: what finished and the next batch share a commit; none is lost."""
+    store = SlowSteppingStore()
+    api = SlowAPI(store)
+    result = execute(tasks(60), store, api, parallelism=4)
+    assert result.exit_code == 0
+    assert api.unrecorded == []
+    assert sorted(api.sent) == sorted(t.idempotency_key for t in tasks(60))
+    assert len(store.campaigns) == 60
+    assert all(a.status is AttemptStatus.CREATED for a in store.attempts.values())
+    assert any(outcomes and intents for outcomes, intents in store.steps)
+    assert max(outcomes for outcomes, _ in store.steps) >= 2
+    assert len(store.writes) < 60  # fewer commits than creates, not two per create
+
+
+def test_intents_recorded_ahead_of_sending_never_exceed_one_batch() -> None:
+    """What a crash could leave in doubt unsent stays within ``batch`` (docs/apply.md)."""
+    for store in (SlowSteppingStore(), SteppingStore(), FakeStateStore()):
+        api = SlowAPI(store)
+        execute(tasks(40), store, api, parallelism=4, batch=4, on_event=api.on_event)
+        assert len(store.campaigns) == 40
+        assert 0 < api.most_unstarted <= 4
+
+
+def test_no_request_starts_after_an_answer_stops_the_run() -> None:
+    """With requests in flight, a 401 stops new starts even though the next are recorded."""
+    for store_class in (SteppingStore, FakeStateStore):
+        store = store_class()
+        api = FakeCampaignAPI(store, script={"c001": [failed(401, stop_run=True)]})
+        api.on_call = lambda key: None if key in ("c000", "c001") else time.sleep(0.05)
+        result = execute(tasks(12), store, api, parallelism=4, batch=4)
+        assert [c[0] for c in api.calls][:2] == ["c000", "c001"]
+        assert len(api.calls) == 5  # c000 alone, then c001..c004; nothing after the 401
+        assert result.stopped
+        statuses = {a.key: a.status for a in store.attempts.values()}
+        assert statuses["c001"] is AttemptStatus.FAILED
+        assert all(statuses[k] is AttemptStatus.CREATED for k in ("c000", "c002", "c003"))
+        assert set(result.not_started) | set(statuses) == {t.key for t in tasks(12)}
+        assert all(s is not AttemptStatus.PENDING for s in statuses.values())

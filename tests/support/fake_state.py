@@ -135,13 +135,20 @@ class FakeStateStore:
                 self.fail_record_intents -= 1
                 raise StateError("state is not writable (injected)")
             self._write("record_intents")
-            stored = []
-            for intent in intents:
-                attempt = dataclasses.replace(intent, id=self._next_id)
-                self._next_id += 1
-                self.attempts[attempt.id] = attempt
-                stored.append(attempt)
-            return stored
+            return self._insert(intents)
+
+    def _insert(self, intents: Sequence[Attempt]) -> list[Attempt]:
+        stored = []
+        for intent in intents:
+            attempt = dataclasses.replace(intent, id=self._next_id)
+            self._next_id += 1
+            self.attempts[attempt.id] = attempt
+            stored.append(attempt)
+        return stored
+
+    def intent_writes(self) -> int:
+        """How many writes recorded intents."""
+        return self.writes.count("record_intents")
 
     def record_outcome(self, attempt: Attempt) -> None:
         with self._mutex:
@@ -216,3 +223,38 @@ class FakeStateStore:
 
     def close(self) -> None:
         return None
+
+
+class SteppingStore(FakeStateStore):
+    """The fake store plus ``record_step`` (outcomes and new intents in one write, all or
+    none), as the SQL store has it: the executor then takes its one-commit-per-step path.
+
+    ``steps`` lists (outcomes, intents) per step; the injected failures and crashes of the
+    fake store apply to a step as a whole.
+    """
+
+    def __init__(self, environment: str = "dev", *, bound_to: str | None = "sandbox") -> None:
+        super().__init__(environment, bound_to=bound_to)
+        self.steps: list[tuple[int, int]] = []
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        with self._mutex:
+            if outcomes and self.fail_record_outcome:
+                self.fail_record_outcome -= 1
+                raise StateError("state is not writable (injected)")
+            if intents and self.fail_record_intents:
+                self.fail_record_intents -= 1
+                raise StateError("state is not writable (injected)")
+            if any(a.id not in self.attempts for a in outcomes):
+                raise StateError("no such attempt")
+            self._write("record_step")
+            self.steps.append((len(outcomes), len(intents)))
+            for attempt in outcomes:
+                self._apply_outcome(attempt)
+            return self._insert(intents)
+
+    def intent_writes(self) -> int:
+        """How many writes recorded intents."""
+        return self.writes.count("record_intents") + sum(1 for _, i in self.steps if i)
