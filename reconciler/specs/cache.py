@@ -39,7 +39,7 @@ from typing import Any
 
 from reconciler.campaign import DesiredCampaign, canonical_json
 from reconciler.errors import Diagnostic, Severity, SourceLocation
-from reconciler.specs.render import resolve_inside, resolve_inside_text
+from reconciler.specs.render import resolve_inside
 
 FORMAT = "reconciler-speccache/2"
 MAGIC = FORMAT.encode() + b"\n"
@@ -196,11 +196,7 @@ class SpecCache:
         real_root = os.path.realpath(self.root) if self._real_root is None else self._real_root
         self._real_root = real_root
         for rel, digest in deps.items():
-            # Only the plain path itself: a file read through a link is recorded under the
-            # link's target (another source file, another source fingerprint), so a file
-            # that became a link, even to the same bytes, is loaded in full.
-            path = resolve_inside_text(self.root, rel, self.checked)
-            if path != os.path.join(real_root, rel) or _file_digest(path) != digest:  # noqa: PTH118
+            if _plain_digest(real_root, rel, self.checked) != digest:
                 return False
         for name in misses:
             missing = resolve_inside(self.root, name)
@@ -233,10 +229,34 @@ def unseal(data: bytes, key: bytes, base: str) -> dict[str, Any]:
     return entries
 
 
+def _plain_digest(real_root: str, rel: str, checked: set[str]) -> bytes | None:
+    """SHA-256 of the regular file ``real_root/rel`` when no part of ``rel`` is a link.
+
+    None for anything else: a link (a file read through one is recorded under the link's
+    target, another source file and source fingerprint, so a file that became a link,
+    even to the same bytes, must be loaded in full), ``..``, a missing file or an error.
+    ``checked``: folders already seen to be no links in this run (the loader's too).
+    """
+    parts = rel.split("/")
+    if "\\" in rel or any(p in ("", ".", "..") for p in parts):
+        return None
+    folder = real_root
+    for part in parts[:-1]:
+        folder = os.path.join(folder, part)  # noqa: PTH118 -- str work: once per CSV
+        if folder not in checked:
+            try:
+                if stat.S_ISLNK(os.lstat(folder).st_mode):
+                    return None
+            except OSError:
+                return None
+            checked.add(folder)
+    return _file_digest(os.path.join(folder, parts[-1]))  # noqa: PTH118
+
+
 def _file_digest(path: str) -> bytes | None:
     """SHA-256 of a regular file's bytes; None for anything else or on an error.
 
-    One open (never following a last link, never blocking on a FIFO), fstat and read.
+    One open (refusing a link as the last part, never blocking on a FIFO), fstat, read.
     """
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:

@@ -138,3 +138,40 @@ def test_a_csv_replaced_by_a_link_is_a_miss(tmp_path: Path):
     (root / "audiences/a.csv").unlink()
     (root / "audiences/a.csv").symlink_to(root / "audiences/real.csv")
     assert _hits(_load(root, environ)) == set()
+
+
+def test_plain_digest_refuses_links_and_odd_paths(tmp_path: Path):
+    """Only a plain path under the root is hashed; each folder is checked once per run."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real/a.csv").write_bytes(b"id,to_number\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    root = os.path.realpath(tmp_path)
+    checked: set[str] = set()
+    expected = hashlib.sha256(b"id,to_number\n").digest()
+    assert cache_mod._plain_digest(root, "real/a.csv", checked) == expected
+    assert checked == {os.path.join(root, "real")}
+    for rel in (
+        "linked/a.csv",
+        "real/../real/a.csv",
+        "real//a.csv",
+        "./real/a.csv",
+        "/etc/hostname",
+    ):
+        assert cache_mod._plain_digest(root, rel, set()) is None, rel
+    assert cache_mod._plain_digest(root, "real\\a.csv", set()) is None
+    assert cache_mod._plain_digest(root, "real/missing.csv", set()) is None
+
+
+def test_an_audience_folder_replaced_by_a_link_is_a_miss(tmp_path: Path):
+    """The CSV's folder becoming a link to a copy (same bytes) makes the entry miss."""
+    root = make_project(
+        tmp_path / "p", {"campaigns/csv.yaml": CSV_SPEC, "audiences/a.csv": GOOD_CSV}
+    )
+    (root / ".reconciler").mkdir()
+    (root / ".reconciler/dev.sqlite").write_bytes(b"")
+    environ = {"RECONCILER_CACHE_DIR": str(tmp_path / "keys")}
+    _load(root, environ)
+    assert _hits(_load(root, environ)) == {"csv"}
+    (root / "audiences").rename(root / "copy")
+    (root / "audiences").symlink_to(root / "copy")
+    assert _hits(_load(root, environ)) == set()
