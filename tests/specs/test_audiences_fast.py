@@ -5,10 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import random
+from pathlib import Path
 
 import pytest
 
-from reconciler.specs.audiences import COLUMNS, AudienceError, _parse
+from reconciler.specs.audiences import (
+    COLUMNS,
+    AudienceError,
+    _parse,
+    _parse_csv,
+    _parse_plain,
+    load_audience,
+)
+from reconciler.specs.render import inside_name, resolve_inside_text
 
 
 def _reference(text: str) -> tuple[list[dict[str, str]], list[int]] | str:
@@ -49,3 +58,70 @@ def test_parse_matches_the_general_rules(seed: int) -> None:
             _parse(text, "a.csv")
     else:
         assert _parse(text, "a.csv") == want
+
+
+PLAIN_CELLS = ["", " ", "c1", " c2 ", "+919812345678", "x y", "é"]
+
+
+def _plain_csv(rng: random.Random) -> str:
+    """A text without quotes or carriage returns; sometimes a bad header or no header."""
+    header = rng.choice(["id,to_number", "id,to_number", " id , to_number", "id", "", "a,b"])
+    lines = [header]
+    for _ in range(rng.randint(0, 12)):
+        width = rng.choice([0, 1, 2, 2, 2, 2, 3])
+        lines.append(",".join(rng.choice(PLAIN_CELLS) for _ in range(width)))
+    return (
+        rng.choice(["", "\n"]) * rng.randint(0, 1)
+        + "\n".join(lines)
+        + rng.choice(["", "\n", "\n\n"])
+    )
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        return parse(text, "a.csv")  # type: ignore[operator]
+    except AudienceError as exc:
+        return (exc.message, exc.file, exc.line, exc.hint)
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_split_reader_equals_the_csv_module(seed: int) -> None:
+    """Without quotes or CRs, splitting lines and commas reads what csv reads, errors too."""
+    text = _plain_csv(random.Random(seed))
+    assert '"' not in text and "\r" not in text
+    assert _outcome(_parse_plain, text) == _outcome(_parse_csv, text)
+    assert _outcome(_parse, text) == _outcome(_parse_csv, text)
+
+
+@pytest.mark.parametrize("text", ["", "\n", "id,to_number", "id,to_number\n\n\n"])
+def test_split_reader_edge_texts(text: str) -> None:
+    """Empty texts and headers alone give the csv module's answer."""
+    assert _outcome(_parse_plain, text) == _outcome(_parse_csv, text)
+
+
+def test_a_cell_over_the_csv_limit_is_refused_as_before() -> None:
+    """The csv module refuses a huge cell; the split reader must not accept it."""
+    old = csv.field_size_limit(50)
+    try:
+        text = "id,to_number\nc1," + "9" * 60 + "\n"
+        assert _outcome(_parse, text) == _outcome(_parse_csv, text)
+        assert "field larger" in str(_outcome(_parse, text))
+    finally:
+        csv.field_size_limit(old)
+
+
+@pytest.mark.parametrize(
+    "rel", ["audiences/a.csv", "./audiences//a.csv", "linked/a.csv", "audiences/link.csv"]
+)
+def test_shown_name_is_the_resolved_path_under_the_root(tmp_path: Path, rel: str) -> None:
+    """The file named in diagnostics is the real path under the root, as pathlib gives it."""
+    root = tmp_path / "project"
+    (root / "audiences").mkdir(parents=True)
+    (root / "audiences" / "a.csv").write_text("id,to_number\nc1,+919812345601\n")
+    (root / "linked").symlink_to(root / "audiences")
+    (root / "audiences" / "link.csv").symlink_to(root / "audiences" / "a.csv")
+    found = resolve_inside_text(root, rel)
+    assert found is not None
+    want = Path(found).relative_to(root.resolve()).as_posix()
+    assert inside_name(root, found) == want == "audiences/a.csv"
+    assert load_audience(root, rel).file == want
