@@ -25,6 +25,7 @@ from reconciler.output.diagnostics import echo_diagnostics
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
+from reconciler.perf import gc_paused
 from reconciler.specs.cache import spec_cache_enabled
 from reconciler.specs.loader import resolve_variables
 
@@ -75,7 +76,8 @@ def plan(
         project, env, var_args=common.var_args, var_files=common.var_files
     )
     now = datetime.now(UTC)
-    with spec_cache_enabled():  # unchanged specs are not validated again
+    # Unchanged specs are not validated again; the plan's objects live until exit.
+    with spec_cache_enabled(), gc_paused(keep=True):
         outcome = make_plan_for_env(
             project,
             env,
