@@ -58,6 +58,7 @@ from reconciler.state.writes import (
 )
 
 T = TypeVar("T")
+_BUMP_SERIAL = update(meta).values(serial=meta.c.serial + 1)
 _CHUNK = 500  # keys per query: well under every database's bound-parameter limit
 
 
@@ -95,6 +96,7 @@ class SqlStateStore:
         # benchmarks/RESULTS.md). Kept open, a commit is one WAL append + fsync, and no
         # write pays for opening a connection and its PRAGMAs again.
         self._writer: Connection | None = None
+        self._bound_under: str | None = None  # the lock under which the binding was read
         self._lock: EnvironmentLock = (
             FileLock(location)
             if location.is_sqlite
@@ -316,14 +318,23 @@ class SqlStateStore:
         self._ensure_schema()
         with self._mutex, translated(self.location, "write"), self._transaction() as conn:
             self._fence(conn)
-            if self._meta(conn) is None:
-                raise StateError(
-                    f"state {self.location.display} is not bound to its environment yet "
-                    "(a bug: writers call bind(api_url) first)"
-                )
+            self._check_bound(conn)
             result = body(conn)
-            conn.execute(update(meta).values(serial=meta.c.serial + 1))
+            conn.execute(_BUMP_SERIAL)
         return result
+
+    def _check_bound(self, conn: Connection) -> None:
+        """The state is bound to this environment and API: read once per lock held (no
+        other writer can change it meanwhile), not once per write."""
+        assert self._held is not None  # _require_lock
+        if self._bound_under == self._held.lock_id:
+            return
+        if self._meta(conn) is None:
+            raise StateError(
+                f"state {self.location.display} is not bound to its environment yet "
+                "(a bug: writers call bind(api_url) first)"
+            )
+        self._bound_under = self._held.lock_id
 
     def _fence(self, conn: Connection) -> None:
         """A server database: write only while our ``locks`` row is there, and keep it there.

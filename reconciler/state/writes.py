@@ -209,9 +209,7 @@ def write_outcomes(conn: Connection, outcomes: Sequence[Attempt]) -> None:
         if row[1] != attempt.fingerprint:
             raise StateError(f"the outcome of {attempt.key!r} names another fingerprint (a bug)")
     moment = now()
-    fields = {f: bindparam(f"o_{f}", type_=attempts.c[f].type) for f in _OUTCOME_FIELDS}
-    statement = update(attempts).where(attempts.c.id == bindparam("o_id")).values(fields)
-    conn.execute(statement, [_outcome_params(a, moment) for a in outcomes])
+    conn.execute(_RECORD_OUTCOME, [_outcome_params(a, moment) for a in outcomes])
     created = [a for a in outcomes if a.status is AttemptStatus.CREATED]
     if created:
         _insert_created(conn, created, moment)
@@ -221,10 +219,8 @@ def _intents_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, st
     """(key, fingerprint) of the attempts ``ids``, by id."""
     found: dict[int, tuple[str, str]] = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(attempts.c.id, attempts.c.key, attempts.c.fingerprint).where(
-            attempts.c.id.in_(ids[start : start + CHUNK])
-        )
-        found.update((int(r[0]), (r[1], r[2])) for r in conn.execute(query))
+        rows = conn.execute(_INTENTS_BY_ID, {"ids": list(ids[start : start + CHUNK])})
+        found.update((int(r[0]), (r[1], r[2])) for r in rows)
     return found
 
 
@@ -263,10 +259,8 @@ def _insert_created(conn: Connection, created: Sequence[Attempt], moment: dateti
 def _recorded_ids(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for start in range(0, len(keys), CHUNK):
-        query = select(campaigns.c.key, campaigns.c.campaign_id).where(
-            campaigns.c.key.in_(keys[start : start + CHUNK])
-        )
-        found.update((r[0], r[1]) for r in conn.execute(query))
+        rows = conn.execute(_RECORDED_IDS, {"keys": list(keys[start : start + CHUNK])})
+        found.update((r[0], r[1]) for r in rows)
     return found
 
 
@@ -312,13 +306,12 @@ def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None
     keys = sorted({a.key for a in intents})
     if len(keys) != len(intents):
         raise StateError("an intent batch names the same key twice (a bug)")
-    created = set(conn.execute(select(campaigns.c.key).where(campaigns.c.key.in_(keys))).scalars())
-    open_rows = conn.execute(
-        select(attempts.c.key).where(
-            attempts.c.key.in_(keys), attempts.c.status.in_([str(s) for s in UNRESOLVED])
-        )
-    ).scalars()
-    doubtful = set(open_rows)
+    created: set[str] = set()
+    doubtful: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        chunk = {"keys": keys[start : start + CHUNK]}
+        created.update(conn.execute(_CREATED_KEYS, chunk).scalars())
+        doubtful.update(conn.execute(_OPEN_KEYS, chunk).scalars())
     if created or doubtful:
         problems = [f"{k} (already created)" for k in sorted(created)]
         problems += [f"{k} (in doubt)" for k in sorted(doubtful - created)]
@@ -326,3 +319,25 @@ def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None
             "refusing to send again: " + ", ".join(problems),
             hint="the state changed since the plan was made; plan again",
         )
+
+
+# The statements of every apply step, built once: building them per call (an IN list of
+# new bound parameters, then a cache key over it) was a third of the step's CPU.
+_CREATED_KEYS = select(campaigns.c.key).where(
+    campaigns.c.key.in_(bindparam("keys", expanding=True))
+)
+_OPEN_KEYS = select(attempts.c.key).where(
+    attempts.c.key.in_(bindparam("keys", expanding=True)),
+    attempts.c.status.in_([str(s) for s in UNRESOLVED]),
+)
+_INTENTS_BY_ID = select(attempts.c.id, attempts.c.key, attempts.c.fingerprint).where(
+    attempts.c.id.in_(bindparam("ids", expanding=True))
+)
+_RECORDED_IDS = select(campaigns.c.key, campaigns.c.campaign_id).where(
+    campaigns.c.key.in_(bindparam("keys", expanding=True))
+)
+_RECORD_OUTCOME = (
+    update(attempts)
+    .where(attempts.c.id == bindparam("o_id"))
+    .values({f: bindparam(f"o_{f}", type_=attempts.c[f].type) for f in _OUTCOME_FIELDS})
+)

@@ -356,6 +356,23 @@ def test_digits_phone_format_on_the_wire() -> None:
     assert body["touchpoint"]["customer_details"][0]["to_number"] == "+447911123456"
 
 
+def test_e164_sends_the_body_as_it_is_byte_for_byte() -> None:
+    """E.164 (the default) sends exactly the bytes of the body, keys in its order, UTF-8
+    kept; the caller's body, dict or any other mapping, is left as it was."""
+    from types import MappingProxyType
+
+    h = Harness()
+    body = valid_body()
+    body["name"] = "Diwali ✨ sale"
+    before = json.dumps(body)
+    with h.api(answer(201, OK)) as api:
+        api.create(body, idempotency_key="k")
+        api.create(MappingProxyType(body), idempotency_key="k2")
+    expected = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert [r.content for r in h.requests] == [expected, expected]
+    assert json.dumps(body) == before
+
+
 def test_base_url_and_path_slashes_are_joined_once() -> None:
     """A trailing slash on api_url does not double the slash before create_path."""
     h = Harness()
