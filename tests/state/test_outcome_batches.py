@@ -145,3 +145,23 @@ def test_a_failed_write_leaves_the_store_writable(target: StateTarget):
     finally:
         store.close()
     assert set(fresh(target).campaigns) == {"a"}
+
+
+def test_a_write_before_bind_is_refused_under_every_lock(target: StateTarget):
+    """The binding is checked once per lock held, so a store never bound is refused each
+    time; once bound, a later lock checks it again."""
+    store = open_target(target)
+    try:
+        for _ in range(2):
+            with store.lock("test"):
+                with pytest.raises(StateError, match="not bound to its environment yet"):
+                    store.record_intents([intent("a")])
+        with store.lock("test"):
+            store.bind("https://api.example.test")
+            store.record_intents([intent("a")])
+        with store.lock("test"):
+            [b] = store.record_intents([intent("b")])
+            assert b.id > 0
+    finally:
+        store.close()
+    assert set(fresh(target).in_doubt) == {"a", "b"}
