@@ -2,9 +2,10 @@
 
 ``plan`` reads the state on every push; importing SQLAlchemy alone cost ~0.14 s of a
 1.15 s every-push plan of 10,000 campaigns (benchmarks/RESULTS.md). This reader handles
-only the ordinary case: a plain path to an existing, up-to-date state bound to the
-environment and API asked for, with no fallback journal waiting. Anything else (no file,
-no schema, another revision, another binding, a journal, any SQLite error) returns None
+only the ordinary cases: a plain path to no state yet (empty), or to an existing,
+up-to-date state bound to the environment and API asked for, with no fallback journal
+waiting. Anything else (no
+schema, another revision, another binding, a journal, any SQLite error) returns None
 and the caller reads through ``SqlStateStore``, which gives the same refusals and
 messages as before. It opens the file ``mode=ro`` in one transaction, like that reader,
 and converts values exactly as SQLAlchemy does for these columns (DateTime:
@@ -63,10 +64,13 @@ def fast_snapshot(
 ) -> StateSnapshot | None:
     """The snapshot of an ordinary SQLite state, or None to read it the general way."""
     path = state_file(location, root)
-    if path is None or not path.is_file():
+    if path is None or path.with_name(path.name + ".journal").exists():
+        return None  # not a plain path, or a fallback journal waits: the general reader refuses
+    if not path.exists():
+        # No state yet (a first plan): what SqlStateStore says too, without its import.
+        return StateSnapshot.empty(environment)
+    if not path.is_file():
         return None
-    if path.with_name(path.name + ".journal").exists():
-        return None  # a fallback journal waits: the general reader refuses
     try:
         conn = sqlite3.connect(
             "file:" + quote(str(path)) + "?mode=ro", uri=True, isolation_level=None

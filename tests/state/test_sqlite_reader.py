@@ -103,10 +103,33 @@ def test_read_snapshot_of_a_sqlite_state_imports_no_sqlalchemy(sqlite_target: St
     assert out.stdout.split() == ["3", "2", "[]"]
 
 
-def test_what_is_not_ordinary_goes_to_the_general_reader(sqlite_target: StateTarget):
-    """Missing, foreign, unbound or URL states get no fast snapshot (and no file is made)."""
+def test_no_state_yet_is_empty_without_sqlalchemy(sqlite_target: StateTarget):
+    """A first plan (no state file) gets the general reader's empty snapshot, with no import."""
+    assert _fast(sqlite_target) == _general(sqlite_target) == StateSnapshot.empty("dev")
+    assert not (sqlite_target.root / ".reconciler").exists()  # nothing was made
+    code = (
+        "import sys; from pathlib import Path; from reconciler.state import read_snapshot;"
+        f"s = read_snapshot({sqlite_target.location!r}, 'dev',"
+        f" root=Path({str(sqlite_target.root)!r}), api_url={API!r});"
+        "print(s.exists, sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "[]"]
+
+
+def test_a_journal_without_a_state_file_is_still_refused(sqlite_target: StateTarget):
+    """Outcomes waiting in a fallback journal are never planned over, state file or not."""
+    with locked(sqlite_target) as store:
+        [a] = store.record_intents([intent("a")])
+        store.write_fallback(created(a, "cmp-a"))
+    (sqlite_target.root / sqlite_target.location).unlink()
     assert _fast(sqlite_target) is None
-    assert not (sqlite_target.root / ".reconciler").exists()
+    with pytest.raises(JournalPendingError):
+        read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+
+
+def test_what_is_not_ordinary_goes_to_the_general_reader(sqlite_target: StateTarget):
+    """Foreign, unbound or URL states get no fast snapshot."""
     with locked(sqlite_target) as store:
         store.record_intents([intent("a")])
     assert _fast(sqlite_target) is not None
