@@ -24,83 +24,37 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from reconciler.api.base import CampaignAPI, CreateResult, Outcome
+from reconciler.executor_values import (
+    ApplyEvent,
+    ApplyResult,
+    CreateTask,
+    TaskOutcome,
+    TokenBucket,
+)
 from reconciler.state.base import Attempt, AttemptStatus, StateStore
+
+__all__ = [
+    "ApplyEvent",
+    "ApplyResult",
+    "BatchRecorder",
+    "CreateTask",
+    "FallbackJournal",
+    "StepRecorder",
+    "TaskOutcome",
+    "TokenBucket",
+    "execute",
+]
 
 log = logging.getLogger(__name__)
 
 _POLL = 0.1  # seconds between looks at the cancel flag while waiting
-
-
-@dataclass(frozen=True)
-class CreateTask:
-    """One campaign to create.
-
-    ``body`` is the canonical body (E.164): the state records and fingerprints it, and the
-    client turns it into the wire body (``phone_format``) as it sends it.
-    """
-
-    key: str
-    name: str
-    body: Mapping[str, Any]
-    fingerprint: str
-    source_fingerprint: str
-    idempotency_key: str
-
-
-@dataclass(frozen=True)
-class TaskOutcome:
-    """What became of one task of this run; ``recorded_in`` is state, journal or nowhere."""
-
-    key: str
-    name: str
-    status: AttemptStatus
-    http_status: int | None = None
-    campaign_id: str | None = None
-    ctx_id: str | None = None
-    message: str = ""
-    recorded_in: str = "state"
-
-
-@dataclass(frozen=True)
-class ApplyEvent:
-    """Progress: ``started`` when a request goes out, ``finished`` when it is recorded."""
-
-    kind: str
-    key: str
-    name: str
-    total: int
-    outcome: TaskOutcome | None = None
-
-
-@dataclass
-class ApplyResult:
-    """Everything a run did. ``not_started``: keys never recorded (they plan again)."""
-
-    outcomes: list[TaskOutcome] = field(default_factory=list)
-    not_started: list[str] = field(default_factory=list)
-    stopped: str = ""  # why the run stopped early (bad token, wrong path, state error)
-    cancelled: bool = False
-    state_failure: str = ""  # set when outcomes went to the fallback journal (or nowhere)
-
-    def of_status(self, status: AttemptStatus) -> list[TaskOutcome]:
-        return [o for o in self.outcomes if o.status is status]
-
-    @property
-    def exit_code(self) -> int:
-        """130 when cancelled; 1 when anything of this run failed, is in doubt or stopped."""
-        if self.cancelled:
-            return 130
-        bad = {AttemptStatus.FAILED, AttemptStatus.IN_DOUBT}
-        if self.stopped or self.state_failure or any(o.status in bad for o in self.outcomes):
-            return 1
-        return 0
 
 
 @runtime_checkable
@@ -124,24 +78,6 @@ class StepRecorder(Protocol):
     def record_step(
         self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
     ) -> Sequence[Attempt]: ...
-
-
-class TokenBucket:
-    """At most ``rate`` starts per second (burst 1); ``clock`` injectable for tests."""
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self.clock = clock
-        self._next = clock()
-
-    def delay(self) -> float:
-        """Seconds to wait before the next start may go (0 when it may go now)."""
-        return max(0.0, self._next - self.clock())
-
-    def take(self) -> None:
-        self._next = max(self._next, self.clock()) + self.interval
 
 
 def _now() -> datetime:

@@ -7,7 +7,6 @@ Every write is one transaction that bumps the serial. Writes need the environmen
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,10 +50,8 @@ from reconciler.state.tables import attempts, campaigns, locks, meta
 from reconciler.state.writes import (
     forget_key,
     import_record,
-    insert_intents,
     move_record,
-    refuse_duplicate_sends,
-    write_outcomes,
+    write_step,
 )
 
 T = TypeVar("T")
@@ -408,16 +405,9 @@ class SqlStateStore:
         Intents are refused as ``record_intents`` refuses them.
         """
 
-        def write(conn: Connection) -> list[Attempt]:
-            if outcomes:
-                write_outcomes(conn, outcomes)
-            if not intents:
-                return []
-            refuse_duplicate_sends(conn, intents)
-            ids = insert_intents(conn, intents)
-            return [dataclasses.replace(a, id=i) for a, i in zip(intents, ids, strict=True)]
-
-        return self._write(write) if outcomes or intents else []
+        if not (outcomes or intents):
+            return []
+        return self._write(lambda conn: write_step(conn, outcomes, intents))
 
     def import_campaign(self, record: RecordedCampaign) -> None:
         """Record a campaign created outside this run (``state import``); journaled."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -189,6 +190,20 @@ def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> Non
     conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
     for key, note in ((old_key, f"moved to {new_key}"), (new_key, f"moved from {old_key}")):
         journal_entry(conn, key, "move", AttemptStatus.RESOLVED, actor=actor, error=note)
+
+
+def write_step(
+    conn: Connection, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+) -> list[Attempt]:
+    """Outcomes, then new intents (refused for a key created or in doubt); the intents
+    with their ids."""
+    if outcomes:
+        write_outcomes(conn, outcomes)
+    if not intents:
+        return []
+    refuse_duplicate_sends(conn, intents)
+    ids = insert_intents(conn, intents)
+    return [dataclasses.replace(a, id=i) for a, i in zip(intents, ids, strict=True)]
 
 
 def write_outcomes(conn: Connection, outcomes: Sequence[Attempt]) -> None:

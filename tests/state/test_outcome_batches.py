@@ -153,9 +153,11 @@ def test_a_write_before_bind_is_refused_under_every_lock(target: StateTarget):
     store = open_target(target)
     try:
         for _ in range(2):
-            with store.lock("test"):
-                with pytest.raises(StateError, match="not bound to its environment yet"):
-                    store.record_intents([intent("a")])
+            with (
+                store.lock("test"),
+                pytest.raises(StateError, match="not bound to its environment yet"),
+            ):
+                store.record_intents([intent("a")])
         with store.lock("test"):
             store.bind("https://api.example.test")
             store.record_intents([intent("a")])
