@@ -42,7 +42,6 @@ from reconciler.specs.render import (
     make_environment,
     render_string,
     render_text,
-    resolve_inside,
     template_indirect,
     template_misses,
     template_reads,
@@ -174,6 +173,7 @@ class _FreshLoader:
     context: Mapping[str, Any]
     keep_reads: bool  # the bytes of every file read, for the cache's entry
     sandbox: SpecSandbox | None = None
+    checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
 
     def __call__(self, item: _ToLoad) -> _FileResult:
         if self.sandbox is None:  # one per process: compiled expressions are cached in it
@@ -182,7 +182,9 @@ class _FreshLoader:
         template_reads(sandbox, reset=True)
         template_misses(sandbox, reset=True)
         template_indirect(sandbox, reset=True)
-        loaded = _SpecFile(self.project, item.path, self.context, sandbox, raw=item.raw).load()
+        loaded = _SpecFile(
+            self.project, item.path, self.context, sandbox, raw=item.raw, checked=self.checked
+        ).load()
         indirect = loaded.indirect or bool(template_indirect(sandbox))
         keep = self.keep_reads and not indirect
         result = _FileResult(
@@ -340,10 +342,12 @@ class _SpecFile:
     raw: bytes | None = None  # the file's bytes when the caller already read them
     reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
     indirect: bool = False  # a file was read through a link: not cacheable
+    checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
 
-    @property
+    @functools.cached_property
     def rel(self) -> str:
-        return self.path.relative_to(self.project.root).as_posix()
+        """The file's project-relative name (string work: several uses per spec file)."""
+        return _rel(self.project.root, self.path)
 
     def problem(
         self,
@@ -367,7 +371,7 @@ class _SpecFile:
         )
 
     def load(self) -> _SpecFile:
-        if resolve_inside(self.project.root, self.rel) is None:
+        if not is_inside(self.project.root, self.rel, self.checked):
             # A symlink out of the project would let a pull request echo any readable
             # file into a plan comment.
             self.problem(
