@@ -102,6 +102,10 @@ def open_cache(
     # Beside an existing state only: plan must not create folders or files in a project
     # that has no state yet (and without a state every campaign needs its body anyway).
     writable = path.parent.is_dir() and ("://" in state or _state_file(path).exists())
+    if not writable:
+        # Nothing could be kept, and a cache without its state holds nothing to use:
+        # looking up and storing every file would only cost (~10% of a first plan).
+        return None
     base = hashlib.sha256(canonical_json({**salt, "code": _code_digest()}).encode()).hexdigest()
     return SpecCache(path, root, key, base, writable, _read(path, key, base))
 
