@@ -486,7 +486,7 @@ class _SpecFile:
             return None, True
         if audience.file != rel:
             self.indirect = True  # read through a link: where it points is not in a digest
-        touchpoint["customer_details"] = [dict(row) for row in audience.rows]
+        touchpoint["customer_details"] = audience.rows  # this load's own dicts: no copy
         return audience, False
 
     def _validate(
