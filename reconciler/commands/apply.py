@@ -351,9 +351,7 @@ def apply_env(
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         plan = planner.plan_for(snapshot)
-        return dataclasses.replace(
-            plan, diagnostics=(*planner.load_warnings, *plan.diagnostics)
-        )
+        return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
     store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
     try:

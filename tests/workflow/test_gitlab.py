@@ -29,9 +29,17 @@ def test_gitlab_example_is_the_scaffolded_one() -> None:
 def test_gitlab_example_matches_gitlabs_schema() -> None:
     """GitLab's own JSON Schema (vendored by check-jsonschema) accepts the pipeline."""
     proc = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.gitlab-ci",
-         str(GITLAB_CI)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            str(GITLAB_CI),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -59,7 +67,9 @@ def _plan(env: str, *texts: str) -> str:
 def test_parts_are_split_at_the_markers_of_the_markdown_plan() -> None:
     """Each marker line of ``plan --format markdown`` starts one note."""
     assert plan_parts(_plan("prod", "a", "b"), 2, "", "prod") == [
-        f"{marker('prod', 1, 2)}\na", f"{marker('prod', 2, 2)}\nb"]
+        f"{marker('prod', 1, 2)}\na",
+        f"{marker('prod', 2, 2)}\nb",
+    ]
 
 
 def test_sync_creates_each_part_the_first_time() -> None:
@@ -87,8 +97,11 @@ class FakeGitLab:
 
     def __init__(self) -> None:
         self.notes: dict[int, dict[str, Any]] = {
-            1: {"id": 1, "body": f"{marker('prod', 1, 1)}\nquoted by a person",
-                "author": {"id": 99}},
+            1: {
+                "id": 1,
+                "body": f"{marker('prod', 1, 1)}\nquoted by a person",
+                "author": {"id": 99},
+            },
         }
         self.next_id = 100
         self.headers_seen: list[str] = []
@@ -118,8 +131,12 @@ class FakeGitLab:
 
 @pytest.fixture
 def gitlab_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"CI_API_V4_URL": "https://gitlab.test/api/v4", "CI_PROJECT_ID": "42",
-                        "CI_MERGE_REQUEST_IID": "3", "RECONCILER_GITLAB_TOKEN": TOKEN}.items():
+    for name, value in {
+        "CI_API_V4_URL": "https://gitlab.test/api/v4",
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_IID": "3",
+        "RECONCILER_GITLAB_TOKEN": TOKEN,
+    }.items():
         monkeypatch.setenv(name, value)
 
 
@@ -150,6 +167,7 @@ def test_api_failure_is_reported_without_the_token(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A GitLab error exits 1 with a message that does not contain the token."""
+
     def refuse(request: httpx.Request) -> httpx.Response:
         return httpx.Response(403, json={"message": "403 Forbidden"})
 

@@ -81,10 +81,13 @@ def test_force_overwrites_and_reports_it(tmp_path: Path) -> None:
     assert "environments:" in (tmp_path / "reconciler.yaml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("ci", "present", "absent"), [
-    ("gitlab", ".gitlab-ci.yml", ".github/workflows/reconciler-plan.yml"),
-    ("none", "reconciler.yaml", ".gitlab-ci.yml"),
-])
+@pytest.mark.parametrize(
+    ("ci", "present", "absent"),
+    [
+        ("gitlab", ".gitlab-ci.yml", ".github/workflows/reconciler-plan.yml"),
+        ("none", "reconciler.yaml", ".gitlab-ci.yml"),
+    ],
+)
 def test_ci_choice_selects_the_pipeline(ci: str, present: str, absent: str) -> None:
     """--ci gitlab writes .gitlab-ci.yml instead of GitHub workflows; none writes neither."""
     files = planned_files(ci=ci)  # type: ignore[arg-type]
@@ -119,8 +122,9 @@ def test_scaffold_validates_and_plans_the_dev_sandbox(tmp_path: Path) -> None:
     assert run_cli("init", cwd=tmp_path).returncode == 0
     validated = run_cli("validate", cwd=tmp_path)
     assert validated.returncode == 0, validated.output
-    planned = run_cli("plan", "--env", "dev", "--format", "json", "--detailed-exitcode",
-                      cwd=tmp_path)
+    planned = run_cli(
+        "plan", "--env", "dev", "--format", "json", "--detailed-exitcode", cwd=tmp_path
+    )
     assert planned.returncode == 2, planned.output
     plan = json.loads(planned.stdout)
     assert [(a["key"], a["action"]) for a in plan["actions"]] == [("welcome-2030", "create")]

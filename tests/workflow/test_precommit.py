@@ -22,9 +22,21 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Wheels of this checkout, its dependencies and its build backend (fetched once)."""
     house = tmp_path_factory.mktemp("wheelhouse")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "-w", str(house), str(REPO_ROOT),
-         "hatchling"],
-        capture_output=True, text=True, check=False, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "-w",
+            str(house),
+            str(REPO_ROOT),
+            "hatchling",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     return house
@@ -38,15 +50,22 @@ def _try_repo(
     project: Path, hook: str, wheelhouse: Path, home: Path
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECONCILER_", "PIP_"))}
-    env.update({
-        "PIP_NO_INDEX": "1",  # the hook's venv installs from the wheelhouse, never an index
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PRE_COMMIT_HOME": str(home),
-        "NO_COLOR": "1",
-    })
+    env.update(
+        {
+            "PIP_NO_INDEX": "1",  # the hook's venv installs from the wheelhouse, never an index
+            "PIP_FIND_LINKS": str(wheelhouse),
+            "PRE_COMMIT_HOME": str(home),
+            "NO_COLOR": "1",
+        }
+    )
     return subprocess.run(
         [str(PRE_COMMIT), "try-repo", str(REPO_ROOT), hook, "--all-files", "--color", "never"],
-        cwd=project, env=env, capture_output=True, text=True, check=False, timeout=900,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
 
 

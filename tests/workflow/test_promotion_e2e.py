@@ -74,17 +74,22 @@ def _commit(project: Path, message: str) -> None:
     subprocess.run(["git", "add", "-A"], cwd=project, check=True, capture_output=True)
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message],
-        cwd=project, check=True, capture_output=True,
+        cwd=project,
+        check=True,
+        capture_output=True,
     )
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = build_tree(tmp_path / "repo", {
-        "reconciler.yaml": PROJECT,
-        "campaigns/spring.yaml": SPEC.format(key="spring-2030"),
-        "audiences/spring.csv": CSV,
-    })
+    root = build_tree(
+        tmp_path / "repo",
+        {
+            "reconciler.yaml": PROJECT,
+            "campaigns/spring.yaml": SPEC.format(key="spring-2030"),
+            "audiences/spring.csv": CSV,
+        },
+    )
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     _commit(root, "spring campaign")
     return root
@@ -105,8 +110,9 @@ def test_prod_waits_for_staging_and_for_staging_to_create_each_new_source(projec
 
     # The edit is sent as a new campaign (a new key): staging first, then prod may follow
     spec = project / "campaigns/spring.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8").replace("spring-2030", "spring-2030-b"),
-                    encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("spring-2030", "spring-2030-b"), encoding="utf-8"
+    )
     _commit(project, "send the edit as a new campaign")
     assert _actions(project, "prod") == {"spring-2030-b": "awaiting_promotion"}
     _apply(project, "staging")
@@ -118,8 +124,9 @@ def test_prod_waits_for_staging_and_for_staging_to_create_each_new_source(projec
 def test_a_variable_given_on_the_command_line_does_not_hold_promotion(project: Path) -> None:
     """--var changes prod's body, not its source: the campaign staging created may go."""
     _apply(project, "staging")
-    result = run_cli("plan", "--env", "prod", "--format", "json", "--var", "language=de",
-                     cwd=project)
+    result = run_cli(
+        "plan", "--env", "prod", "--format", "json", "--var", "language=de", cwd=project
+    )
     assert result.returncode == 0, result.output
     assert [(a["key"], a["action"]) for a in json.loads(result.stdout)["actions"]] == [
         ("spring-2030", "create")

@@ -30,8 +30,9 @@ def _steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in doc["jobs"].values() for step in job.get("steps", [])]
 
 
-@pytest.mark.parametrize("rel", [".github/workflows/reconciler-plan.yml",
-                                 ".github/workflows/reconciler-apply.yml"])
+@pytest.mark.parametrize(
+    "rel", [".github/workflows/reconciler-plan.yml", ".github/workflows/reconciler-apply.yml"]
+)
 def test_repo_workflow_is_the_scaffolded_one(rel: str) -> None:
     """The repository runs exactly what ``init`` writes, installing from the checkout."""
     assert (REPO_ROOT / rel).read_text(encoding="utf-8") == project_files(pip_spec=".")[rel]
@@ -98,8 +99,11 @@ class PullRequest:
         )
         (tmp_path / "plan").mkdir()
         self.comments: list[dict[str, Any]] = [
-            {"id": 1, "body": f"<!-- reconciler-plan: env={env} part=1/1 -->\nby a person",
-             "user": {"type": "User"}},
+            {
+                "id": 1,
+                "body": f"<!-- reconciler-plan: env={env} part=1/1 -->\nby a person",
+                "user": {"type": "User"},
+            },
         ]
         self.calls: list[str] = []
 
@@ -108,11 +112,21 @@ class PullRequest:
         (self.tmp / "plan" / "stderr.txt").write_text(stderr, encoding="utf-8")
         state = self.tmp / "state.json"
         state.write_text(json.dumps({"comments": self.comments}), encoding="utf-8")
-        env = {**os.environ, "RUNNER_TEMP": str(self.tmp), "RECONCILER_ENV": self.env,
-               "PLAN_RC": str(rc)}
+        env = {
+            **os.environ,
+            "RUNNER_TEMP": str(self.tmp),
+            "RECONCILER_ENV": self.env,
+            "PLAN_RC": str(rc),
+        }
         harness = Path(__file__).with_name("github_script_harness.cjs")
-        proc = subprocess.run([self.node, str(harness), str(self.tmp / "script.js"), str(state)],
-                              env=env, capture_output=True, text=True, check=False, timeout=60)
+        proc = subprocess.run(
+            [self.node, str(harness), str(self.tmp / "script.js"), str(state)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         result = json.loads(state.read_text(encoding="utf-8"))
         self.comments, self.calls = result["comments"], result["calls"]
@@ -122,8 +136,10 @@ class PullRequest:
 
 
 def _parts(env: str, *texts: str) -> str:
-    marks = [f"<!-- reconciler-plan: env={env} part={i}/{len(texts)} -->"
-             for i in range(1, len(texts) + 1)]
+    marks = [
+        f"<!-- reconciler-plan: env={env} part={i}/{len(texts)} -->"
+        for i in range(1, len(texts) + 1)
+    ]
     return "\n".join(f"{m}\n{t}\n" for m, t in zip(marks, texts, strict=True))
 
 
@@ -172,8 +188,10 @@ def test_apply_runs_staging_then_gated_prod_serialised() -> None:
     assert prod["needs"] == "staging"
     assert prod["environment"] == "production"
     for env, job in (("staging", staging), ("prod", prod)):
-        assert job["concurrency"] == {"group": f"reconciler-apply-{env}",
-                                      "cancel-in-progress": False}
+        assert job["concurrency"] == {
+            "group": f"reconciler-apply-{env}",
+            "cancel-in-progress": False,
+        }
         run = job["steps"][-1]["run"]
         assert f"apply --env {env} --auto-approve --format markdown" in run
         assert '>>"$GITHUB_STEP_SUMMARY"' in run
