@@ -110,6 +110,11 @@ def open_cache(
     return SpecCache(path, root, key, base, writable, _read(path, key, base))
 
 
+def file_digests(reads: Mapping[str, bytes]) -> dict[str, bytes]:
+    """What ``SpecCache.store`` keeps of the files a load read: their SHA-256, by path."""
+    return {path: hashlib.sha256(raw).digest() for path, raw in reads.items()}
+
+
 def _state_file(cache: Path) -> Path:
     return cache.with_name(cache.name.removesuffix(".speccache"))
 
@@ -163,18 +168,21 @@ class SpecCache:
     def store(
         self,
         rel: str,
-        raw: bytes,
-        reads: Mapping[str, bytes],
+        digests: Mapping[str, bytes],
         misses: Sequence[str],
         campaigns: Sequence[DesiredCampaign],
         diagnostics: Sequence[Diagnostic],
     ) -> None:
-        """Remember what a full load of one spec file (without errors) found."""
-        if any(d.is_error or d.excerpt for d in diagnostics):
+        """Remember what a full load of one spec file (without errors) found.
+
+        ``digests``: the SHA-256 (``file_digests``) of the exact bytes of every file the
+        load read, the spec file itself (``rel``) included.
+        """
+        if any(d.is_error or d.excerpt for d in diagnostics) or rel not in digests:
             return  # errors are never cached; excerpts may quote a recipient's number
         self.new[rel] = (
-            hashlib.sha256(raw).digest(),
-            {p: hashlib.sha256(b).digest() for p, b in reads.items() if p != rel},
+            digests[rel],
+            {p: d for p, d in digests.items() if p != rel},
             tuple(sorted(misses)),
             tuple(_summary_row(c) for c in campaigns),
             tuple(_diagnostic_row(d) for d in diagnostics),

@@ -31,7 +31,7 @@ from reconciler.errors import (
 )
 from reconciler.perf import gc_paused
 from reconciler.specs.audiences import Audience, AudienceError, load_audience
-from reconciler.specs.cache import SpecCache, cache_requested, open_cache
+from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
 from reconciler.specs.discover import default_key, discover, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
 from reconciler.specs.parallel import jobs_for, map_in_processes
@@ -99,24 +99,20 @@ def load_campaigns(
         files: list[_FileResult | None] = []
         to_load: list[_ToLoad] = []
         for path in discover(project.campaigns_dir):
-            hit, raw = _from_cache(project, path, context, cache)
+            hit = _from_cache(project, path, context, cache)
             if hit is None:
-                to_load.append(_ToLoad(len(files), path, raw))
+                to_load.append(_ToLoad(len(files), path))
             files.append(hit)
-        loader = _FreshLoader(project, context, keep_reads=cache is not None)
+        loader = _FreshLoader(project, context, keep_digests=cache is not None)
         jobs = jobs_for(len(to_load), environ)
         if jobs > 1:
             import reconciler.models  # noqa: F401 (once here, not in every worker)
-        for item, result in zip(to_load, map_in_processes(loader, to_load, jobs), strict=True):
+        results = map_in_processes(loader, to_load, jobs)
+        for item, result in zip(to_load, results, strict=True):
             files[item.index] = result
-            if cache is not None and item.raw is not None and not result.indirect:
+            if cache is not None and not result.indirect:
                 cache.store(
-                    result.rel,
-                    item.raw,
-                    result.reads,
-                    result.misses,
-                    result.campaigns,
-                    result.diagnostics,
+                    result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
                 )
     campaigns = [c for f in files if f is not None for c in f.campaigns]
     diagnostics = [d for f in files if f is not None for d in f.diagnostics]
@@ -128,12 +124,10 @@ def load_campaigns(
 
 @dataclass(frozen=True)
 class _ToLoad:
-    """A spec file to load in full: its place among the project's files, and its bytes
-    when the cache lookup already read them."""
+    """A spec file to load in full, and its place among the project's files."""
 
     index: int
     path: Path
-    raw: bytes | None
 
 
 @dataclass(frozen=True)
@@ -143,26 +137,28 @@ class _FileResult:
     rel: str
     campaigns: list[DesiredCampaign]
     diagnostics: list[Diagnostic]
-    reads: dict[str, bytes] = field(default_factory=dict)
+    # SHA-256 of the exact bytes of every file read, the spec itself included: what the
+    # cache keeps, rather than the bytes (a worker sends this back; 10,000 specs' bytes
+    # held until the end had doubled a first plan's peak memory).
+    digests: dict[str, bytes] = field(default_factory=dict)
     misses: list[str] = field(default_factory=list)
     indirect: bool = False
 
 
 def _from_cache(
     project: Project, path: Path, context: Mapping[str, Any], cache: SpecCache | None
-) -> tuple[_FileResult | None, bytes | None]:
-    """A spec file's result from the cache when its inputs are unchanged, and its bytes
-    when they were read for the lookup."""
+) -> _FileResult | None:
+    """A spec file's result from the cache when its inputs are unchanged."""
     rel = _rel(project.root, path)
     if cache is None or not is_inside(project.root, rel, cache.checked):
-        return None, None
+        return None
     with open(path, "rb") as handle:
         raw = handle.read()
     hit = cache.lookup(rel, raw)
     if hit is None:
-        return None, raw
+        return None  # loaded in full, from the file's bytes as they are then
     reload = _BodyLoader(project, path, context)
-    return _FileResult(rel, [reload.campaign(c) for c in hit.campaigns], hit.diagnostics), raw
+    return _FileResult(rel, [reload.campaign(c) for c in hit.campaigns], hit.diagnostics)
 
 
 @dataclass
@@ -171,7 +167,7 @@ class _FreshLoader:
 
     project: Project
     context: Mapping[str, Any]
-    keep_reads: bool  # the bytes of every file read, for the cache's entry
+    keep_digests: bool  # the digest of every file read, for the cache's entry
     sandbox: SpecSandbox | None = None
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
 
@@ -183,15 +179,15 @@ class _FreshLoader:
         template_misses(sandbox, reset=True)
         template_indirect(sandbox, reset=True)
         loaded = _SpecFile(
-            self.project, item.path, self.context, sandbox, raw=item.raw, checked=self.checked
+            self.project, item.path, self.context, sandbox, checked=self.checked
         ).load()
         indirect = loaded.indirect or bool(template_indirect(sandbox))
-        keep = self.keep_reads and not indirect
+        keep = self.keep_digests and not indirect
         result = _FileResult(
             loaded.rel,
             loaded.campaigns,
             loaded.diagnostics,
-            reads={**loaded.reads, **template_reads(sandbox)} if keep else {},
+            digests=file_digests({**loaded.reads, **template_reads(sandbox)}) if keep else {},
             misses=sorted(template_misses(sandbox)) if keep else [],
             indirect=indirect,
         )
@@ -339,7 +335,6 @@ class _SpecFile:
     campaigns: list[DesiredCampaign] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     linemap: LineMap | None = None
-    raw: bytes | None = None  # the file's bytes when the caller already read them
     reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
     indirect: bool = False  # a file was read through a link: not cacheable
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
@@ -380,7 +375,8 @@ class _SpecFile:
                 hint="copy the file into the project instead of linking to it",
             )
             return self
-        raw = self.raw if self.raw is not None else self.path.read_bytes()
+        raw = self.path.read_bytes()
+        self.reads[self.rel] = raw  # even a file without campaigns is cached with its bytes
         try:
             text = decode_utf8(raw)
         except YamlError as exc:
