@@ -15,6 +15,7 @@ else, and anything the fast path does not accept, goes through the full library.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -222,6 +223,15 @@ def _remember(number: str) -> str | _Refused:
         _MEMO.clear()
     _MEMO[number] = result
     return result
+
+
+def known_e164() -> Mapping[str, object]:
+    """The memo of ``normalize``: a number's text -> its E.164 (a ``str``) or a refusal.
+
+    For loops over many numbers: a ``str`` found here is exactly what ``normalize``
+    returns for that text; anything else (absent, or a refusal) must go to ``normalize``.
+    """
+    return _MEMO
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.models.recipients import check_recipients
 from tests.models.helpers import errors_of, good, set_path
 
 DETAILS = "touchpoint.customer_details"
@@ -56,3 +57,21 @@ def test_duplicate_id_of_a_malformed_item_is_reported(second: dict[str, Any]) ->
     """An item with a shape problem still takes part in the id check."""
     errors = _errors([{"id": "a", "to_number": "+447911123999"}, second])
     assert "recipient id 'a' is used twice" in errors[f"{DETAILS}[1].id"]
+
+
+def test_recipients_come_out_normalised_and_the_input_is_left_as_it_was() -> None:
+    """A canonical item is kept as it is; any other gets its E.164 number; none is changed."""
+    details = [
+        {"id": "a", "to_number": "+919812345601"},  # canonical already
+        {"id": "b", "to_number": "+91 98123 45602"},  # spaces
+        {"to_number": "+919812345603", "id": "c"},  # other key order, canonical
+    ]
+    before = [dict(d) for d in details]
+    recipients, problems = check_recipients(details, ("touchpoint", "customer_details"))
+    assert problems == []
+    assert recipients == [
+        {"id": "a", "to_number": "+919812345601"},
+        {"id": "b", "to_number": "+919812345602"},
+        {"id": "c", "to_number": "+919812345603"},
+    ]
+    assert details == before
