@@ -39,9 +39,12 @@ class Audience:
     raw: bytes
 
 
-def load_audience(root: Path, rel: str) -> Audience:
-    """Read ``rel`` (relative to ``root``) as a recipient list, or raise AudienceError."""
-    found = resolve_inside_text(root, rel)
+def load_audience(root: Path, rel: str, checked: set[str] | None = None) -> Audience:
+    """Read ``rel`` (relative to ``root``) as a recipient list, or raise AudienceError.
+
+    ``checked``: folders already seen to be no links in this run (see ``resolve_inside``).
+    """
+    found = resolve_inside_text(root, rel, checked)
     if found is None:
         raise AudienceError(
             f"CSV path {rel!r} leaves the project",

@@ -375,7 +375,8 @@ class _SpecFile:
                 hint="copy the file into the project instead of linking to it",
             )
             return self
-        raw = self.path.read_bytes()
+        with open(self.path, "rb") as handle:  # not Path.read_bytes: once per spec file
+            raw = handle.read()
         self.reads[self.rel] = raw  # even a file without campaigns is cached with its bytes
         try:
             text = decode_utf8(raw)
@@ -471,7 +472,7 @@ class _SpecFile:
             self.problem(line, "must be a path to a CSV file", _dotted(at))
             return None, True
         try:
-            audience = load_audience(self.project.root, rel)
+            audience = load_audience(self.project.root, rel, self.checked)
         except AudienceError as exc:
             inside = exc.line is not None
             where = SourceLocation(exc.file, exc.line) if inside else None
