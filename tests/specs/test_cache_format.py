@@ -126,14 +126,7 @@ def test_a_version_1_cache_is_replaced(tmp_path: Path):
 
 def test_a_csv_replaced_by_a_link_is_a_miss(tmp_path: Path):
     """A cached CSV audience that became a link (even to the same bytes) is loaded in full."""
-    root = make_project(
-        tmp_path / "p", {"campaigns/csv.yaml": CSV_SPEC, "audiences/a.csv": GOOD_CSV}
-    )
-    (root / ".reconciler").mkdir()
-    (root / ".reconciler/dev.sqlite").write_bytes(b"")
-    environ = {"RECONCILER_CACHE_DIR": str(tmp_path / "keys")}
-    _load(root, environ)
-    assert _hits(_load(root, environ)) == {"csv"}
+    root, environ = _csv_project_cached(tmp_path)
     (root / "audiences/real.csv").write_text(GOOD_CSV, encoding="utf-8")
     (root / "audiences/a.csv").unlink()
     (root / "audiences/a.csv").symlink_to(root / "audiences/real.csv")
@@ -164,6 +157,14 @@ def test_plain_digest_refuses_links_and_odd_paths(tmp_path: Path):
 
 def test_an_audience_folder_replaced_by_a_link_is_a_miss(tmp_path: Path):
     """The CSV's folder becoming a link to a copy (same bytes) makes the entry miss."""
+    root, environ = _csv_project_cached(tmp_path)
+    (root / "audiences").rename(root / "copy")
+    (root / "audiences").symlink_to(root / "copy")
+    assert _hits(_load(root, environ)) == set()
+
+
+def _csv_project_cached(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A project of one CSV spec with a state, whose spec is in the cache (a hit)."""
     root = make_project(
         tmp_path / "p", {"campaigns/csv.yaml": CSV_SPEC, "audiences/a.csv": GOOD_CSV}
     )
@@ -172,6 +173,4 @@ def test_an_audience_folder_replaced_by_a_link_is_a_miss(tmp_path: Path):
     environ = {"RECONCILER_CACHE_DIR": str(tmp_path / "keys")}
     _load(root, environ)
     assert _hits(_load(root, environ)) == {"csv"}
-    (root / "audiences").rename(root / "copy")
-    (root / "audiences").symlink_to(root / "copy")
-    assert _hits(_load(root, environ)) == set()
+    return root, environ
