@@ -75,9 +75,14 @@ def current_revision(connection: Connection) -> str | None:
 
 def schema_status(connection: Connection) -> tuple[SchemaStatus, str | None]:
     """Where the database's schema stands relative to this version."""
+    # The tables first, then the revision: on PostgreSQL each statement of a read sees
+    # what was committed before it, and a writer creating the state may commit between
+    # the two. Read in this order, a state created meanwhile reads as missing or as
+    # current; the other way round it read as "older, revision None" and a concurrent
+    # apply's preview refused with a message telling the user to upgrade.
+    has_meta = inspect(connection).has_table("meta")
     revision = current_revision(connection)
     if revision is None:
-        has_meta = inspect(connection).has_table("meta")
         return (SchemaStatus.OLDER if has_meta else SchemaStatus.MISSING), None
     if revision == head_revision():
         return SchemaStatus.CURRENT, revision
