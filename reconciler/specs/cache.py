@@ -40,6 +40,7 @@ from typing import Any
 from reconciler.campaign import DesiredCampaign, canonical_json
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.specs.render import resolve_inside
+from reconciler.state.paths import beside, sqlite_file
 
 FORMAT = "reconciler-speccache/2"
 MAGIC = FORMAT.encode() + b"\n"
@@ -60,6 +61,7 @@ CAMPAIGN_FIELDS = (
     "ignore_suppression",
 )
 NO_CACHE_ENV = "RECONCILER_NO_CACHE"
+CACHE_SUFFIX = ".speccache"
 CACHE_DIR_ENV = "RECONCILER_CACHE_DIR"
 _ENABLED: ContextVar[bool] = ContextVar("reconciler_spec_cache", default=False)
 
@@ -81,12 +83,10 @@ def cache_requested(environ: Mapping[str, str]) -> bool:
 
 def cache_path(state: str, env: str, root: Path) -> Path:
     """Where environment ``env``'s cache lives, given its ``state`` setting."""
-    state = state.strip()
-    if "://" in state:
+    state_file = sqlite_file(state, root)
+    if state_file is None:
         return root / ".reconciler" / f"{env}.speccache"
-    path = Path(state).expanduser()
-    path = path if path.is_absolute() else root / path
-    return path.with_name(path.name + ".speccache")
+    return beside(state_file, CACHE_SUFFIX)
 
 
 def open_cache(
@@ -116,7 +116,7 @@ def file_digests(reads: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def _state_file(cache: Path) -> Path:
-    return cache.with_name(cache.name.removesuffix(".speccache"))
+    return cache.with_name(cache.name.removesuffix(CACHE_SUFFIX))
 
 
 @dataclass

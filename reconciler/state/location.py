@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from reconciler.errors import StateError, relative_to_root
+from reconciler.state.paths import JOURNAL_SUFFIX, beside, sqlite_file
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,9 @@ def resolve_location(location: str, environment: str, *, root: Path) -> StateLoc
             f"environment {environment!r} has an empty state location",
             hint="set `state:` in reconciler.yaml to a path or a database URL",
         )
-    if "://" not in location:
-        path = Path(location).expanduser()
-        path = path if path.is_absolute() else root / path
-        return _sqlite_location(path, environment, root)
+    file = sqlite_file(location, root)
+    if file is not None:
+        return _sqlite_location(file, environment, root)
     try:
         url = make_url(location)
     except ArgumentError as exc:
@@ -78,12 +78,13 @@ def resolve_location(location: str, environment: str, *, root: Path) -> StateLoc
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             raise StateError("an in-memory SQLite state would be lost at exit; use a file")
-        return _sqlite_location(Path(url.database), environment, root)
+        # As SQLAlchemy reads the URL: a relative file is relative to the working folder.
+        return _sqlite_location(Path(url.database).resolve(), environment, root)
     journal = root / ".reconciler" / f"{environment}.journal"
     return StateLocation(url, environment, root, None, journal)
 
 
 def _sqlite_location(path: Path, environment: str, root: Path) -> StateLocation:
-    path = path.resolve()
+    """``path``: the SQLite file, already resolved."""
     url = URL.create("sqlite", database=str(path))
-    return StateLocation(url, environment, root, path, path.with_name(path.name + ".journal"))
+    return StateLocation(url, environment, root, path, beside(path, JOURNAL_SUFFIX))

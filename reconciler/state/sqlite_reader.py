@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign, StateSnapshot
+from reconciler.state.paths import JOURNAL_SUFFIX, beside, sqlite_file
 from reconciler.state.snapshot import journal_head
 
 # As in reconciler.state.engine (busy readers wait for a writer's commit).
@@ -50,21 +51,12 @@ class _NotOrdinary(Exception):
     """The state is not the ordinary case: let the SQLAlchemy reader read (or refuse) it."""
 
 
-def state_file(location: str, root: Path) -> Path | None:
-    """The SQLite file of a plain-path ``state`` setting (as ``resolve_location`` makes it)."""
-    location = location.strip()
-    if not location or "://" in location:
-        return None
-    path = Path(location).expanduser()
-    return (path if path.is_absolute() else root / path).resolve()
-
-
 def fast_snapshot(
     location: str, environment: str, *, root: Path, api_url: str | None
 ) -> StateSnapshot | None:
     """The snapshot of an ordinary SQLite state, or None to read it the general way."""
-    path = state_file(location, root)
-    if path is None or path.with_name(path.name + ".journal").exists():
+    path = sqlite_file(location, root)
+    if path is None or beside(path, JOURNAL_SUFFIX).exists():
         return None  # not a plain path, or a fallback journal waits: the general reader refuses
     if not path.exists():
         # No state yet (a first plan): what SqlStateStore says too, without its import.

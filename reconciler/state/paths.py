@@ -1,0 +1,26 @@
+"""Where a plain-path (SQLite) state and the files beside it live.
+
+The one rule for it, without SQLAlchemy: the writer (``location``), plan's stdlib
+reader (``sqlite_reader``) and the validation cache must all name the same file, or a
+plan could read an empty state beside the real one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+JOURNAL_SUFFIX = ".journal"
+
+
+def sqlite_file(location: str, root: Path) -> Path | None:
+    """The resolved SQLite file of a plain-path ``state`` setting; None for a URL or ''."""
+    location = location.strip()
+    if not location or "://" in location:
+        return None
+    path = Path(location).expanduser()
+    return (path if path.is_absolute() else root / path).resolve()
+
+
+def beside(path: Path, suffix: str) -> Path:
+    """The file next to ``path`` named ``path``'s name plus ``suffix`` (journal, cache)."""
+    return path.with_name(path.name + suffix)
