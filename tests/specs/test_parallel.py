@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -115,11 +116,27 @@ def _load(root: Path, jobs: str, environ: dict[str, str] | None = None) -> LoadR
     return load_campaigns(project, "dev", variables, os_environ=env)
 
 
+# Both loads in a fresh interpreter: a thread another test left behind in this process
+# would (rightly) keep the "pooled" load from forking.
+LOAD_BOTH = """
+import pickle, sys
+from pathlib import Path
+from reconciler.specs import parallel
+from tests.specs.test_parallel import _load
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+forked = parallel.can_fork()
+out.write_bytes(pickle.dumps((forked, _load(root, "1"), _load(root, "2"))))
+"""
+
+
 def test_a_project_loads_the_same_on_several_cores(tmp_path: Path) -> None:
     """Campaigns, bodies, fingerprints, lines and every diagnostic equal the serial load."""
     root = _mixed_project(tmp_path / "p")
-    assert parallel.can_fork()  # else the "pooled" load below would run in this process
-    serial, pooled = _load(root, "1"), _load(root, "2")
+    out = tmp_path / "loads.pickle"
+    cwd = Path(__file__).resolve().parents[2]  # the checkout, so `tests` imports
+    subprocess.run([sys.executable, "-c", LOAD_BOTH, str(root), str(out)], cwd=cwd, check=True)
+    forked, serial, pooled = pickle.loads(out.read_bytes())
+    assert forked  # else the "pooled" load would have run in one process
     assert len(serial.campaigns) > 100
     assert len(serial.errors) >= 4 and serial.warnings
     assert pooled.campaigns == serial.campaigns
