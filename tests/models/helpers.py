@@ -6,38 +6,20 @@ import copy
 from typing import Any
 
 from reconciler.models import FieldProblem, validate_spec
+from tests.support.bodies import BODY_PARAMS, derive
 
-_GOOD: dict[str, Any] = {
-    "key": "diwali-2027-vip",
-    "previous_keys": ["diwali-vip"],
-    "name": "Diwali VIP offer",
-    "business_goal": "Re-engage VIP customers before Diwali",
-    "workspace_id": "00123",
-    "touchpoint": {
-        "name": "diwali-vip-whatsapp",
-        "type": "WHATSAPP",
-        "status": "scheduled",
-        "start_at": "2027-10-28T10:00:00+05:30",
-        "assistant_id": 11,
-        "additional_settings": {
-            "execution_days": ["mon", "tue", "wed", "thu", "fri"],
-            "start_hour": 10,
-            "end_hour": 19,
-            "delay": 2,
-            "time_zone": "Asia/Kolkata",
-            "from_numbers": ["+919800000001"],
-        },
+_GOOD: dict[str, Any] = derive(
+    first={"key": "diwali-2027-vip", "previous_keys": ["diwali-vip"]},
+    drop=("type", "company_plan_id"),
+    top={"workspace_id": "00123"},
+    touchpoint={
         "customer_details": [
             {"id": "c1", "to_number": "+919800000011"},
             {"id": "c2", "to_number": "+447911123456"},
-        ],
-        "whatsapp_data": {
-            "template": "diwali_offer",
-            "language_code": "en",
-            "body_params": {"is_static": True, "params": [{"type": "text", "text": "20%"}]},
-        },
+        ]
     },
-}
+    whatsapp={"body_params": BODY_PARAMS},
+)
 
 
 def good() -> dict[str, Any]:

@@ -10,37 +10,12 @@ from typing import Any
 from reconciler.campaign import DesiredCampaign, fingerprint
 from reconciler.errors import SourceLocation
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign, StateSnapshot
+from tests.support.bodies import derive
 
 NOW = datetime(2027, 10, 1, 12, 0, tzinfo=UTC)
 CREATED_AT = datetime(2027, 9, 1, 9, 30, tzinfo=UTC)
 
-BASE_BODY: dict[str, Any] = {
-    "name": "Diwali VIP offer",
-    "type": "OUTBOUND",
-    "company_plan_id": "plan-1",
-    "workspace_id": "ws-dev",
-    "business_goal": "Re-engage VIP customers before Diwali",
-    "touchpoint": {
-        "name": "diwali-vip-whatsapp",
-        "type": "WHATSAPP",
-        "status": "scheduled",
-        "start_at": "2027-10-28T10:00:00+05:30",
-        "assistant_id": 11,
-        "additional_settings": {
-            "execution_days": ["mon", "tue", "wed", "thu", "fri"],
-            "start_hour": 10,
-            "end_hour": 19,
-            "delay": 2,
-            "time_zone": "Asia/Kolkata",
-            "from_numbers": ["+919800000001"],
-        },
-        "customer_details": [
-            {"id": "c1", "to_number": "+919812345601"},
-            {"id": "c2", "to_number": "+919812345602"},
-        ],
-        "whatsapp_data": {"template": "diwali_offer", "language_code": "en"},
-    },
-}
+BASE_BODY: dict[str, Any] = derive()
 
 
 def make_body(
