@@ -8,16 +8,14 @@ from reconciler.config import load_project
 from reconciler.specs.loader import load_campaigns, resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign
+from tests.specs.helpers import PROJECT_YAML as SPECS_PROJECT_YAML
 from tests.support.factories import CREATED_AT
 from tests.support.tree import build_tree
 
-PROJECT_YAML = """\
-version: 1
-vars: {language: en}
-environments:
-  dev:
-    api_url: sandbox
-    vars: {workspace_id: ws-dev, assistant_id: 11, from_numbers: ["+919800000001"]}
+# The spec tests' project (dev on the sandbox) with a prod that promotes from dev.
+PROJECT_YAML = (
+    SPECS_PROJECT_YAML
+    + """\
   prod:
     api_url: https://contactswing.example.invalid
     require_state: true
@@ -25,6 +23,7 @@ environments:
     max_creates: 5
     vars: {workspace_id: ws-prod, assistant_id: 12, from_numbers: ["+919800000001"]}
 """
+)
 
 SPEC = """\
 key: {key}

@@ -10,6 +10,7 @@ from reconciler.api.factory import make_api, needs_token
 from reconciler.errors import ConfigError
 from reconciler.sandbox import SANDBOX_BASE_URL, Fault, FaultInjector, Sandbox, sandbox_transport
 from tests.api.bodies import valid_body
+from tests.sandbox.outcomes import FAULT_OUTCOMES
 
 
 def client(sb: Sandbox, **kwargs: object) -> HttpCampaignAPI:
@@ -57,13 +58,7 @@ def test_digits_body_is_accepted_by_the_sandbox() -> None:
 
 @pytest.mark.parametrize(
     ("fault", "outcome", "created"),
-    [
-        (Fault.SERVER_ERROR, Outcome.IN_DOUBT, 0),
-        (Fault.UNAVAILABLE, Outcome.IN_DOUBT, 0),
-        (Fault.RATE_LIMITED, Outcome.FAILED, 0),
-        (Fault.TIMEOUT, Outcome.IN_DOUBT, 1),
-        (Fault.RESET, Outcome.IN_DOUBT, 1),
-    ],
+    FAULT_OUTCOMES,
 )
 def test_each_fault_in_process(fault: Fault, outcome: Outcome, created: int) -> None:
     """Each injected fault yields the section 6 outcome; only 429 is retried."""

@@ -14,6 +14,7 @@ from reconciler.api.client import HttpCampaignAPI
 from reconciler.sandbox import Fault, FaultInjector, Sandbox
 from reconciler.sandbox.server import SandboxServer, serving
 from tests.api.bodies import TOKEN, valid_body
+from tests.sandbox.outcomes import FAULT_OUTCOMES
 
 
 @pytest.fixture
@@ -54,13 +55,7 @@ def test_contract_over_the_socket(served: tuple[Sandbox, str]) -> None:
 
 @pytest.mark.parametrize(
     ("fault", "outcome", "created"),
-    [
-        (Fault.SERVER_ERROR, Outcome.IN_DOUBT, 0),
-        (Fault.UNAVAILABLE, Outcome.IN_DOUBT, 0),
-        (Fault.RATE_LIMITED, Outcome.FAILED, 0),
-        (Fault.TIMEOUT, Outcome.IN_DOUBT, 1),
-        (Fault.RESET, Outcome.IN_DOUBT, 1),
-    ],
+    FAULT_OUTCOMES,
 )
 def test_each_fault_over_the_socket(fault: Fault, outcome: Outcome, created: int) -> None:
     """Each fault kind, met by the real client over TCP, gives its section 6 outcome."""
