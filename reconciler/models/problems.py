@@ -65,15 +65,18 @@ def kind(value: Any) -> str:
 
 def _model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
     """The model class that validates the mapping at ``path``, if it is one."""
-    current: type[BaseModel] | None = root
+    current: Any = root
     for part in path:
-        if current is None:
-            return None
         if isinstance(part, int):
-            continue
-        field = current.model_fields.get(part)
-        current = _inner_model(field.annotation) if field is not None else None
-    return current
+            continue  # a list item: ``_inner_model`` looks through the list
+        model = _inner_model(current)
+        if model is not None and part in model.model_fields:
+            current = model.model_fields[part].annotation
+        elif (value := _dict_value(current)) is not None:
+            current = value  # a mapping's entry: ``environments.prod``
+        else:
+            return None
+    return _inner_model(current)
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
@@ -85,6 +88,19 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     if origin in (typing.Union, types.UnionType, list):
         for arg in typing.get_args(annotation):
             found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _dict_value(annotation: Any) -> Any:
+    """The value type of a ``dict[str, X]`` annotation (also inside Optional), else None."""
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    if origin in (typing.Annotated, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _dict_value(arg)
             if found is not None:
                 return found
     return None
@@ -110,15 +126,26 @@ _TYPE_MESSAGES = {
 }
 
 
-def _type_problem(err: ErrorDetails, path: Path) -> FieldProblem:
+# Hints for a file without templates (reconciler.yaml): the defaults speak of spec values.
+_PLAIN_HINTS = {
+    "string_type": "write text (quoted, if YAML would read it as a number or true/false)",
+    "dict_type": "write 'key: value' pairs indented under this key",
+}
+
+
+def _type_problem(err: ErrorDetails, path: Path, templated: bool) -> FieldProblem:
     expected, hint = _TYPE_MESSAGES[err["type"]]
     value = err["input"]
+    if not templated:
+        hint = _PLAIN_HINTS.get(err["type"], hint)
     if err["type"] in ("int_type", "int_from_float"):
-        hint = _int_hint(value, hint)
+        hint = _int_hint(value, hint, templated)
     return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
 
 
-def _int_hint(value: Any, default: str) -> str:
+def _int_hint(value: Any, default: str, templated: bool) -> str:
+    if isinstance(value, str) and not templated:
+        return "remove the quotes"
     if isinstance(value, str):
         return (
             "remove the quotes; a value that is exactly one {{ expression }} keeps the "
@@ -138,21 +165,23 @@ def _bound_problem(err: ErrorDetails, path: Path) -> FieldProblem:
     limit = ctx.get("ge", ctx.get("le"))
     extra = " minutes" if path[-1:] == ("delay",) else ""
     return FieldProblem(
-        path, f"must be {word} {limit}{extra}, got {err['input']}", _bound_hint(path)
+        path,
+        f"must be {word} {limit}{extra}, got {err['input']}",
+        _bound_hint(path, f"write a whole number ({word} {limit})"),
     )
 
 
-def _bound_hint(path: Path) -> str:
+def _bound_hint(path: Path, default: str) -> str:
     name = path[-1] if path else ""
     return {
         "start_hour": "hours are whole hours of the day: start_hour 0..23",
         "end_hour": "hours are whole hours of the day: end_hour 1..24 (24 is midnight)",
         "delay": "delay is a number of minutes, 0 or more",
         "assistant_id": "use the numeric ID of the assistant from ContactSwing",
-    }.get(str(name), "")
+    }.get(str(name), default)
 
 
-def _literal_problem(err: ErrorDetails, path: Path) -> FieldProblem:
+def _literal_problem(err: ErrorDetails, root: type[BaseModel], path: Path) -> FieldProblem:
     value = err["input"]
     if path[-1:] == ("type",) and "touchpoint" in path:
         return FieldProblem(
@@ -168,18 +197,44 @@ def _literal_problem(err: ErrorDetails, path: Path) -> FieldProblem:
             f"{value!r} is not a day",
             hint + "use lowercase three-letter days: " + ", ".join(DAYS),
         )
-    return FieldProblem(path, err["msg"], "")
+    return _choice_problem(err, root, path)
 
 
-def from_pydantic(err: ErrorDetails, root: type[BaseModel], prefix: Path = ()) -> FieldProblem:
-    """One pydantic error as a ``FieldProblem`` with a message and a hint."""
+def _choice_problem(err: ErrorDetails, root: type[BaseModel], path: Path) -> FieldProblem:
+    """``phone_format must be e164 or digits, got 'plus'``, with "did you mean"."""
+    parent = _model_at(root, tuple(err["loc"])[:-1])
+    field = parent.model_fields.get(str(err["loc"][-1])) if parent else None
+    literal = field is not None and typing.get_origin(field.annotation) is typing.Literal
+    choices = [str(c) for c in typing.get_args(field.annotation)] if field and literal else []
+    if not choices:
+        return FieldProblem(path, err["msg"], "")
+    value, name = err["input"], path[-1]
+    shown = repr(value) if isinstance(value, str) else kind(value)
+    guess = closest(value.lower(), choices) if isinstance(value, str) else None
+    hint = f"did you mean {guess}?" if guess else f"write {name}: " + " or ".join(choices)
+    return FieldProblem(path, f"{name} must be {' or '.join(choices)}, got {shown}", hint)
+
+
+def from_pydantic(
+    err: ErrorDetails,
+    root: type[BaseModel],
+    prefix: Path = (),
+    *,
+    document: str = "the campaign",
+    templated: bool = True,
+) -> FieldProblem:
+    """One pydantic error as a ``FieldProblem`` with a message and a hint.
+
+    ``document`` names the top level in hints ("add version: to reconciler.yaml");
+    ``templated`` is whether values may come from ``{{ expressions }}`` (spec files).
+    """
     path: Path = prefix + tuple(err["loc"])
     kind_ = err["type"]
     ctx = err.get("ctx", {})
     if kind_ == RULE:
         return FieldProblem(path + tuple(ctx.get("subpath", ())), err["msg"], ctx.get("hint", ""))
     if kind_ == "missing":
-        parent = format_path(path[:-1]) or "the campaign"
+        parent = format_path(path[:-1]) or document
         return FieldProblem(
             path, f"required key '{path[-1]}' is missing", f"add {path[-1]}: to {parent}"
         )
@@ -190,11 +245,16 @@ def from_pydantic(err: ErrorDetails, root: type[BaseModel], prefix: Path = ()) -
             path, f"unknown key '{path[-1]}'", unknown_key_hint(str(path[-1]), allowed)
         )
     if kind_ in _TYPE_MESSAGES:
-        return _type_problem(err, path)
+        return _type_problem(err, path, templated)
     if kind_ in ("greater_than_equal", "less_than_equal"):
         return _bound_problem(err, path)
     if kind_ == "too_short":
-        return FieldProblem(path, "must not be empty", "list at least one item")
+        what = (
+            "add at least one entry under this key"
+            if isinstance(err["input"], dict)
+            else "list at least one item"
+        )
+        return FieldProblem(path, "must not be empty", what)
     if kind_ == "literal_error":
-        return _literal_problem(err, path)
+        return _literal_problem(err, root, path)
     return FieldProblem(path, err["msg"], "")
