@@ -6,9 +6,10 @@ environment in use (so ``validate --env dev`` needs no prod secrets). Variables 
 resolved by ``reconciler.specs.loader.resolve_variables``.
 
 The file is checked here without pydantic when it is ordinary (every value of exactly
-the type it must have); anything else is validated by the pydantic model in
-``reconciler.projectfile``, which gives the errors. Importing pydantic cost ~70 ms of
-every command, ~8 % of an every-push plan of 10,000 campaigns.
+the type it must have, ``required_version`` satisfied); anything else is validated by
+the pydantic model in ``reconciler.projectfile``, which holds every rule and so gives
+every error. Importing pydantic cost ~70 ms of every command, ~8 % of an every-push
+plan of 10,000 campaigns.
 """
 
 from __future__ import annotations
@@ -136,22 +137,31 @@ class Project:
         try:
             return self.file.environments[name]
         except KeyError:
-            known = ", ".join(self.env_names)
+            from reconciler.models.fields import closest
+
+            known = f"known environments: {', '.join(self.env_names)}"
+            guess = closest(name, self.env_names)
             raise ConfigError(
                 f"no environment {name!r} in {PROJECT_FILE}",
-                hint=f"known environments: {known}",
+                hint=f"did you mean {guess}? ({known})" if guess else known,
             ) from None
 
     def environment(self, name: str, os_environ: Mapping[str, str] | None = None) -> Environment:
-        """The environment's settings with ``${VAR}`` expanded from ``os_environ``."""
+        """The environment's settings with ``${VAR}`` expanded from ``os_environ``.
+
+        Every unset variable of the environment is one diagnostic of a ValidationFailed.
+        """
         raw = self.settings(name)
         environ = os.environ if os_environ is None else os_environ
         values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"
+        unset: list[Diagnostic] = []
         for field_name in _EXPANDED:
             if isinstance(raw_value := getattr(raw, field_name), str):
-                values[field_name] = self._expand(raw_value, name, field_name, environ)
+                values[field_name] = self._expand(raw_value, (name, field_name), environ, unset)
+        if unset:
+            raise ValidationFailed(unset)
         return Environment(
             name=name,
             root=self.root,
@@ -161,17 +171,18 @@ class Project:
     def line_of(self, *path: str | int) -> int | None:
         return self.document.marks.line_of(path)
 
-    def _expand(self, text: str, env: str, field_name: str, environ: Mapping[str, str]) -> str:
+    def _expand(
+        self, text: str, at: tuple[str, str], environ: Mapping[str, str], unset: list[Diagnostic]
+    ) -> str:
         def replace(match: re.Match[str]) -> str:
             var = match.group(1)
             if var not in environ:
-                raise ConfigError(
-                    f"environments.{env}.{field_name}: OS variable {var} is not set",
-                    hint=f"export {var}=… before running, or change the setting",
-                    location=SourceLocation(
-                        PROJECT_FILE, self.line_of("environments", env, field_name)
-                    ),
-                )
+                where = SourceLocation(PROJECT_FILE, self.line_of("environments", *at))
+                hint = f"export {var}=… before running, or change the setting (it is read "
+                hint += f"only by commands that use environment {at[0]})"
+                field_path = ".".join(("environments", *at))
+                unset.append(Diagnostic(where, f"OS variable {var} is not set", field_path, hint))
+                return match.group(0)
             return environ[var]
 
         return _VAR_REF.sub(replace, text)
@@ -203,7 +214,6 @@ def load_project(start: Path | None = None, project_dir: Path | None = None) -> 
     model = ordinary_settings(document.data)
     if model is None:
         model = _validated_settings(document)
-    check_required_version(model.required_version, document)
     return Project(root=root, file=model, document=document)
 
 
@@ -238,6 +248,27 @@ def _validated_settings(document: Document) -> ProjectSettings:
     except ValidationError as exc:
         raise ValidationFailed(_diagnostics(exc, document)) from None
     return settings_of(model)
+
+
+def _version_ok(specifier: str | None) -> bool:
+    try:
+        return specifier is None or version_matches(specifier)
+    except ValueError:
+        return False
+
+
+def _diagnostics(exc: ValidationError, document: Document) -> list[Diagnostic]:
+    """The model's errors, worded as for specs, at the lines the YAML marks give."""
+    from reconciler.models.problems import from_pydantic
+    from reconciler.projectfile import ProjectFile
+
+    result = []
+    for error in exc.errors(include_url=False):
+        problem = from_pydantic(error, ProjectFile, document=PROJECT_FILE, templated=False)
+        line = document.marks.line_of(problem.path)
+        location = SourceLocation(PROJECT_FILE, line)
+        result.append(Diagnostic(location, problem.message, problem.field, problem.hint))
+    return result
 
 
 def settings_of(model: ProjectFile) -> ProjectSettings:
@@ -308,6 +339,8 @@ def ordinary_settings(data: object) -> ProjectSettings | None:
         return None
     if not all(k in _ORDINARY_TOP and _ORDINARY_TOP[k](v) for k, v in data.items()):
         return None
+    if not _version_ok(data.get("required_version")):
+        return None
     environments: dict[str, EnvironmentSettings] = {}
     for name, env in data["environments"].items():
         if type(name) is not str or not re.match(ENV_NAME, name) or type(env) is not dict:
@@ -325,22 +358,6 @@ def ordinary_settings(data: object) -> ProjectSettings | None:
     if "vars" in top:
         top["vars"] = dict(top["vars"])
     return ProjectSettings(environments=environments, **top)
-
-
-def _diagnostics(exc: ValidationError, document: Document) -> list[Diagnostic]:
-    result = []
-    for error in exc.errors():
-        loc = tuple(part for part in error["loc"] if isinstance(part, (str, int)))
-        line = document.marks.line_of(loc)
-        field = ".".join(str(p) for p in loc)
-        message = error["msg"]
-        hint = ""
-        if error["type"] == "extra_forbidden":
-            message, hint = f"unknown key {loc[-1]!r}", "check the spelling (see the schema)"
-        elif error["type"] == "missing":
-            line = document.marks.line_of(loc[:-1])
-        result.append(Diagnostic(SourceLocation(PROJECT_FILE, line), message, field, hint))
-    return result
 
 
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)?\s*([0-9]+(?:\.[0-9]+)*)\s*$")
@@ -375,22 +392,3 @@ def version_matches(specifier: str, version: str = __version__) -> bool:
         if not ok:
             return False
     return True
-
-
-def check_required_version(specifier: str | None, document: Document) -> None:
-    """Refuse to run when this tool's version does not satisfy ``required_version``."""
-    if specifier is None:
-        return
-    location = SourceLocation(PROJECT_FILE, document.marks.line_of(("required_version",)))
-    try:
-        ok = version_matches(specifier)
-    except ValueError as exc:
-        raise ConfigError(
-            f"required_version: {exc}", hint='write it like ">=1.0,<2"', location=location
-        ) from None
-    if not ok:
-        raise ConfigError(
-            f"this project requires reconciler {specifier}; this is {__version__}",
-            hint="install a matching version of reconciler",
-            location=location,
-        )

@@ -1,4 +1,4 @@
-"""reconciler.yaml: its model, errors with lines, ${VAR} expansion, required_version."""
+"""reconciler.yaml: its model, ${VAR} expansion, required_version (errors: test_config_errors)."""
 
 from __future__ import annotations
 
@@ -39,41 +39,11 @@ def test_defaults_and_expansion_only_for_the_environment_in_use(tmp_path: Path) 
     prod = project.environment("prod", os_environ={"PROD_STATE": "postgresql://db/x"})
     assert prod.state == "postgresql://db/x" and prod.state_is_url
     assert prod.api_url == DEFAULT_API_URL and prod.promote_from == "dev"
-    with pytest.raises(ConfigError) as info:
-        project.environment("prod", os_environ={})
-    assert "PROD_STATE" in info.value.message and "environments.prod.state" in info.value.message
-    assert str(info.value.location) == "reconciler.yaml:8"
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "field", "words"),
-    [
-        (
-            PROJECT_YAML.replace("api_url: sandbox", "api_ulr: sandbox"),
-            5,
-            "environments.dev.api_ulr",
-            "unknown key",
-        ),
-        (PROJECT_YAML.replace("version: 1", "version: 2"), 1, "version", "1"),
-        (PROJECT_YAML.replace("version: 1\n", ""), 1, "version", "Field required"),
-        (WITH_PROD.replace("promote_from: dev", "promote_from: qa"), 3, "environments", "qa"),
-        (PROJECT_YAML + "    phone_format: plus\n", 7, "environments.dev.phone_format", "e164"),
-        (PROJECT_YAML + "    max_creates: -1\n", 7, "environments.dev.max_creates", "0"),
-    ],
-)
-def test_project_file_errors_have_lines(
-    tmp_path: Path, text: str, line: int, field: str, words: str
-) -> None:
-    """A bad reconciler.yaml is a ValidationFailed at its line and field."""
-    root = make_project(tmp_path / "p", {"reconciler.yaml": text})
     with pytest.raises(ValidationFailed) as info:
-        load_project(project_dir=root)
-    hits = [
-        d
-        for d in info.value.diagnostics
-        if (d.location.file, d.location.line, d.field) == ("reconciler.yaml", line, field)
-    ]
-    assert hits and words in hits[0].message, info.value.diagnostics
+        project.environment("prod", os_environ={})
+    (unset,) = info.value.diagnostics
+    assert (str(unset.location), unset.field) == ("reconciler.yaml:8", "environments.prod.state")
+    assert "PROD_STATE" in unset.message
 
 
 def test_duplicate_key_in_project_file(tmp_path: Path) -> None:
@@ -103,21 +73,6 @@ def test_version_specifiers(spec: str, ok: bool) -> None:
     assert version_matches(spec, "1.0.0") is ok
 
 
-def test_required_version_mismatch_refuses_to_run(tmp_path: Path) -> None:
-    """A project that needs another version of the tool is refused, naming both."""
-    root = make_project(
-        tmp_path / "p",
-        {
-            "reconciler.yaml": PROJECT_YAML.replace(
-                "version: 1\n", "version: 1\nrequired_version: '>=9.0'\n"
-            )
-        },
-    )
-    with pytest.raises(ConfigError, match=r">=9.0") as info:
-        load_project(project_dir=root)
-    assert str(info.value.location) == "reconciler.yaml:2"
-
-
 def test_find_project_walks_upwards(tmp_path: Path) -> None:
     """The nearest reconciler.yaml above the start folder is the project."""
     root = make_project(tmp_path / "p", {"campaigns/deep/x.txt": ""})
@@ -131,4 +86,4 @@ def test_unknown_environment(tmp_path: Path) -> None:
     project = load_project(project_dir=make_project(tmp_path / "p", {}))
     with pytest.raises(ConfigError, match="no environment 'qa'") as info:
         project.environment("qa")
-    assert info.value.hint == "known environments: dev"
+    assert info.value.hint == "known environments: dev"  # nothing close to "qa"

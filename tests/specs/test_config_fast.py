@@ -90,6 +90,8 @@ def test_ordinary_files_give_the_models_settings(data: dict[str, Any]):
         {"vars": None},
         {"unknown": 1},
         {"campaigns": 5},
+        {"required_version": ">=9"},
+        {"required_version": "soon"},
     ],
 )
 def test_unusual_files_are_left_to_the_model(change: dict[str, Any]):
