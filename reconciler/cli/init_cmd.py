@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.common import CommonOptions, common_options
 from reconciler.commands.init import InitResult, init_project
 from reconciler.scaffold import CI_CHOICES, CiChoice
 
@@ -14,7 +15,7 @@ from reconciler.scaffold import CI_CHOICES, CiChoice
 @click.argument(
     "directory",
     required=False,
-    default=".",
+    default=None,
     type=click.Path(path_type=Path),
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
@@ -31,14 +32,18 @@ from reconciler.scaffold import CI_CHOICES, CiChoice
     metavar="REQUIREMENT",
     help="What CI installs with pip (default: this version, campaign-reconciler==X.Y.Z).",
 )
-def init(directory: Path, force: bool, ci: CiChoice, pip_spec: str | None) -> int:
-    """Scaffold a new project in DIRECTORY (default: the current directory).
+@common_options
+def init(
+    common: CommonOptions, directory: Path | None, force: bool, ci: CiChoice, pip_spec: str | None
+) -> int:
+    """Scaffold a new project in DIRECTORY (default: --project, else the current directory).
 
     Writes reconciler.yaml (a dev sandbox environment and a staging/prod sketch),
     an example campaign, schemas/ for editors, a .gitignore for local state and a CI
     pipeline. Refuses to overwrite an existing file unless --force is given.
     """
-    result = init_project(directory, force=force, ci=ci, pip_spec=pip_spec)
+    target = directory or common.project_dir or Path()
+    result = init_project(target, force=force, ci=ci, pip_spec=pip_spec)
     click.echo(_report(result))
     return 0
 
