@@ -18,7 +18,11 @@ from reconciler.scaffold import CI_CHOICES, CiChoice
     default=None,
     type=click.Path(path_type=Path),
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite the scaffold's files that already exist (.gitignore is merged, not replaced).",
+)
 @click.option(
     "--ci",
     type=click.Choice(CI_CHOICES),
@@ -40,7 +44,8 @@ def init(
 
     Writes reconciler.yaml (a dev sandbox environment and a staging/prod sketch),
     an example campaign, schemas/ for editors, a .gitignore for local state and a CI
-    pipeline. Refuses to overwrite an existing file unless --force is given.
+    pipeline. Refuses to overwrite an existing file unless --force is given; an
+    existing .gitignore only gets the lines it lacks. No other file is touched.
     """
     target = directory or common.project_dir or Path()
     result = init_project(target, force=force, ci=ci, pip_spec=pip_spec)
@@ -52,6 +57,8 @@ def _report(result: InitResult) -> str:
     lines = [f"Initialised a reconciler project in {result.root}:"]
     lines += [f"  wrote       {rel}" for rel in result.written]
     lines += [f"  overwrote   {rel}" for rel in result.overwritten]
+    lines += [f"  added to    {rel} (the lines it lacked)" for rel in result.merged]
+    lines += [f"  kept        {rel} (it lacked nothing)" for rel in result.kept]
     lines += ["", "Next steps:"]
     if result.root != Path():
         lines.append(f"  cd {result.root}")
