@@ -11,8 +11,9 @@ from tests.support.tree import build_tree
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The state backends fixture (`target`, `pg_database`), shared by state, apply and e2e tests.
-pytest_plugins = ("tests.support.backends",)
+# The state backends fixture (`target`, `pg_database`), shared by state, apply and e2e tests;
+# the rule for tests that need a tool from outside the venv (PostgreSQL, actionlint).
+pytest_plugins = ("tests.support.backends", "tests.support.external")
 
 
 @pytest.fixture

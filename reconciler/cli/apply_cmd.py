@@ -38,16 +38,15 @@ from reconciler.config import load_project
 from reconciler.errors import ConfigError
 from reconciler.executor import ApplyEvent
 from reconciler.output import apply_report
-from reconciler.output.color import should_color
 from reconciler.output.text import render_text
 from reconciler.plan import Plan
 from reconciler.specs.cache import spec_cache_enabled
 
 
-def _show_plan(show_sensitive: bool, quiet: bool) -> Callable[[Plan], None]:
+def _show_plan(show_sensitive: bool, common: CommonOptions) -> Callable[[Plan], None]:
     def show(plan: Plan) -> None:
-        if not quiet:
-            color = should_color(sys.stderr)
+        if common.verbosity >= 0:
+            color = common.color(sys.stderr)
             text = render_text(plan, show_sensitive=show_sensitive, color=color)
             click.echo(text, err=True, nl=False)
 
@@ -65,7 +64,7 @@ def _question(plan: Plan) -> str:
 class _Progress:
     """A bar on a terminal; else one line per finished campaign (CI logs)."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, *, color: bool) -> None:
         self.quiet = quiet
         self.bar: Progress | None = None
         self.task_id: object = None
@@ -76,7 +75,7 @@ class _Progress:
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TextColumn("{task.description}"),
-                console=Console(stderr=True),
+                console=Console(stderr=True, no_color=not color),
                 transient=True,
             )
 
@@ -120,7 +119,7 @@ def _cancel_on_signals(cancel: threading.Event, quiet: bool) -> Iterator[None]:
             signal.signal(s, old)
 
 
-def _emit(report: ApplyReport, output_format: str) -> None:
+def _emit(report: ApplyReport, output_format: str, *, color: bool) -> None:
     if output_format == "json":
         click.echo(apply_report.to_json(report))
     elif output_format == "markdown":
@@ -128,7 +127,7 @@ def _emit(report: ApplyReport, output_format: str) -> None:
     else:
         # A CI log has no width; rich's default of 80 columns would fold every row.
         width = None if sys.stdout.isatty() else 160
-        console = Console(file=sys.stdout, no_color=not should_color(sys.stdout), width=width)
+        console = Console(file=sys.stdout, no_color=not color, width=width)
         apply_report.print_summary(report, console)
 
 
@@ -189,10 +188,10 @@ def apply(
     project = load_project(project_dir=common.project_dir)
     quiet = common.verbosity < 0
     cancel = threading.Event()
-    progress = _Progress(quiet)
+    progress = _Progress(quiet, color=common.color(sys.stderr))
     ask = terminal_asker()
     hooks = ApplyHooks(
-        show_plan=_show_plan(show_sensitive, quiet),
+        show_plan=_show_plan(show_sensitive, common),
         confirm=None if ask is None else lambda plan: ask(_question(plan)),
         on_event=progress,
         cancel=cancel,
@@ -221,5 +220,5 @@ def apply(
                 )
     finally:
         progress.stop()
-    _emit(report, output_format)
+    _emit(report, output_format, color=common.color(sys.stdout))
     return report.exit_code

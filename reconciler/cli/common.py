@@ -7,19 +7,23 @@ import logging
 import select
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
+from click.core import ParameterSource
+
+from reconciler import __version__
+from reconciler.output.color import should_color
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
 class CommonOptions:
-    """``--project``, ``--var``, ``--var-file``, ``-q``/``-v`` as given on the command line.
+    """``--project``, ``--var``, ``--var-file``, ``-q``/``-v``, ``--no-color`` as given.
 
     ``var_args`` keeps the raw ``name=value`` strings in order; ``var_files`` the files.
     """
@@ -28,6 +32,42 @@ class CommonOptions:
     var_args: tuple[str, ...]
     var_files: tuple[Path, ...]
     verbosity: int  # -1 quiet, 0 normal, 1+ verbose
+    no_color: bool = False
+
+    @classmethod
+    def merged(cls, levels: Sequence[Mapping[str, Any]]) -> CommonOptions:
+        """The options given at each level, outermost first (``reconciler -v plan -q``).
+
+        The value nearest the command wins; ``--var`` and ``--var-file`` add up in
+        order, so that a later one wins for the same variable as it does on one level.
+        """
+        project_dir: Path | None = None
+        var_args: tuple[str, ...] = ()
+        var_files: tuple[Path, ...] = ()
+        verbosity, no_color = 0, False
+        for given in levels:
+            project_dir = given.get("project_dir", project_dir)
+            var_args += tuple(given.get("var_args", ()))
+            var_files += tuple(given.get("var_files", ()))
+            if "quiet" in given or "verbose" in given:
+                verbosity = -1 if given.get("quiet") else given.get("verbose", 0)
+            no_color = no_color or bool(given.get("no_color"))
+        return cls(project_dir, var_args, var_files, verbosity, no_color)
+
+    def color(self, stream: TextIO) -> bool:
+        """Whether output to ``stream`` may be coloured (never with ``--no-color``)."""
+        return not self.no_color and should_color(stream)
+
+
+@dataclass
+class Invocation:
+    """One run of the CLI, the click context's ``obj``: what each group level was given.
+
+    ``command`` is the top-level command that runs (None for ``--help``/``--version``).
+    """
+
+    levels: list[dict[str, Any]] = field(default_factory=list)
+    command: str | None = None
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -37,10 +77,11 @@ def _configure_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-def common_options(func: F) -> F:
-    """Add the shared options; the command receives them as ``common: CommonOptions``."""
+_COMMON_PARAMS = ("project_dir", "var_args", "var_files", "quiet", "verbose", "no_color")
 
-    options = [
+
+def _shared_options() -> list[Callable[[F], F]]:
+    return [
         click.option(
             "--project",
             "project_dir",
@@ -64,25 +105,62 @@ def common_options(func: F) -> F:
         ),
         click.option("-q", "--quiet", "quiet", is_flag=True, help="Only errors on stderr."),
         click.option("-v", "--verbose", "verbose", count=True, help="More detail on stderr."),
+        click.option(
+            "--no-color", is_flag=True, help="No colour (also: NO_COLOR set, or not a terminal)."
+        ),
+        click.version_option(__version__, "--version", prog_name="reconciler"),
     ]
+
+
+def _with_shared_options(wrapper: Callable[..., Any]) -> Any:
+    result: Any = wrapper
+    for option in reversed(_shared_options()):
+        result = option(result)
+    return result
+
+
+def _take_given(ctx: click.Context, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Pop the shared options from ``kwargs``; keep those given on the command line."""
+    values = {name: kwargs.pop(name) for name in _COMMON_PARAMS}
+    return {
+        name: value
+        for name, value in values.items()
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    }
+
+
+def common_options(func: F) -> F:
+    """Add the shared options; the command receives them as ``common: CommonOptions``.
+
+    Those given before the command (on its groups, see ``group_common_options``) count
+    too; where both give one, the command's own wins.
+    """
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
-        quiet, verbose = kwargs.pop("quiet"), kwargs.pop("verbose")
-        verbosity = -1 if quiet else verbose
-        common = CommonOptions(
-            project_dir=kwargs.pop("project_dir"),
-            var_args=tuple(kwargs.pop("var_args")),
-            var_files=tuple(kwargs.pop("var_files")),
-            verbosity=verbosity,
-        )
-        _configure_logging(verbosity)
+        ctx = click.get_current_context()
+        invocation = ctx.find_object(Invocation)
+        outer = invocation.levels if invocation is not None else []
+        common = CommonOptions.merged([*outer, _take_given(ctx, kwargs)])
+        _configure_logging(common.verbosity)
         return func(common=common, **kwargs)
 
-    result: Any = wrapper
-    for option in reversed(options):
-        result = option(result)
-    return result  # type: ignore[no-any-return]
+    return _with_shared_options(wrapper)  # type: ignore[no-any-return]
+
+
+def group_common_options(func: F) -> F:
+    """The shared options on a group, before its command: kept for the command to merge."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        invocation = ctx.ensure_object(Invocation)
+        invocation.levels.append(_take_given(ctx, kwargs))
+        if invocation.command is None:
+            invocation.command = ctx.invoked_subcommand
+        return func(**kwargs)
+
+    return _with_shared_options(wrapper)  # type: ignore[no-any-return]
 
 
 def env_option(required: bool = True) -> Callable[[F], F]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.common import CommonOptions, common_options
 from reconciler.commands.init import InitResult, init_project
 from reconciler.scaffold import CI_CHOICES, CiChoice
 
@@ -14,10 +15,14 @@ from reconciler.scaffold import CI_CHOICES, CiChoice
 @click.argument(
     "directory",
     required=False,
-    default=".",
+    default=None,
     type=click.Path(path_type=Path),
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite the scaffold's files that already exist (.gitignore is merged, not replaced).",
+)
 @click.option(
     "--ci",
     type=click.Choice(CI_CHOICES),
@@ -31,14 +36,19 @@ from reconciler.scaffold import CI_CHOICES, CiChoice
     metavar="REQUIREMENT",
     help="What CI installs with pip (default: this version, campaign-reconciler==X.Y.Z).",
 )
-def init(directory: Path, force: bool, ci: CiChoice, pip_spec: str | None) -> int:
-    """Scaffold a new project in DIRECTORY (default: the current directory).
+@common_options
+def init(
+    common: CommonOptions, directory: Path | None, force: bool, ci: CiChoice, pip_spec: str | None
+) -> int:
+    """Scaffold a new project in DIRECTORY (default: --project, else the current directory).
 
     Writes reconciler.yaml (a dev sandbox environment and a staging/prod sketch),
     an example campaign, schemas/ for editors, a .gitignore for local state and a CI
-    pipeline. Refuses to overwrite an existing file unless --force is given.
+    pipeline. Refuses to overwrite an existing file unless --force is given; an
+    existing .gitignore only gets the lines it lacks. No other file is touched.
     """
-    result = init_project(directory, force=force, ci=ci, pip_spec=pip_spec)
+    target = directory or common.project_dir or Path()
+    result = init_project(target, force=force, ci=ci, pip_spec=pip_spec)
     click.echo(_report(result))
     return 0
 
@@ -47,6 +57,8 @@ def _report(result: InitResult) -> str:
     lines = [f"Initialised a reconciler project in {result.root}:"]
     lines += [f"  wrote       {rel}" for rel in result.written]
     lines += [f"  overwrote   {rel}" for rel in result.overwritten]
+    lines += [f"  added to    {rel} (the lines it lacked)" for rel in result.merged]
+    lines += [f"  kept        {rel} (it lacked nothing)" for rel in result.kept]
     lines += ["", "Next steps:"]
     if result.root != Path():
         lines.append(f"  cd {result.root}")

@@ -20,7 +20,6 @@ from reconciler.cli.common import (
 )
 from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
 from reconciler.config import load_project
-from reconciler.output.color import should_color
 from reconciler.output.diagnostics import echo_diagnostics
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
@@ -90,7 +89,7 @@ def plan(
         )
     if common.verbosity >= 0:
         echo_diagnostics(list(outcome.load_warnings))
-    _emit(outcome, output_format, show_sensitive=show_sensitive, quiet=common.verbosity < 0)
+    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
         echo_diagnostics(errors)
@@ -111,7 +110,9 @@ def plan(
     return 0
 
 
-def _emit(outcome: PlanOutcome, output_format: str, *, show_sensitive: bool, quiet: bool) -> None:
+def _emit(
+    outcome: PlanOutcome, output_format: str, *, show_sensitive: bool, common: CommonOptions
+) -> None:
     """The plan in the chosen format on stdout; for json/markdown its warnings also on stderr."""
     plan = outcome.plan
     if output_format == "json":
@@ -119,9 +120,9 @@ def _emit(outcome: PlanOutcome, output_format: str, *, show_sensitive: bool, qui
     elif output_format == "markdown":
         click.echo(render_markdown(plan, show_sensitive=show_sensitive), nl=False)
     else:
-        color = should_color(sys.stdout)
+        color = common.color(sys.stdout)
         text = render_text(plan, show_sensitive=show_sensitive, color=color)
         click.echo(text, nl=False, color=color)
         return
-    if not quiet:
+    if common.verbosity >= 0:
         echo_diagnostics(plan.warnings)

@@ -9,6 +9,7 @@ from types import FrameType
 
 import click
 
+from reconciler.cli.common import CommonOptions, common_options
 from reconciler.errors import ConfigError
 from reconciler.sandbox import Fault, FaultInjector, Sandbox, parse_faults
 from reconciler.sandbox.core import DEFAULT_CREATE_PATH
@@ -84,8 +85,9 @@ def _is_loopback(host: str) -> bool:
     help="How long an injected timeout holds the connection silent.",
 )
 @click.option("--retry-after", default=1, show_default=True, type=click.IntRange(min=0))
-@click.option("-q", "--quiet", is_flag=True, help="No access log on stderr.")
+@common_options
 def sandbox(
+    common: CommonOptions,
     port: int,
     host: str,
     latency_ms: int,
@@ -97,13 +99,14 @@ def sandbox(
     create_path: str,
     stall_seconds: float,
     retry_after: int,
-    quiet: bool,
 ) -> int:
     """Serve a fake ContactSwing (create endpoint only) until Ctrl-C or SIGTERM.
 
     Prints its base URL on stdout once it listens; use it as an environment's api_url.
     GET /_sandbox/campaigns lists what it created; DELETE /_sandbox/campaigns clears.
+    -q: no access log. The sandbox reads no project: --project and --var are ignored.
     """
+    quiet = common.verbosity < 0
     injector = FaultInjector(fail_rate, faults, seed) if fail_rate > 0 else None
     core = Sandbox(
         create_path=create_path,

@@ -14,6 +14,7 @@ from reconciler.cli.common import (
     CommonOptions,
     common_options,
     env_option,
+    group_common_options,
     lock_timeout_option,
     show_sensitive_option,
 )
@@ -41,6 +42,7 @@ def _echo_json(data: Any) -> None:
 
 
 @click.group()
+@group_common_options
 def state() -> None:
     """Inspect and maintain an environment's state (what was created in ContactSwing)."""
 

@@ -79,3 +79,12 @@ def test_other_commands_and_in_process_calls_return(tmp_path: Path):
     assert "SLOW-EXIT" in listed.stderr
     status = cli.main(["plan", "--env", "dev", "--project", str(root), "--detailed-exitcode"])
     assert status == 2
+
+
+def test_common_options_before_the_command_keep_the_fast_exit(tmp_path: Path):
+    """``reconciler -q plan`` is the read-only plan too: the command, not argv[1], decides."""
+    root = _project(tmp_path, count=1)
+    result = _entry(root, "-q", "--project", ".", "plan", "--env", "dev")
+    assert result.returncode == 0, result.stderr
+    assert "1 to create" in result.stdout
+    assert "SLOW-EXIT" not in result.stderr

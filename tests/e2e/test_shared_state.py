@@ -28,7 +28,7 @@ from tests.e2e.support import (
     sandbox_process,
     snapshot,
 )
-from tests.support.backends import StateTarget, admin_url, needs_postgres
+from tests.support.backends import StateTarget, admin_url
 from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
@@ -109,8 +109,7 @@ def _terminate_sessions(database_url: str) -> int:
         engine.dispose()
 
 
-@needs_postgres[0]
-@needs_postgres[1]
+@pytest.mark.postgres
 def test_a_database_that_goes_away_mid_apply_loses_nothing_and_sends_nothing_twice(
     pg_database: str, tmp_path: Path
 ) -> None:

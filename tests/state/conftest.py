@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.support.backends import BACKENDS, PG_URL, StateTarget, needs_postgres
+from tests.support.backends import BACKENDS, PG_URL, StateTarget
 
-__all__ = ["BACKENDS", "PG_URL", "StateTarget", "needs_postgres"]
+__all__ = ["BACKENDS", "PG_URL", "StateTarget"]

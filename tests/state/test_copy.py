@@ -9,7 +9,7 @@ import pytest
 from reconciler.errors import StateError
 from reconciler.state import copy_state, read_snapshot
 from reconciler.state.base import AttemptStatus, StateSnapshot
-from tests.state.conftest import StateTarget, needs_postgres
+from tests.state.conftest import StateTarget
 from tests.state.helpers import created, intent, locked, open_target, outcome
 
 
@@ -59,7 +59,6 @@ def test_copied_state_keeps_working(tmp_path: Path):
 
 
 @pytest.mark.postgres
-@needs_postgres[1]
 def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, pg_database: str):
     """SQLite -> PostgreSQL -> SQLite loses nothing, and the PostgreSQL copy is writable."""
     root = tmp_path / "p"

@@ -17,7 +17,7 @@ from reconciler.state.engine import create_private_file
 from reconciler.state.location import resolve_location
 from reconciler.state.schema import _config, head_revision
 from reconciler.state.tables import metadata
-from tests.state.conftest import StateTarget, needs_postgres
+from tests.state.conftest import StateTarget
 from tests.state.helpers import created, fresh, intent, locked, open_target
 
 
@@ -134,7 +134,6 @@ def test_newer_schema_is_refused(target: StateTarget):
 
 
 @pytest.mark.postgres
-@needs_postgres[1]
 def test_database_errors_mask_the_password(pg_database: str, tmp_path):
     """A refused login gives a StateError that never shows the password."""
     from sqlalchemy.engine import make_url

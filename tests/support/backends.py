@@ -1,7 +1,8 @@
 """State backends for every suite that touches a real store: one parametrised fixture.
 
-SQLite always; PostgreSQL when ``RECONCILER_TEST_PG_URL`` is set (start a server with
-``eval "$(.ci/postgres.sh)"``), marked ``postgres`` so the default run stays fast. Each
+SQLite always; PostgreSQL marked ``postgres``: deselected by default, and when selected
+it needs ``RECONCILER_TEST_PG_URL`` (start a server with ``eval "$(bash .ci/postgres.sh)"``)
+or fails (``tests/conftest.py``: a selected test never skips for a missing tool). Each
 PostgreSQL test gets a fresh database, dropped afterwards. Registered for all tests by
 ``tests/conftest.py`` (``pytest_plugins``).
 """
@@ -21,16 +22,15 @@ from sqlalchemy.engine import make_url
 PG_URL = os.environ.get("RECONCILER_TEST_PG_URL", "")
 SQLITE_STATE = ".reconciler/dev.sqlite"
 
-# For tests that exist only for PostgreSQL: deselected by default (marker), and run by CI,
-# which always sets the URL.
-needs_postgres = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="RECONCILER_TEST_PG_URL is not set (.ci/postgres.sh)"),
-]
+PG_HINT = (
+    "RECONCILER_TEST_PG_URL is not set: start a server with "
+    '`eval "$(bash .ci/postgres.sh)"`, or deselect these tests with -m "not postgres"'
+)
 
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if PG_URL:
-    BACKENDS.append(pytest.param("postgres", id="postgres", marks=pytest.mark.postgres))
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,13 @@ class StateTarget:
 def admin_url() -> str:
     """The test server's URL (a role that may create databases), password included."""
     if not PG_URL:
-        pytest.fail("RECONCILER_TEST_PG_URL is not set (start one with .ci/postgres.sh)")
+        pytest.fail(PG_HINT)
     return PG_URL
+
+
+def postgres_missing() -> str | None:
+    """Why the ``postgres`` tests cannot run here (None: they can)."""
+    return None if PG_URL else PG_HINT
 
 
 @pytest.fixture

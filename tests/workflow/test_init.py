@@ -81,6 +81,45 @@ def test_force_overwrites_and_reports_it(tmp_path: Path) -> None:
     assert "environments:" in (tmp_path / "reconciler.yaml").read_text(encoding="utf-8")
 
 
+def test_an_existing_gitignore_gets_the_missing_lines_and_keeps_the_rest(tmp_path: Path) -> None:
+    """With or without --force: the user's lines stay byte for byte; run again adds nothing."""
+    mine = b"node_modules/\r\n*.plan.json\r\n# mine, no newline at the end"
+    (tmp_path / ".gitignore").write_bytes(mine)
+    first = init_project(tmp_path)
+    merged = (tmp_path / ".gitignore").read_bytes()
+    assert first.merged == (".gitignore",) and ".gitignore" not in first.written
+    assert merged.startswith(mine + b"\r\n")
+    added = merged[len(mine) :].decode().splitlines()
+    assert ".reconciler/" in added and "*.plan.json" not in added  # present already
+    again = init_project(tmp_path, force=True)
+    assert again.kept == (".gitignore",) and again.merged == ()
+    assert (tmp_path / ".gitignore").read_bytes() == merged
+
+
+def test_force_replaces_only_the_scaffold_files(tmp_path: Path) -> None:
+    """--force rewrites the scaffold's own files; the project's other files stay as they were."""
+    init_project(tmp_path)
+    (tmp_path / "campaigns/mine.yaml").write_text("mine\n", encoding="utf-8")
+    (tmp_path / "campaigns/welcome.yaml").write_text("edited\n", encoding="utf-8")
+    result = init_project(tmp_path, force=True)
+    assert "campaigns/welcome.yaml" in result.overwritten
+    assert ".gitignore" not in result.overwritten
+    assert (tmp_path / "campaigns/mine.yaml").read_text(encoding="utf-8") == "mine\n"
+    assert (tmp_path / "campaigns/welcome.yaml").read_text(encoding="utf-8") != "edited\n"
+
+
+def test_cli_init_into_project_dir_and_gitignore_report(tmp_path: Path) -> None:
+    """``reconciler --project X init`` scaffolds X; an existing .gitignore is reported merged."""
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x/.gitignore").write_text("build/\n", encoding="utf-8")
+    result = run_cli("--project", "x", "init", cwd=tmp_path)
+    assert result.returncode == 0, result.output
+    assert "added to    .gitignore" in result.stdout
+    assert (tmp_path / "x/reconciler.yaml").is_file()
+    lines = (tmp_path / "x/.gitignore").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "build/" and ".reconciler/" in lines
+
+
 @pytest.mark.parametrize(
     ("ci", "present", "absent"),
     [
