@@ -27,18 +27,24 @@ def test_the_default_run_deselects_them() -> None:
     """The README's plain ``pytest`` needs neither PostgreSQL nor actionlint."""
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "tests/workflow/test_actionlint.py", "tests/state/test_copy.py"],
+         "tests/workflow/test_actionlint.py", "tests/state/test_copy.py",
+         "tests/workflow/test_workflows.py"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     collected = [line for line in proc.stdout.splitlines() if "::" in line]
     assert collected, proc.stdout
     assert not [c for c in collected if "actionlint" in c or "postgres" in c]
+    assert not [c for c in collected if "updated_in_place" in c or "makes_no_call" in c]
 
 
 @pytest.mark.parametrize(
     ("marker", "hint"),
-    [("postgres", ".ci/postgres.sh"), ("actionlint", ".ci/install-actionlint.sh")],
+    [
+        ("postgres", ".ci/postgres.sh"),
+        ("actionlint", ".ci/install-actionlint.sh"),
+        ("node", "nodejs"),
+    ],
 )
 def test_a_selected_test_fails_when_its_tool_is_missing(
     marker: str, hint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -46,6 +52,8 @@ def test_a_selected_test_fails_when_its_tool_is_missing(
     """Selected (as ``.ci/run`` does), a missing tool is a failure that says how to get it."""
     monkeypatch.setattr(backends, "PG_URL", "")
     monkeypatch.setenv("RECONCILER_ACTIONLINT_DIR", str(tmp_path))  # holds no actionlint
+    if marker == "node":
+        monkeypatch.setenv("PATH", str(tmp_path))  # no node on it
     with pytest.raises(pytest.fail.Exception, match=hint):
         external.pytest_runtest_setup(_Item(marker))  # type: ignore[arg-type]
     external.pytest_runtest_setup(_Item("slow"))  # needs nothing: runs
