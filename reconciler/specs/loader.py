@@ -98,7 +98,8 @@ def load_campaigns(
         cache = _open_cache(project, env, context, os_environ)
         files: list[_FileResult | None] = []
         to_load: list[_ToLoad] = []
-        for path in discover(project.campaigns_dir):
+        found = discover(project.campaigns_dir)
+        for path in found.specs:
             hit = _from_cache(project, path, context, cache)
             if hit is None:
                 to_load.append(_ToLoad(len(files), path))
@@ -117,6 +118,7 @@ def load_campaigns(
     campaigns = [c for f in files if f is not None for c in f.campaigns]
     diagnostics = [d for f in files if f is not None for d in f.diagnostics]
     diagnostics.extend(_duplicate_keys(campaigns))
+    diagnostics.extend(_not_specs(project.root, found.others))
     if cache is not None and not any(d.is_error for d in diagnostics):
         cache.save()  # bad input changes nothing, not even the cache
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
@@ -322,6 +324,24 @@ def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:
                 )
             )
     return problems
+
+
+def _not_specs(root: Path, others: list[Path]) -> list[Diagnostic]:
+    """A warning for each file under the campaigns folder that is not read as a spec."""
+    warnings = []
+    for path in others:
+        if spec_kind(path) is None:
+            message = "not a spec file: it is not read"
+            hint = (
+                "spec files end in .yaml, .yml, .yaml.j2 or .yml.j2; rename it, or move it "
+                "out of the campaigns folder (dotfiles are ignored)"
+            )
+        else:
+            message = "not a regular file (a broken link?): it is not read"
+            hint = "make it a file, or remove it"
+        location = SourceLocation(_rel(root, path))
+        warnings.append(Diagnostic(location, message, hint=hint, severity=Severity.WARNING))
+    return warnings
 
 
 @dataclass
