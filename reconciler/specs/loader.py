@@ -14,7 +14,7 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from reconciler.errors import (
     sort_diagnostics,
 )
 from reconciler.perf import gc_paused
-from reconciler.specs.audiences import Audience, AudienceError, load_audience
+from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
 from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
 from reconciler.specs.discover import default_key, discover, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
@@ -494,6 +494,7 @@ class _SpecFile:
         try:
             audience = load_audience(self.project.root, rel, self.checked)
         except AudienceError as exc:
+            self._row_problems(exc.file, exc.problems)
             inside = exc.line is not None
             where = SourceLocation(exc.file, exc.line) if inside else None
             if where is None:
@@ -501,10 +502,16 @@ class _SpecFile:
             else:
                 self.diagnostics.append(Diagnostic(where, exc.message, "", exc.hint))
             return None, True
+        self._row_problems(audience.file, audience.problems)
         if audience.file != rel:
             self.indirect = True  # read through a link: where it points is not in a digest
         touchpoint["customer_details"] = audience.rows  # this load's own dicts: no copy
         return audience, False
+
+    def _row_problems(self, file: str, problems: Sequence[RowProblem]) -> None:
+        for row in problems:
+            location = SourceLocation(file, row.line)
+            self.diagnostics.append(Diagnostic(location, row.message, "", row.hint))
 
     def _validate(
         self,
@@ -516,13 +523,19 @@ class _SpecFile:
     ) -> None:
         from reconciler.models import api_body, validate_spec
 
-        spec, problems = validate_spec(data)
+        spec, problems = validate_spec(data, None if audience is None else audience.lines)
+        # Bad rows were reported and left out; the other rows are checked, but "no
+        # recipients" (when every row was bad) would only repeat them.
+        incomplete = audience is not None and bool(audience.problems)
         for problem in problems:
             path = tuple(problem.path)
             if csv_failed and path[:2] == ("touchpoint", "customer_details"):
                 continue  # the CSV's own error was reported
+            if incomplete and path == ("touchpoint", "customer_details"):
+                continue
             self._report(path, problem.message, problem.hint, problem.severity, doc, audience)
-        if spec is None or any(p.severity is Severity.ERROR for p in problems) or csv_failed:
+        failed = csv_failed or incomplete
+        if spec is None or any(p.severity is Severity.ERROR for p in problems) or failed:
             return
         body = api_body(spec)
         body_json = canonical_json(body)

@@ -48,6 +48,18 @@ CYCLER = f"{{{{ cycler.__init__.__globals__.os.system('touch {MARKER}') }}}}"
 NO_KEY = GOOD_SPEC.replace("key: promo\n", "")
 
 
+# Line 3 and 6 have the wrong width; 4 a bad number; 5 repeats line 2's id, 7 its number.
+MANY_BAD_ROWS = """\
+id,to_number
+c1,+919812345601
+c2,+919812345602,extra
+c3,+91123
+c1,+919812345604
+c5
+c6,+919812345601
+"""
+
+
 def _csv_spec(path: str) -> str:
     return spec_with(INLINE, f"  customer_details_csv: {path}\n")
 
@@ -293,6 +305,38 @@ CASES = [
         3,
         "touchpoint.customer_details[1].to_number",
         "number of digits",
+    ),
+    Case(
+        "csv-bad-row-width-beside-other-rows",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        3,
+        "",
+        "expected 2 columns, found 3",
+    ),
+    Case(
+        "csv-bad-number-after-a-bad-width",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        4,
+        "touchpoint.customer_details[1].to_number",
+        "number of digits",
+    ),
+    Case(
+        "csv-duplicate-id-names-both-lines",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        5,
+        "touchpoint.customer_details[2].id",
+        "recipient id 'c1' on line 5 is also on line 2",
+    ),
+    Case(
+        "csv-duplicate-number-names-both-lines",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        7,
+        "touchpoint.customer_details[3].to_number",
+        "on line 7 is also on line 2",
     ),
     Case(
         "csv-bad-header",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from reconciler.campaign import fingerprint
 from reconciler.specs.discover import default_key, spec_kind
-from tests.specs.cases import INLINE
+from tests.specs.cases import INLINE, MANY_BAD_ROWS
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, load, make_project, spec_with
 
 TWO_ENVS = (
@@ -56,6 +57,53 @@ def test_csv_error_lines_skip_blank_lines(tmp_path: Path) -> None:
     (error,) = [d for d in load(root).diagnostics if d.is_error]
     assert str(error.location) == "audiences/a.csv:5"
     assert error.field == "touchpoint.customer_details[1].to_number"
+
+
+def test_every_bad_csv_row_is_reported_in_one_run(tmp_path: Path) -> None:
+    """A row of the wrong width hides nothing: every row's problem, at its own line."""
+    root = make_project(
+        tmp_path / "p", {"campaigns/promo.yaml": CSV_SPEC, "audiences/a.csv": MANY_BAD_ROWS}
+    )
+    result = load(root)
+    assert not result.campaigns
+    assert [(d.location.file, d.location.line, d.field) for d in result.errors] == [
+        ("audiences/a.csv", 3, ""),
+        ("audiences/a.csv", 4, "touchpoint.customer_details[1].to_number"),
+        ("audiences/a.csv", 5, "touchpoint.customer_details[2].id"),
+        ("audiences/a.csv", 6, ""),
+        ("audiences/a.csv", 7, "touchpoint.customer_details[3].to_number"),
+    ]
+    assert "found 1" in result.errors[3].message
+
+
+def test_a_csv_of_bad_rows_only_reports_the_rows(tmp_path: Path) -> None:
+    """No "no recipients" on top of the rows that were left out."""
+    root = make_project(
+        tmp_path / "p",
+        {"campaigns/promo.yaml": CSV_SPEC, "audiences/a.csv": "id,to_number\na,b,c\nd\n"},
+    )
+    errors = load(root).errors
+    assert [(str(d.location), d.message) for d in errors] == [
+        ("audiences/a.csv:2", "expected 2 columns, found 3"),
+        ("audiences/a.csv:3", "expected 2 columns, found 1"),
+    ]
+
+
+def test_rows_before_an_unreadable_csv_record_are_reported_too(tmp_path: Path) -> None:
+    """The csv module stops at a cell it refuses; the bad rows before it are kept."""
+    old = csv.field_size_limit(40)
+    try:
+        csv_text = 'id,to_number\na,b,c\n"q",' + "9" * 50 + "\n"
+        root = make_project(
+            tmp_path / "p", {"campaigns/promo.yaml": CSV_SPEC, "audiences/a.csv": csv_text}
+        )
+        errors = load(root).errors
+    finally:
+        csv.field_size_limit(old)
+    assert [(str(d.location), d.message[:20]) for d in errors] == [
+        ("audiences/a.csv:2", "expected 2 columns, "),
+        ("audiences/a.csv:3", "invalid CSV: field l"),
+    ]
 
 
 def test_fingerprints_per_environment(tmp_path: Path) -> None:
