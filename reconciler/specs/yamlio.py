@@ -385,7 +385,7 @@ def _template_hint(text: str, line: int | None) -> str:
         return ""
     if re.search(r"(?:^|:|-)\s+\{[{%]", lines[line - 1]) is None:
         return ""
-    return "a value with Jinja that starts with { must be quoted: write \"{{ vars.x }} …\""
+    return 'a value with Jinja that starts with { must be quoted: write "{{ vars.x }} …"'
 
 
 # Plain keys that stay text, by their text: the same few keys (id, to_number, name)

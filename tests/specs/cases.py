@@ -24,6 +24,7 @@ class Case:
     words: str
     setup: Setup | None = None
     extra: tuple[str, ...] = field(default=())
+    hint: str = ""  # words of the hint
 
 
 def _link_out(link: str, target_name: str, content: str) -> Setup:
@@ -201,6 +202,24 @@ CASES = [
     Case("jinja-syntax-error", _in_name("{{ vars.language + }}"), SPEC, 2, "name", "syntax"),
     Case("undefined-variable", _in_name("{{ vars.nope }}"), SPEC, 2, "name", "nope"),
     Case("undefined-name", _in_name("{{ nope }}"), SPEC, 2, "name", "'nope' is undefined"),
+    Case(
+        "undefined-variable-did-you-mean",
+        _in_name("{{ vars.langauge | upper }}"),
+        SPEC,
+        2,
+        "name",
+        "'vars.langauge' is undefined",
+        hint="did you mean vars.language?",
+    ),
+    Case(
+        "undefined-name-did-you-mean",
+        _in_name("{{ evn }}"),
+        SPEC,
+        2,
+        "name",
+        "'evn' is undefined",
+        hint="did you mean env?",
+    ),
     Case(
         "escape-subclasses",
         _in_name("{{ ''.__class__.__mro__[1].__subclasses__() }}"),
@@ -442,6 +461,24 @@ CASES = [
         3,
         "",
         "nope",
+    ),
+    Case(
+        "j2-undefined-did-you-mean-variable",
+        _j2("key: loop-", "key: {{ vars.workspaceid }}-"),
+        "campaigns/gen.yaml.j2",
+        3,
+        "",
+        "'vars.workspaceid' is undefined",
+        hint="did you mean vars.workspace_id?",
+    ),
+    Case(
+        "j2-undefined-did-you-mean-loop-variable",
+        _j2("start_hour: {{ hour }}", "start_hour: {{ hours }}"),
+        "campaigns/gen.yaml.j2",
+        13,
+        "",
+        "'hours' is undefined",
+        hint="did you mean hour?",
     ),
     Case(
         "j2-loop-error-has-excerpt",

@@ -20,7 +20,6 @@ from reconciler.specs.audiences import (
 )
 from reconciler.specs.render import inside_name, resolve_inside_text
 
-
 Parsed = tuple[list[dict[str, str]], list[int], list[tuple[int, str]]]
 
 

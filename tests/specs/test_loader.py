@@ -152,9 +152,7 @@ def test_discovery_skips_dotfiles_and_warns_of_other_files(tmp_path: Path) -> No
         "campaigns/D.YAML": "D",
         "campaigns/sub/e.Yml": "sub/e",
     }
-    files: dict[str, str | bytes] = {
-        path: GOOD_SPEC.replace("key: promo\n", "") for path in specs
-    }
+    files: dict[str, str | bytes] = {path: GOOD_SPEC.replace("key: promo\n", "") for path in specs}
     whole_file = spec_with('"{{ vars.assistant_id }}"', "11").replace(
         '"{{ vars.from_numbers }}"', '["+919800000001"]'
     )
