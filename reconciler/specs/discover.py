@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.errors import Diagnostic, Severity, SourceLocation
+
 # Longest first: ``x.yaml.j2`` is a template, not a ``.j2`` file named ``x.yaml``.
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 _KINDS = {".yaml.j2": "yaml.j2", ".yml.j2": "yaml.j2", ".yaml": "yaml", ".yml": "yaml"}
@@ -82,3 +84,21 @@ def _walk(folder: str, prefix: str, specs: list[str], others: list[str]) -> None
             specs.append(prefix + name)
         else:
             others.append(prefix + name)
+
+
+def not_spec_warnings(root: Path, others: list[Path]) -> list[Diagnostic]:
+    """A warning for each file under the campaigns folder that is not read as a spec."""
+    warnings = []
+    for path in others:
+        if spec_kind(path) is None:
+            message = "not a spec file: it is not read"
+            hint = (
+                "spec files end in .yaml, .yml, .yaml.j2 or .yml.j2; rename it, or move it "
+                "out of the campaigns folder (dotfiles are ignored)"
+            )
+        else:
+            message = "not a regular file (a broken link?): it is not read"
+            hint = "make it a file, or remove it"
+        location = SourceLocation(path.relative_to(root).as_posix())
+        warnings.append(Diagnostic(location, message, hint=hint, severity=Severity.WARNING))
+    return warnings

@@ -14,6 +14,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from reconciler.errors import (
 from reconciler.perf import gc_paused
 from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
 from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
-from reconciler.specs.discover import default_key, discover, spec_kind
+from reconciler.specs.discover import default_key, discover, not_spec_warnings, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
@@ -46,7 +47,8 @@ from reconciler.specs.render import (
     template_misses,
     template_reads,
 )
-from reconciler.specs.variables import resolve_variables
+from reconciler.specs.varerrors import VariableUse, report_once
+from reconciler.specs.variables import Variables, resolve_variables
 from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, load_documents
 
 __all__ = ["LoadResult", "load_campaigns", "resolve_variables"]
@@ -116,9 +118,11 @@ def load_campaigns(
                     result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
                 )
     campaigns = [c for f in files if f is not None for c in f.campaigns]
-    diagnostics = [d for f in files if f is not None for d in f.diagnostics]
+    sources = variables.sources if isinstance(variables, Variables) else {}
+    per_file = [(f.diagnostics, f.uses) for f in files if f is not None]
+    diagnostics = report_once(per_file, sources, project, env)
     diagnostics.extend(_duplicate_keys(campaigns))
-    diagnostics.extend(_not_specs(project.root, found.others))
+    diagnostics.extend(not_spec_warnings(project.root, found.others))
     if cache is not None and not any(d.is_error for d in diagnostics):
         cache.save()  # bad input changes nothing, not even the cache
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
@@ -145,6 +149,7 @@ class _FileResult:
     digests: dict[str, bytes] = field(default_factory=dict)
     misses: list[str] = field(default_factory=list)
     indirect: bool = False
+    uses: list[VariableUse] = field(default_factory=list)  # errors a variable caused
 
 
 def _from_cache(
@@ -192,6 +197,7 @@ class _FreshLoader:
             digests=file_digests({**loaded.reads, **template_reads(sandbox)}) if keep else {},
             misses=sorted(template_misses(sandbox)) if keep else [],
             indirect=indirect,
+            uses=loaded.uses,
         )
         # Rendering and validating leave reference cycles (Jinja, pydantic) that only the
         # paused collector frees: measured 456 -> 1,200 MB at 10,000 specs without this.
@@ -326,24 +332,6 @@ def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:
     return problems
 
 
-def _not_specs(root: Path, others: list[Path]) -> list[Diagnostic]:
-    """A warning for each file under the campaigns folder that is not read as a spec."""
-    warnings = []
-    for path in others:
-        if spec_kind(path) is None:
-            message = "not a spec file: it is not read"
-            hint = (
-                "spec files end in .yaml, .yml, .yaml.j2 or .yml.j2; rename it, or move it "
-                "out of the campaigns folder (dotfiles are ignored)"
-            )
-        else:
-            message = "not a regular file (a broken link?): it is not read"
-            hint = "make it a file, or remove it"
-        location = SourceLocation(_rel(root, path))
-        warnings.append(Diagnostic(location, message, hint=hint, severity=Severity.WARNING))
-    return warnings
-
-
 @dataclass
 class _SpecFile:
     """Loading of one spec file; collects diagnostics instead of stopping at the first."""
@@ -358,6 +346,10 @@ class _SpecFile:
     reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
     indirect: bool = False  # a file was read through a link: not cacheable
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
+    uses: list[VariableUse] = field(default_factory=list)  # errors a variable caused
+    campaign: str = ""  # the document being loaded: its key, or the file's name
+    # Paths of the document being loaded whose value is exactly one variable's.
+    origins: dict[Path_, str] = field(default_factory=dict)
 
     @functools.cached_property
     def rel(self) -> str:
@@ -384,6 +376,22 @@ class _SpecFile:
         self.diagnostics.append(
             Diagnostic(location, mask_numbers(message), field_name, hint, severity, excerpt)
         )
+
+    def undefined_use(self, variable: str | None) -> None:
+        """Note that the error just recorded is an undefined ``vars.<variable>``."""
+        if variable is not None:
+            use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, True)
+            self.uses.append(use)
+
+    def value_use(self, path: Path_) -> None:
+        """Note the error just recorded (at ``path``) when a variable's value is there."""
+        for end in range(len(path), 0, -1):
+            variable = self.origins.get(path[:end])
+            if variable is not None:
+                if self.diagnostics[-1].is_error:  # warnings are cached: never grouped
+                    use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, False)
+                    self.uses.append(use)
+                return
 
     def load(self) -> _SpecFile:
         if not is_inside(self.project.root, self.rel, self.checked):
@@ -418,6 +426,8 @@ class _SpecFile:
                 rendered = render_text(self.env, text, self.rel, self.context)
             except TemplateProblem as exc:
                 self.problem(exc.line, exc.message, hint=exc.hint)
+                self.campaign = self.rel  # its campaigns are not known
+                self.undefined_use(exc.variable)
                 return None
             self.linemap = LineMap(text, rendered)
             text = rendered
@@ -433,6 +443,10 @@ class _SpecFile:
             self.problem(doc.line, "a campaign spec must be a mapping of keys to values")
             return
         data = doc.data
+        key = data.get("key")
+        plain = isinstance(key, str) and "{" not in key
+        self.campaign = str(key) if plain else default_key(self.path, self.project.campaigns_dir)
+        self.origins = {}
         if self.linemap is None:  # *.yaml: render inside string values only
             data = self._render_tree(data, (), doc)
             if data is None:
@@ -467,10 +481,15 @@ class _SpecFile:
             return node
         if isinstance(node, str):
             try:
-                return render_string(self.env, node, self.context)
+                value = render_string(self.env, node, self.context)
             except TemplateProblem as exc:
                 failed.append(at)
                 self.problem(doc.marks.line_of(at), exc.message, _dotted(at), exc.hint)
+                self.undefined_use(exc.variable)
+                return node
+            if (whole := _WHOLE_VARIABLE.match(node)) is not None:
+                self.origins[at] = whole.group(1)
+            return value
         return node
 
     def _audience(self, data: dict[str, Any], doc: Document) -> tuple[Audience | None, bool]:
@@ -534,6 +553,8 @@ class _SpecFile:
             if incomplete and path == ("touchpoint", "customer_details"):
                 continue
             self._report(path, problem.message, problem.hint, problem.severity, doc, audience)
+            if self.origins:
+                self.value_use(path)
         failed = csv_failed or incomplete
         if spec is None or any(p.severity is Severity.ERROR for p in problems) or failed:
             return
@@ -592,6 +613,12 @@ class _SpecFile:
         if audience is not None and path[:2] == ("touchpoint", "customer_details"):
             path = ("touchpoint", CSV_KEY, *path[2:])
         self.problem(doc.marks.line_of(path), message, _dotted(path), hint, severity)
+
+
+# A value that is exactly one variable (or a part of one): ``{{ vars.assistant_id }}``.
+_WHOLE_VARIABLE = re.compile(
+    r"\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*\}\}\Z"
+)
 
 
 def _dotted(path: Path_) -> str:

@@ -31,6 +31,7 @@ from reconciler.specs.suggest import (
     did_you_mean,
     is_lookup_in,
     undefined_message,
+    undefined_variable,
 )
 
 _PLACEHOLDER = re.compile(r"\{\{\s*\d+\s*\}\}")
@@ -42,11 +43,14 @@ _MAX_EXPONENT = 256
 class TemplateProblem(Exception):
     """A template failed: ``line`` is 1-based within the template text when known."""
 
-    def __init__(self, message: str, line: int | None = None, hint: str = "") -> None:
+    def __init__(
+        self, message: str, line: int | None = None, hint: str = "", variable: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.hint = hint
+        self.variable = variable  # ``vars.<variable>`` was undefined
 
 
 class ProjectLoader(jinja2.BaseLoader):
@@ -364,7 +368,9 @@ def _problem(exc: BaseException, name: str, scope: Scope | None = None) -> Templ
         hint = _UNDEFINED_HINT if is_lookup_in(exc) else _BARE_NAME_HINT
         close = did_you_mean(exc, scope)
         hint = f"{close} (or {hint})" if close else hint
-        return TemplateProblem(f"undefined: {undefined_message(exc, scope)}", line, hint)
+        variable = undefined_variable(exc, scope)
+        message = f"undefined: {undefined_message(exc, scope)}"
+        return TemplateProblem(message, line, hint, variable)
     if isinstance(exc, SecurityError):
         return TemplateProblem(
             f"not allowed in a template: {exc}",

@@ -60,12 +60,17 @@ class Scope:
     source: str = ""  # the template text, for the names it sets
 
 
+def undefined_variable(exc: jinja2.UndefinedError, scope: Scope | None) -> str | None:
+    """The variable's name when ``vars.NAME`` (or ``vars["NAME"]``) was undefined."""
+    if not isinstance(exc, UndefinedLookup) or not isinstance(exc.name, str) or scope is None:
+        return None
+    return exc.name if exc.obj is scope.context.get("vars") else None
+
+
 def undefined_message(exc: jinja2.UndefinedError, scope: Scope | None) -> str:
     """The reason, with ``vars.x`` named as written rather than as "'dict object'"."""
-    is_vars = scope is not None and getattr(exc, "obj", missing) is scope.context.get("vars")
-    if isinstance(exc, UndefinedLookup) and isinstance(exc.name, str) and is_vars:
-        return f"'vars.{exc.name}' is undefined"
-    return str(exc.message)
+    variable = undefined_variable(exc, scope)
+    return str(exc.message) if variable is None else f"'vars.{variable}' is undefined"
 
 
 def is_lookup_in(exc: jinja2.UndefinedError) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, Setup, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, Setup, spec_with
 
 SPEC = "campaigns/promo.yaml"
 MARKER = "MARKER"  # a template that could run a command would create this file
@@ -173,6 +173,19 @@ CASES = [
         4,
         "touchpoint.status",
         "status",
+    ),
+    Case(
+        "one-bad-variable-in-many-specs",
+        {
+            "reconciler.yaml": PROJECT_YAML.replace("assistant_id: 11", "assistant_id: eleven"),
+            SPEC: GOOD_SPEC,
+            "campaigns/other.yaml": GOOD_SPEC.replace("key: promo", "key: other"),
+        },
+        "reconciler.yaml",
+        6,
+        "environments.dev.vars.assistant_id",
+        "as touchpoint.assistant_id: expected a whole number, got text (affects 2 campaigns: "
+        "other, promo)",
     ),
     Case(
         "wrong-type-from-variable",
