@@ -16,8 +16,13 @@ from reconciler.models.problems import FieldProblem, Path, format_path, kind, un
 _KEYS = ("id", "to_number")
 
 
-def check_recipients(details: Any, path: Path) -> tuple[list[dict[str, str]], list[FieldProblem]]:
-    """Normalised recipients (E.164 numbers) and every problem found in ``details``."""
+def check_recipients(
+    details: Any, path: Path, lines: Sequence[int] | None = None
+) -> tuple[list[dict[str, str]], list[FieldProblem]]:
+    """Normalised recipients (E.164 numbers) and every problem found in ``details``.
+
+    ``lines``: the source line of each item (a CSV file's), named by messages about two.
+    """
     if not isinstance(details, list):
         return [], [
             FieldProblem(
@@ -50,7 +55,7 @@ def check_recipients(details: Any, path: Path) -> tuple[list[dict[str, str]], li
                 # The id is checked before the number so that a bad number does not hide
                 # a duplicate id until the next run (every problem in one run).
                 if (first := seen_ids.setdefault(rid, index)) != index:
-                    problems.append(_duplicate_id(rid, first, index, path))
+                    problems.append(_duplicate_id(rid, (first, index), path, lines))
                 e164 = known(number)
                 if type(e164) is not str:
                     try:
@@ -59,7 +64,7 @@ def check_recipients(details: Any, path: Path) -> tuple[list[dict[str, str]], li
                         problems.append(_bad_number((*path, index, "to_number"), number, str(exc)))
                         continue
                 if (first := seen_numbers.setdefault(e164, index)) != index:
-                    problems.append(_duplicate_number(e164, first, index, path))
+                    problems.append(_duplicate_number(e164, (first, index), path, lines))
                 # The item is exactly {id, to_number} (two keys, both read): when its
                 # number is already canonical it is the normalised recipient itself.
                 result.append(
@@ -67,7 +72,7 @@ def check_recipients(details: Any, path: Path) -> tuple[list[dict[str, str]], li
                 )
                 continue
         problems.extend(_shape_problems(item, (*path, index)))
-        _check_unique_malformed(item, index, path, seen_ids, seen_numbers, problems)
+        _check_unique_malformed(item, index, path, (seen_ids, seen_numbers), problems, lines)
     return result, problems
 
 
@@ -75,17 +80,18 @@ def _check_unique_malformed(
     item: Any,
     index: int,
     path: Path,
-    seen_ids: dict[str, int],
-    seen_numbers: dict[str, int],
+    seen: tuple[dict[str, int], dict[str, int]],
     problems: list[FieldProblem],
+    lines: Sequence[int] | None,
 ) -> None:
     """The uniqueness checks for an item with a shape problem: its usable id and number."""
     if not isinstance(item, dict):
         return
+    seen_ids, seen_numbers = seen
     rid, number = item.get("id"), item.get("to_number")
     is_text = isinstance(rid, str) and bool(rid.strip())
     if is_text and (first := seen_ids.setdefault(str(rid), index)) != index:
-        problems.append(_duplicate_id(str(rid), first, index, path))
+        problems.append(_duplicate_id(str(rid), (first, index), path, lines))
     if not isinstance(number, str):
         return
     try:
@@ -93,24 +99,35 @@ def _check_unique_malformed(
     except ValueError:
         return  # already reported by _shape_problems
     if (first := seen_numbers.setdefault(e164, index)) != index:
-        problems.append(_duplicate_number(e164, first, index, path))
+        problems.append(_duplicate_number(e164, (first, index), path, lines))
 
 
-def _duplicate_id(rid: str, first: int, index: int, path: Path) -> FieldProblem:
+def _duplicate_id(
+    rid: str, pair: tuple[int, int], path: Path, lines: Sequence[int] | None
+) -> FieldProblem:
     return FieldProblem(
-        (*path, index, "id"),
-        f"recipient id '{rid}' is used twice ({_item(path, first)} and {_item(path, index)})",
+        (*path, pair[1], "id"),
+        f"recipient id '{rid}' {_twice(path, pair, lines, 'used')}",
         "recipient ids must be unique within a campaign: remove or rename one",
     )
 
 
-def _duplicate_number(e164: str, first: int, index: int, path: Path) -> FieldProblem:
+def _duplicate_number(
+    e164: str, pair: tuple[int, int], path: Path, lines: Sequence[int] | None
+) -> FieldProblem:
     return FieldProblem(
-        (*path, index, "to_number"),
-        f"number {mask_phone(e164)} is messaged twice "
-        f"({_item(path, first)} and {_item(path, index)})",
+        (*path, pair[1], "to_number"),
+        f"number {mask_phone(e164)} {_twice(path, pair, lines, 'messaged')}",
         "each number may receive a campaign once: remove one of the two recipients",
     )
+
+
+def _twice(path: Path, pair: tuple[int, int], lines: Sequence[int] | None, verb: str) -> str:
+    """Where the two items are: their CSV lines when known, else their list items."""
+    first, index = pair
+    if lines is not None and max(pair) < len(lines):
+        return f"on line {lines[index]} is also on line {lines[first]}"
+    return f"is {verb} twice ({_item(path, first)} and {_item(path, index)})"
 
 
 def _item(path: Path, index: int) -> str:

@@ -7,7 +7,7 @@ models for the rest. ``api_body`` gives the canonical API body of a valid spec.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,11 +23,14 @@ from reconciler.models.recipients import check_recipients
 _RECIPIENTS = ("touchpoint", "customer_details")
 
 
-def validate_spec(data: Mapping[str, Any]) -> tuple[CampaignSpec | None, list[FieldProblem]]:
+def validate_spec(
+    data: Mapping[str, Any], recipient_lines: Sequence[int] | None = None
+) -> tuple[CampaignSpec | None, list[FieldProblem]]:
     """Validate one rendered spec document; the spec is None when any error was found.
 
-    ``touchpoint.customer_details`` is a list of ``{id, to_number}``. Warnings (never
-    errors) may accompany a valid spec.
+    ``touchpoint.customer_details`` is a list of ``{id, to_number}``; ``recipient_lines``,
+    when they came from a CSV file, the line of each (messages about two recipients name
+    both lines). Warnings (never errors) may accompany a valid spec.
     """
     if not isinstance(data, Mapping):
         return None, [
@@ -42,7 +45,9 @@ def validate_spec(data: Mapping[str, Any]) -> tuple[CampaignSpec | None, list[Fi
     touchpoint = document.get("touchpoint")
     recipients: list[dict[str, str]] | None = None
     if isinstance(touchpoint, Mapping) and "customer_details" in touchpoint:
-        recipients, found = check_recipients(touchpoint["customer_details"], _RECIPIENTS)
+        recipients, found = check_recipients(
+            touchpoint["customer_details"], _RECIPIENTS, recipient_lines
+        )
         problems += found
         # The models see one stand-in recipient: ours are checked, and 200,000 pydantic
         # validations would cost more than all the rest.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.specs.render import inside_name, resolve_inside_text
@@ -18,25 +18,49 @@ from reconciler.specs.render import inside_name, resolve_inside_text
 COLUMNS = ("id", "to_number")
 
 
-class AudienceError(Exception):
-    """A CSV file cannot be used; ``file`` is project-relative when inside the project."""
+@dataclass(frozen=True)
+class RowProblem:
+    """A row of a CSV file that cannot be a recipient; the other rows are still read."""
 
-    def __init__(self, message: str, file: str, line: int | None = None, hint: str = "") -> None:
+    line: int
+    message: str
+    hint: str = ""
+
+
+class AudienceError(Exception):
+    """A CSV file cannot be used; ``file`` is project-relative when inside the project.
+
+    ``problems``: the bad rows found before reading had to stop.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        file: str,
+        line: int | None = None,
+        hint: str = "",
+        problems: tuple[RowProblem, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.hint = hint
+        self.problems = problems
 
 
 @dataclass(frozen=True)
 class Audience:
-    """The rows of one CSV file, with the line each came from and the file's bytes."""
+    """The rows of one CSV file, with the line each came from and the file's bytes.
+
+    ``problems``: rows that are no recipient (a wrong column count); not in ``rows``.
+    """
 
     file: str
     rows: list[dict[str, str]]
     lines: list[int]
     raw: bytes
+    problems: tuple[RowProblem, ...] = ()
 
 
 def load_audience(root: Path, rel: str, checked: set[str] | None = None) -> Audience:
@@ -61,18 +85,49 @@ def load_audience(root: Path, rel: str, checked: set[str] | None = None) -> Audi
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise AudienceError("file is not valid UTF-8", shown, line, "save it as UTF-8") from None
-    rows, lines = _parse(text, shown)
-    return Audience(shown, rows, lines, raw)
+    rows = _Rows()
+    _parse(text, shown, rows)
+    return Audience(shown, rows.rows, rows.lines, raw, tuple(rows.problems))
 
 
-def _parse(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]]:
-    """Rows and their lines; AudienceError at the first row that cannot be used."""
+@dataclass
+class _Rows:
+    """What reading a CSV text found: recipients with their lines, and the bad rows."""
+
+    rows: list[dict[str, str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def other(self, record: list[str], line: int) -> None:
+        """The one rule for a record that is not two cells with text: both readers use it.
+
+        A blank record is skipped; one of another width is a problem of its line (and
+        reading goes on, so that every bad row is reported in one run).
+        """
+        if not any(cell.strip() for cell in record):
+            return
+        if len(record) != len(COLUMNS):
+            self.problems.append(
+                RowProblem(
+                    line,
+                    f"expected {len(COLUMNS)} columns, found {len(record)}",
+                    "each row is: id,to_number (quote a cell that holds a comma)",
+                )
+            )
+            return
+        self.rows.append(dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True)))
+        self.lines.append(line)
+
+
+def _parse(text: str, shown: str, found: _Rows) -> None:
+    """Rows, their lines and bad rows into ``found``; AudienceError if the file is unusable."""
     if '"' in text or "\r" in text or "\0" in text:
-        return _parse_csv(text, shown)
-    return _parse_plain(text, shown)
+        _parse_csv(text, shown, found)
+    else:
+        _parse_plain(text, shown, found)
 
 
-def _parse_plain(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]]:
+def _parse_plain(text: str, shown: str, found: _Rows) -> None:
     """``_parse_csv`` for a text without quotes, carriage returns or NULs.
 
     Such a text is one record per line and one cell per comma (and no cell can pass the
@@ -84,20 +139,17 @@ def _parse_plain(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]
     # skipped like csv's; an empty text's header [""] is refused like csv's None.)
     lines = text.split("\n")
     if max(map(len, lines)) > csv.field_size_limit():
-        return _parse_csv(text, shown)  # a cell it would refuse
+        _parse_csv(text, shown, found)  # a cell it would refuse
+        return
     _check_header(lines[0].split(","), shown)
-    rows: list[dict[str, str]] = []
-    numbers: list[int] = []
+    rows, numbers, other = found.rows, found.lines, found.other
     for number, line in enumerate(lines[1:], start=2):
         record = line.split(",")
         if len(record) == 2 and (row := _row(record)) is not None:
             rows.append(row)
             numbers.append(number)
-        elif any(cell.strip() for cell in record):
-            _check_width(record, shown, number)
-            rows.append(dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True)))
-            numbers.append(number)
-    return rows, numbers
+        else:
+            other(record, number)
 
 
 def _check_header(header: list[str] | None, shown: str) -> None:
@@ -110,40 +162,26 @@ def _check_header(header: list[str] | None, shown: str) -> None:
         )
 
 
-def _check_width(record: list[str], shown: str, line: int) -> None:
-    if len(record) != len(COLUMNS):
-        raise AudienceError(
-            f"expected {len(COLUMNS)} columns, found {len(record)}",
-            shown,
-            line,
-            hint="each row is: id,to_number",
-        )
-
-
-def _parse_csv(text: str, shown: str) -> tuple[list[dict[str, str]], list[int]]:
+def _parse_csv(text: str, shown: str, found: _Rows) -> None:
     """Rows and their lines, read by the csv module (quoted cells, any line ending)."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows, lines, other = found.rows, found.lines, found.other
     try:
         _check_header(next(reader, None), shown)
-        rows: list[dict[str, str]] = []
-        lines: list[int] = []
         start = reader.line_num + 1
         for record in reader:
             if len(record) == 2 and (row := _row(record)) is not None:
-                rows.append(row)  # the common case, without the general checks below
+                rows.append(row)  # the common case, without the general rule
                 lines.append(start)
-                start = reader.line_num + 1
-                continue
-            if not any(cell.strip() for cell in record):
-                start = reader.line_num + 1
-                continue
-            _check_width(record, shown, start)
-            rows.append(dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True)))
-            lines.append(start)
+            else:
+                other(record, start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise AudienceError(f"invalid CSV: {exc}", shown, reader.line_num) from None
-    return rows, lines
+        # The reader cannot go on past a record it could not read.
+        problems = tuple(found.problems)
+        raise AudienceError(
+            f"invalid CSV: {exc}", shown, reader.line_num, problems=problems
+        ) from None
 
 
 def _row(record: list[str]) -> dict[str, str] | None:

@@ -42,7 +42,7 @@ from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.specs.render import resolve_inside
 from reconciler.state.paths import beside, sqlite_file
 
-FORMAT = "reconciler-speccache/2"
+FORMAT = "reconciler-speccache/3"
 MAGIC = FORMAT.encode() + b"\n"
 _MARSHAL_VERSION = 4  # plain containers only; read by every Python 3 since 3.4
 # The order of a campaign summary's fields in an entry (``summary`` has them by name).

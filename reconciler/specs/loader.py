@@ -14,7 +14,8 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,9 @@ from reconciler.errors import (
     sort_diagnostics,
 )
 from reconciler.perf import gc_paused
-from reconciler.specs.audiences import Audience, AudienceError, load_audience
+from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
 from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
-from reconciler.specs.discover import default_key, discover, spec_kind
+from reconciler.specs.discover import default_key, discover, not_spec_warnings, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
@@ -46,7 +47,8 @@ from reconciler.specs.render import (
     template_misses,
     template_reads,
 )
-from reconciler.specs.variables import resolve_variables
+from reconciler.specs.varerrors import VariableUse, report_once
+from reconciler.specs.variables import Variables, resolve_variables
 from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, load_documents
 
 __all__ = ["LoadResult", "load_campaigns", "resolve_variables"]
@@ -98,7 +100,8 @@ def load_campaigns(
         cache = _open_cache(project, env, context, os_environ)
         files: list[_FileResult | None] = []
         to_load: list[_ToLoad] = []
-        for path in discover(project.campaigns_dir):
+        found = discover(project.campaigns_dir)
+        for path in found.specs:
             hit = _from_cache(project, path, context, cache)
             if hit is None:
                 to_load.append(_ToLoad(len(files), path))
@@ -115,8 +118,11 @@ def load_campaigns(
                     result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
                 )
     campaigns = [c for f in files if f is not None for c in f.campaigns]
-    diagnostics = [d for f in files if f is not None for d in f.diagnostics]
+    sources = variables.sources if isinstance(variables, Variables) else {}
+    per_file = [(f.diagnostics, f.uses) for f in files if f is not None]
+    diagnostics = report_once(per_file, sources, project, env)
     diagnostics.extend(_duplicate_keys(campaigns))
+    diagnostics.extend(not_spec_warnings(project.root, found.others))
     if cache is not None and not any(d.is_error for d in diagnostics):
         cache.save()  # bad input changes nothing, not even the cache
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
@@ -143,6 +149,7 @@ class _FileResult:
     digests: dict[str, bytes] = field(default_factory=dict)
     misses: list[str] = field(default_factory=list)
     indirect: bool = False
+    uses: list[VariableUse] = field(default_factory=list)  # errors a variable caused
 
 
 def _from_cache(
@@ -190,6 +197,7 @@ class _FreshLoader:
             digests=file_digests({**loaded.reads, **template_reads(sandbox)}) if keep else {},
             misses=sorted(template_misses(sandbox)) if keep else [],
             indirect=indirect,
+            uses=loaded.uses,
         )
         # Rendering and validating leave reference cycles (Jinja, pydantic) that only the
         # paused collector frees: measured 456 -> 1,200 MB at 10,000 specs without this.
@@ -338,6 +346,10 @@ class _SpecFile:
     reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
     indirect: bool = False  # a file was read through a link: not cacheable
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
+    uses: list[VariableUse] = field(default_factory=list)  # errors a variable caused
+    campaign: str = ""  # the document being loaded: its key, or the file's name
+    # Paths of the document being loaded whose value is exactly one variable's.
+    origins: dict[Path_, str] = field(default_factory=dict)
 
     @functools.cached_property
     def rel(self) -> str:
@@ -364,6 +376,22 @@ class _SpecFile:
         self.diagnostics.append(
             Diagnostic(location, mask_numbers(message), field_name, hint, severity, excerpt)
         )
+
+    def undefined_use(self, variable: str | None) -> None:
+        """Note that the error just recorded is an undefined ``vars.<variable>``."""
+        if variable is not None:
+            use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, True)
+            self.uses.append(use)
+
+    def value_use(self, path: Path_) -> None:
+        """Note the error just recorded (at ``path``) when a variable's value is there."""
+        for end in range(len(path), 0, -1):
+            variable = self.origins.get(path[:end])
+            if variable is not None:
+                if self.diagnostics[-1].is_error:  # warnings are cached: never grouped
+                    use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, False)
+                    self.uses.append(use)
+                return
 
     def load(self) -> _SpecFile:
         if not is_inside(self.project.root, self.rel, self.checked):
@@ -398,6 +426,8 @@ class _SpecFile:
                 rendered = render_text(self.env, text, self.rel, self.context)
             except TemplateProblem as exc:
                 self.problem(exc.line, exc.message, hint=exc.hint)
+                self.campaign = self.rel  # its campaigns are not known
+                self.undefined_use(exc.variable)
                 return None
             self.linemap = LineMap(text, rendered)
             text = rendered
@@ -413,6 +443,10 @@ class _SpecFile:
             self.problem(doc.line, "a campaign spec must be a mapping of keys to values")
             return
         data = doc.data
+        key = data.get("key")
+        plain = isinstance(key, str) and "{" not in key
+        self.campaign = str(key) if plain else default_key(self.path, self.project.campaigns_dir)
+        self.origins = {}
         if self.linemap is None:  # *.yaml: render inside string values only
             data = self._render_tree(data, (), doc)
             if data is None:
@@ -447,10 +481,15 @@ class _SpecFile:
             return node
         if isinstance(node, str):
             try:
-                return render_string(self.env, node, self.context)
+                value = render_string(self.env, node, self.context)
             except TemplateProblem as exc:
                 failed.append(at)
                 self.problem(doc.marks.line_of(at), exc.message, _dotted(at), exc.hint)
+                self.undefined_use(exc.variable)
+                return node
+            if (whole := _WHOLE_VARIABLE.match(node)) is not None:
+                self.origins[at] = whole.group(1)
+            return value
         return node
 
     def _audience(self, data: dict[str, Any], doc: Document) -> tuple[Audience | None, bool]:
@@ -474,6 +513,7 @@ class _SpecFile:
         try:
             audience = load_audience(self.project.root, rel, self.checked)
         except AudienceError as exc:
+            self._row_problems(exc.file, exc.problems)
             inside = exc.line is not None
             where = SourceLocation(exc.file, exc.line) if inside else None
             if where is None:
@@ -481,10 +521,16 @@ class _SpecFile:
             else:
                 self.diagnostics.append(Diagnostic(where, exc.message, "", exc.hint))
             return None, True
+        self._row_problems(audience.file, audience.problems)
         if audience.file != rel:
             self.indirect = True  # read through a link: where it points is not in a digest
         touchpoint["customer_details"] = audience.rows  # this load's own dicts: no copy
         return audience, False
+
+    def _row_problems(self, file: str, problems: Sequence[RowProblem]) -> None:
+        for row in problems:
+            location = SourceLocation(file, row.line)
+            self.diagnostics.append(Diagnostic(location, row.message, "", row.hint))
 
     def _validate(
         self,
@@ -496,13 +542,21 @@ class _SpecFile:
     ) -> None:
         from reconciler.models import api_body, validate_spec
 
-        spec, problems = validate_spec(data)
+        spec, problems = validate_spec(data, None if audience is None else audience.lines)
+        # Bad rows were reported and left out; the other rows are checked, but "no
+        # recipients" (when every row was bad) would only repeat them.
+        incomplete = audience is not None and bool(audience.problems)
         for problem in problems:
             path = tuple(problem.path)
             if csv_failed and path[:2] == ("touchpoint", "customer_details"):
                 continue  # the CSV's own error was reported
+            if incomplete and path == ("touchpoint", "customer_details"):
+                continue
             self._report(path, problem.message, problem.hint, problem.severity, doc, audience)
-        if spec is None or any(p.severity is Severity.ERROR for p in problems) or csv_failed:
+            if self.origins:
+                self.value_use(path)
+        failed = csv_failed or incomplete
+        if spec is None or any(p.severity is Severity.ERROR for p in problems) or failed:
             return
         body = api_body(spec)
         body_json = canonical_json(body)
@@ -559,6 +613,12 @@ class _SpecFile:
         if audience is not None and path[:2] == ("touchpoint", "customer_details"):
             path = ("touchpoint", CSV_KEY, *path[2:])
         self.problem(doc.marks.line_of(path), message, _dotted(path), hint, severity)
+
+
+# A value that is exactly one variable (or a part of one): ``{{ vars.assistant_id }}``.
+_WHOLE_VARIABLE = re.compile(
+    r"\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*\}\}\Z"
+)
 
 
 def _dotted(path: Path_) -> str:

@@ -25,6 +25,15 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from reconciler.specs.suggest import (
+    Scope,
+    SpecUndefined,
+    did_you_mean,
+    is_lookup_in,
+    undefined_message,
+    undefined_variable,
+)
+
 _PLACEHOLDER = re.compile(r"\{\{\s*\d+\s*\}\}")
 _SINGLE_EXPR = re.compile(r"^\{\{(?P<expr>.*)\}\}$", re.DOTALL)
 _MAX_SEQUENCE = 100_000  # longest string or list a template may build with "*"
@@ -34,11 +43,14 @@ _MAX_EXPONENT = 256
 class TemplateProblem(Exception):
     """A template failed: ``line`` is 1-based within the template text when known."""
 
-    def __init__(self, message: str, line: int | None = None, hint: str = "") -> None:
+    def __init__(
+        self, message: str, line: int | None = None, hint: str = "", variable: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.hint = hint
+        self.variable = variable  # ``vars.<variable>`` was undefined
 
 
 class ProjectLoader(jinja2.BaseLoader):
@@ -190,7 +202,7 @@ def make_environment(root: Path) -> SpecSandbox:
     """A fresh sandbox whose loader reads templates under ``root``."""
     env = SpecSandbox(
         loader=ProjectLoader(root),
-        undefined=jinja2.StrictUndefined,
+        undefined=SpecUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         cache_size=0,  # every import goes through the loader, so each file's reads are seen
@@ -253,7 +265,7 @@ def render_text(env: jinja2.Environment, text: str, name: str, context: Mapping[
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno) from None
     except Exception as exc:  # any failure inside user code is the user's input problem
-        raise _problem(exc, name) from None
+        raise _problem(exc, name, Scope(env, context, text)) from None
 
 
 def render_string(env: SpecSandbox, text: str, context: Mapping[str, Any]) -> Any:
@@ -273,7 +285,7 @@ def render_string(env: SpecSandbox, text: str, context: Mapping[str, Any]) -> An
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno) from None
     except Exception as exc:
-        raise _problem(exc, "<template>") from None
+        raise _problem(exc, "<template>", Scope(env, context, text)) from None
 
 
 def _evaluate(env: SpecSandbox, expr: str, context: Mapping[str, Any]) -> Any:
@@ -289,8 +301,8 @@ def _evaluate(env: SpecSandbox, expr: str, context: Mapping[str, Any]) -> Any:
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"Jinja syntax error: {exc.message}") from None
     except Exception as exc:
-        raise _problem(exc, "<value>") from None
-    return to_data(value)
+        raise _problem(exc, "<value>", Scope(env, context)) from None
+    return to_data(value, Scope(env, context))
 
 
 # A dotted name: "vars.workspace_id", the commonest value template by far.
@@ -321,22 +333,25 @@ def plain_lookup(expr: str, context: Mapping[str, Any]) -> Any:
     return value
 
 
-def to_data(value: Any) -> Any:
-    """A template result as plain JSON-compatible data, or TemplateProblem."""
+def to_data(value: Any, scope: Scope | None = None) -> Any:
+    """A template result as plain JSON-compatible data, or TemplateProblem.
+
+    ``scope``: what the template could see, for "did you mean" when a name is undefined.
+    """
     if isinstance(value, jinja2.Undefined):
         try:
             str(value)  # raises the reason it is undefined (or that access was unsafe)
         except Exception as exc:
-            raise _problem(exc, "<value>") from None
+            raise _problem(exc, "<value>", scope) from None
         raise TemplateProblem("undefined value", hint=_UNDEFINED_HINT)  # pragma: no cover
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
         return str(value)  # Markup and other str subclasses become plain text
     if isinstance(value, (list, tuple)):
-        return [to_data(item) for item in value]
+        return [to_data(item, scope) for item in value]
     if isinstance(value, Mapping):
-        return {str(k): to_data(v) for k, v in value.items()}
+        return {str(k): to_data(v, scope) for k, v in value.items()}
     raise TemplateProblem(
         f"the expression gives a {type(value).__name__}, not data",
         hint="a value must be text, a number, a boolean, a list or a mapping",
@@ -344,12 +359,18 @@ def to_data(value: Any) -> Any:
 
 
 _UNDEFINED_HINT = "define it in reconciler.yaml `vars`, a vars file, or with --var NAME=VALUE"
+_BARE_NAME_HINT = "templates see `env`, `vars` (a variable is `vars.NAME`) and the names they set"
 
 
-def _problem(exc: BaseException, name: str) -> TemplateProblem:
+def _problem(exc: BaseException, name: str, scope: Scope | None = None) -> TemplateProblem:
     line = _template_line(exc.__traceback__, name)
     if isinstance(exc, jinja2.UndefinedError):
-        return TemplateProblem(f"undefined: {exc.message}", line, _UNDEFINED_HINT)
+        hint = _UNDEFINED_HINT if is_lookup_in(exc) else _BARE_NAME_HINT
+        close = did_you_mean(exc, scope)
+        hint = f"{close} (or {hint})" if close else hint
+        variable = undefined_variable(exc, scope)
+        message = f"undefined: {undefined_message(exc, scope)}"
+        return TemplateProblem(message, line, hint, variable)
     if isinstance(exc, SecurityError):
         return TemplateProblem(
             f"not allowed in a template: {exc}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,31 @@ def parse_scalar(text: str) -> Any:
     return docs[0].data.get("__v", text)
 
 
+@dataclass(frozen=True)
+class VariableSource:
+    """Where a variable's value was set: a file and line, or the command line, or the OS.
+
+    ``field`` is the variable's path there: ``vars.assistant_id``,
+    ``environments.dev.vars.assistant_id``, ``--var assistant_id``.
+    """
+
+    location: SourceLocation
+    field: str
+
+
+class Variables(dict[str, Any]):
+    """The merged variables, and where each one's value came from (``sources``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: dict[str, VariableSource] = {}
+
+    def set(self, name: str, value: Any, location: SourceLocation, field: str) -> None:
+        """Set ``name`` (replacing a lower layer's value) and remember where."""
+        self[name] = value
+        self.sources[name] = VariableSource(location, field)
+
+
 def resolve_variables(
     project: Project,
     env: str,
@@ -48,24 +74,38 @@ def resolve_variables(
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
     os_environ: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Variables:
     """The variables templates see for ``env``, every layer applied in order."""
     settings = project.settings(env)
     environ = os.environ if os_environ is None else os_environ
-    merged: dict[str, Any] = dict(project.file.vars)
-    merged.update(settings.vars)
+    merged = Variables()
+    for name, value in project.file.vars.items():
+        line = project.line_of("vars", name)
+        merged.set(name, value, SourceLocation(PROJECT_FILE, line), f"vars.{name}")
+    for name, value in settings.vars.items():
+        at = ("environments", env, "vars", name)
+        field = ".".join(at)
+        merged.set(name, value, SourceLocation(PROJECT_FILE, project.line_of(*at)), field)
     if settings.vars_file is not None:
         line = project.line_of("environments", env, "vars_file")
-        merged.update(_project_vars_file(project, settings.vars_file, line))
+        _set_all(merged, _project_vars_file(project, settings.vars_file, line))
     for name, value in sorted(environ.items()):
         if name.startswith(OS_PREFIX) and len(name) > len(OS_PREFIX):
-            merged[name[len(OS_PREFIX) :]] = parse_scalar(value)
+            var = name[len(OS_PREFIX) :]
+            merged.set(var, parse_scalar(value), SourceLocation("OS environment"), name)
     for path in var_files:
-        merged.update(read_vars_file(path, path.as_posix()))
+        _set_all(merged, _read_vars_file(path, path.as_posix()))
     for arg in var_args:
         name, value = _split_var(arg)
-        merged[name] = value
+        merged.set(name, value, SourceLocation("command line"), f"--var {name}")
     return merged
+
+
+def _set_all(merged: Variables, found: tuple[str, dict[str, Any], dict[str, int]]) -> None:
+    """Every variable of a vars file, at its line there."""
+    shown, data, lines = found
+    for name, value in data.items():
+        merged.set(name, value, SourceLocation(shown, lines.get(name)), name)
 
 
 def _split_var(arg: str) -> tuple[str, Any]:
@@ -79,7 +119,9 @@ def _split_var(arg: str) -> tuple[str, Any]:
     return name, parse_scalar(value)
 
 
-def _project_vars_file(project: Project, rel: str, line: int | None) -> dict[str, Any]:
+def _project_vars_file(
+    project: Project, rel: str, line: int | None
+) -> tuple[str, dict[str, Any], dict[str, int]]:
     path = resolve_inside(project.root, rel)
     if path is None:
         raise ConfigError(
@@ -87,13 +129,20 @@ def _project_vars_file(project: Project, rel: str, line: int | None) -> dict[str
             hint="paths are relative to the project root and stay inside it",
             location=SourceLocation(PROJECT_FILE, line),
         )
-    return read_vars_file(path, rel, SourceLocation(PROJECT_FILE, line))
+    return _read_vars_file(path, rel, SourceLocation(PROJECT_FILE, line))
 
 
 def read_vars_file(
     path: Path, shown: str, referenced_at: SourceLocation | None = None
 ) -> dict[str, Any]:
     """A YAML mapping of variables; errors name the file and line."""
+    return _read_vars_file(path, shown, referenced_at)[1]
+
+
+def _read_vars_file(
+    path: Path, shown: str, referenced_at: SourceLocation | None = None
+) -> tuple[str, dict[str, Any], dict[str, int]]:
+    """``read_vars_file``, with the name shown and the line of each variable."""
     if not path.is_file():
         raise ConfigError(
             f"variables file {shown} not found", hint="check the path", location=referenced_at
@@ -105,7 +154,7 @@ def read_vars_file(
             [Diagnostic(SourceLocation(shown, exc.line), exc.message, hint=exc.hint)]
         ) from None
     if not docs:
-        return {}
+        return shown, {}, {}
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
         raise ValidationFailed(
             [
@@ -116,14 +165,18 @@ def read_vars_file(
             ]
         )
     data: dict[str, Any] = docs[0].data
+    lines: dict[str, int] = {}
     for name in data:
+        line = docs[0].marks.line_of((name,))
         if not _NAME.match(name):
             raise ValidationFailed(
                 [
                     Diagnostic(
-                        SourceLocation(shown, docs[0].marks.line_of((name,))),
+                        SourceLocation(shown, line),
                         f"variable name {name!r}: use letters, digits and _",
                     )
                 ]
             )
-    return data
+        if line is not None:
+            lines[name] = line
+    return shown, data, lines

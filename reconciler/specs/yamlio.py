@@ -247,7 +247,8 @@ def load_documents(text: str) -> list[Document]:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        raise YamlError(f"invalid YAML: {problem}{context}", line) from None
+        hint = _template_hint(text, line)
+        raise YamlError(f"invalid YAML: {problem}{context}", line, hint) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
     finally:
@@ -330,6 +331,14 @@ def _mapping(node: Node) -> dict[str, Any]:
 def _key(node: Node) -> str:
     """A mapping key as text (``1`` -> "1", ``true`` -> "true"); its errors have path ()."""
     if node.__class__ is not ScalarNode:
+        template = _unquoted_template(node)
+        if template is not None:
+            raise YamlError(
+                f"{template} without quotes is read as a YAML mapping, not a template: "
+                f'write it in quotes, "{template}"',
+                node.start_mark.line + 1,
+                hint=_QUOTE_HINT,
+            )
         raise YamlError("a mapping key must be text", node.start_mark.line + 1)
     value = node.value
     if node.tag == _PLAIN:
@@ -346,6 +355,37 @@ def _key(node: Node) -> str:
     if not isinstance(typed, str):
         typed = str(typed).lower() if isinstance(typed, bool) else str(typed)
     return typed
+
+
+_QUOTE_HINT = (
+    "YAML reads a plain value that starts with { as a mapping; quote the whole value "
+    "(a value that is exactly one {{ expression }} still keeps the expression's type)"
+)
+
+
+def _unquoted_template(node: Node) -> str | None:
+    """``{{ x }}`` when ``node`` is the inner ``{x: null}`` that YAML makes of it, else None.
+
+    YAML reads an unquoted ``{{ x }}`` as a flow mapping whose one key is the flow mapping
+    ``{x: null}``, so that inner mapping is a key, and a key must be text.
+    """
+    if node.__class__ is not MappingNode or len(node.value) != 1:
+        return None
+    key, value = node.value[0]
+    plain = key.__class__ is ScalarNode and key.tag == _PLAIN
+    if not plain or value.__class__ is not ScalarNode or value.value != "":
+        return None
+    return f"{{{{ {key.value.strip()} }}}}"
+
+
+def _template_hint(text: str, line: int | None) -> str:
+    """A hint for a YAML syntax error on a line with an unquoted ``{{`` or ``{%`` value."""
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines):
+        return ""
+    if re.search(r"(?:^|:|-)\s+\{[{%]", lines[line - 1]) is None:
+        return ""
+    return 'a value with Jinja that starts with { must be quoted: write "{{ vars.x }} …"'
 
 
 # Plain keys that stay text, by their text: the same few keys (id, to_number, name)

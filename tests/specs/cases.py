@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, Setup, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, Setup, spec_with
 
 SPEC = "campaigns/promo.yaml"
 MARKER = "MARKER"  # a template that could run a command would create this file
@@ -24,6 +24,7 @@ class Case:
     words: str
     setup: Setup | None = None
     extra: tuple[str, ...] = field(default=())
+    hint: str = ""  # words of the hint
 
 
 def _link_out(link: str, target_name: str, content: str) -> Setup:
@@ -46,6 +47,18 @@ PY_TAG = "name: !!python/object:os.system Promo"
 SYMLINKED_MACRO = "{% macro m() %}s{% endmacro %}"
 CYCLER = f"{{{{ cycler.__init__.__globals__.os.system('touch {MARKER}') }}}}"
 NO_KEY = GOOD_SPEC.replace("key: promo\n", "")
+
+
+# Line 3 and 6 have the wrong width; 4 a bad number; 5 repeats line 2's id, 7 its number.
+MANY_BAD_ROWS = """\
+id,to_number
+c1,+919812345601
+c2,+919812345602,extra
+c3,+91123
+c1,+919812345604
+c5
+c6,+919812345601
+"""
 
 
 def _csv_spec(path: str) -> str:
@@ -162,6 +175,19 @@ CASES = [
         "status",
     ),
     Case(
+        "one-bad-variable-in-many-specs",
+        {
+            "reconciler.yaml": PROJECT_YAML.replace("assistant_id: 11", "assistant_id: eleven"),
+            SPEC: GOOD_SPEC,
+            "campaigns/other.yaml": GOOD_SPEC.replace("key: promo", "key: other"),
+        },
+        "reconciler.yaml",
+        6,
+        "environments.dev.vars.assistant_id",
+        "as touchpoint.assistant_id: expected a whole number, got text (affects 2 campaigns: "
+        "other, promo)",
+    ),
+    Case(
         "wrong-type-from-variable",
         {SPEC: spec_with("vars.assistant_id", "vars.workspace_id")},
         SPEC,
@@ -169,9 +195,44 @@ CASES = [
         "touchpoint.assistant_id",
         "whole number",
     ),
+    Case(
+        "unquoted-template-is-a-yaml-mapping",
+        {SPEC: spec_with('"{{ vars.workspace_id }}"', "{{ vars.workspace_id }}")},
+        SPEC,
+        3,
+        "workspace_id",
+        "without quotes is read as a YAML mapping",
+        extra=('write it in quotes, "{{ vars.workspace_id }}"',),
+    ),
+    Case(
+        "unquoted-template-in-a-list",
+        {SPEC: spec_with("execution_days: [mon, tue]", "execution_days:\n      - {{ vars.d }}")},
+        SPEC,
+        12,
+        "touchpoint.additional_settings.execution_days[0]",
+        '"{{ vars.d }}"',
+    ),
     Case("jinja-syntax-error", _in_name("{{ vars.language + }}"), SPEC, 2, "name", "syntax"),
     Case("undefined-variable", _in_name("{{ vars.nope }}"), SPEC, 2, "name", "nope"),
     Case("undefined-name", _in_name("{{ nope }}"), SPEC, 2, "name", "'nope' is undefined"),
+    Case(
+        "undefined-variable-did-you-mean",
+        _in_name("{{ vars.langauge | upper }}"),
+        SPEC,
+        2,
+        "name",
+        "'vars.langauge' is undefined",
+        hint="did you mean vars.language?",
+    ),
+    Case(
+        "undefined-name-did-you-mean",
+        _in_name("{{ evn }}"),
+        SPEC,
+        2,
+        "name",
+        "'evn' is undefined",
+        hint="did you mean env?",
+    ),
     Case(
         "escape-subclasses",
         _in_name("{{ ''.__class__.__mro__[1].__subclasses__() }}"),
@@ -278,6 +339,38 @@ CASES = [
         "number of digits",
     ),
     Case(
+        "csv-bad-row-width-beside-other-rows",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        3,
+        "",
+        "expected 2 columns, found 3",
+    ),
+    Case(
+        "csv-bad-number-after-a-bad-width",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        4,
+        "touchpoint.customer_details[1].to_number",
+        "number of digits",
+    ),
+    Case(
+        "csv-duplicate-id-names-both-lines",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        5,
+        "touchpoint.customer_details[2].id",
+        "recipient id 'c1' on line 5 is also on line 2",
+    ),
+    Case(
+        "csv-duplicate-number-names-both-lines",
+        {SPEC: _csv_spec("audiences/a.csv"), "audiences/a.csv": MANY_BAD_ROWS},
+        "audiences/a.csv",
+        7,
+        "touchpoint.customer_details[3].to_number",
+        "on line 7 is also on line 2",
+    ),
+    Case(
         "csv-bad-header",
         {
             SPEC: _csv_spec("audiences/a.csv"),
@@ -381,6 +474,24 @@ CASES = [
         3,
         "",
         "nope",
+    ),
+    Case(
+        "j2-undefined-did-you-mean-variable",
+        _j2("key: loop-", "key: {{ vars.workspaceid }}-"),
+        "campaigns/gen.yaml.j2",
+        3,
+        "",
+        "'vars.workspaceid' is undefined",
+        hint="did you mean vars.workspace_id?",
+    ),
+    Case(
+        "j2-undefined-did-you-mean-loop-variable",
+        _j2("start_hour: {{ hour }}", "start_hour: {{ hours }}"),
+        "campaigns/gen.yaml.j2",
+        13,
+        "",
+        "'hours' is undefined",
+        hint="did you mean hour?",
     ),
     Case(
         "j2-loop-error-has-excerpt",

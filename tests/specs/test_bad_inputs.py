@@ -47,6 +47,7 @@ def test_bad_input_is_reported_in_process(tmp_path: Path, case: Case) -> None:
         for d in errors
         if (d.location.file, d.location.line, d.field) == (case.file, case.line, case.field)
         and case.words in d.message
+        and case.hint in d.hint
     ]
     assert hits, [f"{d.location} {d.field}: {d.message}" for d in errors]
     for extra in case.extra:
@@ -66,6 +67,7 @@ def test_bad_input_through_the_cli(tmp_path: Path, case: Case) -> None:
     assert result.returncode == 1, result.output
     assert _headline(case) in result.stderr, result.stderr
     assert case.words in result.stderr
+    assert case.hint in result.stderr
     for extra in case.extra:
         assert extra in result.stderr
     assert "nothing was written" in result.stderr

@@ -107,6 +107,20 @@ def test_a_hit_loads_the_same_campaigns_and_warnings_as_a_cold_load(
     assert _hits(second) == set()  # every body was loaded on demand
 
 
+def test_a_bad_variable_after_a_warm_cache_is_reported_once_as_cold(
+    root: Path, environ: dict[str, str]
+) -> None:
+    """The cache keeps no error; one bad variable is grouped at it just as without a cache."""
+    _warm(root, environ)
+    bad = ("assistant_id=eleven",)
+    warm = _load(root, environ, var_args=bad)
+    assert [(str(d.location), d.field) for d in warm.errors] == [
+        ("command line", "--var assistant_id")
+    ]
+    assert "affects 4 campaigns: csv, opt, promo, tpl" in warm.errors[0].message
+    _same(warm, _load(root, environ, cached=False, var_args=bad))
+
+
 @pytest.mark.parametrize(
     ("path", "old", "new", "stale"),
     [

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from reconciler.campaign import fingerprint
-from tests.specs.cases import INLINE
+from reconciler.specs.discover import default_key, spec_kind
+from tests.specs.cases import INLINE, MANY_BAD_ROWS
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, load, make_project, spec_with
 
 TWO_ENVS = (
@@ -57,6 +59,53 @@ def test_csv_error_lines_skip_blank_lines(tmp_path: Path) -> None:
     assert error.field == "touchpoint.customer_details[1].to_number"
 
 
+def test_every_bad_csv_row_is_reported_in_one_run(tmp_path: Path) -> None:
+    """A row of the wrong width hides nothing: every row's problem, at its own line."""
+    root = make_project(
+        tmp_path / "p", {"campaigns/promo.yaml": CSV_SPEC, "audiences/a.csv": MANY_BAD_ROWS}
+    )
+    result = load(root)
+    assert not result.campaigns
+    assert [(d.location.file, d.location.line, d.field) for d in result.errors] == [
+        ("audiences/a.csv", 3, ""),
+        ("audiences/a.csv", 4, "touchpoint.customer_details[1].to_number"),
+        ("audiences/a.csv", 5, "touchpoint.customer_details[2].id"),
+        ("audiences/a.csv", 6, ""),
+        ("audiences/a.csv", 7, "touchpoint.customer_details[3].to_number"),
+    ]
+    assert "found 1" in result.errors[3].message
+
+
+def test_a_csv_of_bad_rows_only_reports_the_rows(tmp_path: Path) -> None:
+    """No "no recipients" on top of the rows that were left out."""
+    root = make_project(
+        tmp_path / "p",
+        {"campaigns/promo.yaml": CSV_SPEC, "audiences/a.csv": "id,to_number\na,b,c\nd\n"},
+    )
+    errors = load(root).errors
+    assert [(str(d.location), d.message) for d in errors] == [
+        ("audiences/a.csv:2", "expected 2 columns, found 3"),
+        ("audiences/a.csv:3", "expected 2 columns, found 1"),
+    ]
+
+
+def test_rows_before_an_unreadable_csv_record_are_reported_too(tmp_path: Path) -> None:
+    """The csv module stops at a cell it refuses; the bad rows before it are kept."""
+    old = csv.field_size_limit(40)
+    try:
+        csv_text = 'id,to_number\na,b,c\n"q",' + "9" * 50 + "\n"
+        root = make_project(
+            tmp_path / "p", {"campaigns/promo.yaml": CSV_SPEC, "audiences/a.csv": csv_text}
+        )
+        errors = load(root).errors
+    finally:
+        csv.field_size_limit(old)
+    assert [(str(d.location), d.message[:20]) for d in errors] == [
+        ("audiences/a.csv:2", "expected 2 columns, "),
+        ("audiences/a.csv:3", "invalid CSV: field l"),
+    ]
+
+
 def test_fingerprints_per_environment(tmp_path: Path) -> None:
     """Bodies differ per environment; the source fingerprint does not."""
     root = make_project(
@@ -94,22 +143,55 @@ def test_empty_spec_file_is_a_warning(tmp_path: Path) -> None:
     assert [str(w.location) for w in result.warnings] == ["campaigns/empty.yaml:1"]
 
 
-def test_discovery_skips_dotfiles_and_other_suffixes(tmp_path: Path) -> None:
-    """Only *.yaml and *.yaml.j2 outside dot-folders are specs, in sorted order."""
-    root = make_project(
-        tmp_path / "p",
-        {
-            "campaigns/b.yaml": GOOD_SPEC.replace("key: promo", "key: b"),
-            "campaigns/a.yaml": GOOD_SPEC.replace("key: promo", "key: a"),
-            "campaigns/.hidden.yaml": "not: [valid",
-            "campaigns/.git/x.yaml": "not: [valid",
-            "campaigns/notes.yml": "not: [valid",
-            "campaigns/readme.md": "# hi",
-        },
+def test_discovery_skips_dotfiles_and_warns_of_other_files(tmp_path: Path) -> None:
+    """Spec suffixes in any case are specs; dotfiles are silent; other files warn."""
+    specs = {
+        "campaigns/b.yaml": "b",
+        "campaigns/a.yaml": "a",
+        "campaigns/c.yml": "c",
+        "campaigns/D.YAML": "D",
+        "campaigns/sub/e.Yml": "sub/e",
+    }
+    files: dict[str, str | bytes] = {path: GOOD_SPEC.replace("key: promo\n", "") for path in specs}
+    whole_file = spec_with('"{{ vars.assistant_id }}"', "11").replace(
+        '"{{ vars.from_numbers }}"', '["+919800000001"]'
     )
+    files["campaigns/f.Yml.J2"] = whole_file.replace("key: promo\n", "")
+    files["campaigns/g.yml.j2"] = (
+        "{% for k in ['g1'] %}\n---\n"
+        + whole_file.replace("key: promo", "key: {{ k }}")
+        + "{% endfor %}\n"
+    )
+    files.update(
+        {
+            "campaigns/.hidden.yaml": "not: [valid",
+            "campaigns/.gitkeep": "",
+            "campaigns/.git/x.yaml": "not: [valid",
+            "campaigns/notes.txt": "not: [valid",
+            "campaigns/sub/x.json": "{}",
+            "campaigns/promo.yaml.bak": "not: [valid",
+        }
+    )
+    root = make_project(tmp_path / "p", files)
     result = load(root)
-    assert [c.key for c in result.campaigns] == ["a", "b"]
-    assert not result.diagnostics
+    assert sorted(c.key for c in result.campaigns) == sorted([*specs.values(), "f", "g1"])
+    assert not result.errors
+    assert [(str(w.location), w.message) for w in result.warnings] == [
+        (f"campaigns/{name}", "not a spec file: it is not read")
+        for name in ("notes.txt", "promo.yaml.bak", "sub/x.json")
+    ]
+    assert "dotfiles are ignored" in result.warnings[0].hint
+
+
+def test_default_key_strips_every_spec_suffix(tmp_path: Path) -> None:
+    """The default key is the path without its suffix, whatever the suffix's case."""
+    campaigns = tmp_path / "campaigns"
+    for name in ("x.yaml", "x.yml", "x.yaml.j2", "x.yml.j2", "x.YAML", "x.Yml.J2", "x.YML.j2"):
+        assert default_key(campaigns / "sub" / name, campaigns) == "sub/x", name
+    assert spec_kind(campaigns / "x.Yml.J2") == "yaml.j2"
+    assert spec_kind(campaigns / "x.YML") == "yaml"
+    assert spec_kind(campaigns / "x.j2") is None
+    assert spec_kind(campaigns / ".yaml") is None
 
 
 def test_bad_number_is_masked_in_messages(tmp_path: Path) -> None:

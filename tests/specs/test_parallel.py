@@ -102,6 +102,14 @@ def _mixed_project(root: Path) -> Path:
     files["campaigns/bad/yaml.yaml"] = spec_with("  type: WHATSAPP", "  type: [WHATSAPP")
     files["campaigns/bad/undefined.yaml"] = spec_with("name: Promo", 'name: "{{ vars.nope }}"')
     files["campaigns/bad/dup.yaml"] = GOOD_SPEC.replace("key: promo", "key: in-3")
+    for name in ("a", "b"):  # one variable's errors, grouped at it
+        files[f"campaigns/bad/var-{name}.yaml"] = spec_with(
+            "vars.assistant_id", "vars.language"
+        ).replace("key: promo", f"key: var-{name}")
+        files[f"campaigns/bad/undefined-{name}.yaml"] = spec_with(
+            "name: Promo", 'name: "{{ vars.nowhere }}"'
+        ).replace("key: promo", f"key: undefined-{name}")
+    files["campaigns/notes.txt"] = "a warning"
     files["campaigns/empty.yaml"] = ""  # a warning
     files["campaigns/nolang.yaml"] = GOOD_SPEC.replace("key: promo", "key: nolang").replace(
         '    language_code: "{{ vars.language }}"\n', ""
@@ -139,6 +147,7 @@ def test_a_project_loads_the_same_on_several_cores(tmp_path: Path) -> None:
     assert forked  # else the "pooled" load would have run in one process
     assert len(serial.campaigns) > 100
     assert len(serial.errors) >= 4 and serial.warnings
+    assert len([d for d in serial.errors if d.location.file == "reconciler.yaml"]) == 2
     assert pooled.campaigns == serial.campaigns
     assert [c.body_json for c in pooled.campaigns] == [c.body_json for c in serial.campaigns]
     assert pooled.diagnostics == serial.diagnostics

@@ -124,3 +124,29 @@ def test_variable_text_that_looks_like_a_number_stays_text(tmp_path: Path) -> No
     (campaign,) = load(root, var_args=["workspace_id='00123'"]).campaigns
     assert campaign.body["workspace_id"] == "00123"
     assert campaign.body["touchpoint"]["assistant_id"] == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("{{ vars.lts }}", "vars.lst"),
+        ("x {{ vars['wss'] }}", "vars.ws"),
+        ("{{ vars.m.b }}", "did you mean"),  # not offered: "b" is near no key of m
+        ("{{ evn }}", "env"),
+        ("{{ rnage(2) | list }}", "range"),
+        ("{% for city in ['a'] %}{{ cty }}{% endfor %}", "city"),
+        ("{% for city in ['a'] %}{{ lop.index }}{% endfor %}", "loop"),
+        ("{% set greeting = 'hi' %}{{ greting }}", "greeting"),
+        ("{% macro offer() %}x{% endmacro %}{{ ofer() }}", "offer"),
+    ],
+)
+def test_an_undefined_name_offers_the_closest_available(
+    tmp_path: Path, text: str, meant: str
+) -> None:
+    """`did you mean` among vars' keys, env/vars/globals, and the names a template sets."""
+    with pytest.raises(TemplateProblem) as caught:
+        render_text(make_environment(tmp_path), text, "t.yaml.j2", CONTEXT)
+    if meant == "did you mean":
+        assert meant not in caught.value.hint
+    else:
+        assert f"did you mean {meant}?" in caught.value.hint

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reconciler.specs import render
 from reconciler.specs.render import TemplateProblem, make_environment, render_string
+from reconciler.specs.suggest import Scope
 
 # Names that are dict keys here, dict methods, dunders, globals and keywords of Jinja.
 NAMES = ["env", "vars", "a", "b", "items", "keys", "get", "__class__", "_x", "range", "true"]
@@ -35,12 +36,13 @@ SANDBOX = make_environment(Path.cwd())
 def _by_jinja(expr: str, context: dict[str, Any]) -> tuple[str, Any]:
     """The answer of the general path (Jinja's own evaluation), as a comparable pair."""
     compiled = SANDBOX.compile_expression(expr, undefined_to_none=False)
+    scope = Scope(SANDBOX, context)  # what the template sees, for "did you mean"
     try:
         try:
             value = compiled(**context)
         except Exception as exc:  # worded as render's general path words it
-            raise render._problem(exc, "<value>") from None
-        return "value", render.to_data(value)
+            raise render._problem(exc, "<value>", scope) from None
+        return "value", render.to_data(value, scope)
     except TemplateProblem as problem:
         return "error", (problem.message, problem.hint)
 

@@ -94,3 +94,34 @@ def test_bom_is_allowed_and_other_encodings_are_not() -> None:
 def test_mapping_keys_are_text() -> None:
     """A numeric key becomes its text, so field paths stay strings."""
     assert _one("1: a\ntrue: b\n") == {"1": "a", "true": "b"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path", "written"),
+    [
+        ("a: 1\nb: {{ vars.x }}\n", 2, ("b",), "{{ vars.x }}"),
+        ("a:\n  - {{vars.x|upper}}\n", 2, ("a", 0), "{{ vars.x|upper }}"),
+        ("text: {{1}}\n", 1, ("text",), "{{ 1 }}"),
+    ],
+)
+def test_an_unquoted_template_is_named_as_a_yaml_mapping(
+    text: str, line: int, path: tuple[object, ...], written: str
+) -> None:
+    """`{{ x }}` unquoted is a flow mapping to YAML: say so, and how to quote it."""
+    with pytest.raises(YamlError) as caught:
+        load_documents(text)
+    assert (caught.value.line, caught.value.path) == (line, path)
+    assert "read as a YAML mapping" in caught.value.message
+    assert f'write it in quotes, "{written}"' in caught.value.message
+    assert "quote the whole value" in caught.value.hint
+
+
+def test_a_syntax_error_beside_an_unquoted_template_hints_at_quotes() -> None:
+    """`{{ x }} text` does not parse at all; the hint says why."""
+    with pytest.raises(YamlError) as caught:
+        load_documents("a: 1\nname: {{ vars.x }} promo\n")
+    assert caught.value.line == 2
+    assert "must be quoted" in caught.value.hint
+    with pytest.raises(YamlError) as plain:
+        load_documents("a: [1\n")
+    assert plain.value.hint == ""
