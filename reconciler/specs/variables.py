@@ -88,7 +88,7 @@ def resolve_variables(
         merged.set(name, value, SourceLocation(PROJECT_FILE, project.line_of(*at)), field)
     if settings.vars_file is not None:
         line = project.line_of("environments", env, "vars_file")
-        _set_all(merged, _project_vars_file(project, settings.vars_file, line))
+        _set_all(merged, _project_vars_file(project, settings.vars_file, line, env))
     for name, value in sorted(environ.items()):
         if name.startswith(OS_PREFIX) and len(name) > len(OS_PREFIX):
             var = name[len(OS_PREFIX) :]
@@ -120,7 +120,7 @@ def _split_var(arg: str) -> tuple[str, Any]:
 
 
 def _project_vars_file(
-    project: Project, rel: str, line: int | None
+    project: Project, rel: str, line: int | None, env: str
 ) -> tuple[str, dict[str, Any], dict[str, int]]:
     path = resolve_inside(project.root, rel)
     if path is None:
@@ -129,7 +129,8 @@ def _project_vars_file(
             hint="paths are relative to the project root and stay inside it",
             location=SourceLocation(PROJECT_FILE, line),
         )
-    return _read_vars_file(path, rel, SourceLocation(PROJECT_FILE, line))
+    setting = f"environments.{env}.vars_file"
+    return _read_vars_file(path, rel, SourceLocation(PROJECT_FILE, line), setting)
 
 
 def read_vars_file(
@@ -140,13 +141,21 @@ def read_vars_file(
 
 
 def _read_vars_file(
-    path: Path, shown: str, referenced_at: SourceLocation | None = None
+    path: Path,
+    shown: str,
+    referenced_at: SourceLocation | None = None,
+    setting: str = "--var-file",
 ) -> tuple[str, dict[str, Any], dict[str, int]]:
-    """``read_vars_file``, with the name shown and the line of each variable."""
+    """``read_vars_file``, with the name shown and the line of each variable.
+
+    ``setting`` names what referred to the file (``environments.prod.vars_file`` or
+    ``--var-file``): problems of the file as a whole are reported there.
+    """
     if not path.is_file():
-        raise ConfigError(
-            f"variables file {shown} not found", hint="check the path", location=referenced_at
-        )
+        where = referenced_at or SourceLocation("command line")
+        hint = "check the path (relative to the project root)"
+        message = f"variables file {shown} not found"
+        raise ValidationFailed([Diagnostic(where, message, setting, hint)])
     try:
         docs = load_documents(decode_utf8(path.read_bytes()))
     except YamlError as exc:
@@ -161,6 +170,7 @@ def _read_vars_file(
                 Diagnostic(
                     SourceLocation(shown, 1),
                     "a variables file must be one YAML mapping of name: value",
+                    hint=f"write one `name: value` per line (the file is named by {setting})",
                 )
             ]
         )

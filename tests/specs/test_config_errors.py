@@ -263,9 +263,14 @@ def test_vars_file_problems_name_the_file_and_line(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", {"reconciler.yaml": text})
     missing = run_cli("validate", "--env", "dev", cwd=root)
     assert missing.returncode == 1, missing.output
-    assert "reconciler.yaml:8: variables file vars/dev.yaml not found" in missing.stderr
+    assert (
+        "reconciler.yaml:8: error: environments.dev.vars_file: variables file vars/dev.yaml "
+        "not found\n  hint: check the path" in missing.stderr
+    )
     (root / "vars").mkdir()
     (root / "vars" / "dev.yaml").write_text("- a\n")
     listed = run_cli("validate", "--env", "dev", cwd=root)
     assert listed.returncode == 1, listed.output
     assert "vars/dev.yaml:1: error: a variables file must be one YAML mapping" in listed.stderr
+    assert "named by environments.dev.vars_file" in listed.stderr
+    assert "Traceback" not in missing.stderr + listed.stderr
