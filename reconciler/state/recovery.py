@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
 from reconciler.state import rules
-from reconciler.state.base import Attempt, AttemptStatus
+from reconciler.state.base import Attempt, AttemptStatus, RecoverResult
 from reconciler.state.fallback import read_fallback
 from reconciler.state.rows import attempt_values, now
 from reconciler.state.tables import attempts
@@ -19,14 +18,7 @@ from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt
 if TYPE_CHECKING:
     from reconciler.state.store import SqlStateStore
 
-
-@dataclass(frozen=True)
-class RecoverResult:
-    """What ``recover`` merged; ``torn`` is an unfinished last line that was dropped
-    (its attempt stays pending, i.e. in doubt: never sent again on its own)."""
-
-    merged: tuple[Attempt, ...]
-    torn: bool
+__all__ = ["RecoverResult", "merge_fallback"]
 
 
 def merge_fallback(store: SqlStateStore, *, actor: str) -> RecoverResult:
