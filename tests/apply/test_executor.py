@@ -294,3 +294,17 @@ def test_a_failing_progress_display_does_not_stop_recording(
     assert len(api.calls) == 5
     assert set(store.campaigns) == {f"c{i:03d}" for i in range(5)}
     assert result.exit_code == 0
+
+
+def test_a_stale_plan_is_refused_by_the_store_and_nothing_is_sent(
+    make_store: type[FakeStateStore],
+) -> None:
+    """A task for a key created since the plan: the store refuses its intent, none is sent."""
+    store = make_store()
+    execute([task("k")], store, FakeCampaignAPI(store))
+    api = FakeCampaignAPI(store)
+    result = execute([task("k")], store, api)
+    assert api.calls == []
+    assert result.not_started == ["k"]
+    assert "refusing to send again" in result.state_failure
+    assert result.exit_code == 1
