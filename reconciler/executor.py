@@ -10,11 +10,12 @@ Order per create, and why:
 Intents are recorded in batches just ahead of sending. Each turn of the loop waits for
 requests to finish, starts the next ones whose intents are already recorded, then writes
 the outcomes of what finished, with the next batch of intents when the recorded ones ran
-out, in ONE transaction (one commit, one fsync) where the store can. A ``stop_run`` answer
-(bad token, wrong path), a cancel, or a state that cannot be written stops new requests;
-the ones in flight finish and are recorded; intents recorded but never sent are recorded
-``cancelled`` (they plan again as create). An in-doubt create is never retried here.
-When the state refuses an outcome, it goes to the fallback journal.
+out, in ONE transaction (one commit, one fsync): every write is a ``Recorder.record_step``.
+A ``stop_run`` answer (bad token, wrong path), a cancel, or a state that cannot be written
+stops new requests; the ones in flight finish and are recorded; intents recorded but never
+sent are recorded ``cancelled`` (they plan again as create). An in-doubt create is never
+retried here. When the state refuses a step, its outcomes go to the fallback journal and
+its intents (never sent) back to the to-do list.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
 from reconciler.api.base import CampaignAPI, CreateResult, Outcome
 from reconciler.executor_values import (
@@ -38,15 +38,12 @@ from reconciler.executor_values import (
     TaskOutcome,
     TokenBucket,
 )
-from reconciler.state.base import Attempt, AttemptStatus, StateStore
+from reconciler.state.base import Attempt, AttemptStatus, Recorder
 
 __all__ = [
     "ApplyEvent",
     "ApplyResult",
-    "BatchRecorder",
     "CreateTask",
-    "FallbackJournal",
-    "StepRecorder",
     "TaskOutcome",
     "TokenBucket",
     "execute",
@@ -55,29 +52,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _POLL = 0.1  # seconds between looks at the cancel flag while waiting
-
-
-@runtime_checkable
-class FallbackJournal(Protocol):
-    """A store that can keep outcomes beside itself when it cannot be written."""
-
-    def write_fallback(self, attempt: Attempt) -> None: ...
-
-
-@runtime_checkable
-class BatchRecorder(Protocol):
-    """A store that records several outcomes in one transaction (all or none)."""
-
-    def record_outcomes(self, outcomes: Sequence[Attempt]) -> None: ...
-
-
-@runtime_checkable
-class StepRecorder(Protocol):
-    """A store that records outcomes and new intents in one transaction (all or none)."""
-
-    def record_step(
-        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
-    ) -> Sequence[Attempt]: ...
 
 
 def _now() -> datetime:
@@ -114,13 +88,19 @@ def _settled(attempt: Attempt, result: CreateResult) -> Attempt:
     )
 
 
+def _cancelled(attempt: Attempt) -> Attempt:
+    return dataclasses.replace(
+        attempt, status=AttemptStatus.CANCELLED, finished_at=_now(), error="not sent"
+    )
+
+
 class _Run:
     """The state of one ``execute`` call; the main loop lives in ``run``."""
 
     def __init__(
         self,
         creates: Sequence[CreateTask],
-        store: StateStore,
+        store: Recorder,
         api: CampaignAPI,
         settings: _Settings,
     ) -> None:
@@ -152,20 +132,28 @@ class _Run:
 
     def record_batch(self) -> None:
         """Record the next batch of intents in one transaction (never skipping one)."""
-        batch = self.take_batch()
-        if not batch:
-            return
-        try:
-            stored = self.store.record_intents([self._intent(task) for task in batch])
-        except Exception as exc:  # nothing of the batch was sent: it plans again
-            self._unrecorded(batch, exc)
-            return
-        self.ready.extend(zip(batch, stored, strict=True))
+        if batch := self.take_batch():
+            self.record([], batch)
 
-    def _unrecorded(self, batch: Sequence[CreateTask], exc: Exception) -> None:
-        """Intents the state refused: never sent, they plan again; the run stops."""
-        self.todo.extendleft(reversed(batch))
-        self._refused(exc)
+    def record(
+        self, settled: Sequence[tuple[CreateTask, Attempt]], batch: list[CreateTask]
+    ) -> None:
+        """One step: the outcomes of ``settled`` and the intents of ``batch``, all or none.
+
+        A refused step stops the run: its outcomes go to the fallback journal, its intents
+        (nothing of them was sent) back to the to-do list, where they plan again.
+        """
+        intents = [self._intent(task) for task in batch]
+        try:
+            stored = self.store.record_step([attempt for _, attempt in settled], intents)
+        except Exception as exc:  # the state refused: keep the outcomes beside it, stop
+            self.todo.extendleft(reversed(batch))
+            self._refused(exc)
+            wheres = [self._fallback(attempt) for _, attempt in settled]
+        else:
+            wheres = ["state"] * len(settled)
+            self.ready.extend(zip(batch, stored, strict=True))
+        self._report_all(settled, wheres)
 
     def _intent(self, task: CreateTask) -> Attempt:
         return Attempt(
@@ -181,55 +169,6 @@ class _Run:
             actor=self.s.actor,
             run_id=self.s.run_id,
         )
-
-    def record(self, task: CreateTask, attempt: Attempt) -> None:
-        """Record an outcome in the state, else in the fallback journal (and stop)."""
-        where = "state"
-        try:
-            self.store.record_outcome(attempt)
-        except Exception as exc:  # the state refused: keep the outcome beside it, stop
-            self._refused(exc)
-            where = self._fallback(attempt)
-        self._report(task, attempt, where)
-
-    def record_all(self, settled: Sequence[tuple[CreateTask, Attempt]]) -> None:
-        """Record outcomes that finished together in one transaction where the store can.
-
-        One commit (one fsync) per batch instead of one per create; all or none, so when
-        the state refuses the batch, every outcome of it goes to the fallback journal.
-        """
-        if len(settled) < 2 or not isinstance(self.store, BatchRecorder):
-            for task, attempt in settled:
-                self.record(task, attempt)
-            return
-        try:
-            self.store.record_outcomes([attempt for _, attempt in settled])
-            wheres = ["state"] * len(settled)
-        except Exception as exc:  # nothing of the batch was recorded: journal each
-            self._refused(exc)
-            wheres = [self._fallback(attempt) for _, attempt in settled]
-        self._report_all(settled, wheres)
-
-    def record_step(self, settled: Sequence[tuple[CreateTask, Attempt]]) -> None:
-        """The outcomes of ``settled``, and the next intents when none is left to send.
-
-        One transaction for both where the store can (all or none: a refused step sends
-        its outcomes to the fallback journal and its intents back to the to-do list).
-        """
-        if not isinstance(self.store, StepRecorder):
-            self.record_all(settled)  # the next intents: by ``fill``, in their own write
-            return
-        batch = [] if self.ready else self.take_batch()
-        intents = [self._intent(task) for task in batch]
-        try:
-            stored = self.store.record_step([attempt for _, attempt in settled], intents)
-        except Exception as exc:
-            self._unrecorded(batch, exc)
-            wheres = [self._fallback(attempt) for _, attempt in settled]
-        else:
-            wheres = ["state"] * len(settled)
-            self.ready.extend(zip(batch, stored, strict=True))
-        self._report_all(settled, wheres)
 
     def _refused(self, exc: Exception) -> None:
         self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
@@ -261,13 +200,12 @@ class _Run:
             log.warning("progress display failed; the run goes on", exc_info=True)
 
     def _fallback(self, attempt: Attempt) -> str:
-        if isinstance(self.store, FallbackJournal):
-            try:
-                self.store.write_fallback(attempt)
-                return "journal"
-            except Exception:
-                log.exception("the fallback journal could not be written either")
-        return "nowhere"
+        try:
+            self.store.write_fallback(attempt)
+        except Exception:
+            log.exception("the fallback journal could not be written either")
+            return "nowhere"
+        return "journal"
 
     # -- the loop ------------------------------------------------------------------------
     def limit(self) -> int:
@@ -311,7 +249,7 @@ class _Run:
             return
         self.answered += len(settled)
         self.fill(pool, record=False)
-        self.record_step(settled)
+        self.record(settled, [] if self.ready else self.take_batch())
 
     def run(self) -> ApplyResult:
         with ThreadPoolExecutor(max_workers=self.s.parallelism) as pool:
@@ -328,12 +266,9 @@ class _Run:
 
     def finish(self) -> None:
         """Intents recorded but never sent: ``cancelled``; the rest were never recorded."""
-        while self.ready:
-            task, attempt = self.ready.popleft()
-            cancelled = dataclasses.replace(
-                attempt, status=AttemptStatus.CANCELLED, finished_at=_now(), error="not sent"
-            )
-            self.record(task, cancelled)
+        unsent, self.ready = list(self.ready), deque()
+        if unsent:
+            self.record([(task, _cancelled(attempt)) for task, attempt in unsent], [])
         self.result.not_started = [task.key for task in self.todo]
 
 
@@ -361,7 +296,7 @@ def _waiter(cancel: threading.Event) -> Callable[[float], None]:
 
 def execute(
     creates: Sequence[CreateTask],
-    store: StateStore,
+    store: Recorder,
     api: CampaignAPI,
     *,
     parallelism: int = 4,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import Target, actor, check_binding
@@ -17,14 +16,6 @@ from reconciler.commands.approval import require_approval
 from reconciler.errors import StateError
 from reconciler.guards import GuardSettings
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
-from reconciler.state.recovery import RecoverResult
-
-
-@runtime_checkable
-class Recoverable(Protocol):
-    """A store with a fallback journal to merge."""
-
-    def recover(self, *, actor: str) -> RecoverResult: ...
 
 
 @dataclass(frozen=True)
@@ -132,8 +123,6 @@ def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
 
 def recover_journal(store: StateStore, how: Resolution) -> str:
     """Merge the fallback journal into the state; returns what was merged."""
-    if not isinstance(store, Recoverable):
-        raise StateError("this state store has no fallback journal")
     with store.lock("state recover", how.lock_timeout):
         recovered = store.recover(actor=actor())
     merged: Sequence[Attempt] = recovered.merged

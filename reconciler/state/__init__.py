@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import StateError
-from reconciler.state.base import RecordedCampaign, StateSnapshot
+from reconciler.state.base import RecordedCampaign, RecoverResult, StateSnapshot
 
 if TYPE_CHECKING:
     from reconciler.state.copying import CopyResult
     from reconciler.state.fallback import write_fallback
     from reconciler.state.location import StateLocation, resolve_location
-    from reconciler.state.recovery import RecoverResult
     from reconciler.state.store import SqlStateStore
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
 # Re-exported names, imported on first use (PEP 562).
 _LAZY = {
     "CopyResult": "reconciler.state.copying",
-    "RecoverResult": "reconciler.state.recovery",
     "SqlStateStore": "reconciler.state.store",
     "StateLocation": "reconciler.state.location",
     "resolve_location": "reconciler.state.location",

@@ -150,21 +150,56 @@ class StateReader(Protocol):
     def lock_holder(self) -> LockInfo | None: ...
 
 
-class StateStore(StateReader, Protocol):
+@dataclass(frozen=True)
+class RecoverResult:
+    """What ``recover`` merged; ``torn`` is an unfinished last line that was dropped
+    (its attempt stays pending, i.e. in doubt: never sent again on its own)."""
+
+    merged: tuple[Attempt, ...]
+    torn: bool
+
+
+class Recorder(Protocol):
+    """How apply records its creates: a step at a time, and beside the state when refused."""
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        """Outcomes, then new intents, in ONE durable transaction (all or none, one serial);
+        returns the intents with their ids. Nothing to record writes nothing.
+
+        Refuses an outcome that matches no recorded intent (id, key, fingerprint), a
+        created outcome without a campaign id or with another id than the key's record,
+        and an intent for a key that is created or in doubt: the storage layer itself
+        never lets a campaign be sent twice.
+        """
+        ...
+
+    def write_fallback(self, attempt: Attempt) -> None:
+        """Keep an outcome the state refused in the fallback journal beside it (durably)."""
+        ...
+
+
+class StepShortcuts:
+    """``record_intents``/``record_outcome`` for callers that record one kind at a time
+    (fixtures, tests): each is one ``record_step``, so every write keeps the one path."""
+
+    def record_intents(self: Recorder, intents: Sequence[Attempt]) -> Sequence[Attempt]:
+        """Durably record pending attempts (one transaction); returns them with ids."""
+        return self.record_step((), intents)
+
+    def record_outcome(self: Recorder, attempt: Attempt) -> None:
+        """Durably record an attempt's outcome, and the campaign when it was created."""
+        self.record_step([attempt], ())
+
+
+class StateStore(StateReader, Recorder, Protocol):
     """Read-write access for apply and the state commands. Call writers under ``lock``."""
 
     def lock(self, command: str, timeout: float = 0.0) -> AbstractContextManager[LockInfo]: ...
 
     def bind(self, api_url: str) -> None:
         """Create the state on first write, bound to its environment and API; else check it."""
-        ...
-
-    def record_intents(self, intents: Sequence[Attempt]) -> Sequence[Attempt]:
-        """Durably record pending attempts (one transaction); returns them with ids."""
-        ...
-
-    def record_outcome(self, attempt: Attempt) -> None:
-        """Durably record an attempt's outcome, and the campaign when it was created."""
         ...
 
     def import_campaign(self, record: RecordedCampaign) -> None:
@@ -177,6 +212,10 @@ class StateStore(StateReader, Protocol):
 
     def move(self, old_key: str, new_key: str, *, actor: str) -> None:
         """Re-key a record after a rename listed in ``previous_keys``; journaled."""
+        ...
+
+    def recover(self, *, actor: str) -> RecoverResult:
+        """Merge the fallback journal into the state (``state recover``); journaled."""
         ...
 
     def close(self) -> None: ...

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
-from reconciler.state.base import UNRESOLVED, Attempt
+from reconciler.state import rules
+from reconciler.state.base import Attempt, AttemptStatus, RecoverResult
 from reconciler.state.fallback import read_fallback
 from reconciler.state.rows import attempt_values, now
 from reconciler.state.tables import attempts
-from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt, journal_entry
+from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt, insert_entries
 
 if TYPE_CHECKING:
     from reconciler.state.store import SqlStateStore
 
-_OUTCOME_FIELDS = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
-
-
-@dataclass(frozen=True)
-class RecoverResult:
-    """What ``recover`` merged; ``torn`` is an unfinished last line that was dropped
-    (its attempt stays pending, i.e. in doubt: never sent again on its own)."""
-
-    merged: tuple[Attempt, ...]
-    torn: bool
+__all__ = ["RecoverResult", "merge_fallback"]
 
 
 def merge_fallback(store: SqlStateStore, *, actor: str) -> RecoverResult:
@@ -54,25 +45,15 @@ def merge_fallback(store: SqlStateStore, *, actor: str) -> RecoverResult:
 
 
 def _merge_one(conn: Connection, attempt: Attempt, actor: str) -> None:
-    stored = conn.execute(select(attempts).where(attempts.c.id == attempt.id)).mappings().first()
-    values = attempt_values(attempt)
-    values["finished_at"] = values["finished_at"] or now()
-    if stored is not None and stored["key"] == attempt.key:
-        # Only an outcome nobody recorded yet is overwritten; a recorded one stays.
-        if stored["status"] in {str(s) for s in UNRESOLVED}:
-            outcome = {f: values[f] for f in _OUTCOME_FIELDS}
-            conn.execute(update(attempts).where(attempts.c.id == attempt.id).values(outcome))
-    else:
+    query = select(attempts.c.key, attempts.c.status).where(attempts.c.id == attempt.id)
+    row = conn.execute(query).first()
+    action = rules.merge_action((row[0], row[1]) if row is not None else None, attempt)
+    if action == "update":
+        values = attempt_values(rules.with_outcome(attempt, attempt, now()))
+        outcome = {f: values[f] for f in rules.OUTCOME_FIELDS}
+        conn.execute(update(attempts).where(attempts.c.id == attempt.id).values(outcome))
+    elif action == "insert":
         insert_attempt(conn, attempt)
-    if attempt.campaign_id and str(attempt.status) == "created":
+    if attempt.campaign_id and attempt.status is AttemptStatus.CREATED:
         insert_campaign_from_attempt(conn, attempt)
-    journal_entry(
-        conn,
-        attempt.key,
-        "recover",
-        attempt.status,
-        actor=actor,
-        campaign_id=attempt.campaign_id,
-        ctx_id=attempt.ctx_id,
-        error=f"merged from the fallback journal (attempt {attempt.id})",
-    )
+    insert_entries(conn, [rules.recover_event(attempt, actor, now())])

@@ -21,6 +21,7 @@ from reconciler.state.base import (
     LockInfo,
     RecordedCampaign,
     StateSnapshot,
+    StepShortcuts,
 )
 from reconciler.state.engine import (
     create_private_file,
@@ -64,7 +65,7 @@ def normalise_api_url(api_url: str) -> str:
     return api_url.strip().rstrip("/")
 
 
-class SqlStateStore:
+class SqlStateStore(StepShortcuts):
     """The state of one environment. Use ``open_store``/``read_snapshot`` to get one."""
 
     def __init__(
@@ -374,37 +375,14 @@ class SqlStateStore:
                 )
             )
 
-    def record_intents(self, intents: Sequence[Attempt]) -> Sequence[Attempt]:
-        """Durably record pending attempts in one transaction; returns them with ids.
-
-        Refuses the whole batch if a key is already created or in doubt: the storage
-        layer itself never lets a campaign be sent twice.
-        """
-
-        return self.record_step((), intents) if intents else []
-
-    def record_outcome(self, attempt: Attempt) -> None:
-        """Durably record an attempt's outcome, and the campaign when it was created."""
-        self.record_step([attempt], ())
-
-    def record_outcomes(self, outcomes: Sequence[Attempt]) -> None:
-        """Durably record several outcomes in one transaction: all of them or none.
-
-        The executor records the requests that finished together at once: one commit
-        (one fsync) instead of one each.
-        """
-        if outcomes:
-            self.record_step(outcomes, ())
-
     def record_step(
         self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
     ) -> Sequence[Attempt]:
         """Outcomes, then new intents, in ONE transaction (all or none); the intents' ids.
 
-        The executor's step: what finished, and the next batch to send, with one commit.
-        Intents are refused as ``record_intents`` refuses them.
+        The one way apply records (``Recorder``): what finished and the next batch to
+        send share a commit. Refuses what ``Recorder.record_step`` says.
         """
-
         if not (outcomes or intents):
             return []
         return self._write(lambda conn: write_step(conn, outcomes, intents))

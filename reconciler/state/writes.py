@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from reconciler.errors import StateError
+from reconciler.state import rules
 from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, RecordedCampaign
-from reconciler.state.rows import attempt_values, campaign_values, now, utc
+from reconciler.state.rows import (
+    attempt_from_row,
+    attempt_values,
+    campaign_from_row,
+    campaign_values,
+    now,
+    utc,
+)
 from reconciler.state.tables import attempts, campaigns
 
 CHUNK = 500  # ids or keys per IN (...): well under every database's bound-parameter limit
-_OUTCOME_FIELDS = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
+_UNRESOLVED = [str(s) for s in UNRESOLVED]
 
 
 def insert_attempt(conn: Connection, attempt: Attempt) -> int:
@@ -40,58 +47,22 @@ def insert_intents(conn: Connection, intents: Sequence[Attempt]) -> list[int]:
     return [ids[a.key] for a in intents]
 
 
-def journal_entry(
-    conn: Connection,
-    key: str,
-    kind: str,
-    status: AttemptStatus,
-    *,
-    actor: str,
-    body: Mapping[str, Any] | None = None,
-    fingerprint: str = "",
-    source_fingerprint: str = "",
-    campaign_id: str | None = None,
-    ctx_id: str | None = None,
-    error: str | None = None,
-) -> int:
-    """Journal an event that is not a create (import, forget, move, recover)."""
-    moment = now()
-    entry = Attempt(
-        id=0,
-        key=key,
-        kind=kind,
-        status=status,
-        fingerprint=fingerprint,
-        source_fingerprint=source_fingerprint,
-        body=body,
-        idempotency_key="",
-        started_at=moment,
-        finished_at=moment,
-        campaign_id=campaign_id,
-        ctx_id=ctx_id,
-        error=error,
-        actor=actor,
-    )
-    return insert_attempt(conn, entry)
+def insert_entries(conn: Connection, entries: Sequence[Attempt]) -> None:
+    """Insert journal entries built by ``rules`` (import, forget, move, recover)."""
+    for entry in entries:
+        insert_attempt(conn, entry)
 
 
 def resolve_open_attempts(conn: Connection, key: str, note: str) -> int:
-    """Mark a key's unresolved attempts as resolved; returns how many there were.
-
-    The attempt's own error (``HTTP 500 ...``) is kept and the note appended: it is what
-    a person judged the doubt by. ``started_at`` stays the time the attempt was sent.
-    """
-    error = attempts.c.error
-    kept = case(
-        (error.is_(None) | (error == ""), note),
-        else_=error + f"; {note}",
-    )
-    result = conn.execute(
-        update(attempts)
-        .where(attempts.c.key == key, attempts.c.status.in_([str(s) for s in UNRESOLVED]))
-        .values(status=str(AttemptStatus.RESOLVED), finished_at=now(), error=kept)
-    )
-    return int(result.rowcount)
+    """Mark a key's unresolved attempts as resolved (``rules.settled``); how many there were."""
+    query = select(attempts).where(attempts.c.key == key, attempts.c.status.in_(_UNRESOLVED))
+    moment = now()
+    rows = conn.execute(query).mappings()
+    resolved = [rules.settled(attempt_from_row(r), note, moment) for r in rows]
+    for attempt in resolved:
+        values = {"status": str(attempt.status), "finished_at": moment, "error": attempt.error}
+        conn.execute(update(attempts).where(attempts.c.id == attempt.id).values(values))
+    return len(resolved)
 
 
 def insert_campaign_from_attempt(conn: Connection, attempt: Attempt) -> bool:
@@ -99,97 +70,39 @@ def insert_campaign_from_attempt(conn: Connection, attempt: Attempt) -> bool:
 
     A record of the key with another campaign id is a conflict, never overwritten.
     """
-    if not attempt.campaign_id:
-        raise StateError(f"a created outcome for {attempt.key!r} has no campaign id (a bug)")
-    query = select(campaigns.c.campaign_id).where(campaigns.c.key == attempt.key)
-    existing = conn.execute(query).scalar()
-    if existing == attempt.campaign_id:
+    if not rules.new_records([attempt], _recorded_ids(conn, [attempt.key])):
         return False
-    if existing is not None:
-        raise StateError(
-            f"{attempt.key!r} is already recorded as campaign {existing}, "
-            f"not {attempt.campaign_id}",
-            hint="resolve it with `state forget` or `state import`",
-        )
-    body = dict(attempt.body or {})
-    conn.execute(
-        insert(campaigns).values(
-            key=attempt.key,
-            campaign_id=attempt.campaign_id,
-            name=str(body.get("name", "")),
-            fingerprint=attempt.fingerprint,
-            source_fingerprint=attempt.source_fingerprint,
-            body=body,
-            ctx_id=attempt.ctx_id,
-            created_by=attempt.actor,
-            created_at=attempt.finished_at or now(),
-        )
-    )
+    record = rules.campaign_of(attempt, attempt, now())
+    conn.execute(insert(campaigns).values(**campaign_values(record)))
     return True
 
 
 def import_record(conn: Connection, record: RecordedCampaign) -> None:
     """``state import``: record a campaign created outside a run, settling its doubts."""
-    existing = conn.execute(select(campaigns).where(campaigns.c.key == record.key))
-    if (row := existing.mappings().first()) is not None:
-        raise StateError(
-            f"{record.key!r} is already recorded as campaign {row['campaign_id']}",
-            hint="`state forget` it first if that record is wrong",
-        )
+    note = rules.import_note(record, _recorded_ids(conn, [record.key]).get(record.key))
     conn.execute(campaigns.insert().values(**campaign_values(record)))
-    note = f"settled by state import ({record.campaign_id})"
     resolve_open_attempts(conn, record.key, note)
-    journal_entry(
-        conn,
-        record.key,
-        "import",
-        AttemptStatus.CREATED,
-        actor=record.created_by,
-        body=record.body,
-        fingerprint=record.fingerprint,
-        source_fingerprint=record.source_fingerprint,
-        campaign_id=record.campaign_id,
-        ctx_id=record.ctx_id,
-    )
+    insert_entries(conn, [rules.import_event(record, now())])
 
 
 def forget_key(conn: Connection, key: str, actor: str) -> None:
     """``state forget``: drop a record and settle its in-doubt attempts."""
     query = select(campaigns).where(campaigns.c.key == key)
     row = conn.execute(query).mappings().first()
-    settled = resolve_open_attempts(conn, key, "settled by state forget")
-    if row is None and not settled:
-        raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
-    if row is not None:
+    record = campaign_from_row(row) if row is not None else None
+    count = resolve_open_attempts(conn, key, rules.FORGET_NOTE)
+    entry = rules.forget_event(key, actor, record, count, now())
+    if record is not None:
         conn.execute(campaigns.delete().where(campaigns.c.key == key))
-    journal_entry(
-        conn,
-        key,
-        "forget",
-        AttemptStatus.RESOLVED,
-        actor=actor,
-        body=row["body"] if row else None,
-        fingerprint=row["fingerprint"] if row else "",
-        source_fingerprint=row["source_fingerprint"] if row else "",
-        campaign_id=row["campaign_id"] if row else None,
-        error=f"forgotten (settled {settled} in-doubt attempt(s))",
-    )
+    insert_entries(conn, [entry])
 
 
 def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> None:
     """Re-key a record after a rename in ``previous_keys``."""
-    keys = conn.execute(
-        select(campaigns.c.key).where(campaigns.c.key.in_([old_key, new_key]))
-    ).scalars()
-    present = set(keys)
-    if old_key not in present or new_key in present:
-        raise StateError(
-            f"cannot move the record {old_key!r} to {new_key!r}: "
-            + ("the target is already recorded" if new_key in present else "no such record")
-        )
+    present = set(_recorded_ids(conn, [old_key, new_key]))
+    entries = rules.move_events(old_key, new_key, present, actor, now())
     conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
-    for key, note in ((old_key, f"moved to {new_key}"), (new_key, f"moved from {old_key}")):
-        journal_entry(conn, key, "move", AttemptStatus.RESOLVED, actor=actor, error=note)
+    insert_entries(conn, entries)
 
 
 def write_step(
@@ -214,15 +127,7 @@ def write_outcomes(conn: Connection, outcomes: Sequence[Attempt]) -> None:
     executemany UPDATE, one INSERT ... SELECT): the campaign's body is copied from the
     recorded intent by the database, never decoded and encoded again here.
     """
-    if len({a.id for a in outcomes}) != len(outcomes):
-        raise StateError("an outcome batch names the same attempt twice (a bug)")
-    stored = _intents_of(conn, [a.id for a in outcomes])
-    for attempt in outcomes:
-        row = stored.get(attempt.id)
-        if row is None or row[0] != attempt.key:
-            raise StateError(f"no recorded intent {attempt.id} for {attempt.key!r}")
-        if row[1] != attempt.fingerprint:
-            raise StateError(f"the outcome of {attempt.key!r} names another fingerprint (a bug)")
+    rules.check_outcomes(outcomes, _intents_of(conn, [a.id for a in outcomes]))
     moment = now()
     conn.execute(_RECORD_OUTCOME, [_outcome_params(a, moment) for a in outcomes])
     created = [a for a in outcomes if a.status is AttemptStatus.CREATED]
@@ -242,33 +147,16 @@ def _intents_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, st
 def _outcome_params(attempt: Attempt, moment: datetime) -> dict[str, Any]:
     values = attempt_values(attempt, with_body=False)
     values["finished_at"] = values["finished_at"] or moment
-    params = {f"o_{f}": values[f] for f in _OUTCOME_FIELDS}
+    params = {f"o_{f}": values[f] for f in rules.OUTCOME_FIELDS}
     params["o_id"] = attempt.id
     return params
 
 
 def _insert_created(conn: Connection, created: Sequence[Attempt], moment: datetime) -> None:
-    """Campaign records of created outcomes, skipping one already recorded with the same id.
-
-    A record of the key with another campaign id is a conflict, never overwritten.
-    """
-    for attempt in created:
-        if not attempt.campaign_id:
-            raise StateError(f"a created outcome for {attempt.key!r} has no campaign id (a bug)")
-    existing = _recorded_ids(conn, [a.key for a in created])
-    fresh: list[dict[str, Any]] = []
-    for attempt in created:
-        recorded = existing.get(attempt.key)
-        if recorded is not None and recorded != attempt.campaign_id:
-            raise StateError(
-                f"{attempt.key!r} is already recorded as campaign {recorded}, "
-                f"not {attempt.campaign_id}",
-                hint="resolve it with `state forget` or `state import`",
-            )
-        if recorded is None:
-            fresh.append(_campaign_params(attempt, moment))
+    """Campaign records of created outcomes not recorded yet (``rules.new_records``)."""
+    fresh = rules.new_records(created, _recorded_ids(conn, [a.key for a in created]))
     if fresh:
-        conn.execute(_CAMPAIGN_FROM_INTENT, fresh)
+        conn.execute(_CAMPAIGN_FROM_INTENT, [_campaign_params(a, moment) for a in fresh])
 
 
 def _recorded_ids(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -319,21 +207,13 @@ _CAMPAIGN_FROM_INTENT = _campaign_from_intent()
 def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None:
     """The storage layer's own guard: never an intent for a key created or in doubt."""
     keys = sorted({a.key for a in intents})
-    if len(keys) != len(intents):
-        raise StateError("an intent batch names the same key twice (a bug)")
     created: set[str] = set()
     doubtful: set[str] = set()
     for start in range(0, len(keys), CHUNK):
         chunk = {"keys": keys[start : start + CHUNK]}
         created.update(conn.execute(_CREATED_KEYS, chunk).scalars())
         doubtful.update(conn.execute(_OPEN_KEYS, chunk).scalars())
-    if created or doubtful:
-        problems = [f"{k} (already created)" for k in sorted(created)]
-        problems += [f"{k} (in doubt)" for k in sorted(doubtful - created)]
-        raise StateError(
-            "refusing to send again: " + ", ".join(problems),
-            hint="the state changed since the plan was made; plan again",
-        )
+    rules.refuse_duplicate_sends(intents, created, doubtful)
 
 
 # The statements of every apply step, built once: building them per call (an IN list of
@@ -342,8 +222,7 @@ _CREATED_KEYS = select(campaigns.c.key).where(
     campaigns.c.key.in_(bindparam("keys", expanding=True))
 )
 _OPEN_KEYS = select(attempts.c.key).where(
-    attempts.c.key.in_(bindparam("keys", expanding=True)),
-    attempts.c.status.in_([str(s) for s in UNRESOLVED]),
+    attempts.c.key.in_(bindparam("keys", expanding=True)), attempts.c.status.in_(_UNRESOLVED)
 )
 _INTENTS_BY_ID = select(attempts.c.id, attempts.c.key, attempts.c.fingerprint).where(
     attempts.c.id.in_(bindparam("ids", expanding=True))
@@ -354,5 +233,5 @@ _RECORDED_IDS = select(campaigns.c.key, campaigns.c.campaign_id).where(
 _RECORD_OUTCOME = (
     update(attempts)
     .where(attempts.c.id == bindparam("o_id"))
-    .values({f: bindparam(f"o_{f}", type_=attempts.c[f].type) for f in _OUTCOME_FIELDS})
+    .values({f: bindparam(f"o_{f}", type_=attempts.c[f].type) for f in rules.OUTCOME_FIELDS})
 )

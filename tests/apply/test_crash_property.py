@@ -7,7 +7,6 @@ import random
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +15,7 @@ from reconciler.executor import CreateTask, execute
 from reconciler.state.base import RecordedCampaign
 from tests.apply.helpers import tasks
 from tests.support.fake_api import FakeCampaignAPI, created, failed, in_doubt
-from tests.support.fake_state import FakeStateStore, SimulatedCrash, SteppingStore
+from tests.support.fake_state import FakeStateStore, SimulatedCrash
 
 CALLS = ["ok", "ok", "fail", "doubt_created", "doubt_nothing", "crash_before", "crash_after"]
 
@@ -86,9 +85,8 @@ def _converge(
     parallelism: int,
     behaviours: list[str],
     write_crashes: list[bool],
-    store_class: type[FakeStateStore] = FakeStateStore,
 ) -> tuple[FakeStateStore, FakeCampaignAPI]:
-    store = store_class()
+    store = FakeStateStore()
     api = FlakyAPI(store, iter(behaviours))
     _crash_writes(store, iter(write_crashes))
     all_tasks = tasks(n)
@@ -118,26 +116,20 @@ def _check_converged(store: FakeStateStore, api: FakeCampaignAPI, n: int) -> Non
     n=st.integers(1, 6),
     behaviours=st.lists(st.sampled_from(CALLS), max_size=12),
     write_crashes=st.lists(st.booleans(), max_size=12),
-    stepping=st.booleans(),
 )
 def test_crashes_and_flaky_answers_never_create_a_key_twice(
-    n: int, behaviours: list[str], write_crashes: list[bool], stepping: bool
+    n: int, behaviours: list[str], write_crashes: list[bool]
 ) -> None:
-    """Serial runs with crashes anywhere converge: every key created once, state matches.
-
-    ``stepping``: the store records a step's outcomes and next intents in one write.
-    """
-    store_class = SteppingStore if stepping else FakeStateStore
-    store, api = _converge(n, 1, behaviours, write_crashes, store_class)
+    """Serial runs with crashes anywhere converge: every key created once, state matches."""
+    store, api = _converge(n, 1, behaviours, write_crashes)
     _check_converged(store, api, n)
 
 
-@pytest.mark.parametrize("store_class", [FakeStateStore, SteppingStore])
-def test_parallel_crashes_never_create_a_key_twice(store_class: type[FakeStateStore]) -> None:
+def test_parallel_crashes_never_create_a_key_twice() -> None:
     """The same with four requests in flight when the process dies (seeded, many rounds)."""
     for seed in range(60):
         rng = random.Random(seed)
         behaviours = [rng.choice(CALLS) for _ in range(rng.randint(0, 20))]
         write_crashes = [rng.random() < 0.15 for _ in range(rng.randint(0, 20))]
-        store, api = _converge(12, 4, behaviours, write_crashes, store_class)
+        store, api = _converge(12, 4, behaviours, write_crashes)
         _check_converged(store, api, 12)

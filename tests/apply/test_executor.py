@@ -13,20 +13,12 @@ from reconciler.executor import ApplyEvent, TokenBucket, execute
 from reconciler.state.base import AttemptStatus
 from tests.apply.helpers import task, tasks
 from tests.support.fake_api import FakeCampaignAPI, Step, failed, in_doubt
-from tests.support.fake_state import FakeStateStore, SteppingStore
-
-# Every test runs on a store that records each write on its own, and on one that records
-# a step's outcomes and next intents together (the SQL store's way).
-STORES = [
-    pytest.param(FakeStateStore, id="separate-writes"),
-    pytest.param(SteppingStore, id="one-write-per-step"),
-]
+from tests.support.fake_state import FakeStateStore
 
 
-@pytest.fixture(params=STORES)
-def make_store(request: pytest.FixtureRequest) -> type[FakeStateStore]:
-    store_class: type[FakeStateStore] = request.param
-    return store_class
+@pytest.fixture
+def make_store() -> type[FakeStateStore]:
+    return FakeStateStore
 
 
 def _statuses(store: FakeStateStore) -> dict[str, AttemptStatus]:
@@ -47,7 +39,7 @@ def test_every_create_is_recorded_before_and_after_its_request(
     assert store.campaigns["c000"].campaign_id == api.server["c000"][0]
     assert store.campaigns["c000"].created_by == "me"
     assert result.exit_code == 0
-    assert store.writes[0] == "record_intents"
+    assert store.steps[0] == (0, 3)  # the first write records intents only, before any request
 
 
 def test_intents_are_recorded_in_batches_never_skipping_one(
@@ -302,3 +294,17 @@ def test_a_failing_progress_display_does_not_stop_recording(
     assert len(api.calls) == 5
     assert set(store.campaigns) == {f"c{i:03d}" for i in range(5)}
     assert result.exit_code == 0
+
+
+def test_a_stale_plan_is_refused_by_the_store_and_nothing_is_sent(
+    make_store: type[FakeStateStore],
+) -> None:
+    """A task for a key created since the plan: the store refuses its intent, none is sent."""
+    store = make_store()
+    execute([task("k")], store, FakeCampaignAPI(store))
+    api = FakeCampaignAPI(store)
+    result = execute([task("k")], store, api)
+    assert api.calls == []
+    assert result.not_started == ["k"]
+    assert "refusing to send again" in result.state_failure
+    assert result.exit_code == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -9,42 +10,56 @@ from typing import Any
 
 from reconciler.api.base import CreateResult, Outcome
 from reconciler.errors import StateError
-from reconciler.executor import ApplyEvent, BatchRecorder, execute
+from reconciler.executor import ApplyEvent, execute
 from reconciler.state.base import Attempt, AttemptStatus
 from tests.apply.helpers import tasks
 from tests.support.fake_api import FakeCampaignAPI, failed
-from tests.support.fake_state import FakeStateStore, SteppingStore
+from tests.support.fake_state import FakeStateStore
 
 
-class BatchingStore(FakeStateStore):
-    """The fake store plus ``record_outcomes`` (one write for several outcomes)."""
+class SlowStore(FakeStateStore):
+    """Each step takes ``delay`` s (an fsync), so requests finish meanwhile.
 
-    def __init__(self, *, slow_single: float = 0.0) -> None:
+    ``accept_outcomes``: how many outcomes the state takes; the step that would exceed it,
+    and every later step with outcomes, is refused (its size kept in ``refused_sizes``).
+    """
+
+    def __init__(self, delay: float = 0.01, *, accept_outcomes: int | None = None) -> None:
         super().__init__()
-        self.batch_sizes: list[int] = []
+        self.delay = delay
+        self.accept_outcomes = accept_outcomes
         self.refused_sizes: list[int] = []
-        self.fail_batches = 0
-        self.fail_singles_after: int | None = None  # single writes that succeed, then fail
-        self.slow_single = slow_single
 
-    def record_outcome(self, attempt: Attempt) -> None:
-        time.sleep(self.slow_single)  # lets the requests in flight finish meanwhile
-        if self.fail_singles_after is not None:
-            if self.fail_singles_after <= 0:
-                raise StateError("state is not writable (injected)")
-            self.fail_singles_after -= 1
-        super().record_outcome(attempt)
-
-    def record_outcomes(self, outcomes: Sequence[Attempt]) -> None:
-        with self._mutex:
-            if self.fail_batches:
-                self.fail_batches -= 1
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        time.sleep(self.delay)
+        if outcomes and self.accept_outcomes is not None:
+            if len(outcomes) > self.accept_outcomes:
+                self.accept_outcomes = 0
                 self.refused_sizes.append(len(outcomes))
                 raise StateError("state is not writable (injected)")
-            self._write("record_outcomes")
-            self.batch_sizes.append(len(outcomes))
-            for attempt in outcomes:
-                self._apply_outcome(attempt)
+            self.accept_outcomes -= len(outcomes)
+        return super().record_step(outcomes, intents)
+
+
+class MinimalRecorder:
+    """Only the ``Recorder`` protocol, nothing else of a store."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[list[Attempt], list[Attempt]]] = []
+        self.fallback: list[Attempt] = []
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        first = 1 + sum(len(i) for _, i in self.steps)
+        stored = [dataclasses.replace(a, id=first + n) for n, a in enumerate(intents)]
+        self.steps.append((list(outcomes), stored))
+        return stored
+
+    def write_fallback(self, attempt: Attempt) -> None:
+        self.fallback.append(attempt)
 
 
 class CountingAPI:
@@ -69,16 +84,22 @@ class CountingAPI:
         pass
 
 
-def test_the_real_store_offers_batches() -> None:
-    """The SQL store implements record_outcomes, so apply uses the batched path."""
-    from reconciler.state.store import SqlStateStore
-
-    assert issubclass(SqlStateStore, BatchRecorder)
+def test_the_executor_records_through_the_recorder_protocol_alone() -> None:
+    """``record_step`` and ``write_fallback`` are all the executor needs of a store."""
+    recorder = MinimalRecorder()
+    api = FakeCampaignAPI()
+    result = execute(tasks(5), recorder, api, parallelism=2, batch=2)
+    assert result.exit_code == 0
+    assert [len(i) for _, i in recorder.steps if i] == [2, 2, 1]
+    outcomes = [a for o, _ in recorder.steps for a in o]
+    assert sorted(a.key for a in outcomes) == [t.key for t in tasks(5)]
+    assert all(a.status is AttemptStatus.CREATED for a in outcomes)
+    assert recorder.fallback == []
 
 
 def test_outcomes_finished_together_are_recorded_in_one_write() -> None:
     """While one outcome is written the others finish; they are then recorded at once."""
-    store = BatchingStore(slow_single=0.05)
+    store = SlowStore(0.05)
     api = CountingAPI(store)
     result = execute(tasks(20), store, api, parallelism=4)
     assert result.exit_code == 0
@@ -86,15 +107,14 @@ def test_outcomes_finished_together_are_recorded_in_one_write() -> None:
     assert len(api.sent) == 20
     assert len(store.campaigns) == 20
     assert all(a.status is AttemptStatus.CREATED for a in store.attempts.values())
-    assert store.batch_sizes and max(store.batch_sizes) >= 2
-    assert store.writes.count("record_outcomes") < 20
+    batch_sizes = [outcomes for outcomes, _ in store.steps if outcomes]
+    assert batch_sizes and max(batch_sizes) >= 2
+    assert len(batch_sizes) < 20
 
 
 def test_a_refused_batch_goes_whole_to_the_fallback_journal() -> None:
     """When the state refuses, every outcome of every batch sent is kept in the journal."""
-    store = BatchingStore(slow_single=0.05)
-    store.fail_batches = 1_000
-    store.fail_singles_after = 2  # two outcomes are recorded alone; then nothing is
+    store = SlowStore(0.05, accept_outcomes=2)  # at most two outcomes recorded; then none
     api = CountingAPI(store)
     result = execute(tasks(20), store, api, parallelism=4)
     assert result.exit_code == 1
@@ -138,19 +158,9 @@ class SlowAPI(CountingAPI):
         return result
 
 
-class SlowSteppingStore(SteppingStore):
-    """Each write takes a while (an fsync): requests finish meanwhile."""
-
-    def record_step(
-        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
-    ) -> Sequence[Attempt]:
-        time.sleep(0.01)
-        return super().record_step(outcomes, intents)
-
-
 def test_a_step_records_outcomes_with_the_next_intents_in_one_write() -> None:
     """The SQL store's way: what finished and the next batch share a commit; none is lost."""
-    store = SlowSteppingStore()
+    store = SlowStore()
     api = SlowAPI(store)
     result = execute(tasks(60), store, api, parallelism=4)
     assert result.exit_code == 0
@@ -165,7 +175,7 @@ def test_a_step_records_outcomes_with_the_next_intents_in_one_write() -> None:
 
 def test_intents_recorded_ahead_of_sending_never_exceed_one_batch() -> None:
     """What a crash could leave in doubt unsent stays within ``batch`` (docs/apply.md)."""
-    for store in (SlowSteppingStore(), SteppingStore(), FakeStateStore()):
+    for store in (SlowStore(), FakeStateStore()):
         api = SlowAPI(store)
         execute(tasks(40), store, api, parallelism=4, batch=4, on_event=api.on_event)
         assert len(store.campaigns) == 40
@@ -174,8 +184,8 @@ def test_intents_recorded_ahead_of_sending_never_exceed_one_batch() -> None:
 
 def test_no_request_starts_after_an_answer_stops_the_run() -> None:
     """With requests in flight, a 401 stops new starts even though the next are recorded."""
-    for store_class in (SteppingStore, FakeStateStore):
-        store = store_class()
+    for _ in range(2):
+        store = FakeStateStore()
         api = FakeCampaignAPI(store, script={"c001": [failed(401, stop_run=True)]})
         api.on_call = lambda key: None if key in ("c000", "c001") else time.sleep(0.05)
         result = execute(tasks(12), store, api, parallelism=4, batch=4)

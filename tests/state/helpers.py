@@ -1,16 +1,17 @@
-"""Small builders and a locked-store helper for the state tests."""
+"""Small builders, a locked-store helper, and the stores of the contract suite."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from reconciler.state import SqlStateStore, open_store, read_snapshot
-from reconciler.state.base import Attempt, AttemptStatus, StateSnapshot
+from reconciler.state import SqlStateStore, open_reader, open_store, read_snapshot
+from reconciler.state.base import Attempt, AttemptStatus, StateSnapshot, StateStore
 from tests.state.conftest import StateTarget
+from tests.support.fake_state import FakeStateStore
 
 API = "https://api.example.test"
 
@@ -64,3 +65,113 @@ def locked(target: StateTarget, api_url: str = API) -> Iterator[SqlStateStore]:
 def fresh(target: StateTarget) -> StateSnapshot:
     """The state as a brand-new connection reads it (what survives a crash)."""
     return read_snapshot(target.location, target.environment, root=target.root)
+
+
+class StoreBackend(Protocol):
+    """One store under the contract suite: the fake, or the SQL store on a database."""
+
+    name: str
+
+    def locked(self) -> AbstractContextManager[StateStore]:
+        """A writer's store, locked and bound to ``API``."""
+        ...
+
+    def recovering(self) -> AbstractContextManager[StateStore]:
+        """A store opened and locked for ``state recover``."""
+        ...
+
+    def writer(self) -> AbstractContextManager[StateStore]:
+        """A writer's store opened and locked for ``apply`` (not bound)."""
+        ...
+
+    def fresh(self) -> StateSnapshot:
+        """The state as a new reader sees it (for the SQL store: what survives a crash)."""
+        ...
+
+    def journal(self) -> Sequence[Attempt]:
+        """Every journal entry, read by a new reader."""
+        ...
+
+    def fallback_pending(self) -> bool:
+        """Whether outcomes wait in the fallback journal."""
+        ...
+
+
+class FakeBackend:
+    """The in-memory fake of tests/support/fake_state.py, not yet bound."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.store = FakeStateStore(bound_to=None)
+
+    @contextmanager
+    def locked(self) -> Iterator[StateStore]:
+        with self.store.lock("test"):
+            self.store.bind(API)
+            yield self.store
+
+    @contextmanager
+    def recovering(self) -> Iterator[StateStore]:
+        with self.store.lock("state recover"):
+            yield self.store
+
+    @contextmanager
+    def writer(self) -> Iterator[StateStore]:
+        with self.store.lock("apply"):
+            yield self.store
+
+    def fresh(self) -> StateSnapshot:
+        return self.store.snapshot()
+
+    def journal(self) -> Sequence[Attempt]:
+        return self.store.journal()
+
+    def fallback_pending(self) -> bool:
+        return bool(self.store.fallback)
+
+
+class SqlBackend:
+    """The SQL store on ``target`` (SQLite or PostgreSQL), a new store per use."""
+
+    def __init__(self, target: StateTarget) -> None:
+        self.target = target
+        self.name = target.backend
+
+    def locked(self) -> AbstractContextManager[StateStore]:
+        return locked(self.target)
+
+    @contextmanager
+    def recovering(self) -> Iterator[StateStore]:
+        store = open_target(self.target, for_recovery=True)
+        try:
+            with store.lock("state recover"):
+                yield store
+        finally:
+            store.close()
+
+    @contextmanager
+    def writer(self) -> Iterator[StateStore]:
+        store = open_target(self.target)
+        try:
+            with store.lock("apply"):
+                yield store
+        finally:
+            store.close()
+
+    def fresh(self) -> StateSnapshot:
+        return fresh(self.target)
+
+    def journal(self) -> Sequence[Attempt]:
+        reader = open_reader(self.target.location, self.target.environment, root=self.target.root)
+        try:
+            return reader.journal()
+        finally:
+            reader.close()
+
+    def fallback_pending(self) -> bool:
+        probe = open_target(self.target, for_recovery=True)
+        try:
+            return probe.location.journal_path.exists()
+        finally:
+            probe.close()

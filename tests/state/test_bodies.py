@@ -19,7 +19,7 @@ BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+91
 def _record_two(target: StateTarget) -> None:
     with locked(target) as store:
         a, b = store.record_intents([intent("a", body=BODY), intent("b")])
-        store.record_outcomes([created(a, "cmp-a"), created(b, "cmp-b")])
+        store.record_step([created(a, "cmp-a"), created(b, "cmp-b")], ())
 
 
 def test_snapshot_holds_no_bodies_and_refuses_to_hand_one_out(target: StateTarget):

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from reconciler.errors import JournalPendingError, StateError
+from reconciler.errors import JournalPendingError
 from reconciler.state import open_reader, open_store, read_snapshot
 from reconciler.state.base import AttemptStatus
 from reconciler.state.fallback import read_fallback
@@ -45,28 +45,6 @@ def test_every_opening_refuses_while_journal_pends(target: StateTarget):
         assert "reconciler state recover --env dev" in err.value.hint
 
 
-def test_recover_merges_and_removes_the_journal(target: StateTarget):
-    """``recover`` records the created campaign and the doubt, journaled, then deletes the file."""
-    path, _, b = _journal_after_lost_outcomes(target)
-    store = open_store(target.location, "dev", root=target.root, for_recovery=True)
-    with store.lock("state recover"):
-        before = store.snapshot()
-        result = store.recover(actor="ops")
-        journal = store.journal()
-    store.close()
-    assert not path.exists()
-    snap = fresh(target)
-    fresh_serial = snap.serial
-    assert set(before.in_doubt) == {"a", "b"}  # both pending before recovery
-    assert [x.key for x in result.merged] == ["a", "b"]
-    assert snap.campaigns["a"].campaign_id == "cmp-a"
-    assert set(snap.in_doubt) == {"b"} and snap.in_doubt["b"].id == b.id
-    assert snap.in_doubt["b"].http_status == 504
-    assert fresh_serial == before.serial + 1  # one transaction
-    recover_entries = [e for e in journal if e.kind == "recover"]
-    assert [(e.key, e.actor) for e in recover_entries] == [("a", "ops"), ("b", "ops")]
-
-
 def test_torn_last_line_is_dropped_and_stays_in_doubt(target: StateTarget):
     """A line cut short by a crash is reported; its attempt stays pending (in doubt)."""
     path, _, _ = _journal_after_lost_outcomes(target)
@@ -80,20 +58,6 @@ def test_torn_last_line_is_dropped_and_stays_in_doubt(target: StateTarget):
     assert result.torn and [x.key for x in result.merged] == ["a"]
     snap = fresh(target)
     assert "a" in snap.campaigns and snap.in_doubt["b"].status is AttemptStatus.PENDING
-
-
-def test_failed_merge_keeps_the_journal(target: StateTarget):
-    """If merging fails (a conflicting record), the journal is kept and nothing changes."""
-    path, a, _ = _journal_after_lost_outcomes(target)
-    store = open_store(target.location, "dev", root=target.root, for_recovery=True)
-    with store.lock("state recover"):
-        store.record_outcome(created(a, "cmp-other"))  # someone recorded another id meanwhile
-        serial = store.snapshot().serial
-        with pytest.raises(StateError, match="already recorded as campaign cmp-other"):
-            store.recover(actor="ops")
-        assert store.snapshot().serial == serial
-    store.close()
-    assert path.exists()
 
 
 def test_a_writer_that_opened_before_the_journal_appeared_refuses_under_the_lock(

@@ -50,7 +50,7 @@ def _every_kind_of_entry(target: StateTarget) -> None:
         a, b, c, d, e, f, g = store.record_intents(
             [intent(k, body=BODY if k == "c" else None) for k in "abcdefg"]
         )
-        store.record_outcomes([created(a, "cmp-a"), created(f, "cmp-f"), created(g, "cmp-g")])
+        store.record_step([created(a, "cmp-a"), created(f, "cmp-f"), created(g, "cmp-g")], ())
         store.record_outcome(outcome(c, AttemptStatus.IN_DOUBT, http_status=503))
         store.record_outcome(outcome(d, AttemptStatus.FAILED, http_status=400, error="first"))
         [d2] = store.record_intents([intent("d")])

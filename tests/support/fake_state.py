@@ -1,8 +1,15 @@
 """An in-memory ``StateStore`` with observable state and failure injection.
 
-Tests read ``campaigns``, ``attempts`` and ``fallback`` directly, and make the store fail
-on purpose (``fail_record_outcome``, ``fail_record_intents``, ``crash_on``) to check what
-the executor does when the state cannot be written or the process dies.
+It keeps the rows in dicts but decides nothing itself: what a snapshot shows
+(``snapshot.journal_head``), what a write refuses and the journal entries it adds
+(``rules``) are the SQL store's own rules, so the two refuse the same writes (the
+contract suite, tests/state/test_store_contract.py, runs on both). Each write works on a
+copy of the rows that replaces them only when it succeeds: all or none, like a
+transaction.
+
+Tests read ``campaigns``, ``attempts``, ``fallback`` and ``steps`` directly, and make the
+store fail on purpose (``fail_record_outcome``, ``fail_record_intents``, ``crash_on``) to
+check what the executor does when the state cannot be written or the process dies.
 """
 
 from __future__ import annotations
@@ -11,18 +18,22 @@ import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.errors import JournalPendingError, StateError, StateLockedError
+from reconciler.state import rules
 from reconciler.state.base import (
     UNRESOLVED,
     Attempt,
     AttemptStatus,
     LockInfo,
     RecordedCampaign,
+    RecoverResult,
     StateSnapshot,
+    StepShortcuts,
 )
-from reconciler.state.recovery import RecoverResult
+from reconciler.state.snapshot import journal_head
 
 
 class SimulatedCrash(BaseException):
@@ -33,7 +44,67 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class FakeStateStore:
+@dataclass
+class _Rows:
+    """One write's copy of the store's rows: it replaces them only when the write succeeds."""
+
+    attempts: dict[int, Attempt]
+    campaigns: dict[str, RecordedCampaign]
+    next_id: int
+
+    def insert(self, attempt: Attempt) -> Attempt:
+        stored = dataclasses.replace(attempt, id=self.next_id)
+        self.attempts[stored.id] = stored
+        self.next_id += 1
+        return stored
+
+    def recorded_ids(self, keys: Iterable[str]) -> dict[str, str]:
+        return {k: self.campaigns[k].campaign_id for k in keys if k in self.campaigns}
+
+    def record_outcomes(self, outcomes: Sequence[Attempt]) -> None:
+        recorded = {i: (a.key, a.fingerprint) for i, a in self.attempts.items()}
+        rules.check_outcomes(outcomes, recorded)
+        moment = _now()
+        intents = {a.id: self.attempts[a.id] for a in outcomes}
+        for attempt in outcomes:
+            self.attempts[attempt.id] = rules.with_outcome(intents[attempt.id], attempt, moment)
+        created = [a for a in outcomes if a.status is AttemptStatus.CREATED]
+        for attempt in rules.new_records(created, self.recorded_ids(a.key for a in created)):
+            self.campaigns[attempt.key] = rules.campaign_of(intents[attempt.id], attempt, moment)
+
+    def record_intents(self, intents: Sequence[Attempt]) -> list[Attempt]:
+        keys = {a.key for a in intents}
+        doubtful = {a.key for a in self.attempts.values() if a.key in keys and _open(a)}
+        rules.refuse_duplicate_sends(intents, keys & self.campaigns.keys(), doubtful)
+        return [self.insert(a) for a in intents]
+
+    def settle(self, key: str, note: str, moment: datetime) -> int:
+        """Resolve the key's unresolved attempts; how many there were."""
+        unresolved = [a for a in self.attempts.values() if a.key == key and _open(a)]
+        for attempt in unresolved:
+            self.attempts[attempt.id] = rules.settled(attempt, note, moment)
+        return len(unresolved)
+
+    def merge(self, attempt: Attempt, actor: str) -> None:
+        """One outcome of the fallback journal (``state recover``)."""
+        stored = self.attempts.get(attempt.id)
+        action = rules.merge_action((stored.key, str(stored.status)) if stored else None, attempt)
+        moment = _now()
+        if action == "update" and stored is not None:
+            self.attempts[attempt.id] = rules.with_outcome(stored, attempt, moment)
+        elif action == "insert":
+            self.insert(attempt)
+        created = attempt.status is AttemptStatus.CREATED and attempt.campaign_id
+        if created and rules.new_records([attempt], self.recorded_ids([attempt.key])):
+            self.campaigns[attempt.key] = rules.campaign_of(attempt, attempt, moment)
+        self.insert(rules.recover_event(attempt, actor, moment))
+
+
+def _open(attempt: Attempt) -> bool:
+    return attempt.status in UNRESOLVED
+
+
+class FakeStateStore(StepShortcuts):
     """A ``StateStore`` kept in dicts; every write bumps ``serial`` like the real one."""
 
     def __init__(self, environment: str = "dev", *, bound_to: str | None = "sandbox") -> None:
@@ -48,8 +119,9 @@ class FakeStateStore:
         self.fallback: list[Attempt] = []
         self.holder: LockInfo | None = None
         self.writes: list[str] = []  # names of write operations, in order
+        self.steps: list[tuple[int, int]] = []  # (outcomes, intents) of each recorded step
         self.lock_calls = 0  # how often a writer asked for the lock (taking it writes a file)
-        # Failure injection: how many of the next calls raise StateError.
+        # Failure injection: how many of the next steps with outcomes (intents) are refused.
         self.fail_record_outcome = 0
         self.fail_record_intents = 0
         self.fail_write_fallback = 0
@@ -60,20 +132,12 @@ class FakeStateStore:
 
     # -- reading -------------------------------------------------------------------------
     def snapshot(self) -> StateSnapshot:
-        """What the planner reads: campaigns, latest unresolved and failed attempts."""
+        """What the planner reads, by the SQL store's rules (``journal_head``)."""
         with self._mutex:
             if not self.exists:
                 return StateSnapshot.empty(self.environment)
-            latest: dict[str, Attempt] = {}
-            for attempt in sorted(self.attempts.values(), key=lambda a: a.id):
-                if attempt.kind == "create":
-                    latest[attempt.key] = attempt
-            in_doubt = {k: a for k, a in latest.items() if a.status in UNRESOLVED}
-            failures = {
-                k: a
-                for k, a in latest.items()
-                if a.status is AttemptStatus.FAILED and k not in self.campaigns
-            }
+            rows = ((a.id, a.key, a.kind, str(a.status)) for a in self.journal())
+            head = journal_head(rows, self.campaigns.keys())
             return StateSnapshot(
                 environment=self.environment,
                 exists=True,
@@ -82,8 +146,8 @@ class FakeStateStore:
                 api_url=self.api_url,
                 # Like the real store: no bodies (``bodies`` reads them).
                 campaigns={k: dataclasses.replace(r, body=None) for k, r in self.campaigns.items()},
-                in_doubt=in_doubt,
-                last_failures=failures,
+                in_doubt={k: self.attempts[i] for k, i in head.in_doubt.items()},
+                last_failures={k: self.attempts[i] for k, i in head.last_failures.items()},
             )
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
@@ -92,14 +156,19 @@ class FakeStateStore:
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
         with self._mutex:
-            return [a for a in self.attempts.values() if key is None or a.key == key]
+            found = [a for a in self.attempts.values() if key is None or a.key == key]
+            return sorted(found, key=lambda a: a.id)
 
     def lock_holder(self) -> LockInfo | None:
         return self.holder
 
     def pending(self, key: str) -> list[Attempt]:
         """The unresolved attempts of ``key`` (what a crash would leave in doubt)."""
-        return [a for a in self.journal(key) if a.status in UNRESOLVED]
+        return [a for a in self.journal(key) if _open(a)]
+
+    def intent_writes(self) -> int:
+        """How many writes recorded intents."""
+        return sum(1 for _, intents in self.steps if intents)
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -115,95 +184,48 @@ class FakeStateStore:
         finally:
             self.holder = None
 
-    def _write(self, op: str) -> None:
-        if self.crash_on is not None:
-            self.crash_on(op)
-        self.writes.append(op)
-        self.serial += 1
+    @contextmanager
+    def _write(self, op: str) -> Iterator[_Rows]:
+        """One journaled write: all of it or, on an error, none; bumps the serial."""
+        with self._mutex:
+            if self.crash_on is not None:
+                self.crash_on(op)
+            rows = _Rows(dict(self.attempts), dict(self.campaigns), self._next_id)
+            yield rows
+            self.attempts, self.campaigns = rows.attempts, rows.campaigns
+            self._next_id = rows.next_id
+            self.writes.append(op)
+            self.serial += 1
 
     def bind(self, api_url: str) -> None:
         if self.exists:
             if self.api_url != api_url:
                 raise StateError(f"state is bound to {self.api_url}")
             return
-        self._write("bind")
+        if self.crash_on is not None:
+            self.crash_on("bind")
+        self.writes.append("bind")  # like the real store: the state is made at serial 0
         self.exists, self.lineage, self.api_url = True, "lineage-1", api_url
 
-    def record_intents(self, intents: Sequence[Attempt]) -> Sequence[Attempt]:
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        """Outcomes, then new intents, in one write (all or none): ``Recorder.record_step``."""
         with self._mutex:
-            if self.fail_record_intents:
-                self.fail_record_intents -= 1
-                raise StateError("state is not writable (injected)")
-            self._write("record_intents")
-            return self._insert(intents)
-
-    def _insert(self, intents: Sequence[Attempt]) -> list[Attempt]:
-        stored = []
-        for intent in intents:
-            attempt = dataclasses.replace(intent, id=self._next_id)
-            self._next_id += 1
-            self.attempts[attempt.id] = attempt
-            stored.append(attempt)
-        return stored
-
-    def intent_writes(self) -> int:
-        """How many writes recorded intents."""
-        return self.writes.count("record_intents")
-
-    def record_outcome(self, attempt: Attempt) -> None:
-        with self._mutex:
-            if self.fail_record_outcome:
+            if outcomes and self.fail_record_outcome:
                 self.fail_record_outcome -= 1
                 raise StateError("state is not writable (injected)")
-            self._write(f"record_outcome:{attempt.status.value}")
-            self._apply_outcome(attempt)
-
-    def _apply_outcome(self, attempt: Attempt) -> None:
-        if attempt.id not in self.attempts:
-            raise StateError(f"no attempt {attempt.id}")
-        self.attempts[attempt.id] = attempt
-        if attempt.status is AttemptStatus.CREATED and attempt.campaign_id:
-            self.campaigns[attempt.key] = RecordedCampaign(
-                key=attempt.key,
-                campaign_id=attempt.campaign_id,
-                name=str((attempt.body or {}).get("name", "")),
-                fingerprint=attempt.fingerprint,
-                source_fingerprint=attempt.source_fingerprint,
-                body=dict(attempt.body or {}),
-                ctx_id=attempt.ctx_id,
-                created_by=attempt.actor,
-                created_at=attempt.finished_at or _now(),
-            )
-
-    def _settle(self, key: str, kind: str, actor: str) -> None:
-        for attempt in list(self.attempts.values()):
-            if attempt.key == key and attempt.status in UNRESOLVED:
-                self.attempts[attempt.id] = dataclasses.replace(
-                    attempt, status=AttemptStatus.RESOLVED, finished_at=_now()
-                )
-        event = Attempt(0, key, kind, AttemptStatus.RESOLVED, "", "", None, "", _now(), actor=actor)
-        self.attempts[self._next_id] = dataclasses.replace(event, id=self._next_id)
-        self._next_id += 1
-
-    def import_campaign(self, record: RecordedCampaign) -> None:
-        with self._mutex:
-            self._write("import")
-            self.campaigns[record.key] = record
-            self._settle(record.key, "import", record.created_by)
-
-    def forget(self, key: str, *, actor: str) -> None:
-        with self._mutex:
-            if key not in self.campaigns and not self.pending(key):
-                raise StateError(f"nothing to forget for {key!r}")
-            self._write("forget")
-            self.campaigns.pop(key, None)
-            self._settle(key, "forget", actor)
-
-    def move(self, old_key: str, new_key: str, *, actor: str) -> None:
-        with self._mutex:
-            self._write("move")
-            record = self.campaigns.pop(old_key)
-            self.campaigns[new_key] = dataclasses.replace(record, key=new_key)
+            if intents and self.fail_record_intents:
+                self.fail_record_intents -= 1
+                raise StateError("state is not writable (injected)")
+            if not (outcomes or intents):
+                return []
+            with self._write("record_step") as rows:
+                if outcomes:
+                    rows.record_outcomes(outcomes)
+                stored = rows.record_intents(intents)
+            self.steps.append((len(outcomes), len(intents)))
+            return stored
 
     def write_fallback(self, attempt: Attempt) -> None:
         """Append an outcome the state could not take (the journal beside the state)."""
@@ -212,49 +234,39 @@ class FakeStateStore:
             raise OSError("fallback journal is not writable (injected)")
         self.fallback.append(attempt)
 
+    def import_campaign(self, record: RecordedCampaign) -> None:
+        with self._write("import") as rows:
+            note = rules.import_note(record, rows.recorded_ids([record.key]).get(record.key))
+            rows.campaigns[record.key] = dataclasses.replace(record, body=record.loaded_body())
+            moment = _now()
+            rows.settle(record.key, note, moment)
+            rows.insert(rules.import_event(record, moment))
+
+    def forget(self, key: str, *, actor: str) -> None:
+        with self._write("forget") as rows:
+            moment = _now()
+            count = rows.settle(key, rules.FORGET_NOTE, moment)
+            record = rows.campaigns.pop(key, None)
+            rows.insert(rules.forget_event(key, actor, record, count, moment))
+
+    def move(self, old_key: str, new_key: str, *, actor: str) -> None:
+        with self._write("move") as rows:
+            present = set(rows.recorded_ids([old_key, new_key]))
+            entries = rules.move_events(old_key, new_key, present, actor, _now())
+            rows.campaigns[new_key] = dataclasses.replace(rows.campaigns.pop(old_key), key=new_key)
+            for entry in entries:
+                rows.insert(entry)
+
     def recover(self, *, actor: str = "") -> RecoverResult:
-        """Merge the fallback journal into the state; returns what was merged."""
+        """Merge the fallback journal in one write; it is emptied only when that succeeds."""
         with self._mutex:
-            merged, self.fallback = self.fallback, []
-            for attempt in merged:
-                self._write("recover")
-                self._apply_outcome(attempt)
-            return RecoverResult(tuple(merged), torn=False)
+            merged = tuple(self.fallback)
+            if merged:
+                with self._write("recover") as rows:
+                    for attempt in merged:
+                        rows.merge(attempt, actor)
+            self.fallback = []
+            return RecoverResult(merged, torn=False)
 
     def close(self) -> None:
         return None
-
-
-class SteppingStore(FakeStateStore):
-    """The fake store plus ``record_step`` (outcomes and new intents in one write, all or
-    none), as the SQL store has it: the executor then takes its one-commit-per-step path.
-
-    ``steps`` lists (outcomes, intents) per step; the injected failures and crashes of the
-    fake store apply to a step as a whole.
-    """
-
-    def __init__(self, environment: str = "dev", *, bound_to: str | None = "sandbox") -> None:
-        super().__init__(environment, bound_to=bound_to)
-        self.steps: list[tuple[int, int]] = []
-
-    def record_step(
-        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
-    ) -> Sequence[Attempt]:
-        with self._mutex:
-            if outcomes and self.fail_record_outcome:
-                self.fail_record_outcome -= 1
-                raise StateError("state is not writable (injected)")
-            if intents and self.fail_record_intents:
-                self.fail_record_intents -= 1
-                raise StateError("state is not writable (injected)")
-            if any(a.id not in self.attempts for a in outcomes):
-                raise StateError("no such attempt")
-            self._write("record_step")
-            self.steps.append((len(outcomes), len(intents)))
-            for attempt in outcomes:
-                self._apply_outcome(attempt)
-            return self._insert(intents)
-
-    def intent_writes(self) -> int:
-        """How many writes recorded intents."""
-        return self.writes.count("record_intents") + sum(1 for _, i in self.steps if i)
