@@ -108,7 +108,7 @@ def _attempt_cells(a: Attempt) -> tuple[str, ...]:
         str(a.http_status or "-"),
         a.campaign_id or "-",
         a.ctx_id or "-",
-        a.error or "",
+        cmd.shown_error(a, show_sensitive=False) or "",
     )
 
 

@@ -70,7 +70,9 @@ class FakeCampaignAPI:
         if not pending:
             self.violations.append(f"{key}: sent without a recorded intent")
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
         key = str(body["name"])
         self._check_intent(key)
         with self._mutex:
