@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.campaign import fingerprint
-from tests.specs.cases import INLINE
+from tests.specs.cases import INLINE, J2_LOOP
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, load, make_project, spec_with
 
 TWO_ENVS = (
@@ -110,6 +110,19 @@ def test_discovery_skips_dotfiles_and_other_suffixes(tmp_path: Path) -> None:
     result = load(root)
     assert [c.key for c in result.campaigns] == ["a", "b"]
     assert not result.diagnostics
+
+
+def test_sender_numbers_are_shown_in_messages_and_excerpts(tmp_path: Path) -> None:
+    """A bad sender number is the business's own: shown as written; recipients stay masked."""
+    bad_sender = J2_LOOP.replace('["+919800000001"]', '["+91980000000"]')
+    root = make_project(tmp_path / "p", {"campaigns/gen.yaml.j2": bad_sender})
+    errors = [d for d in load(root).errors if d.field.endswith("from_numbers[0]")]
+    assert len(errors) == 2  # one per loop item; the second one's lines moved
+    assert all("sender number '+91980000000' is not" in d.message for d in errors)
+    excerpt = errors[1].excerpt
+    assert 'from_numbers: ["+91980000000"]' in excerpt
+    assert "to_number: " in excerpt
+    assert "+919812345601" not in excerpt
 
 
 def test_bad_number_is_masked_in_messages(tmp_path: Path) -> None:
