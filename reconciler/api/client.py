@@ -32,6 +32,7 @@ from reconciler.api.classify import (
 )
 from reconciler.api.wire import PHONE_FORMATS, to_wire
 from reconciler.masking import Senders
+from reconciler.words import count
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ class HttpCampaignAPI:
 
     def _give_up(self, verdict: Verdict, attempts: int, ctx_ids: list[str]) -> CreateResult:
         result = verdict.result
-        message = f"{result.message}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}"
+        message = f"{result.message}; gave up after {count(attempts, 'attempt')}"
         if verdict.retry_after is not None and verdict.retry_after > self._max_retry_after:
             message += (
                 f" (ContactSwing asked to wait {verdict.retry_after:.0f}s, longer than the "

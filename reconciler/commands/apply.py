@@ -42,6 +42,7 @@ from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
 from reconciler.state.store import normalise_api_url
+from reconciler.words import count
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,7 @@ def refuse_on_guards(plan: Plan) -> None:
     if errors:
         details = "\n".join(format_diagnostic(d) for d in errors)
         raise GuardError(
-            f"apply refused ({len(errors)} problem{'s' if len(errors) != 1 else ''}); "
-            f"nothing was sent:\n{details}"
+            f"apply refused ({count(len(errors), 'problem')}); nothing was sent:\n{details}"
         )
 
 

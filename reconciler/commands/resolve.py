@@ -18,6 +18,7 @@ from reconciler.errors import StateError
 from reconciler.guards import GuardSettings
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
 from reconciler.state.recovery import RecoverResult
+from reconciler.words import count
 
 
 @runtime_checkable
@@ -137,7 +138,7 @@ def recover_journal(store: StateStore, how: Resolution) -> str:
     with store.lock("state recover", how.lock_timeout):
         recovered = store.recover(actor=actor())
     merged: Sequence[Attempt] = recovered.merged
-    lines = [f"Merged {len(merged)} outcome(s) from the fallback journal."]
+    lines = [f"Merged {count(len(merged), 'outcome')} from the fallback journal."]
     lines += [
         f"  {a.key}: {a.status.value}" + (f" (campaign {a.campaign_id})" if a.campaign_id else "")
         for a in merged

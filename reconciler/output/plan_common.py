@@ -8,6 +8,7 @@ from typing import Any
 from reconciler import masking
 from reconciler.masking import NO_SENDERS, Senders, maybe_mask
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.words import count
 
 
 def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_SENDERS) -> str:
@@ -40,10 +41,6 @@ def _action_bodies(action: PlannedAction) -> Iterator[Mapping[str, Any] | None]:
 def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:
     """A body as it may be shown: recipients masked unless ``show_sensitive``."""
     return maybe_mask(body, show_sensitive=show_sensitive)
-
-
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def summary_line(plan: Plan) -> str:

@@ -13,6 +13,7 @@ from reconciler.errors import StateError
 from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, RecordedCampaign
 from reconciler.state.rows import attempt_values, campaign_values, now, utc
 from reconciler.state.tables import attempts, campaigns
+from reconciler.words import count
 
 CHUNK = 500  # ids or keys per IN (...): well under every database's bound-parameter limit
 _OUTCOME_FIELDS = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
@@ -172,7 +173,7 @@ def forget_key(conn: Connection, key: str, actor: str) -> None:
         fingerprint=row["fingerprint"] if row else "",
         source_fingerprint=row["source_fingerprint"] if row else "",
         campaign_id=row["campaign_id"] if row else None,
-        error=f"forgotten (settled {settled} in-doubt attempt(s))",
+        error=f"forgotten (settled {count(settled, 'in-doubt attempt')})",
     )
 
 

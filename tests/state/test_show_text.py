@@ -102,6 +102,14 @@ def test_show_and_list_mask_a_recipient_in_a_recorded_error(target: StateTarget,
             assert f"from +919800000001 to +91********78: rejected ({ctx})" in out, (args, fmt)
 
 
+def test_list_counts_in_words_that_agree(target: StateTarget, capsys):
+    """One record is "1 created campaign", not "1 created campaign(s)"."""
+    root = _in_doubt(target)
+    assert "\n0 created campaigns\n" in _run(capsys, root, "state", "list")
+    _settle_by_import(target, "cmp-777")
+    assert "\n1 created campaign\n" in _run(capsys, root, "state", "list")
+
+
 def test_settling_keeps_the_original_error_and_time(target: StateTarget, capsys):
     """After ``state import`` the attempt keeps its error, its ctx_id and its sent time."""
     root = _in_doubt(target)
