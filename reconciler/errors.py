@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from reconciler.words import count
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -96,7 +98,7 @@ class ValidationFailed(ReconcilerError):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = sort_diagnostics(diagnostics)
         errors = sum(1 for d in self.diagnostics if d.is_error)
-        super().__init__(f"{errors} error{'s' if errors != 1 else ''} found")
+        super().__init__(f"{count(errors, 'error')} found")
 
 
 class ConfigError(ReconcilerError):

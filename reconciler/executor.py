@@ -61,7 +61,7 @@ def _now() -> datetime:
 def _send(api: CampaignAPI, task: CreateTask) -> CreateResult:
     """One request; anything unexpected is an unknown outcome (never retried)."""
     try:
-        return api.create(task.body, idempotency_key=task.idempotency_key)
+        return api.create(task.body, idempotency_key=task.idempotency_key, key=task.key)
     except Exception as exc:  # a crash mid-request: nobody knows whether it was created
         return CreateResult(Outcome.IN_DOUBT, message=f"unexpected error: {type(exc).__name__}")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.words import count
 
 SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
 RECIPIENTS_FIELD = "touchpoint.customer_details"
@@ -58,11 +59,11 @@ def _location(plan: Plan) -> SourceLocation:
 
 
 def _max_creates(plan: Plan, settings: GuardSettings) -> list[Diagnostic]:
-    count = len(plan.creates)
+    creates = len(plan.creates)
     cap = settings.max_creates
-    if cap is None or count <= cap:
+    if cap is None or creates <= cap:
         return []
-    message = f"{count} campaigns to create, more than max_creates ({cap}) allows"
+    message = f"{count(creates, 'campaign')} to create, more than max_creates ({cap}) allows"
     hint = "create fewer at once (--target), or raise max_creates / pass --max-creates N"
     return [Diagnostic(_location(plan), message, "max_creates", hint)]
 
@@ -72,7 +73,8 @@ def _max_recipients(action: PlannedAction, settings: GuardSettings) -> list[Diag
     if cap is None or action.desired is None or action.recipients <= cap:
         return []
     message = (
-        f"{action.key}: {action.recipients:,} recipients, more than max_recipients ({cap:,}) allows"
+        f"{action.key}: {count(action.recipients, 'recipient')}, "
+        f"more than max_recipients ({cap:,}) allows"
     )
     hint = "split the audience into several campaigns, or raise the environment's max_recipients"
     # Recipients read from a CSV are reported at the spec's customer_details_csv line.

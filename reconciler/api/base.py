@@ -37,6 +37,10 @@ class CreateResult:
 class CampaignAPI(Protocol):
     """Creates campaigns. There is no way to list, read, change or delete them."""
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult: ...
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
+        """Send one create; ``key`` is the campaign's key, for messages and logs."""
+        ...
 
     def close(self) -> None: ...

@@ -10,8 +10,7 @@ sent again on its own, because a duplicate campaign messages every customer twic
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -20,11 +19,10 @@ from typing import Any
 import httpx
 
 from reconciler.api.base import CreateResult, Outcome
-from reconciler.masking import mask_phone
+from reconciler.masking import NO_SENDERS, mask_text
 
 MAX_MESSAGE = 300
 MIN_SECRET = 8
-_PHONE_LIKE = re.compile(r"(?<![\w+-])\+?\d{8,15}(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -36,8 +34,10 @@ class Verdict:
     retry_after: float | None = None
 
 
-def scrub(text: str, secret: str | None) -> str:
-    """``text`` safe to show: the secret replaced, phone-like digit runs masked.
+def scrub(text: str, secret: str | None, senders: Container[str] = NO_SENDERS) -> str:
+    """``text`` safe to show: the secret replaced, recipients' numbers masked.
+
+    ``senders`` (digits of the body's ``from_numbers``) are the business's own: shown.
 
     A secret shorter than ``MIN_SECRET`` is not replaced: it would match inside ordinary
     words and garble messages, and such a token is no real JWT anyway.
@@ -47,7 +47,7 @@ def scrub(text: str, secret: str | None) -> str:
         for form in {secret, secret.strip(), repr(secret)[1:-1]}:
             if len(form) >= MIN_SECRET:
                 text = text.replace(form, "***")
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+    return mask_text(text, senders=senders)
 
 
 def _truncate(text: str) -> str:

@@ -15,7 +15,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +31,8 @@ from reconciler.api.classify import (
     scrub,
 )
 from reconciler.api.wire import PHONE_FORMATS, to_wire
+from reconciler.masking import Senders
+from reconciler.words import count
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +94,20 @@ class HttpCampaignAPI:
     def __repr__(self) -> str:
         return f"HttpCampaignAPI(url={self._url!r}, phone_format={self._phone_format!r})"
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
-        """Send one create; retry only 429 and connections that never opened."""
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
+        """Send one create; retry only 429 and connections that never opened.
+
+        ``key`` is the campaign's key, for log lines (the idempotency key is a hash that
+        tells a person nothing).
+        """
         # E.164 is the canonical form: the body is encoded as it is (to_wire's copy of it
         # cost ~110 us per 100-recipient body, on the executor's shared GIL).
         e164 = self._phone_format == "e164" and isinstance(body, dict)
         wire = body if e164 else to_wire(body, self._phone_format)
         content = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        senders = Senders.of(body)  # shown in messages: the business's own numbers
         ctx_ids: list[str] = []
         attempt = 0
         while True:
@@ -107,14 +116,14 @@ class HttpCampaignAPI:
             if verdict.result.ctx_id:
                 ctx_ids.append(verdict.result.ctx_id)
             if not verdict.retry:
-                return self._finish(verdict.result)
+                return self._finish(verdict.result, senders)
             wait = self._wait_before_retry(verdict, attempt)
             if wait is None:
-                return self._give_up(verdict, attempt, ctx_ids)
+                return self._finish(self._give_up(verdict, attempt, ctx_ids), senders)
             log.warning(
                 "create %s: %s; retrying in %.1fs (attempt %d of %d)",
-                idempotency_key,
-                scrub(verdict.result.message, self.__token),
+                key or idempotency_key,
+                scrub(verdict.result.message, self.__token, senders),
                 wait,
                 attempt + 1,
                 self._max_retries + 1,
@@ -122,7 +131,8 @@ class HttpCampaignAPI:
             self._sleep(wait)
             if self._cancelled():  # a retry would be a new request: not after a cancel
                 note = "; not retried: the run was cancelled"
-                return self._finish(replace(verdict.result, message=verdict.result.message + note))
+                cancelled = replace(verdict.result, message=verdict.result.message + note)
+                return self._finish(cancelled, senders)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -167,7 +177,7 @@ class HttpCampaignAPI:
 
     def _give_up(self, verdict: Verdict, attempts: int, ctx_ids: list[str]) -> CreateResult:
         result = verdict.result
-        message = f"{result.message}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}"
+        message = f"{result.message}; gave up after {count(attempts, 'attempt')}"
         if verdict.retry_after is not None and verdict.retry_after > self._max_retry_after:
             message += (
                 f" (ContactSwing asked to wait {verdict.retry_after:.0f}s, longer than the "
@@ -176,10 +186,10 @@ class HttpCampaignAPI:
         earlier = ctx_ids[:-1] if result.ctx_id else ctx_ids
         if earlier:
             message += f" (earlier ctx_ids: {', '.join(earlier)})"
-        return self._finish(replace(result, message=message))
+        return replace(result, message=message)
 
-    def _finish(self, result: CreateResult) -> CreateResult:
-        """Every result leaves through here: scrubbed of the token and phone numbers."""
+    def _finish(self, result: CreateResult, senders: Container[str]) -> CreateResult:
+        """Every result leaves through here: scrubbed of the token and recipients' numbers."""
         token = self.__token
 
         def plain(value: str | None) -> str | None:
@@ -187,7 +197,7 @@ class HttpCampaignAPI:
 
         return replace(
             result,
-            message=scrub(result.message, token),
+            message=scrub(result.message, token, senders),
             ctx_id=plain(result.ctx_id),
             campaign_id=plain(result.campaign_id),
         )

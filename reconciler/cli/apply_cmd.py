@@ -41,6 +41,7 @@ from reconciler.output import apply_report
 from reconciler.output.text import render_text
 from reconciler.plan import Plan
 from reconciler.specs.cache import spec_cache_enabled
+from reconciler.words import count
 
 
 def _show_plan(show_sensitive: bool, common: CommonOptions) -> Callable[[Plan], None]:
@@ -56,7 +57,7 @@ def _show_plan(show_sensitive: bool, common: CommonOptions) -> Callable[[Plan], 
 def _question(plan: Plan) -> str:
     n = len(plan.creates)
     return (
-        f"\nCreate {n} campaign{'s' if n != 1 else ''} in ContactSwing ({plan.environment}) "
+        f"\nCreate {count(n, 'campaign')} in ContactSwing ({plan.environment}) "
         "for real? They cannot be changed or deleted afterwards."
     )
 

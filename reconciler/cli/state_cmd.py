@@ -22,6 +22,7 @@ from reconciler.commands import state as cmd
 from reconciler.config import Environment, find_project, load_project
 from reconciler.errors import ConfigError
 from reconciler.state.base import Attempt
+from reconciler.words import count
 
 _format = click.option(
     "--format",
@@ -71,7 +72,7 @@ def _listing_text(env: str, listing: cmd.StateListing) -> str:
             f"State of {env}: {listing.location}",
             f"  lineage {snap.lineage}, serial {snap.serial}, API {snap.api_url}",
             "",
-            f"{len(snap.campaigns)} created campaign(s)",
+            count(len(snap.campaigns), "created campaign"),
         ]
         rows = [("KEY", "CAMPAIGN ID", "NAME", "CREATED AT")]
         for key in sorted(snap.campaigns):
@@ -110,7 +111,7 @@ def _attempt_cells(a: Attempt) -> tuple[str, ...]:
         str(a.http_status or "-"),
         a.campaign_id or "-",
         a.ctx_id or "-",
-        a.error or "",
+        cmd.shown_error(a, show_sensitive=False) or "",
     )
 
 
@@ -213,7 +214,8 @@ def migrate(common: CommonOptions, source: str, target: str) -> int:
     result = cmd.migrate_state(source, target, root=root)
     click.echo(
         f"Copied the state of {result.environment} (lineage {result.lineage}, serial "
-        f"{result.serial}): {result.campaigns} campaign(s), {result.attempts} journal entries."
+        f"{result.serial}): {count(result.campaigns, 'campaign')}, "
+        f"{count(result.attempts, 'journal entry', 'journal entries')}."
     )
     click.echo(
         "Point `state:` of that environment at the new store before the next apply.", err=True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -41,6 +42,7 @@ from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
 from reconciler.state.store import normalise_api_url
+from reconciler.words import count
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ def new_run_id() -> str:
     return os.environ.get("GITHUB_RUN_ID") or uuid.uuid4().hex[:12]
 
 
+_BEARER = re.compile(r"\Abearer(?:\s+|\Z)", re.IGNORECASE)
+
+
 def read_token(token_env: str) -> str:
     """The token from the variable named by ``token_env``; messages name only the variable.
 
@@ -115,12 +120,14 @@ def read_token(token_env: str) -> str:
     before a request is built: an HTTP library's error would quote the header, token
     and all.
     """
-    token = os.environ.get(token_env, "").strip()
-    if token.lower().startswith("bearer "):
-        token = token[len("bearer ") :].strip()
+    raw = os.environ.get(token_env, "").strip()
+    # "Bearer" alone (or followed by blanks only) is a prefix with no token after it:
+    # sending it would put "Bearer Bearer" in the header.
+    token = _BEARER.sub("", raw, count=1).strip()
     if not token:
+        said = "is not set" if not raw else "holds only a 'Bearer' prefix, no token"
         raise ConfigError(
-            f"no ContactSwing token: the environment variable {token_env} is not set",
+            f"no ContactSwing token: the environment variable {token_env} {said}",
             hint=f"export {token_env}=<token> (or set token_env for this environment)",
         )
     if not all(33 <= ord(ch) <= 126 for ch in token):
@@ -158,8 +165,7 @@ def refuse_on_guards(plan: Plan) -> None:
     if errors:
         details = "\n".join(format_diagnostic(d) for d in errors)
         raise GuardError(
-            f"apply refused ({len(errors)} problem{'s' if len(errors) != 1 else ''}); "
-            f"nothing was sent:\n{details}"
+            f"apply refused ({count(len(errors), 'problem')}); nothing was sent:\n{details}"
         )
 
 

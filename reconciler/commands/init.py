@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reconciler.errors import ConfigError
 from reconciler.scaffold import CiChoice, project_files
+from reconciler.words import count
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ def init_project(
     if existing and not force:
         listed = "\n".join(f"  {rel}" for rel in existing)
         raise ConfigError(
-            f"{len(existing)} file(s) already exist in {target}; nothing was written:\n{listed}",
+            f"{count(len(existing), 'file')} already "
+            f"{'exists' if len(existing) == 1 else 'exist'} in {target}; "
+            f"nothing was written:\n{listed}",
             hint="run init in a new directory, or pass --force to overwrite these files",
         )
     merged: list[str] = []

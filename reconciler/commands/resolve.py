@@ -16,6 +16,7 @@ from reconciler.commands.approval import require_approval
 from reconciler.errors import StateError
 from reconciler.guards import GuardSettings
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
+from reconciler.words import count
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def recover_journal(store: StateStore, how: Resolution) -> str:
     with store.lock("state recover", how.lock_timeout):
         recovered = store.recover(actor=actor())
     merged: Sequence[Attempt] = recovered.merged
-    lines = [f"Merged {len(merged)} outcome(s) from the fallback journal."]
+    lines = [f"Merged {count(len(merged), 'outcome')} from the fallback journal."]
     lines += [
         f"  {a.key}: {a.status.value}" + (f" (campaign {a.campaign_id})" if a.campaign_id else "")
         for a in merged

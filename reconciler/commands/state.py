@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.config import Environment
 from reconciler.errors import StateError
-from reconciler.masking import maybe_mask
+from reconciler.masking import Senders, mask_text, maybe_mask
 from reconciler.state import CopyResult, copy_state, open_reader, open_store
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
 
@@ -157,7 +157,7 @@ def attempt_json(attempt: Attempt, *, show_sensitive: bool, body: bool = False) 
         "http_status": attempt.http_status,
         "campaign_id": attempt.campaign_id,
         "ctx_id": attempt.ctx_id,
-        "error": attempt.error,
+        "error": shown_error(attempt, show_sensitive=show_sensitive),
         "actor": attempt.actor,
         "run_id": attempt.run_id,
         "fingerprint": attempt.fingerprint,
@@ -165,6 +165,17 @@ def attempt_json(attempt: Attempt, *, show_sensitive: bool, body: bool = False) 
     if body:
         data["body"] = _masked_or_none(attempt.body, show_sensitive)
     return data
+
+
+def shown_error(attempt: Attempt, *, show_sensitive: bool) -> str | None:
+    """An attempt's error as it may be shown: recipients' numbers masked, senders shown.
+
+    Errors are masked when they are recorded; this also covers journals written by
+    older versions and messages from anywhere else.
+    """
+    if attempt.error is None or show_sensitive:
+        return attempt.error
+    return mask_text(attempt.error, senders=Senders.of(attempt.body))
 
 
 def _masked_or_none(body: Mapping[str, Any] | None, show_sensitive: bool) -> Any:

@@ -1,16 +1,22 @@
 """The result of an apply, for people (a summary table) and for CI (JSON, markdown).
 
-Messages come from the client already scrubbed of the token and phone numbers; bodies
-are never part of a report.
+The table and every count come from one list (``rows``): each campaign this run sent,
+each it did not start, each it moved, and each it held back as already in doubt, so
+the summary line never counts what the table does not show. Messages come from the
+client already scrubbed of the token and phone numbers; bodies are never part of a
+report.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from reconciler.executor import TaskOutcome
@@ -20,6 +26,7 @@ if TYPE_CHECKING:
     from reconciler.commands.apply import ApplyReport
 
 FORMAT_VERSION = 1
+_UNBOUNDED = 1 << 16  # columns: wider than any table of keys and ids
 
 _WHAT_NEXT = {
     AttemptStatus.CREATED: "recorded",
@@ -27,28 +34,71 @@ _WHAT_NEXT = {
     AttemptStatus.IN_DOUBT: "in doubt: check ContactSwing, then `state import` or `state forget`",
     AttemptStatus.CANCELLED: "not sent; plans again as create",
 }
+NOT_STARTED = "not_started"
+MOVED = "moved"
+ALREADY_IN_DOUBT = "already_in_doubt"
+_HELD = "in doubt before this run, so not sent: `state import` or `state forget`"
+_KEPT = {"journal": " (in the fallback journal: `state recover`)", "nowhere": " (see the warnings)"}
+# Every outcome a row can have, in the order the summary names them.
+OUTCOMES = (*(s.value for s in _WHAT_NEXT), NOT_STARTED, MOVED, ALREADY_IN_DOUBT)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One campaign of the report: the table shows it, the summary counts it."""
+
+    key: str
+    outcome: str
+    campaign_id: str = ""
+    what_next: str = ""
+    name: str = ""
+    note: str = ""  # the message of an outcome that was not a success
+
+
+def rows(report: ApplyReport) -> list[Row]:
+    """Every campaign the run touched or held back, by key: the one source of the counts."""
+    result = report.result
+    out = [_outcome_row(o) for o in result.outcomes]
+    out += [
+        Row(k, NOT_STARTED, what_next=_WHAT_NEXT[AttemptStatus.CANCELLED])
+        for k in result.not_started
+    ]
+    out += [
+        Row(new, MOVED, what_next=f"moved from {old} in the state") for old, new in report.moved
+    ]
+    out += [Row(k, ALREADY_IN_DOUBT, what_next=_HELD) for k in report.in_doubt_before]
+    return sorted(out, key=lambda r: r.key)
+
+
+def _outcome_row(o: TaskOutcome) -> Row:
+    what = _WHAT_NEXT.get(o.status, "") + _KEPT.get(o.recorded_in, "")
+    note = o.message if o.status is not AttemptStatus.CREATED else ""
+    if o.status is AttemptStatus.FAILED and o.message:
+        what = f"{o.message}; {what}"
+    return Row(o.key, o.status.value, o.campaign_id or "", what, o.name, note)
 
 
 def summary(report: ApplyReport) -> dict[str, int]:
-    """Count per outcome of this run, every outcome present."""
-    counts = {s.value: 0 for s in _WHAT_NEXT}
-    for outcome in report.result.outcomes:
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    counts["not_started"] = len(report.result.not_started)
-    counts["moved"] = len(report.moved)
-    return counts
+    """Count per outcome, every outcome present: the rows of the table, counted."""
+    counts = Counter(r.outcome for r in rows(report))
+    return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
 
 
 def summary_line(report: ApplyReport) -> str:
     """One sentence: what this apply did."""
-    if report.nothing_to_do:
-        return f"{report.environment}: nothing to create; nothing was written."
     c = summary(report)
+    if report.nothing_to_do:
+        line = f"{report.environment}: nothing to create; nothing was written."
+        if c[ALREADY_IN_DOUBT]:
+            line += f" {c[ALREADY_IN_DOUBT]} already in doubt (not sent)."
+        return line
     parts = [f"{c['created']} created", f"{c['failed']} failed", f"{c['in_doubt']} in doubt"]
-    if c["cancelled"] or c["not_started"]:
-        parts.append(f"{c['cancelled'] + c['not_started']} not sent")
-    if c["moved"]:
-        parts.append(f"{c['moved']} moved")
+    labels = (
+        (c["cancelled"] + c[NOT_STARTED], "not sent"),
+        (c[MOVED], "moved"),
+        (c[ALREADY_IN_DOUBT], "already in doubt (not sent)"),
+    )
+    parts += [f"{n} {label}" for n, label in labels if n]
     line = f"{report.environment}: " + ", ".join(parts) + "."
     if report.result.cancelled:
         line += " Cancelled."
@@ -94,17 +144,20 @@ def _md_cell(text: str) -> str:
 
 
 def to_markdown(report: ApplyReport) -> str:
-    """A CI job summary: one line, a table of this run's campaigns, the warnings."""
+    """A CI job summary: one line, a table of the run's campaigns, the warnings."""
     lines = [f"### reconciler apply: {report.environment}", "", summary_line(report), ""]
-    if report.result.outcomes:
+    if table := rows(report):
         lines += ["| key | name | outcome | campaign id | note |", "|---|---|---|---|---|"]
-        for o in report.result.outcomes:
-            note = o.message if o.status is not AttemptStatus.CREATED else ""
-            cells = [o.key, o.name, o.status.value, o.campaign_id or "", note]
+        for r in table:
+            cells = [r.key, r.name, r.outcome, r.campaign_id, r.note or _plain_next(r)]
             lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
         lines.append("")
     lines += [f"- {w}" for w in warnings(report)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _plain_next(r: Row) -> str:
+    return "" if r.outcome == AttemptStatus.CREATED.value else r.what_next
 
 
 def warnings(report: ApplyReport) -> list[str]:
@@ -132,19 +185,36 @@ def warnings(report: ApplyReport) -> list[str]:
 
 def print_summary(report: ApplyReport, console: Console) -> None:
     """The summary table at the end of a run (text format)."""
-    if report.result.outcomes:
-        table = Table(title=f"apply {report.environment}", show_lines=False)
-        # Keys and ids are what a person copies into `state import`: never cut them.
-        table.add_column("key", overflow="fold")
-        table.add_column("outcome")
-        table.add_column("campaign id", overflow="fold")
-        table.add_column("what next")
-        for o in sorted(report.result.outcomes, key=lambda o: o.key):
-            what = _WHAT_NEXT.get(o.status, "")
-            if o.status is AttemptStatus.FAILED and o.message:
-                what = f"{o.message}; {what}"
-            table.add_row(o.key, o.status.value, o.campaign_id or "", what)
-        console.print(table)
+    if table_rows := rows(report):
+        _print_whole(_table(report.environment, table_rows), console)
     console.print(summary_line(report), highlight=False, markup=False)
     for w in warnings(report):
         console.print(f"warning: {w}", highlight=False, markup=False)
+
+
+def _table(environment: str, table_rows: list[Row]) -> Table:
+    table = Table(title=f"apply {environment}", show_lines=False)
+    # Keys and ids are what a person copies into `state import`: never wrapped or cut.
+    table.add_column("key", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("campaign id", no_wrap=True)
+    table.add_column("what next")
+    for r in table_rows:
+        table.add_row(r.key, r.outcome, r.campaign_id, r.what_next)
+    return table
+
+
+def _print_whole(table: Table, console: Console) -> None:
+    """Print ``table`` at least as wide as its unbreakable columns need.
+
+    A narrow terminal then wraps the long lines itself: an id stays one run of
+    characters that a person can select and copy, where rich would cut it with "…".
+    """
+    wide = console.options.update_width(_UNBOUNDED)
+    needed = Measurement.get(console, wide, table).minimum
+    width = console.width
+    console.width = max(width, needed)
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = width

@@ -7,15 +7,17 @@ rename or remove one without raising ``format_version``.
 from __future__ import annotations
 
 import json
+from collections.abc import Container
 from typing import Any
 
 from reconciler.errors import Diagnostic
-from reconciler.output.plan_common import last_error, mask_text
+from reconciler.output.plan_common import last_error, mask_text, plan_senders
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedAction
 
 
 def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
     """The plan as a JSON-compatible dict."""
+    senders = plan_senders(plan)
     return {
         "format_version": FORMAT_VERSION,
         "environment": plan.environment,
@@ -25,8 +27,8 @@ def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
         "summary": plan.summary,
         "recipients_to_create": plan.recipients_to_create,
         "actions": [_action(a, show_sensitive) for a in plan.actions],
-        "warnings": [_diagnostic(d, show_sensitive) for d in plan.diagnostics if not d.is_error],
-        "errors": [_diagnostic(d, show_sensitive) for d in plan.diagnostics if d.is_error],
+        "warnings": [_diagnostic(d, show_sensitive, senders) for d in plan.warnings],
+        "errors": [_diagnostic(d, show_sensitive, senders) for d in plan.diagnostics if d.is_error],
     }
 
 
@@ -95,12 +97,12 @@ def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
     }
 
 
-def _diagnostic(d: Diagnostic, show_sensitive: bool) -> dict[str, Any]:
+def _diagnostic(d: Diagnostic, show_sensitive: bool, senders: Container[str]) -> dict[str, Any]:
     return {
         "file": d.location.file,
         "line": d.location.line,
         "field": d.field or None,
-        "message": mask_text(d.message, show_sensitive=show_sensitive),
+        "message": mask_text(d.message, show_sensitive=show_sensitive, senders=senders),
         "hint": d.hint or None,
         "severity": d.severity.value,
     }

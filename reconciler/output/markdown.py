@@ -12,12 +12,19 @@ import difflib
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from reconciler.errors import Diagnostic
 from reconciler.output.diagnostics import format_diagnostic
-from reconciler.output.plan_common import display_body, mask_text, note, state_line, summary_line
+from reconciler.output.plan_common import (
+    display_body,
+    mask_text,
+    note,
+    plan_senders,
+    state_line,
+    summary_line,
+)
 from reconciler.plan import ActionKind, Plan, PlannedAction
 
 COMMENT_LIMIT = 65_536  # GitHub's maximum comment body
@@ -43,7 +50,8 @@ def render_markdown_parts(
     """The plan as one or more comments, each shorter than ``limit`` characters."""
     actions = [a for a in plan.actions if a.kind is not ActionKind.UNCHANGED or a.moved_from]
     blocks = [_action_block(a, show_sensitive) for a in actions]
-    blocks += [_warning_block(d, show_sensitive) for d in plan.diagnostics]
+    senders = plan_senders(plan)
+    blocks += [_warning_block(d, show_sensitive, senders) for d in plan.diagnostics]
     groups = _pack(blocks, limit - _RESERVE)
     total = len(groups)
     return [_part(plan, group, index, total) for index, group in enumerate(groups, 1)]
@@ -112,8 +120,10 @@ def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str
     return "| " + " | ".join(cells) + " |", _details(action, show_sensitive), ""
 
 
-def _warning_block(d: Diagnostic, show_sensitive: bool) -> tuple[str, str, str]:
-    text = mask_text(format_diagnostic(d), show_sensitive=show_sensitive)
+def _warning_block(
+    d: Diagnostic, show_sensitive: bool, senders: Container[str]
+) -> tuple[str, str, str]:
+    text = mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
     first, *rest = text.splitlines()
     item = f"- {_escape(first)}" + "".join(f"<br>{_escape(r.strip())}" for r in rest)
     return "", "", item

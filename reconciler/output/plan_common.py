@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
-from reconciler.masking import mask_phone, maybe_mask
+from reconciler import masking
+from reconciler.masking import NO_SENDERS, Senders, maybe_mask
 from reconciler.plan import ActionKind, Plan, PlannedAction
-
-# A standalone run of 8-15 digits, optionally after "+": what a phone number in an API
-# error message looks like. Dates, times and hex digests do not match.
-_PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d{8,15}(?!\w)")
+from reconciler.words import count
 
 
-def mask_text(text: str, *, show_sensitive: bool) -> str:
-    """Free text (an API error message) with anything that looks like a phone number masked."""
-    if show_sensitive:
-        return text
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_SENDERS) -> str:
+    """Free text (a message, a warning) as it may be shown: recipients' numbers masked.
+
+    ``senders``: the sender numbers that may appear in it (``plan_senders``), shown.
+    """
+    return text if show_sensitive else masking.mask_text(text, senders=senders)
+
+
+def plan_senders(plan: Plan) -> Senders:
+    """The sender numbers of a plan's bodies (decoded only if a message holds a number)."""
+    return Senders(lambda: _bodies(plan))
+
+
+def _bodies(plan: Plan) -> Iterator[Mapping[str, Any] | None]:
+    for action in plan.actions:
+        yield from _action_bodies(action)
+
+
+def _action_bodies(action: PlannedAction) -> Iterator[Mapping[str, Any] | None]:
+    if action.attempt is not None:
+        yield action.attempt.body
+    if action.recorded is not None:
+        yield action.recorded.body  # None when the state read no bodies
+    if action.desired is not None:
+        yield action.desired.body
 
 
 def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:
     """A body as it may be shown: recipients masked unless ``show_sensitive``."""
     return maybe_mask(body, show_sensitive=show_sensitive)
-
-
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def summary_line(plan: Plan) -> str:
@@ -57,7 +70,8 @@ def last_error(action: PlannedAction, *, show_sensitive: bool) -> str | None:
     if action.kind is not ActionKind.CREATE or attempt is None:
         return None
     text = attempt.error or (f"HTTP {attempt.http_status}" if attempt.http_status else "failed")
-    return mask_text(text, show_sensitive=show_sensitive)
+    senders = Senders(lambda: _action_bodies(action))
+    return mask_text(text, show_sensitive=show_sensitive, senders=senders)
 
 
 def note(action: PlannedAction, *, show_sensitive: bool) -> str:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from reconciler.errors import Diagnostic
 from reconciler.output.color import paint
 from reconciler.output.diagnostics import format_diagnostic
-from reconciler.output.plan_common import mask_text, note, state_line, summary_line
+from reconciler.output.plan_common import (
+    mask_text,
+    note,
+    plan_senders,
+    state_line,
+    summary_line,
+)
 from reconciler.plan import ActionKind, Plan, PlannedAction
 
 _STYLES = {
@@ -28,7 +36,8 @@ def render_text(plan: Plan, *, show_sensitive: bool = False, color: bool = False
     lines.extend(["", paint(summary_line(plan), "bold", enabled=color)])
     if plan.warnings:
         lines.extend(["", "Warnings:"])
-        lines.extend(_indent(_diagnostic(d, show_sensitive)) for d in plan.warnings)
+        senders = plan_senders(plan)
+        lines.extend(_indent(_diagnostic(d, show_sensitive, senders)) for d in plan.warnings)
     return "\n".join(lines) + "\n"
 
 
@@ -62,8 +71,8 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _diagnostic(d: Diagnostic, show_sensitive: bool) -> str:
-    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive)
+def _diagnostic(d: Diagnostic, show_sensitive: bool, senders: Container[str]) -> str:
+    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
 
 
 def _indent(text: str) -> str:

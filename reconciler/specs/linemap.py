@@ -10,13 +10,11 @@ the user gets, so diagnostics from such files always carry one when lines moved.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from reconciler.masking import mask_phone
 
 _FRAGMENT = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 _STATEMENT_ONLY = re.compile(r"^\s*(\{%.*?%\}|\{#.*?#\})\s*$")
-_PHONE = re.compile(r"\+?\d[\d ]{6,18}\d")
 
 
 def _pattern(line: str) -> re.Pattern[str] | None:
@@ -62,19 +60,18 @@ class LineMap:
         index = rendered_line - 1
         return index >= len(self._mapped) or self._mapped[index] != rendered_line
 
-    def excerpt(self, rendered_line: int, context: int = 2) -> str:
-        """Rendered lines around ``rendered_line``, numbered, the line itself marked."""
+    def excerpt(
+        self, rendered_line: int, context: int = 2, *, shown: Callable[[str], str] = str
+    ) -> str:
+        """Rendered lines around ``rendered_line``, numbered, the line itself marked.
+
+        Each line is input, echoed: ``shown`` is what may be displayed of it (masked).
+        """
         lines = self.rendered.splitlines()
         start = max(rendered_line - 1 - context, 0)
         stop = min(rendered_line + context, len(lines))
         out = []
         for number in range(start + 1, stop + 1):
             mark = ">" if number == rendered_line else " "
-            text = mask_numbers(lines[number - 1])
-            out.append(f"{mark}{number:>4} {text}")
+            out.append(f"{mark}{number:>4} {shown(lines[number - 1])}")
         return "\n".join(out)
-
-
-def mask_numbers(text: str) -> str:
-    """Text with anything that looks like a phone number masked (for echoed input)."""
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -30,11 +30,12 @@ from reconciler.errors import (
     ValidationFailed,
     sort_diagnostics,
 )
+from reconciler.masking import mask_text, sender_digits
 from reconciler.perf import gc_paused
 from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
 from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
 from reconciler.specs.discover import default_key, discover, not_spec_warnings, spec_kind
-from reconciler.specs.linemap import LineMap, mask_numbers
+from reconciler.specs.linemap import LineMap
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
     SpecSandbox,
@@ -350,6 +351,8 @@ class _SpecFile:
     campaign: str = ""  # the document being loaded: its key, or the file's name
     # Paths of the document being loaded whose value is exactly one variable's.
     origins: dict[Path_, str] = field(default_factory=dict)
+    # Digits of the file's sender numbers seen so far: shown in its messages, unmasked.
+    senders: set[str] = field(default_factory=set)
 
     @functools.cached_property
     def rel(self) -> str:
@@ -370,11 +373,10 @@ class _SpecFile:
         excerpt = ""
         if self.linemap is not None and line is not None:
             if always_excerpt or self.linemap.shifted(line):
-                excerpt = self.linemap.excerpt(line)
+                excerpt = self.linemap.excerpt(line, shown=self.masked)
             line = self.linemap.source_line(line)
-        location = SourceLocation(self.rel, line)
-        self.diagnostics.append(
-            Diagnostic(location, mask_numbers(message), field_name, hint, severity, excerpt)
+        self.diagnostic(
+            SourceLocation(self.rel, line), message, field_name, hint, severity, excerpt
         )
 
     def undefined_use(self, variable: str | None) -> None:
@@ -392,6 +394,23 @@ class _SpecFile:
                     use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, False)
                     self.uses.append(use)
                 return
+
+    def diagnostic(
+        self,
+        location: SourceLocation,
+        message: str,
+        field_name: str = "",
+        hint: str = "",
+        severity: Severity = Severity.ERROR,
+        excerpt: str = "",
+    ) -> None:
+        """Record a problem; its message may echo input, so numbers are masked."""
+        masked = self.masked(message)
+        self.diagnostics.append(Diagnostic(location, masked, field_name, hint, severity, excerpt))
+
+    def masked(self, text: str) -> str:
+        """Input echoed in a message: recipients' numbers masked, this file's senders shown."""
+        return mask_text(text, senders=self.senders)
 
     def load(self) -> _SpecFile:
         if not is_inside(self.project.root, self.rel, self.checked):
@@ -452,6 +471,7 @@ class _SpecFile:
             if data is None:
                 return
         data.setdefault("key", default_key(self.path, self.project.campaigns_dir))
+        self.senders |= sender_digits(data)
         audience, csv_failed = self._audience(data, doc)
         reads = {self.rel: raw, **template_reads(self.env)}
         if audience is not None:
@@ -519,7 +539,7 @@ class _SpecFile:
             if where is None:
                 self.problem(line, exc.message, _dotted(at), exc.hint)
             else:
-                self.diagnostics.append(Diagnostic(where, exc.message, "", exc.hint))
+                self.diagnostic(where, exc.message, "", exc.hint)
             return None, True
         self._row_problems(audience.file, audience.problems)
         if audience.file != rel:
@@ -606,9 +626,7 @@ class _SpecFile:
             row = path[2]
             assert isinstance(row, int)
             location = SourceLocation(audience.file, audience.lines[row])
-            self.diagnostics.append(
-                Diagnostic(location, mask_numbers(message), _dotted(path), hint, severity)
-            )
+            self.diagnostic(location, message, _dotted(path), hint, severity)
             return
         if audience is not None and path[:2] == ("touchpoint", "customer_details"):
             path = ("touchpoint", CSV_KEY, *path[2:])

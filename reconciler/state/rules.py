@@ -16,6 +16,7 @@ from typing import Any, Literal
 from reconciler.errors import StateError
 from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, RecordedCampaign
 from reconciler.state.rows import utc
+from reconciler.words import count
 
 # The fields an outcome sets on its recorded intent; the rest stays the intent's.
 OUTCOME_FIELDS = ("status", "finished_at", "http_status", "campaign_id", "ctx_id", "error")
@@ -189,7 +190,7 @@ def forget_event(
         fingerprint=record.fingerprint if record else "",
         source_fingerprint=record.source_fingerprint if record else "",
         campaign_id=record.campaign_id if record else None,
-        error=f"forgotten (settled {settled_count} in-doubt attempt(s))",
+        error=f"forgotten (settled {count(settled_count, 'in-doubt attempt')})",
     )
 
 

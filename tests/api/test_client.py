@@ -203,6 +203,26 @@ def test_phone_numbers_in_an_api_message_are_masked() -> None:
     assert "+44********56" in result.message
 
 
+def test_an_api_message_shows_sender_numbers_and_ids_and_masks_recipients() -> None:
+    """The sender (from_numbers) and a UUID ctx_id stay as they are; the recipient is masked."""
+    ctx = "34567892-1b07-4a2b-9c3d-123456789012"  # all-digit groups: once masked as a number
+    detail = f"from_number +919800000001 cannot message 919812345678 (request {ctx})"
+    result = create(answer(400, {"detail": detail, "ctx_id": ctx}))
+    assert "from_number +919800000001 cannot message 91********78" in result.message
+    assert ctx in result.message
+    assert result.ctx_id == ctx
+
+
+def test_a_retried_429_is_logged_under_the_campaign_key(caplog: pytest.LogCaptureFixture) -> None:
+    """The warning names the campaign's key, not its idempotency key (a hash)."""
+    handler = sequence(answer(429, {"detail": "slow down"}), answer(201, OK))
+    with caplog.at_level("WARNING", logger="reconciler.api.client"), Harness().api(handler) as api:
+        api.create(valid_body(), idempotency_key="9f2c" * 16, key="diwali-vip")
+    [record] = caplog.records
+    assert record.getMessage().startswith("create diwali-vip: ")
+    assert "9f2c" not in record.getMessage()
+
+
 def test_429_honours_retry_after_seconds_then_creates() -> None:
     """429 is retried after exactly the Retry-After seconds, then the 201 is CREATED."""
     h = Harness()

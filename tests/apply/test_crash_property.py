@@ -27,7 +27,9 @@ class FlakyAPI(FakeCampaignAPI):
         super().__init__(store)
         self.behaviours = behaviours
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
         key = str(body["name"])
         behaviour = next(self.behaviours, "ok")
         if behaviour == "crash_before":
@@ -39,7 +41,7 @@ class FlakyAPI(FakeCampaignAPI):
             "doubt_nothing": in_doubt(server_created=False),
         }.get(behaviour, created())
         self.script[key] = [step]
-        result = super().create(body, idempotency_key=idempotency_key)
+        result = super().create(body, idempotency_key=idempotency_key, key=key)
         if behaviour == "crash_after":
             raise SimulatedCrash
         return result

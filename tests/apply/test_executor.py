@@ -42,6 +42,14 @@ def test_every_create_is_recorded_before_and_after_its_request(
     assert store.steps[0] == (0, 3)  # the first write records intents only, before any request
 
 
+def test_each_request_is_told_its_campaign_key() -> None:
+    """The client names the campaign in its log lines (a 429 retry), so it must know it."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store)
+    execute(tasks(3), store, api, parallelism=1)
+    assert api.keys_given == ["c000", "c001", "c002"]
+
+
 def test_intents_are_recorded_in_batches_never_skipping_one(
     make_store: type[FakeStateStore],
 ) -> None:

@@ -71,7 +71,9 @@ class CountingAPI:
         self.unrecorded: list[str] = []
         self._lock = threading.Lock()
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
         key = str(body["name"]).removeprefix("Campaign ")
         pending = [a for a in self.store.attempts.values() if a.idempotency_key == idempotency_key]
         with self._lock:
@@ -145,8 +147,10 @@ class SlowAPI(CountingAPI):
             with self._lock:
                 self.started.add(event.key)
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
-        result = super().create(body, idempotency_key=idempotency_key)
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
+        result = super().create(body, idempotency_key=idempotency_key, key=key)
         with self.store._mutex, self._lock:
             unstarted = [
                 a

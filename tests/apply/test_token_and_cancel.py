@@ -56,6 +56,16 @@ def test_read_token_drops_surrounding_space_and_bearer_prefix(monkeypatch, raw, 
     assert expected == read_token("TEST_TOKEN")
 
 
+@pytest.mark.parametrize("raw", ["Bearer", "bearer", "Bearer   ", "  BEARER \t\n"])
+def test_read_token_refuses_a_bearer_prefix_with_no_token(monkeypatch, raw):
+    """A prefix with nothing after it is no token: refused, never sent as ``Bearer Bearer``."""
+    monkeypatch.setenv("TEST_TOKEN", raw)
+    with pytest.raises(ConfigError) as info:
+        read_token("TEST_TOKEN")
+    assert "TEST_TOKEN" in info.value.message
+    assert "no token" in info.value.message
+
+
 @pytest.mark.parametrize("raw", ["abc def-" + SECRET, SECRET + "\x07x", SECRET + "é"])
 def test_read_token_refuses_unsendable_tokens_without_showing_them(monkeypatch, raw):
     """A token no HTTP header can carry is refused by name, before any request exists."""

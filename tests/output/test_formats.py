@@ -22,9 +22,9 @@ from reconciler.output.markdown import (
 from reconciler.output.text import render_text
 from reconciler.plan import ActionKind
 from reconciler.planner import make_plan
-from reconciler.state.base import StateSnapshot
+from reconciler.state.base import AttemptStatus, StateSnapshot
 from tests.output.sample import sample_plan
-from tests.support.factories import NOW, make_desired, make_record, make_snapshot
+from tests.support.factories import NOW, make_attempt, make_desired, make_record, make_snapshot
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json").read_text("utf-8")
@@ -74,6 +74,23 @@ def test_recipient_numbers_are_masked_in_every_format_unless_sensitive():
 def test_sender_numbers_are_shown():
     """Sender numbers belong to the business and are not masked."""
     assert "+919800000001" in render_markdown(sample_plan())
+
+
+def test_messages_show_ids_and_sender_numbers_and_mask_recipients():
+    """A last error quoting a ctx_id, the sender and a recipient, in every format.
+
+    The ctx_id's first group is all digits: it was once masked like a phone number.
+    """
+    ctx = "34567892-1b07-4a2b-9c3d-123456789012"
+    error = f"400: from_number +919800000001 cannot message {RECIPIENT} (ctx_id {ctx})"
+    failure = make_attempt("a-create", status=AttemptStatus.FAILED, error=error, http_status=400)
+    state = make_snapshot("prod", failures=[failure])
+    plan = make_plan([make_desired("a-create")], state, environment="prod", now=NOW)
+    for rendered in (render_text(plan), render_markdown(plan), render_json(plan)):
+        shown = rendered.replace("\\", "")  # markdown escapes "_" and "*"
+        assert ctx in shown
+        assert "from_number +919800000001 cannot message +91********01" in shown
+        assert RECIPIENT not in shown
 
 
 def test_markdown_has_a_proper_table():

@@ -38,6 +38,15 @@ def test_max_creates_refuses_more_creates_than_the_cap():
     assert "3 campaigns to create" in error.message and "max_creates (2)" in error.message
 
 
+def test_guard_messages_agree_in_number():
+    """One create over a cap of 0 is "1 campaign", one recipient over 0 is "1 recipient"."""
+    plan = plan_of([make_desired("k", recipients=1)])
+    found = errors(check_guards(plan, GuardSettings(max_creates=0, max_recipients=0)))
+    messages = " | ".join(d.message for d in found)
+    assert "1 campaign to create," in messages
+    assert "k: 1 recipient, more than" in messages
+
+
 def test_max_creates_counts_only_creates():
     """Unchanged campaigns do not count against max_creates."""
     same = make_desired("same")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reconciler.campaign import fingerprint
 from reconciler.specs.discover import default_key, spec_kind
-from tests.specs.cases import INLINE, MANY_BAD_ROWS
+from tests.specs.cases import INLINE, J2_LOOP, MANY_BAD_ROWS
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, load, make_project, spec_with
 
 TWO_ENVS = (
@@ -192,6 +192,19 @@ def test_default_key_strips_every_spec_suffix(tmp_path: Path) -> None:
     assert spec_kind(campaigns / "x.YML") == "yaml"
     assert spec_kind(campaigns / "x.j2") is None
     assert spec_kind(campaigns / ".yaml") is None
+
+
+def test_sender_numbers_are_shown_in_messages_and_excerpts(tmp_path: Path) -> None:
+    """A bad sender number is the business's own: shown as written; recipients stay masked."""
+    bad_sender = J2_LOOP.replace('["+919800000001"]', '["+91980000000"]')
+    root = make_project(tmp_path / "p", {"campaigns/gen.yaml.j2": bad_sender})
+    errors = [d for d in load(root).errors if d.field.endswith("from_numbers[0]")]
+    assert len(errors) == 2  # one per loop item; the second one's lines moved
+    assert all("sender number '+91980000000' is not" in d.message for d in errors)
+    excerpt = errors[1].excerpt
+    assert 'from_numbers: ["+91980000000"]' in excerpt
+    assert "to_number: " in excerpt
+    assert "+919812345601" not in excerpt
 
 
 def test_bad_number_is_masked_in_messages(tmp_path: Path) -> None:

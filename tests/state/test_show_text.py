@@ -77,6 +77,39 @@ def test_show_lists_ctx_id_time_and_whole_error(target: StateTarget, capsys):
     assert RECIPIENT not in out  # the body is masked
 
 
+def test_show_and_list_mask_a_recipient_in_a_recorded_error(target: StateTarget, capsys):
+    """An error recorded by an older version, quoting a recipient and the sender, a UUID.
+
+    Text and JSON, ``show`` and ``list``: the recipient masked, the sender and the id shown.
+    """
+    ctx = "34567892-1b07-4a2b-9c3d-123456789012"
+    error = f"from +919800000001 to {RECIPIENT}: rejected ({ctx})"
+    root = target.root
+    (root / "reconciler.yaml").write_text(PROJECT.format(state=json.dumps(target.location)))
+    body = {
+        "name": "Diwali",
+        "touchpoint": {
+            "additional_settings": {"from_numbers": ["+919800000001"]},
+            "customer_details": [{"id": "1", "to_number": RECIPIENT}],
+        },
+    }
+    with locked(target) as store:
+        [sent] = store.record_intents([intent("diwali", body=body)])
+        store.record_outcome(outcome(sent, AttemptStatus.FAILED, http_status=400, error=error))
+    for args in (("state", "show", "diwali"), ("state", "list")):
+        for fmt in ("text", "json"):
+            out = " ".join(_run(capsys, root, *args, "--format", fmt).split())
+            assert f"from +919800000001 to +91********78: rejected ({ctx})" in out, (args, fmt)
+
+
+def test_list_counts_in_words_that_agree(target: StateTarget, capsys):
+    """One record is "1 created campaign", not "1 created campaign(s)"."""
+    root = _in_doubt(target)
+    assert "\n0 created campaigns\n" in _run(capsys, root, "state", "list")
+    _settle_by_import(target, "cmp-777")
+    assert "\n1 created campaign\n" in _run(capsys, root, "state", "list")
+
+
 def test_settling_keeps_the_original_error_and_time(target: StateTarget, capsys):
     """After ``state import`` the attempt keeps its error, its ctx_id and its sent time."""
     root = _in_doubt(target)

@@ -53,6 +53,7 @@ class FakeCampaignAPI:
         self.script = {k: list(v) for k, v in (script or {}).items()}
         self.default = default
         self.calls: list[tuple[str, dict[str, Any], str]] = []
+        self.keys_given: list[str] = []  # the ``key`` argument of each call, for log lines
         self.server: dict[str, list[str]] = {}
         self.violations: list[str] = []
         self.gate: threading.Event | None = None  # when set, calls wait for it
@@ -70,10 +71,13 @@ class FakeCampaignAPI:
         if not pending:
             self.violations.append(f"{key}: sent without a recorded intent")
 
-    def create(self, body: Mapping[str, Any], *, idempotency_key: str) -> CreateResult:
-        key = str(body["name"])
+    def create(
+        self, body: Mapping[str, Any], *, idempotency_key: str, key: str = ""
+    ) -> CreateResult:
+        given, key = key, str(body["name"])
         self._check_intent(key)
         with self._mutex:
+            self.keys_given.append(given)
             self.calls.append((key, dict(body), idempotency_key))
             self._current += 1
             self.max_concurrent = max(self.max_concurrent, self._current)
