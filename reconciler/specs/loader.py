@@ -31,7 +31,13 @@ from reconciler.errors import (
 )
 from reconciler.perf import gc_paused
 from reconciler.specs.audiences import Audience, AudienceError, load_audience
-from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
+from reconciler.specs.cache import (
+    SpecCache,
+    cache_requested,
+    file_digests,
+    keep_for_saving,
+    open_cache,
+)
 from reconciler.specs.discover import default_key, discover, spec_kind
 from reconciler.specs.linemap import LineMap, mask_numbers
 from reconciler.specs.parallel import jobs_for, map_in_processes
@@ -118,7 +124,7 @@ def load_campaigns(
     diagnostics = [d for f in files if f is not None for d in f.diagnostics]
     diagnostics.extend(_duplicate_keys(campaigns))
     if cache is not None and not any(d.is_error for d in diagnostics):
-        cache.save()  # bad input changes nothing, not even the cache
+        keep_for_saving(cache)  # written once the command succeeded; bad input: never
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
 
 
