@@ -166,6 +166,8 @@ def _file_problem(location: StateLocation, exc: OSError) -> tuple[str, str]:
             )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         folder = relative_to_root(path.parent, location.root)
+        if named.parent == path.parent and not named.exists():
+            shown = f"folder {folder}"  # a file beside the state (lock, details) cannot be made
         return (
             f"{shown}: {(exc.strerror or 'permission denied').lower()}",
             f"a writer creates the state and its lock file in {folder}: make that folder "

@@ -146,8 +146,12 @@ class FileLock:
             lock.acquire(timeout=0)
         except filelock.Timeout:
             return False
+        try:
+            _write_private_json(self._location.holder_path, info_to_json(info))
+        except BaseException:
+            lock.release()  # a folder this user may not write: hold nothing
+            raise
         self._lock, self._info = lock, info
-        _write_private_json(self._location.holder_path, info_to_json(info))
         return True
 
     def release(self) -> None:
