@@ -103,4 +103,3 @@ def live_holder(state_file: Path) -> LockInfo | None:
     if not held:
         return None
     return read_patiently(lambda: read_holder_file(details))
-
