@@ -57,7 +57,7 @@ def make_plan(
     unmatched = [p for p in targets if not any(_targeted(a, [p]) for a in actions)]
     actions = sorted((a for a in actions if _targeted(a, targets)), key=lambda a: a.key)
     diagnostics = [_unmatched_target(p) for p in unmatched]
-    diagnostics += [d for a in actions for d in _diagnostics_for(a, environment, now)]
+    diagnostics += [d for a in actions for d in _diagnostics_for(a, environment, now, state)]
     return Plan(
         environment=environment,
         actions=tuple(actions),
@@ -101,9 +101,8 @@ def _plan_one(
     recorded = state.campaigns.get(lookup)
     doubt = state.in_doubt.get(lookup)
     if doubt is not None:
-        return PlannedAction(
-            d.key, ActionKind.IN_DOUBT, d, recorded, doubt, moved_from, _doubt_reason(doubt.id)
-        )
+        reason = _doubt_reason(state, lookup, doubt.id)
+        return PlannedAction(d.key, ActionKind.IN_DOUBT, d, recorded, doubt, moved_from, reason)
     if recorded is not None:
         kind = ActionKind.UNCHANGED if recorded.fingerprint == d.fingerprint else ActionKind.CHANGED
         return PlannedAction(d.key, kind, d, recorded, None, moved_from)
@@ -113,7 +112,17 @@ def _plan_one(
     return PlannedAction(d.key, ActionKind.CREATE, d, attempt=state.last_failures.get(d.key))
 
 
-def _doubt_reason(attempt_id: int) -> str:
+def _doubt_reason(state: StateSnapshot, key: str, attempt_id: int) -> str:
+    """Why a key is in doubt; one in flight under a live lock says who is applying it.
+
+    Both plan as in doubt (nothing is sent for them), but only a person may resolve one
+    whose outcome is unknown: the other is recorded when its request returns.
+    """
+    if state.in_flight(key) and state.writer is not None:
+        return (
+            f"being applied by {state.writer.running()}: attempt {attempt_id} is in flight "
+            "and counts as in doubt until its outcome is recorded"
+        )
     return (
         f"attempt {attempt_id} has an unknown outcome; resolve it with "
         "`state import` or `state forget`"
@@ -142,7 +151,7 @@ def _orphans(
         recorded = state.campaigns.get(key)
         doubt = state.in_doubt.get(key)
         if doubt is not None:
-            reason = _doubt_reason(doubt.id)
+            reason = _doubt_reason(state, key, doubt.id)
             actions.append(
                 PlannedAction(key, ActionKind.IN_DOUBT, None, recorded, doubt, None, reason)
             )
@@ -177,7 +186,9 @@ def _warn(action: PlannedAction, environment: str, message: str, hint: str = "")
     return Diagnostic(location, f"{action.key}: {message}", hint=hint, severity=Severity.WARNING)
 
 
-def _diagnostics_for(action: PlannedAction, environment: str, now: datetime) -> list[Diagnostic]:
+def _diagnostics_for(
+    action: PlannedAction, environment: str, now: datetime, state: StateSnapshot
+) -> list[Diagnostic]:
     """The warnings one action brings (changed, gone, in doubt, past start)."""
     kind = action.kind
     if kind is ActionKind.CHANGED:
@@ -200,7 +211,8 @@ def _diagnostics_for(action: PlannedAction, environment: str, now: datetime) -> 
             )
         ]
     if kind is ActionKind.IN_DOUBT:
-        return [_warn(action, environment, "in doubt: " + action.reason)]
+        flying = state.in_flight(action.moved_from or action.key)
+        return [_warn(action, environment, ("" if flying else "in doubt: ") + action.reason)]
     if kind is ActionKind.CREATE and action.desired is not None:
         return _past_start(action, action.desired, now)
     return []

@@ -76,7 +76,7 @@ def plan(
     )
     now = datetime.now(UTC)
     # Unchanged specs are not validated again; the plan's objects live until exit.
-    with spec_cache_enabled(), gc_paused(keep=True):
+    with spec_cache_enabled() as cache, gc_paused(keep=True):
         outcome = make_plan_for_env(
             project,
             env,
@@ -87,6 +87,8 @@ def plan(
             strict=strict,
             max_creates=max_creates,
         )
+        if outcome.failed:
+            cache.discard()  # a refused plan writes nothing, not even the cache
     if common.verbosity >= 0:
         echo_diagnostics(list(outcome.load_warnings))
     _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)

@@ -79,12 +79,19 @@ def _listing_text(env: str, listing: cmd.StateListing) -> str:
             rec = snap.campaigns[key]
             rows.append((key, rec.campaign_id, rec.name, rec.created_at.isoformat("T", "seconds")))
         lines += _table(rows) if snap.campaigns else []
+        flying = {k: a for k, a in snap.in_doubt.items() if snap.in_flight(k)}
+        if flying and snap.writer is not None:
+            title = f"Being applied by {snap.writer.running()} (recorded when they return)"
+            lines += _attempt_lines(title, flying)
+        doubtful = {k: a for k, a in snap.in_doubt.items() if k not in flying}
         lines += _attempt_lines(
-            "In doubt (resolve with `state import` or `state forget`)", snap.in_doubt
+            "In doubt (resolve with `state import` or `state forget`)", doubtful
         )
         lines += _attempt_lines("Failed (planned as create again)", snap.last_failures)
     if listing.holder is not None:
-        lines += ["", f"Locked by {listing.holder.describe()}"]
+        # A live holder is working: its lock frees itself when it ends (no unlock hint).
+        holder = listing.holder
+        lines += ["", f"Locked by {holder.describe()}: {holder.command or 'a writer'} is running"]
     return "\n".join(lines)
 
 

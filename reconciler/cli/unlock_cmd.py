@@ -12,7 +12,7 @@ from reconciler.cli.common import (
     terminal_asker,
 )
 from reconciler.commands.approval import require_approval
-from reconciler.commands.state import current_holder, unlock_environment
+from reconciler.commands.state import held_lock, unlock_environment
 from reconciler.config import load_project
 
 
@@ -28,11 +28,10 @@ def unlock(common: CommonOptions, lock_id: str, env: str, auto_approve: bool) ->
     alive but stuck. Its id is in the error a second writer gets.
     """
     environment = load_project(project_dir=common.project_dir).environment(env)
+    holder = held_lock(environment, lock_id)  # nothing held, another id: refused, not asked
     if not auto_approve:
-        holder = current_holder(environment)
-        who = holder.describe() if holder else "no live holder (its details may remain)"
         question = (
-            f"Remove lock {lock_id} of environment {env}? It is held by {who}.\n"
+            f"Remove lock {lock_id} of environment {env}? It is held by {holder.describe()}.\n"
             "If that writer is still working, two writers may then run at once."
         )
         ask = terminal_asker()

@@ -45,7 +45,9 @@ def list_state(env: Environment) -> StateListing:
     """Read the environment's state (read-only)."""
     store = open_reader(env.state, env.name, root=env.root, api_url=env.api_url)
     try:
-        return StateListing(store.location.display, store.snapshot(), store.lock_holder())
+        snapshot = store.snapshot()  # with its live lock holder, read after it
+        holder = snapshot.writer if snapshot.exists else store.lock_holder()
+        return StateListing(store.location.display, snapshot, holder)
     finally:
         store.close()
 
@@ -90,7 +92,10 @@ def migrate_state(source: str, target: str, *, root: Path) -> CopyResult:
 
 
 def unlock_environment(env: Environment, lock_id: str) -> LockInfo:
-    """Remove what remains of a hung holder's lock, if ``lock_id`` is its id."""
+    """Remove what remains of a hung holder's lock, if ``lock_id`` is its id.
+
+    Callers check ``held_lock`` first: it refuses without asking when there is nothing
+    to remove."""
     store = open_store(env.state, env.name, root=env.root, for_recovery=True)
     try:
         return store.unlock(lock_id)
@@ -105,6 +110,27 @@ def current_holder(env: Environment) -> LockInfo | None:
         return store.lock_holder()
     finally:
         store.close()
+
+
+def held_lock(env: Environment, lock_id: str) -> LockInfo:
+    """The live holder of the environment's lock, if its id is ``lock_id``; else StateError.
+
+    A lock whose holder has died is already free (the OS or the database freed it), so
+    ``unlock`` has nothing to remove and says so before it asks anything.
+    """
+    holder = current_holder(env)
+    if holder is None:
+        raise StateError(
+            f"no lock is held for environment {env.name!r}: nothing to unlock",
+            hint="a lock frees itself when its holder ends; a writer may run now",
+        )
+    if holder.lock_id != lock_id:
+        raise StateError(
+            f"lock id {lock_id} is not the holder's: environment {env.name!r} is locked "
+            f"by {holder.describe()}",
+            hint="copy the lock id from the error of the writer that was refused",
+        )
+    return holder
 
 
 # -- JSON shapes (versioned: scripts rely on them) -------------------------------------
@@ -197,7 +223,9 @@ def listing_json(env: str, listing: StateListing) -> dict[str, Any]:
             record_json(snap.campaigns[k], show_sensitive=False) for k in sorted(snap.campaigns)
         ],
         "in_doubt": [
-            attempt_json(snap.in_doubt[k], show_sensitive=False) for k in sorted(snap.in_doubt)
+            attempt_json(snap.in_doubt[k], show_sensitive=False)
+            | {"being_applied": snap.in_flight(k)}
+            for k in sorted(snap.in_doubt)
         ],
         "failed": [
             attempt_json(snap.last_failures[k], show_sensitive=False)

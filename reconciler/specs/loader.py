@@ -33,7 +33,13 @@ from reconciler.errors import (
 from reconciler.masking import mask_text, sender_digits
 from reconciler.perf import gc_paused
 from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
-from reconciler.specs.cache import SpecCache, cache_requested, file_digests, open_cache
+from reconciler.specs.cache import (
+    SpecCache,
+    cache_requested,
+    file_digests,
+    keep_for_saving,
+    open_cache,
+)
 from reconciler.specs.discover import default_key, discover, not_spec_warnings, spec_kind
 from reconciler.specs.linemap import LineMap
 from reconciler.specs.parallel import jobs_for, map_in_processes
@@ -125,7 +131,7 @@ def load_campaigns(
     diagnostics.extend(_duplicate_keys(campaigns))
     diagnostics.extend(not_spec_warnings(project.root, found.others))
     if cache is not None and not any(d.is_error for d in diagnostics):
-        cache.save()  # bad input changes nothing, not even the cache
+        keep_for_saving(cache)  # written once the command succeeded; bad input: never
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
 
 

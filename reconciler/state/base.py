@@ -96,7 +96,8 @@ class StateSnapshot:
 
     ``exists`` is False when no state has been written yet (lineage is then None).
     ``in_doubt`` holds the latest unresolved attempt per key; ``last_failures`` the latest
-    failed attempt of keys that are neither created nor in doubt.
+    failed attempt of keys that are neither created nor in doubt. ``writer`` is the live
+    holder of the environment's lock when a reader read it (after the snapshot).
     """
 
     environment: str
@@ -107,10 +108,26 @@ class StateSnapshot:
     campaigns: Mapping[str, RecordedCampaign] = field(default_factory=dict)
     in_doubt: Mapping[str, Attempt] = field(default_factory=dict)
     last_failures: Mapping[str, Attempt] = field(default_factory=dict)
+    writer: LockInfo | None = None
 
     @classmethod
     def empty(cls, environment: str) -> StateSnapshot:
         return cls(environment=environment, exists=False)
+
+    def in_flight(self, key: str) -> bool:
+        """Whether ``key``'s pending attempt belongs to the apply holding the lock now.
+
+        Intents are recorded only under the lock, so a pending attempt started after the
+        live holder took it is that holder's: its request is being sent, and its outcome
+        is recorded when it returns. Any other pending attempt is in doubt.
+        """
+        attempt = self.in_doubt.get(key)
+        return (
+            self.writer is not None
+            and attempt is not None
+            and attempt.status is AttemptStatus.PENDING
+            and attempt.started_at >= self.writer.started_at
+        )
 
 
 @dataclass(frozen=True)
@@ -126,14 +143,17 @@ class LockInfo:
     ci_run: str = ""
     command: str = ""
 
-    def describe(self) -> str:
+    def running(self) -> str:
+        """Who, and since when: "pid 4121 on runner-7 (user ci), since 2027-…"."""
         who = f"pid {self.pid} on {self.host}"
         if self.user:
             who += f" (user {self.user})"
         if self.ci_run:
             who += f", CI run {self.ci_run}"
-        since = self.started_at.isoformat(timespec="seconds")
-        return f"{who}, since {since}, lock id {self.lock_id}"
+        return f"{who}, since {self.started_at.isoformat(timespec='seconds')}"
+
+    def describe(self) -> str:
+        return f"{self.running()}, lock id {self.lock_id}"
 
 
 class StateReader(Protocol):

@@ -1,26 +1,28 @@
 """Engines for a state location, and the translation of driver errors into StateError.
 
 SQLite is tuned for durability (WAL, ``synchronous=FULL``) and opened with explicit
-``BEGIN`` so that a snapshot is one transaction. Read-only openings use SQLite's
-``mode=ro`` so that they can never create a file.
+``BEGIN`` so that a snapshot is one transaction. That tuning is the writer's only (it
+switches the file to WAL mode): readers open the file with ``connect_readonly``, which
+can never create, write or change a file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from reconciler.errors import StateError
+from reconciler.errors import StateError, relative_to_root
 from reconciler.state.location import StateLocation
+from reconciler.state.sqlite_reader import connect_readonly, in_wal_mode
 
 BUSY_TIMEOUT_MS = 30_000
 log = logging.getLogger(__name__)
@@ -36,13 +38,13 @@ def writer_engine(location: StateLocation) -> Engine:
 
 
 def reader_engine(location: StateLocation) -> Engine:
-    """An engine that can only read (SQLite: ``mode=ro``, so no file is ever created)."""
+    """An engine that can only read (SQLite: ``connect_readonly``: no file is ever created)."""
     if location.path is None:
         return _server_engine(location)
-    uri = "file:" + quote(str(location.path)) + "?mode=ro"
+    path = location.path
 
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return connect_readonly(path)
 
     engine = create_engine("sqlite://", creator=connect, poolclass=_sqlite_pool())
     _tune_sqlite(engine, readonly=True)
@@ -107,8 +109,8 @@ def rest_in_rollback_mode(path: Path) -> None:
     still inside a transaction makes this fail (busy): the file then stays in WAL mode,
     which is only untidy, so it is logged and not raised.
     """
-    if not path.exists():
-        return
+    if not path.exists() or not in_wal_mode(path):
+        return  # nothing to switch back: open nothing that could write
     try:
         conn = sqlite3.connect(str(path), timeout=5)
         try:
@@ -130,11 +132,14 @@ def private_sidecars(path: Path) -> None:
 
 @contextlib.contextmanager
 def translated(location: StateLocation, doing: str) -> Iterator[None]:
-    """Turn driver errors into a StateError naming the state (password masked)."""
+    """Turn driver and file errors into a StateError naming the state (password masked)."""
     try:
         yield
     except StateError:
         raise
+    except OSError as exc:  # a SQLite state's folder or files (lock, state) cannot be made
+        reason, hint = _file_problem(location, exc)
+        raise StateError(f"cannot {doing} state {location.display}: {reason}", hint=hint) from None
     except DBAPIError as exc:
         raise StateError(
             f"cannot {doing} state {location.display}: {_reason(location, exc)}",
@@ -144,6 +149,31 @@ def translated(location: StateLocation, doing: str) -> Iterator[None]:
         raise StateError(
             f"cannot {doing} state {location.display}: {_scrub(location, str(exc))}"
         ) from None
+
+
+def _file_problem(location: StateLocation, exc: OSError) -> tuple[str, str]:
+    """What is wrong with the files of a SQLite state, and the hint that fixes it."""
+    path = location.path or location.root
+    named = Path(exc.filename) if isinstance(exc.filename, str) else path
+    shown = relative_to_root(named, location.root)
+    setting = f"`state:` of environment {location.environment!r}"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return (
+                f"{relative_to_root(blocker, location.root)} is a file, not a folder",
+                f"point {setting} at a file inside a folder",
+            )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        folder = relative_to_root(path.parent, location.root)
+        if named.parent == path.parent and not named.exists():
+            shown = f"folder {folder}"  # a file beside the state (lock, details) cannot be made
+        return (
+            f"{shown}: {(exc.strerror or 'permission denied').lower()}",
+            f"a writer creates the state and its lock file in {folder}: make that folder "
+            f"and the state writable for this user, or point {setting} elsewhere",
+        )
+    return f"{shown}: {exc.strerror or exc}", ""
 
 
 def _reason(location: StateLocation, exc: DBAPIError) -> str:
@@ -167,6 +197,8 @@ def _hint(exc: DBAPIError) -> str:
         return "create the database first (see docs/state.md)"
     if "permission denied" in text:
         return "the database user lacks privileges (see docs/state.md)"
+    if "readonly database" in text:
+        return "this user may only read the state: writers need to write it and its folder"
     if "connect" in text or "unable to open" in text:
         return "check that the state's server is reachable and the location is right"
     return ""

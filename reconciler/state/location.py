@@ -13,7 +13,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from reconciler.errors import StateError, relative_to_root
-from reconciler.state.paths import JOURNAL_SUFFIX, beside, sqlite_file
+from reconciler.state.paths import (
+    HOLDER_SUFFIX,
+    JOURNAL_SUFFIX,
+    LOCK_SUFFIX,
+    beside,
+    sqlite_file,
+)
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,12 @@ class StateLocation:
     @property
     def lock_path(self) -> Path:
         assert self.path is not None
-        return self.path.with_name(self.path.name + ".lock")
+        return beside(self.path, LOCK_SUFFIX)
 
     @property
     def holder_path(self) -> Path:
         assert self.path is not None
-        return self.path.with_name(self.path.name + ".lock.json")
+        return beside(self.path, HOLDER_SUFFIX)
 
     def exists(self) -> bool:
         """For SQLite, whether the file exists; a server database is checked on connect."""

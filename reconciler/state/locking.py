@@ -17,7 +17,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,12 +26,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state.base import LockInfo
+from reconciler.state.holder import info_from_mapping, live_holder, read_holder_file, read_patiently
 from reconciler.state.location import StateLocation
-from reconciler.state.rows import now, utc
+from reconciler.state.rows import now
 from reconciler.state.tables import locks
 
 POLL_SECONDS = 0.2
-HOLDER_READ_SECONDS = 2.0  # how long a contender waits for the holder to write its details
 _CI_VARIABLES = (
     ("GITHUB_RUN_ID", "GitHub Actions run"),
     ("CI_JOB_URL", "GitLab job"),
@@ -81,19 +80,6 @@ def info_to_json(info: LockInfo) -> dict[str, Any]:
     return data
 
 
-def info_from_mapping(data: Mapping[Any, Any]) -> LockInfo:
-    """A LockInfo from a JSON object or a row of ``locks``."""
-    started = data["started_at"]
-    started = utc(started) if not isinstance(started, str) else utc(_parse_time(started))
-    fields = {k: data[k] for k in LockInfo.__dataclass_fields__ if k in data}
-    fields["started_at"] = started
-    return LockInfo(**fields)
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
 def locked_error(
     location: StateLocation, holder: LockInfo | None, waited: float
 ) -> StateLockedError:
@@ -139,12 +125,7 @@ def acquire(lock: EnvironmentLock, location: StateLocation, info: LockInfo, time
 
 def read_holder_patiently(lock: EnvironmentLock) -> LockInfo | None:
     """The holder's details, retried briefly while the holder may still be writing them."""
-    deadline = time.monotonic() + HOLDER_READ_SECONDS
-    while True:
-        holder = lock.read_holder()
-        if holder is not None or time.monotonic() >= deadline:
-            return holder
-        time.sleep(0.1)
+    return read_patiently(lock.read_holder)
 
 
 class FileLock:
@@ -165,8 +146,12 @@ class FileLock:
             lock.acquire(timeout=0)
         except filelock.Timeout:
             return False
+        try:
+            _write_private_json(self._location.holder_path, info_to_json(info))
+        except BaseException:
+            lock.release()  # a folder this user may not write: hold nothing
+            raise
         self._lock, self._info = lock, info
-        _write_private_json(self._location.holder_path, info_to_json(info))
         return True
 
     def release(self) -> None:
@@ -187,25 +172,15 @@ class FileLock:
         )
 
     def read_holder(self) -> LockInfo | None:
-        try:
-            data = json.loads(self._location.holder_path.read_text(encoding="utf-8"))
-            return info_from_mapping(data)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        return read_holder_file(self._location.holder_path)
 
     def holder(self) -> LockInfo | None:
-        """The live holder, if any (stale details of a dead holder are ignored)."""
-        if not self._location.lock_path.exists():
-            return None
-        probe = self._new_filelock()
-        try:
-            probe.acquire(timeout=0)
-        except filelock.Timeout:
-            return read_holder_patiently(self)
-        except OSError:  # cannot open the lock file (another account's): trust the details
-            return self.read_holder()
-        probe.release()
-        return None
+        """The live holder, if any (stale details of a dead holder are ignored).
+
+        Probed read-only: asking never creates or changes the lock file.
+        """
+        assert self._location.path is not None
+        return live_holder(self._location.path)
 
     def unlock(self, lock_id: str) -> LockInfo:
         info = _check_lock_id(self._location, self.read_holder(), lock_id)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 JOURNAL_SUFFIX = ".journal"
+LOCK_SUFFIX = ".lock"  # the OS file lock a writer holds
+HOLDER_SUFFIX = ".lock.json"  # the holder's details (pid, host, since)
+WAL_SUFFIX = "-wal"  # SQLite's write-ahead log, while the file is in WAL mode
 
 
 def sqlite_file(location: str, root: Path) -> Path | None:

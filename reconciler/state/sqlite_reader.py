@@ -10,10 +10,15 @@ and the caller reads through ``SqlStateStore``, which gives the same refusals an
 messages as before. It opens the file ``mode=ro`` in one transaction, like that reader,
 and converts values exactly as SQLAlchemy does for these columns (DateTime:
 ``datetime.fromisoformat``; JSON: ``json.loads``; the rest as stored).
+
+``connect_readonly`` is the one way every reader (this one and ``reader_engine``) opens
+a SQLite state: it cannot create, write or change any file (docs/state.md, "Commands
+that write nothing").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -23,7 +28,8 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign, StateSnapshot
-from reconciler.state.paths import JOURNAL_SUFFIX, beside, sqlite_file
+from reconciler.state.holder import live_holder
+from reconciler.state.paths import JOURNAL_SUFFIX, WAL_SUFFIX, beside, sqlite_file
 from reconciler.state.snapshot import journal_head
 
 # As in reconciler.state.engine (busy readers wait for a writer's commit).
@@ -47,8 +53,67 @@ _ATTEMPT_COLUMNS = (
 )
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 class _NotOrdinary(Exception):
     """The state is not the ordinary case: let the SQLAlchemy reader read (or refuse) it."""
+
+
+class ReadOnlyConnection(sqlite3.Connection):
+    """A connection made by ``connect_readonly``; knows whether it was opened immutable."""
+
+    path: Path
+    immutable_as: tuple[int, ...] | None = None  # the file's identity when opened immutable
+
+    def changed_meanwhile(self) -> bool:
+        """Opened immutable, and the file is no longer the one opened: what was read may mix."""
+        return self.immutable_as is not None and _identity(self.path) != self.immutable_as
+
+
+def connect_readonly(path: Path) -> ReadOnlyConnection:
+    """A connection to the SQLite file ``path`` that can neither create nor change a file.
+
+    ``mode=ro``: SQLite never creates the file nor writes it, and its locks keep a read
+    consistent with a writer's commits. A file in WAL mode is read through its -wal and
+    -shm files, as SQLite must (a writer is running, or was killed). Only a file in WAL
+    mode whose -wal is gone is opened ``immutable`` instead: everything committed is
+    then in the file itself (SQLite deletes the -wal only once it is all checkpointed),
+    and a plain reader would have to create -wal and -shm files beside it, which a user
+    who may only read cannot. Check ``changed_meanwhile()`` after such a read.
+    """
+    identity = _identity(path)
+    immutable = in_wal_mode(path) and not beside(path, WAL_SUFFIX).exists()
+    uri = "file:" + quote(str(path)) + ("?immutable=1" if immutable else "?mode=ro")
+    conn = sqlite3.connect(
+        uri,
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=ReadOnlyConnection,
+    )
+    assert isinstance(conn, ReadOnlyConnection)
+    conn.path = path
+    conn.immutable_as = identity if immutable else None
+    return conn
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    try:
+        st = path.stat()
+    except OSError:
+        return ()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def in_wal_mode(path: Path) -> bool:
+    """Whether the file's header says WAL mode (bytes 18 and 19 are 2; 1 is rollback)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return header.startswith(_SQLITE_MAGIC) and header[18:20] == b"\x02\x02"
 
 
 def fast_snapshot(
@@ -64,19 +129,22 @@ def fast_snapshot(
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(
-            "file:" + quote(str(path)) + "?mode=ro", uri=True, isolation_level=None
-        )
+        conn = connect_readonly(path)
     except sqlite3.Error:
         return None
     try:
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         conn.execute("BEGIN")
-        return _snapshot(conn, environment, api_url)
+        snapshot = _snapshot(conn, environment, api_url)
+        conn.execute("COMMIT")
     except (sqlite3.Error, _NotOrdinary, ValueError, TypeError, KeyError):
         return None
     finally:
         conn.close()
+    if conn.changed_meanwhile():
+        return None  # the general reader reads it again (or says it changed)
+    # Read after the snapshot: a pending attempt started under this lock is in flight.
+    return dataclasses.replace(snapshot, writer=live_holder(path))
 
 
 def _snapshot(conn: sqlite3.Connection, environment: str, api_url: str | None) -> StateSnapshot:

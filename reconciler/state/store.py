@@ -2,11 +2,15 @@
 
 Every write is one transaction that bumps the serial. Writes need the environment lock
 (``lock()``), which also lets the store create or migrate the schema; reads never do.
+Reads outside the lock go through the read-only engine (SQLite: ``connect_readonly``),
+so they cannot write by construction; a SQLite writer's engine (WAL, ``synchronous``)
+exists only while the store holds the lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -47,6 +51,7 @@ from reconciler.state.rows import (
 )
 from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
 from reconciler.state.snapshot import journal_head
+from reconciler.state.sqlite_reader import ReadOnlyConnection
 from reconciler.state.tables import attempts, campaigns, locks, meta
 from reconciler.state.writes import (
     forget_key,
@@ -80,9 +85,11 @@ class SqlStateStore(StepShortcuts):
         self.readonly = readonly
         self._for_recovery = for_recovery
         self._api_url = normalise_api_url(api_url) if api_url else None
-        make = reader_engine if readonly else writer_engine
+        # Reads, and for a server database writes too (under the lock): no engine option
+        # there can write anything by itself. SQLite reads open the file read-only.
         with translated(location, "open"):
-            self._engine = make(location)
+            self._engine = reader_engine(location)
+        self._sqlite_writer: Engine | None = None  # SQLite, only while the lock is held
         # Executor threads share the store: one write transaction (and migration) at a time.
         self._mutex = threading.RLock()
         self._schema_ready = False
@@ -113,15 +120,24 @@ class SqlStateStore(StepShortcuts):
         if self.location.path is not None and not self.location.path.exists():
             yield None
             return
+        engine = self._engine
         if self._held is not None:
             self._ensure_schema()  # a writer migrates before it reads
-        with translated(self.location, "read"), self._engine.connect() as conn, conn.begin():
-            status, revision = schema_status(conn)
-            if status is SchemaStatus.MISSING:
-                yield None
-                return
-            refuse_unusable(self.location, status, revision)
-            yield conn
+            engine = self._writing_engine()
+        with translated(self.location, "read"), engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            with conn.begin():
+                status, revision = schema_status(conn)
+                if status is SchemaStatus.MISSING:
+                    yield None
+                    return
+                refuse_unusable(self.location, status, revision)
+                yield conn
+        if isinstance(raw, ReadOnlyConnection) and raw.changed_meanwhile():
+            raise StateError(
+                f"state {self.location.display} changed while it was read",
+                hint="run the command again",
+            )
 
     def _meta(self, conn: Connection) -> dict[str, Any] | None:
         row = conn.execute(select(meta)).mappings().first()
@@ -148,7 +164,14 @@ class SqlStateStore(StepShortcuts):
             )
 
     def snapshot(self) -> StateSnapshot:
-        """Everything the planner needs, read in one transaction."""
+        """Everything the planner needs, read in one transaction; then the lock's live holder
+        (a reader's ``writer``: its pending attempts are in flight)."""
+        snapshot = self._read_snapshot()
+        if not snapshot.exists or self._held is not None:
+            return snapshot
+        return dataclasses.replace(snapshot, writer=self.lock_holder())
+
+    def _read_snapshot(self) -> StateSnapshot:
         with self._reading() as conn:
             if conn is None:
                 return StateSnapshot.empty(self.environment)
@@ -224,6 +247,9 @@ class SqlStateStore(StepShortcuts):
             acquire(self._lock, self.location, info, timeout)
         self._held = info
         try:
+            if self.location.path is not None:
+                with translated(self.location, "open"):
+                    self._sqlite_writer = writer_engine(self.location)
             if not self._for_recovery:
                 # Checked again under the lock: a writer that waited (--lock-timeout) may
                 # take over from one that had to leave outcomes in the fallback journal.
@@ -232,6 +258,9 @@ class SqlStateStore(StepShortcuts):
         finally:
             self._held = None
             self._close_writer()
+            if self._sqlite_writer is not None:
+                self._sqlite_writer.dispose()
+                self._sqlite_writer = None
             if self.location.path is not None:
                 rest_in_rollback_mode(self.location.path)  # while still holding the lock
             with translated(self.location, "unlock"):
@@ -266,10 +295,21 @@ class SqlStateStore(StepShortcuts):
             if not self._schema_ready:
                 self._migrate()
 
+    def _writing_engine(self) -> Engine:
+        """The engine that may write: SQLite's exists only while the lock is held."""
+        if self.location.path is None:
+            return self._engine
+        if self._sqlite_writer is None:
+            raise StateError(
+                "state writes need the environment lock (a bug: writers must use store.lock())"
+            )
+        return self._sqlite_writer
+
     def _migrate(self) -> None:
         if self.location.path is not None:
-            create_private_file(self.location.path)  # 0600, before SQLite can create it
-        with translated(self.location, "upgrade"), self._engine.begin() as conn:
+            with translated(self.location, "create"):
+                create_private_file(self.location.path)  # 0600, before SQLite can create it
+        with translated(self.location, "upgrade"), self._writing_engine().begin() as conn:
             # Another environment's state is refused before it is migrated or copied aside.
             if (bound := schema.stored_binding(conn)) is not None:
                 self._check_binding(*bound)
@@ -282,11 +322,11 @@ class SqlStateStore(StepShortcuts):
     def _transaction(self) -> Iterator[Connection]:
         """One write transaction: on SQLite under the lock, on the connection kept open."""
         if self.location.path is None or self._held is None:
-            with self._engine.begin() as conn:
+            with self._writing_engine().begin() as conn:
                 yield conn
             return
         if self._writer is None:
-            self._writer = self._engine.connect()
+            self._writer = self._writing_engine().connect()
         try:
             with self._writer.begin():
                 yield self._writer
@@ -359,7 +399,7 @@ class SqlStateStore(StepShortcuts):
         self._ensure_schema()
         url = normalise_api_url(api_url)
         self._api_url = url
-        with translated(self.location, "write"), self._engine.begin() as conn:
+        with translated(self.location, "write"), self._writing_engine().begin() as conn:
             if self._meta(conn) is not None:
                 return
             import uuid
@@ -412,7 +452,7 @@ class SqlStateStore(StepShortcuts):
         """The engine, with the schema created or migrated (under the lock)."""
         self._require_lock()
         self._ensure_schema()
-        return self._engine
+        return self._writing_engine()
 
     def run_write(self, body: Callable[[Connection], T]) -> T:
         """One journaled write transaction (for the state's own modules)."""

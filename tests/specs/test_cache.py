@@ -328,8 +328,9 @@ def _applied_twice(root: Path, monkeypatch: pytest.MonkeyPatch, *, cached: bool)
     if not cached:
         monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
     project = load_project(project_dir=root)
-    with spec_cache_enabled():
+    with spec_cache_enabled():  # one command: its cache is written when it ends
         make_plan_for_env(project, "dev", {**_vars(project)}, now=datetime.now(UTC))
+    with spec_cache_enabled():
         planner = planner_for_env(project, "dev", _vars(project), now=datetime.now(UTC))
     hits = {c.key for c in planner.campaigns if not c.has_body}
     _apply(root)

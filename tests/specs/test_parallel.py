@@ -168,8 +168,9 @@ def test_files_loaded_on_several_cores_are_cached(tmp_path: Path) -> None:
     (root / ".reconciler").mkdir()
     (root / ".reconciler/dev.sqlite").write_bytes(b"")
     environ = {"RECONCILER_CACHE_DIR": str(tmp_path / "keys")}
-    with spec_cache_enabled():
+    with spec_cache_enabled():  # one command: its cache is written when it ends
         first = _load(root, "2", environ)
+    with spec_cache_enabled():
         second = _load(root, "2", environ)
     assert all(c.has_body for c in first.campaigns)
     assert not any(c.has_body for c in second.campaigns)  # all from the cache

@@ -131,9 +131,9 @@ def test_lock_frees_itself_when_the_holder_is_killed(target: StateTarget):
 
 def test_holder_details_are_read_patiently(target: StateTarget, monkeypatch):
     """A contender that finds no holder details yet retries, then reports what it knows."""
-    from reconciler.state import locking
+    from reconciler.state import holder
 
-    monkeypatch.setattr(locking, "HOLDER_READ_SECONDS", 0.2)
+    monkeypatch.setattr(holder, "HOLDER_READ_SECONDS", 0.2)
     first, second = open_target(target), open_target(target)
     with first.lock("apply"):
         if target.backend == "sqlite":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -94,3 +95,44 @@ def test_reading_after_a_writer_leaves_no_side_files(sqlite_target: StateTarget)
     after = sorted(p.name for p in directory.iterdir())
     assert before == after
     assert not any(name.endswith(("-wal", "-shm")) for name in after)
+
+
+def test_a_reader_sees_what_a_writer_committed_to_its_wal(sqlite_target: StateTarget):
+    """While a writer holds the lock, its commits sit in the -wal file: a reader sees them."""
+    path = sqlite_target.root / sqlite_target.location
+    with locked(sqlite_target) as store:
+        [a] = store.record_intents([intent("a")])
+        store.record_outcome(created(a, "1"))
+        assert path.with_name(path.name + "-wal").stat().st_size > 0  # not checkpointed yet
+        snap = read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+        reader = open_reader(sqlite_target.location, "dev", root=sqlite_target.root)
+        assert set(snap.campaigns) == {"a"} and set(reader.snapshot().campaigns) == {"a"}
+        reader.close()
+
+
+def test_a_wal_file_without_its_log_is_read_immutable_and_a_change_is_seen(
+    sqlite_target: StateTarget,
+):
+    """No -wal beside a WAL-mode file: read as it is (no side file), and a change to the
+    file during such a read is noticed, so the read is not trusted."""
+    from reconciler.state.sqlite_reader import connect_readonly
+
+    with locked(sqlite_target) as store:
+        store.record_intents([intent("a")])
+    path = sqlite_target.root / sqlite_target.location
+    wal = sqlite3.connect(path)
+    wal.execute("PRAGMA journal_mode = WAL").fetchall()
+    wal.close()  # the last connection: the -wal is checkpointed and deleted
+    listing = sorted(p.name for p in path.parent.iterdir())
+    conn = connect_readonly(path)
+    assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (1,)
+    assert conn.immutable_as is not None and not conn.changed_meanwhile()
+    with locked(sqlite_target) as store:  # a writer commits meanwhile
+        store.record_intents([intent("b")])
+    assert conn.changed_meanwhile()
+    conn.close()
+    assert sorted(p.name for p in path.parent.iterdir()) == listing
+    assert set(read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root).in_doubt) == {
+        "a",
+        "b",
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,12 @@ def run_cli(
     env: dict[str, str] | None = None,
     input: str | None = None,
     timeout: float = 120,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> CliResult:
-    """``python -m reconciler ARGS`` in ``cwd``; no traceback may ever reach the user."""
+    """``python -m reconciler ARGS`` in ``cwd``; no traceback may ever reach the user.
+
+    ``preexec_fn`` runs in the child before it execs (``tests/support/unprivileged.py``).
+    """
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
     full_env.update({"NO_COLOR": "1", "PYTHONUTF8": "1"})
     if env:
@@ -43,6 +48,7 @@ def run_cli(
         text=True,
         timeout=timeout,
         check=False,
+        preexec_fn=preexec_fn,
     )
     result = CliResult(proc.returncode, proc.stdout, proc.stderr)
     assert TRACEBACK_MARK not in result.output, result.output
