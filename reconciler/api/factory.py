@@ -7,10 +7,9 @@ from collections.abc import Callable
 
 import httpx
 
-from reconciler.api.client import DEFAULT_TIMEOUT, DEFAULT_TOKEN_HINT, HttpCampaignAPI
+from reconciler.api.client import DEFAULT_TOKEN_HINT, HttpCampaignAPI
+from reconciler.api.defaults import DEFAULT_PHONE_FORMAT, DEFAULT_TIMEOUT, SANDBOX
 from reconciler.errors import ConfigError
-
-SANDBOX = "sandbox"  # the api_url value meaning "the built-in fake, in process"
 
 
 def needs_token(api_url: str) -> bool:
@@ -23,7 +22,7 @@ def make_api(
     create_path: str,
     token: str | None,
     *,
-    phone_format: str = "e164",
+    phone_format: str = DEFAULT_PHONE_FORMAT,
     token_hint: str = DEFAULT_TOKEN_HINT,
     timeout: float = DEFAULT_TIMEOUT,
     sleep: Callable[[float], object] = time.sleep,

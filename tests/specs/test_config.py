@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import (
-    DEFAULT_API_URL,
-    find_project,
-    load_project,
-    version_matches,
-)
+from reconciler.api.defaults import DEFAULT_API_URL
+from reconciler.config import find_project, load_project
 from reconciler.errors import ConfigError, ValidationFailed
+from reconciler.settings import version_matches
 from tests.specs.helpers import PROJECT_YAML, make_project
 
 WITH_PROD = (

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from reconciler.config import ordinary_settings, settings_of
 from reconciler.projectfile import ProjectFile
+from reconciler.settings import ordinary_settings, settings_from
 from reconciler.specs.yamlio import load_documents
 from tests.specs.helpers import PROJECT_YAML, make_project
 
@@ -48,7 +48,7 @@ FULL = {
 
 def _model(data: Any) -> Any:
     try:
-        return settings_of(ProjectFile.model_validate(data))
+        return settings_from(ProjectFile.model_validate(data).model_dump())
     except ValidationError:
         return None
 

@@ -1,0 +1,274 @@
+"""Every setting of ``reconciler.yaml``, declared once, and the rules between settings.
+
+``ProjectSettings`` (the top of the file) and ``EnvironmentSettings`` (one environment)
+declare each setting once: its name and type (the annotation), its default and
+description, a lower bound, and whether ``${VAR}`` in it is expanded (``about``).
+The pydantic model (``reconciler.projectfile``: the JSON schema and every message about
+a bad file) and the values the commands read (``reconciler.config``) are both built
+from these declarations.
+
+``ordinary_settings`` reads a file whose every value is exactly of its declared type
+without pydantic (importing it cost ~70 ms of every command; docs/performance.md); any
+other file goes to the model, which accepts or explains it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from reconciler import __version__
+from reconciler.api.defaults import (
+    DEFAULT_API_URL,
+    DEFAULT_CREATE_PATH,
+    DEFAULT_PHONE_FORMAT,
+    DEFAULT_TOKEN_ENV,
+)
+from reconciler.api.wire import PhoneFormat
+
+PROJECT_FILE = "reconciler.yaml"
+ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def about(
+    description: str,
+    *,
+    minimum: int | None = None,
+    min_items: int | None = None,
+    expand: bool = False,
+) -> dict[str, Any]:
+    """A setting's declaration beside its type and default: what it is, its bounds."""
+    # expand: ${VAR} in the value is expanded from the OS environment when resolved.
+    return {
+        "description": description,
+        "minimum": minimum,
+        "min_items": min_items,
+        "expand": expand,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentSettings:
+    """One environment as written in reconciler.yaml."""
+
+    api_url: str = field(
+        default=DEFAULT_API_URL,
+        metadata=about('ContactSwing base URL, or "sandbox".', expand=True),
+    )
+    state: str | None = field(
+        default=None, metadata=about("SQLite path or SQLAlchemy URL.", expand=True)
+    )
+    token_env: str = field(
+        default=DEFAULT_TOKEN_ENV, metadata=about("OS variable holding the token.", expand=True)
+    )
+    require_state: bool = field(default=False, metadata=about("A missing state is an error."))
+    vars: dict[str, Any] = field(default_factory=dict, metadata=about("Variables of this env."))
+    vars_file: str | None = field(
+        default=None, metadata=about("YAML file of variables, project-relative.")
+    )
+    max_creates: int | None = field(
+        default=None, metadata=about("Most creates in one apply.", minimum=0)
+    )
+    max_recipients: int | None = field(
+        default=None, metadata=about("Most recipients per campaign.", minimum=1)
+    )
+    promote_from: str | None = field(
+        default=None, metadata=about("Env whose creates gate this one.")
+    )
+    create_path: str = field(
+        default=DEFAULT_CREATE_PATH, metadata=about("Path of the create endpoint.", expand=True)
+    )
+    phone_format: PhoneFormat = field(
+        default=DEFAULT_PHONE_FORMAT, metadata=about("to_number as sent.")
+    )
+    allow_ignore_suppression: bool = field(
+        default=False, metadata=about("Allow ignore_suppression.")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectSettings:
+    """The whole of reconciler.yaml."""
+
+    version: Literal[1] = field(metadata=about("Format version of this file."))
+    required_version: str | None = field(
+        default=None, metadata=about('Tool versions, e.g. ">=1.0,<2".')
+    )
+    campaigns: str = field(
+        default="campaigns", metadata=about("Folder of spec files, project-relative.")
+    )
+    vars: dict[str, Any] = field(default_factory=dict, metadata=about("Variables of every env."))
+    environments: dict[str, EnvironmentSettings] = field(
+        metadata=about("The environments, by name.", min_items=1)
+    )
+
+
+class Rule(NamedTuple):
+    """A broken rule between settings: where (below the checked key), what, and a hint."""
+
+    loc: tuple[str, ...]
+    message: str
+    hint: str
+
+
+@functools.cache
+def declared(cls: type) -> dict[str, tuple[Any, dataclasses.Field[Any]]]:
+    """Each setting of ``cls``: name -> (its type, its declaration)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: (hints[f.name], f) for f in dataclasses.fields(cls)}
+
+
+def is_exactly(annotation: Any, value: object) -> bool:
+    """Whether ``value`` is exactly of ``annotation``: no coercion, not even bool for int."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return any(type(value) is type(arg) and value == arg for arg in args)
+    if origin in (typing.Union, types.UnionType):
+        return any(is_exactly(arg, value) for arg in args)
+    if origin is dict:
+        item = args[1]
+        return type(value) is dict and all(
+            type(k) is str and (item is Any or is_exactly(item, v)) for k, v in value.items()
+        )
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return type(value) is dict and _fits(annotation, value)
+    return value is None if annotation is type(None) else type(value) is annotation
+
+
+def _fits(cls: type, data: dict[Any, Any]) -> bool:
+    settings = declared(cls)
+    for name, (_, spec) in settings.items():
+        if name not in data and _required(spec):
+            return False
+    return all(key in settings and _within(*settings[key], value) for key, value in data.items())
+
+
+def _required(spec: dataclasses.Field[Any]) -> bool:
+    return spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+
+
+def _within(annotation: Any, spec: dataclasses.Field[Any], value: object) -> bool:
+    if not is_exactly(annotation, value):
+        return False
+    minimum, min_items = spec.metadata["minimum"], spec.metadata["min_items"]
+    if isinstance(value, int) and minimum is not None and value < minimum:
+        return False
+    return not (isinstance(value, dict) and min_items is not None and len(value) < min_items)
+
+
+def ordinary_settings(data: object) -> ProjectSettings | None:
+    """The settings of a file whose every value is exactly of its type, else None.
+
+    None sends the file to the pydantic model, which accepts or explains it; for every
+    file accepted here the model gives the same values (tests/specs/test_config_fast.py).
+    """
+    if type(data) is not dict or not is_exactly(ProjectSettings, data):
+        return None
+    if required_version_rule(data.get("required_version")) or reference_rules(data["environments"]):
+        return None
+    return settings_from(data)
+
+
+def settings_from(data: Mapping[str, Any]) -> ProjectSettings:
+    """The values of an accepted file; a setting it does not write takes its default."""
+    environments = {
+        name: EnvironmentSettings(**{key: _copied(value) for key, value in env.items()})
+        for name, env in data["environments"].items()
+    }
+    top = {key: _copied(value) for key, value in data.items() if key != "environments"}
+    return ProjectSettings(environments=environments, **top)
+
+
+def _copied(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+def required_version_rule(specifier: object) -> Rule | None:
+    """The problem with ``required_version``, if it is text this version does not satisfy."""
+    if not isinstance(specifier, str):
+        return None
+    try:
+        ok = version_matches(specifier)
+    except ValueError as exc:
+        return Rule((), str(exc), 'write it like ">=1.0,<2"')
+    if ok:
+        return None
+    return Rule(
+        (),
+        f"this project requires reconciler {specifier}; this is {__version__}",
+        "install a matching version of reconciler",
+    )
+
+
+def reference_rules(environments: object) -> list[Rule]:
+    """Environment names that are not names, and ``promote_from`` naming no other one."""
+    if not isinstance(environments, dict):
+        return []
+    names = [name for name in environments if isinstance(name, str)]
+    found: list[Rule] = []
+    for name, env in environments.items():
+        if not isinstance(name, str):
+            continue
+        if not ENV_NAME.match(name):
+            hint = "use letters, digits, - and _, starting with a letter or digit (e.g. eu-prod)"
+            found.append(Rule((name,), f"environment name {name!r} is not allowed", hint))
+        source = env.get("promote_from") if isinstance(env, dict) else None
+        if isinstance(source, str):
+            found.extend(_promotion_rule(name, source, names))
+    return found
+
+
+def _promotion_rule(name: str, source: str, names: list[str]) -> list[Rule]:
+    at = (name, "promote_from")
+    if source == name:
+        hint = "name the environment that must create a campaign first, or remove it"
+        return [Rule(at, "promote_from names the environment itself", hint)]
+    if source in names:
+        return []
+    from reconciler.models.fields import closest
+
+    others = [n for n in names if n != name]
+    guess = closest(source, others)
+    hint = f"environments here: {', '.join(others)}" if others else "there is no other environment"
+    message = f"promote_from names no environment {source!r}"
+    return [Rule(at, message, f"did you mean {guess}?" if guess else hint)]
+
+
+_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)?\s*([0-9]+(?:\.[0-9]+)*)\s*$")
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = [int(p) for p in re.findall(r"[0-9]+", text.split("+")[0])[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def version_matches(specifier: str, version: str = __version__) -> bool:
+    """Whether ``version`` satisfies a comma-separated specifier (``>=1.0,<2``)."""
+    have = _version_tuple(version)
+    for clause in specifier.split(","):
+        match = _CLAUSE.match(clause)
+        if match is None:
+            raise ValueError(f"cannot read version clause {clause.strip()!r}")
+        op, want_text = match.group(1) or "==", match.group(2)
+        want = _version_tuple(want_text)
+        if op == "~=":
+            depth = max(len(want_text.split(".")) - 1, 1)
+            ok = have >= want and have[:depth] == want[:depth]
+        else:
+            ok = {
+                ">=": have >= want,
+                "<=": have <= want,
+                ">": have > want,
+                "<": have < want,
+                "==": have == want,
+                "!=": have != want,
+            }[op]
+        if not ok:
+            return False
+    return True
