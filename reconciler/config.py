@@ -25,6 +25,7 @@ from reconciler.settings import (
     ordinary_settings,
 )
 from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
+from reconciler.state.paths import sqlite_file
 
 __all__ = ["PROJECT_FILE", "Environment", "Project", "find_project", "load_project"]
 
@@ -48,13 +49,13 @@ class Environment(EnvironmentSettings):
         return self.api_url == SANDBOX
 
     @property
-    def state_is_url(self) -> bool:
-        return "://" in self.state
-
-    @property
     def state_path(self) -> Path | None:
         """The SQLite file (absolute), or None when ``state`` is a URL."""
-        return None if self.state_is_url else self.root / self.state
+        return sqlite_file(self.state, self.root)
+
+    @property
+    def state_is_url(self) -> bool:
+        return self.state_path is None
 
 
 @dataclass(frozen=True)
