@@ -96,9 +96,8 @@ def _model(cls: type, name: str, base: type[BaseModel], inner: dict[Any, Any]) -
         meta = spec.metadata
         options: dict[str, Any] = {"description": meta["description"]}
         if meta["minimum"] is not None:
-            options["ge"] = meta["minimum"]
-        if meta["min_items"] is not None:
-            options["min_length"] = meta["min_items"]
+            bound = "min_length" if typing.get_origin(annotation) is dict else "ge"
+            options[bound] = meta["minimum"]
         if spec.default_factory is not dataclasses.MISSING:
             options["default_factory"] = spec.default_factory
         elif spec.default is not dataclasses.MISSING:
@@ -140,18 +139,12 @@ def _reraised(exc: ValidationError) -> list[InitErrorDetails]:
     """``exc``'s errors, to raise again with others (our own rules keep message and hint)."""
     found: list[InitErrorDetails] = []
     for error in exc.errors():
-        ctx = error.get("ctx")
-        if error["type"] == RULE:
-            custom = PydanticCustomError(RULE, error["msg"], ctx)
-            found.append(InitErrorDetails(type=custom, loc=error["loc"], input=error["input"]))
-        elif ctx is None:
-            found.append(
-                InitErrorDetails(type=error["type"], loc=error["loc"], input=error["input"])
-            )
-        else:
-            found.append(
-                InitErrorDetails(
-                    type=error["type"], loc=error["loc"], input=error["input"], ctx=ctx
-                )
-            )
+        kind: str | PydanticCustomError
+        ctx, kind = error.get("ctx"), error["type"]
+        if kind == RULE:  # the message and hint are in the error, not in its type
+            kind, ctx = PydanticCustomError(RULE, error["msg"], ctx), None
+        details = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
+        if ctx is not None:
+            details["ctx"] = ctx
+        found.append(details)
     return found

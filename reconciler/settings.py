@@ -2,7 +2,7 @@
 
 ``ProjectSettings`` (the top of the file) and ``EnvironmentSettings`` (one environment)
 declare each setting once: its name and type (the annotation), its default and
-description, a lower bound, and whether ``${VAR}`` in it is expanded (``about``).
+description, a lower bound, and whether ``${VAR}`` in it is expanded (``setting``).
 The pydantic model (``reconciler.projectfile``: the JSON schema and every message about
 a bad file) and the values the commands read (``reconciler.config``) are both built
 from these declarations.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import re
 import types
 import typing
@@ -34,78 +35,51 @@ from reconciler.api.wire import PhoneFormat
 
 PROJECT_FILE = "reconciler.yaml"
 ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+REQUIRED: Any = dataclasses.MISSING
 
 
-def about(
-    description: str,
-    *,
-    minimum: int | None = None,
-    min_items: int | None = None,
-    expand: bool = False,
-) -> dict[str, Any]:
-    """A setting's declaration beside its type and default: what it is, its bounds."""
-    # expand: ${VAR} in the value is expanded from the OS environment when resolved.
-    return {
-        "description": description,
-        "minimum": minimum,
-        "min_items": min_items,
-        "expand": expand,
-    }
+def setting(
+    default: Any, description: str, *, minimum: int | None = None, expand: bool = False
+) -> Any:
+    """One setting's declaration beside its type: default (``REQUIRED``: none), meaning.
+
+    ``minimum`` bounds a number, or a mapping's size; ``expand``: ``${VAR}`` in the value
+    is replaced from the OS environment when the environment is resolved.
+    """
+    meta = {"description": description, "minimum": minimum, "expand": expand}
+    if isinstance(default, dict):
+        return field(default_factory=dict, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentSettings:
     """One environment as written in reconciler.yaml."""
 
-    api_url: str = field(
-        default=DEFAULT_API_URL,
-        metadata=about('ContactSwing base URL, or "sandbox".', expand=True),
-    )
-    state: str | None = field(
-        default=None, metadata=about("SQLite path or SQLAlchemy URL.", expand=True)
-    )
-    token_env: str = field(
-        default=DEFAULT_TOKEN_ENV, metadata=about("OS variable holding the token.", expand=True)
-    )
-    require_state: bool = field(default=False, metadata=about("A missing state is an error."))
-    vars: dict[str, Any] = field(default_factory=dict, metadata=about("Variables of this env."))
-    vars_file: str | None = field(
-        default=None, metadata=about("YAML file of variables, project-relative.")
-    )
-    max_creates: int | None = field(
-        default=None, metadata=about("Most creates in one apply.", minimum=0)
-    )
-    max_recipients: int | None = field(
-        default=None, metadata=about("Most recipients per campaign.", minimum=1)
-    )
-    promote_from: str | None = field(
-        default=None, metadata=about("Env whose creates gate this one.")
-    )
-    create_path: str = field(
-        default=DEFAULT_CREATE_PATH, metadata=about("Path of the create endpoint.", expand=True)
-    )
-    phone_format: PhoneFormat = field(
-        default=DEFAULT_PHONE_FORMAT, metadata=about("to_number as sent.")
-    )
-    allow_ignore_suppression: bool = field(
-        default=False, metadata=about("Allow ignore_suppression.")
-    )
+    api_url: str = setting(DEFAULT_API_URL, 'ContactSwing base URL, or "sandbox".', expand=True)
+    state: str | None = setting(None, "SQLite path or SQLAlchemy URL.", expand=True)
+    token_env: str = setting(DEFAULT_TOKEN_ENV, "OS variable holding the token.", expand=True)
+    require_state: bool = setting(False, "A missing state is an error.")
+    vars: dict[str, Any] = setting({}, "Variables of this env.")
+    vars_file: str | None = setting(None, "YAML file of variables, project-relative.")
+    max_creates: int | None = setting(None, "Most creates in one apply.", minimum=0)
+    max_recipients: int | None = setting(None, "Most recipients per campaign.", minimum=1)
+    promote_from: str | None = setting(None, "Env whose creates gate this one.")
+    create_path: str = setting(DEFAULT_CREATE_PATH, "Path of the create endpoint.", expand=True)
+    phone_format: PhoneFormat = setting(DEFAULT_PHONE_FORMAT, "to_number as sent.")
+    allow_ignore_suppression: bool = setting(False, "Allow ignore_suppression.")
 
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectSettings:
     """The whole of reconciler.yaml."""
 
-    version: Literal[1] = field(metadata=about("Format version of this file."))
-    required_version: str | None = field(
-        default=None, metadata=about('Tool versions, e.g. ">=1.0,<2".')
-    )
-    campaigns: str = field(
-        default="campaigns", metadata=about("Folder of spec files, project-relative.")
-    )
-    vars: dict[str, Any] = field(default_factory=dict, metadata=about("Variables of every env."))
-    environments: dict[str, EnvironmentSettings] = field(
-        metadata=about("The environments, by name.", min_items=1)
+    version: Literal[1] = setting(REQUIRED, "Format version of this file.")
+    required_version: str | None = setting(None, 'Tool versions, e.g. ">=1.0,<2".')
+    campaigns: str = setting("campaigns", "Folder of spec files, project-relative.")
+    vars: dict[str, Any] = setting({}, "Variables of every env.")
+    environments: dict[str, EnvironmentSettings] = setting(
+        REQUIRED, "The environments, by name.", minimum=1
     )
 
 
@@ -143,23 +117,20 @@ def is_exactly(annotation: Any, value: object) -> bool:
 
 def _fits(cls: type, data: dict[Any, Any]) -> bool:
     settings = declared(cls)
-    for name, (_, spec) in settings.items():
-        if name not in data and _required(spec):
-            return False
+    if any(
+        spec.default is spec.default_factory is REQUIRED and name not in data
+        for name, (_, spec) in settings.items()
+    ):
+        return False
     return all(key in settings and _within(*settings[key], value) for key, value in data.items())
 
 
-def _required(spec: dataclasses.Field[Any]) -> bool:
-    return spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
-
-
-def _within(annotation: Any, spec: dataclasses.Field[Any], value: object) -> bool:
+def _within(annotation: Any, spec: dataclasses.Field[Any], value: Any) -> bool:
+    minimum = spec.metadata["minimum"]
     if not is_exactly(annotation, value):
         return False
-    minimum, min_items = spec.metadata["minimum"], spec.metadata["min_items"]
-    if isinstance(value, int) and minimum is not None and value < minimum:
-        return False
-    return not (isinstance(value, dict) and min_items is not None and len(value) < min_items)
+    size = len(value) if isinstance(value, dict) else value
+    return minimum is None or value is None or size >= minimum
 
 
 def ordinary_settings(data: object) -> ProjectSettings | None:
@@ -240,6 +211,8 @@ def _promotion_rule(name: str, source: str, names: list[str]) -> list[Rule]:
     return [Rule(at, message, f"did you mean {guess}?" if guess else hint)]
 
 
+_OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+_OPS |= {"==": operator.eq, "!=": operator.ne}
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)?\s*([0-9]+(?:\.[0-9]+)*)\s*$")
 
 
@@ -261,14 +234,7 @@ def version_matches(specifier: str, version: str = __version__) -> bool:
             depth = max(len(want_text.split(".")) - 1, 1)
             ok = have >= want and have[:depth] == want[:depth]
         else:
-            ok = {
-                ">=": have >= want,
-                "<=": have <= want,
-                ">": have > want,
-                "<": have < want,
-                "==": have == want,
-                "!=": have != want,
-            }[op]
+            ok = _OPS[op](have, want)
         if not ok:
             return False
     return True
