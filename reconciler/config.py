@@ -67,10 +67,6 @@ class Project:
     document: Document
 
     @property
-    def path(self) -> Path:
-        return self.root / PROJECT_FILE
-
-    @property
     def campaigns_dir(self) -> Path:
         return self.root / self.file.campaigns
 
@@ -99,7 +95,7 @@ class Project:
         """
         raw = self.settings(name)
         environ = os.environ if os_environ is None else os_environ
-        values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
+        values = dataclasses.asdict(raw)
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"
         unset: list[Diagnostic] = []
@@ -165,17 +161,12 @@ def _read_document(path: Path) -> Document:
     try:
         docs = load_documents(decode_utf8(path.read_bytes()))
     except YamlError as exc:
-        raise ValidationFailed(
-            [Diagnostic(SourceLocation(PROJECT_FILE, exc.line), exc.message, hint=exc.hint)]
-        ) from None
+        raise _invalid(exc.line, exc.message, exc.hint) from None
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        raise ValidationFailed(
-            [
-                Diagnostic(
-                    SourceLocation(PROJECT_FILE, 1),
-                    "the project file must be one YAML mapping",
-                    hint="see docs/spec-format.md for its keys",
-                )
-            ]
-        )
+        keys = "see docs/spec-format.md for its keys"
+        raise _invalid(1, "the project file must be one YAML mapping", keys)
     return docs[0]
+
+
+def _invalid(line: int | None, message: str, hint: str) -> ValidationFailed:
+    return ValidationFailed([Diagnostic(SourceLocation(PROJECT_FILE, line), message, hint=hint)])
