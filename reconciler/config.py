@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reconciler.api.defaults import SANDBOX
 from reconciler.errors import ConfigError, Diagnostic, SourceLocation, ValidationFailed
@@ -87,6 +88,17 @@ class Project:
                 f"no environment {name!r} in {PROJECT_FILE}",
                 hint=f"did you mean {guess}? ({known})" if guess else known,
             ) from None
+
+    def layers(self, env: str, setting: str) -> list[tuple[tuple[str, ...], Any]]:
+        """A setting of both levels, lowest first: (its path in the file, its value).
+
+        The project's value, then environment ``env``'s (ConfigError when unknown).
+        """
+        at_env = ("environments", env, setting)
+        return [
+            ((setting,), getattr(self.file, setting)),
+            (at_env, getattr(self.settings(env), setting)),
+        ]
 
     def environment(self, name: str, os_environ: Mapping[str, str] | None = None) -> Environment:
         """The environment's settings with ``${VAR}`` expanded from ``os_environ``.

@@ -1,9 +1,8 @@
 """The pydantic model of ``reconciler.yaml``, built from ``reconciler.settings``.
 
-Its fields are the declared settings (type, default, description, bounds); its
-validators word the rules of ``reconciler.settings`` as pydantic errors. It gives the
-JSON schema of the file and, through ``reconciler.models.problems`` as for specs, every
-message about a file ``reconciler.settings.ordinary_settings`` does not accept.
+Its fields are the declared settings; its validators word the rules of
+``reconciler.settings`` as pydantic errors. It gives the JSON schema of the file and,
+through ``reconciler.models.problems`` as for specs, every message about a bad file.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """Every setting of ``reconciler.yaml``, declared once, and the rules between settings.
 
-``ProjectSettings`` (the top of the file) and ``EnvironmentSettings`` (one environment)
-declare each setting once: its name and type (the annotation), its default and
-description, a lower bound, and whether ``${VAR}`` in it is expanded (``setting``).
-The pydantic model (``reconciler.projectfile``: the JSON schema and every message about
-a bad file) and the values the commands read (``reconciler.config``) are both built
-from these declarations.
-
-``ordinary_settings`` reads a file whose every value is exactly of its declared type
-without pydantic (importing it cost ~70 ms of every command; docs/performance.md); any
-other file goes to the model, which accepts or explains it.
+Each field of ``ProjectSettings`` and ``EnvironmentSettings`` is one setting: name, type,
+default, description, bound, ``${VAR}`` expansion. The pydantic model (the JSON schema
+and every message about a bad file: ``reconciler.projectfile``) and the values commands
+read (``reconciler.config``) are built from them. ``ordinary_settings`` reads a file
+whose every value is exactly of its type without pydantic (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -168,13 +163,8 @@ def required_version_rule(specifier: object) -> Rule | None:
         ok = version_matches(specifier)
     except ValueError as exc:
         return Rule((), str(exc), 'write it like ">=1.0,<2"')
-    if ok:
-        return None
-    return Rule(
-        (),
-        f"this project requires reconciler {specifier}; this is {__version__}",
-        "install a matching version of reconciler",
-    )
+    message = f"this project requires reconciler {specifier}; this is {__version__}"
+    return None if ok else Rule((), message, "install a matching version of reconciler")
 
 
 def reference_rules(environments: object) -> list[Rule]:

@@ -95,3 +95,16 @@ def test_the_settings_table_of_the_docs_lists_every_declared_setting() -> None:
     expanded = [name for name, (_, spec) in declared_settings.items() if spec.metadata["expand"]]
     listed = ", ".join(f"`{name}`" for name in expanded[:-1]) + f" and `{expanded[-1]}`"
     assert f"`${{NAME}}` in {listed} is replaced" in text
+
+
+def test_a_setting_of_both_levels_is_layered_project_then_environment(tmp_path: Path) -> None:
+    """``vars`` comes from the project, then the environment, each with its own path."""
+    project = load_project(project_dir=make_project(tmp_path / "p", {"reconciler.yaml": WITH_PROD}))
+    dev_vars = {"workspace_id": "ws-dev", "assistant_id": 11, "from_numbers": ["+919800000001"]}
+    assert project.layers("dev", "vars") == [
+        (("vars",), {"language": "en"}),
+        (("environments", "dev", "vars"), dev_vars),
+    ]
+    assert project.layers("prod", "vars")[1] == (("environments", "prod", "vars"), {})
+    with pytest.raises(ConfigError, match="no environment 'qa'"):
+        project.layers("qa", "vars")
