@@ -65,7 +65,7 @@ class _ProjectRules(_Strict):
     @classmethod
     def _required_version(cls, value: str | None) -> str | None:
         if (broken := required_version_rule(value)) is not None:
-            raise rule_error(broken.message, broken.hint)
+            raise rule_error(*broken[1:])
         return value
 
     @field_validator("environments", mode="wrap", check_fields=False)
@@ -74,8 +74,8 @@ class _ProjectRules(_Strict):
         # Wrapped so that a bad name or promote_from is reported with every other problem
         # of the file, not only once the environments are otherwise valid.
         found = [
-            InitErrorDetails(type=rule_error(rule.message, rule.hint), loc=rule.loc, input=value)
-            for rule in reference_rules(value)
+            InitErrorDetails(type=rule_error(message, hint), loc=loc, input=value)
+            for loc, message, hint in reference_rules(value)
         ]
         try:
             result = handler(value)

@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from reconciler import __version__
 from reconciler.api.defaults import (
@@ -78,12 +78,8 @@ class ProjectSettings:
     )
 
 
-class Rule(NamedTuple):
-    """A broken rule between settings: where (below the checked key), what, and a hint."""
-
-    loc: tuple[str, ...]
-    message: str
-    hint: str
+# A broken rule between settings: where (below the key checked), the message, a hint.
+Rule = tuple[tuple[str, ...], str, str]
 
 
 @functools.cache
@@ -162,9 +158,9 @@ def required_version_rule(specifier: object) -> Rule | None:
     try:
         ok = version_matches(specifier)
     except ValueError as exc:
-        return Rule((), str(exc), 'write it like ">=1.0,<2"')
+        return ((), str(exc), 'write it like ">=1.0,<2"')
     message = f"this project requires reconciler {specifier}; this is {__version__}"
-    return None if ok else Rule((), message, "install a matching version of reconciler")
+    return None if ok else ((), message, "install a matching version of reconciler")
 
 
 def reference_rules(environments: object) -> list[Rule]:
@@ -178,7 +174,7 @@ def reference_rules(environments: object) -> list[Rule]:
             continue
         if not ENV_NAME.match(name):
             hint = "use letters, digits, - and _, starting with a letter or digit (e.g. eu-prod)"
-            found.append(Rule((name,), f"environment name {name!r} is not allowed", hint))
+            found.append(((name,), f"environment name {name!r} is not allowed", hint))
         source = env.get("promote_from") if isinstance(env, dict) else None
         if isinstance(source, str):
             found.extend(_promotion_rule(name, source, names))
@@ -189,7 +185,7 @@ def _promotion_rule(name: str, source: str, names: list[str]) -> list[Rule]:
     at = (name, "promote_from")
     if source == name:
         hint = "name the environment that must create a campaign first, or remove it"
-        return [Rule(at, "promote_from names the environment itself", hint)]
+        return [(at, "promote_from names the environment itself", hint)]
     if source in names:
         return []
     from reconciler.models.fields import closest
@@ -198,7 +194,7 @@ def _promotion_rule(name: str, source: str, names: list[str]) -> list[Rule]:
     guess = closest(source, others)
     hint = f"environments here: {', '.join(others)}" if others else "there is no other environment"
     message = f"promote_from names no environment {source!r}"
-    return [Rule(at, message, f"did you mean {guess}?" if guess else hint)]
+    return [(at, message, f"did you mean {guess}?" if guess else hint)]
 
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}

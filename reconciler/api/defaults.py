@@ -1,8 +1,4 @@
-"""What an environment talks to unless reconciler.yaml says otherwise: each default once.
-
-The project file's settings (``reconciler.settings``), the client, the sandbox and the
-CLI all take their defaults from here.
-"""
+"""The API defaults, once: for reconciler.yaml's settings, the client, the sandbox, the CLI."""
 
 from __future__ import annotations
 
