@@ -20,6 +20,7 @@ from reconciler.cli.common import (
 )
 from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
 from reconciler.config import load_project
+from reconciler.errors import GuardError
 from reconciler.output.diagnostics import echo_diagnostics
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
@@ -27,6 +28,7 @@ from reconciler.output.text import render_text
 from reconciler.perf import gc_paused
 from reconciler.specs.cache import spec_cache_enabled
 from reconciler.specs.loader import resolve_variables
+from reconciler.words import count
 
 CHANGES_PENDING = 2
 
@@ -94,11 +96,9 @@ def plan(
     _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
-        echo_diagnostics(errors)
-        noun = "problem" if len(errors) == 1 else "problems"
         saved = "; nothing was saved" if out is not None else ""
-        click.echo(f"Error: the plan has {len(errors)} {noun}{saved}.", err=True)
-        return 1
+        message = f"the plan has {count(len(errors), 'problem')}{saved}."
+        raise GuardError(message, diagnostics=errors)  # shown after the plan
     if out is not None:
         save_plan(outcome, out, now=now)
         if common.verbosity >= 0:

@@ -35,7 +35,6 @@ from reconciler.errors import (
 )
 from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
 from reconciler.guards import GuardSettings, with_guards
-from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, load_plan
 from reconciler.specs.loader import resolve_variables
@@ -163,10 +162,8 @@ def refuse_on_guards(plan: Plan) -> None:
     """Raise GuardError listing every error of a guarded plan; nothing has been sent."""
     errors = [d for d in plan.diagnostics if d.is_error]
     if errors:
-        details = "\n".join(format_diagnostic(d) for d in errors)
-        raise GuardError(
-            f"apply refused ({count(len(errors), 'problem')}); nothing was sent:\n{details}"
-        )
+        message = f"apply refused ({count(len(errors), 'problem')}); nothing was sent."
+        raise GuardError(message, diagnostics=errors)
 
 
 def _task(action: PlannedAction, target: Target) -> CreateTask:
