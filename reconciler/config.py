@@ -15,7 +15,6 @@ plan of 10,000 campaigns.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -146,13 +145,13 @@ class Project:
                 hint=f"did you mean {guess}? ({known})" if guess else known,
             ) from None
 
-    def environment(self, name: str, os_environ: Mapping[str, str] | None = None) -> Environment:
+    def environment(self, name: str, os_environ: Mapping[str, str]) -> Environment:
         """The environment's settings with ``${VAR}`` expanded from ``os_environ``.
 
         Every unset variable of the environment is one diagnostic of a ValidationFailed.
         """
         raw = self.settings(name)
-        environ = os.environ if os_environ is None else os_environ
+        environ = os_environ
         values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"

@@ -108,7 +108,9 @@ class ValidationFailed(ReconcilerError):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         ordered = sort_diagnostics(diagnostics)
         errors = sum(1 for d in ordered if d.is_error)
-        super().__init__(f"{count(errors, 'error')} found; nothing was written.", diagnostics=ordered)
+        super().__init__(
+            f"{count(errors, 'error')} found; nothing was written.", diagnostics=ordered
+        )
 
 
 class ConfigError(ReconcilerError):

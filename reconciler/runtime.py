@@ -54,7 +54,7 @@ class Runtime:
             if self.environ.get(name):
                 return self.environ[name]
         try:
-            import pwd  # noqa: PLC0415 (POSIX only)
+            import pwd
 
             return pwd.getpwuid(os.getuid()).pw_name
         except (ImportError, KeyError, OSError):  # no passwd entry in some containers

@@ -208,7 +208,7 @@ def apply(
     try:
         with _cancel_on_signals(cancel, quiet), spec_cache_enabled():
             if plan_file is not None:
-                report = apply_saved(project, plan_file, options, hooks)
+                report = apply_saved(project, plan_file, options, hooks, runtime=common.runtime)
             else:
                 assert env is not None
                 report = apply_env(
@@ -216,6 +216,7 @@ def apply(
                     env,
                     options,
                     hooks,
+                    runtime=common.runtime,
                     var_args=common.var_args,
                     var_files=common.var_files,
                 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -73,10 +72,11 @@ def plan(
     --detailed-exitcode 2 when anything would be created.
     """
     project = load_project(project_dir=common.project_dir)
+    environ = common.runtime.environ
     variables = resolve_variables(
-        project, env, var_args=common.var_args, var_files=common.var_files
+        project, env, var_args=common.var_args, var_files=common.var_files, os_environ=environ
     )
-    now = datetime.now(UTC)
+    now = common.runtime.now()
     # Unchanged specs are not validated again; the plan's objects live until exit.
     with spec_cache_enabled() as cache, gc_paused(keep=True):
         outcome = make_plan_for_env(
@@ -88,6 +88,7 @@ def plan(
             new_state=new_state,
             strict=strict,
             max_creates=max_creates,
+            os_environ=environ,
         )
         if outcome.failed:
             cache.discard()  # a refused plan writes nothing, not even the cache

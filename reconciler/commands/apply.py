@@ -9,14 +9,11 @@ everything that can refuse without it has been checked.
 from __future__ import annotations
 
 import dataclasses
-import getpass
-import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
@@ -37,6 +34,7 @@ from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, load_plan
+from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
@@ -94,32 +92,28 @@ class Target:
     idempotency_key: Callable[[str, str, str], str] = idempotency_key
 
 
-def actor() -> str:
+def actor(runtime: Runtime) -> str:
     """Who is applying: the OS user, and the CI run when there is one."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry in some containers
-        user = "unknown"
-    run = os.environ.get("GITHUB_RUN_ID")
+    user, run = runtime.user(), runtime.ci_run_id
     return f"{user} (CI run {run})" if run else user
 
 
-def new_run_id() -> str:
-    return os.environ.get("GITHUB_RUN_ID") or uuid.uuid4().hex[:12]
+def new_run_id(runtime: Runtime) -> str:
+    return runtime.ci_run_id or uuid.uuid4().hex[:12]
 
 
 _BEARER = re.compile(r"\Abearer(?:\s+|\Z)", re.IGNORECASE)
 
 
-def read_token(token_env: str) -> str:
-    """The token from the variable named by ``token_env``; messages name only the variable.
+def read_token(token_env: str, environ: Mapping[str, str]) -> str:
+    """The token from ``environ``'s variable ``token_env``; messages name only the variable.
 
     Surrounding white space (a newline from ``$(cat token-file)``) and a ``Bearer `` prefix
     are dropped. Anything else that cannot travel in an HTTP header is refused here,
     before a request is built: an HTTP library's error would quote the header, token
     and all.
     """
-    raw = os.environ.get(token_env, "").strip()
+    raw = environ.get(token_env, "").strip()
     # "Bearer" alone (or followed by blanks only) is a prefix with no token after it:
     # sending it would put "Bearer Bearer" in the header.
     token = _BEARER.sub("", raw, count=1).strip()
@@ -202,6 +196,7 @@ def run_apply(
     open_api: Callable[[], CampaignAPI],
     options: ApplyOptions,
     hooks: ApplyHooks,
+    runtime: Runtime,
 ) -> ApplyReport:
     """Lock, plan under the lock, guard, confirm, move, create.
 
@@ -223,11 +218,11 @@ def run_apply(
         _confirm(preview, options, hooks)  # refuses: there is no terminal to ask
     api = open_api() if preview.creates else None  # a missing token refuses here
     try:
-        with store.lock("apply", options.lock_timeout):
+        with store.lock("apply", options.lock_timeout, environ=runtime.environ):
             plan = _guarded_plan(store.snapshot(), target, plan_for, options)
             if plan.creates and api is None:
                 api = open_api()
-            return _apply_plan(store, target, plan, api, options, hooks)
+            return _apply_plan(store, target, plan, api, options, hooks, runtime)
     finally:
         if api is not None:
             api.close()
@@ -256,6 +251,7 @@ def _apply_plan(
     api: CampaignAPI | None,
     options: ApplyOptions,
     hooks: ApplyHooks,
+    runtime: Runtime,
 ) -> ApplyReport:
     """Under the lock, with a guarded plan: confirm, then write and send."""
     report = ApplyReport(target.environment, plan=plan)
@@ -268,7 +264,7 @@ def _apply_plan(
     # Every body is in hand before the first write: a spec that can no longer give the
     # planned body (edited or removed meanwhile) stops the run with nothing written.
     tasks = [_task(a, target) for a in plan.creates]
-    who = actor()
+    who = actor(runtime)
     store.bind(target.api_url)
     for old, new in moves_of(plan):
         store.move(old, new, actor=who)
@@ -283,7 +279,7 @@ def _apply_plan(
             cancel=hooks.cancel,
             on_event=hooks.on_event,
             actor=who,
-            run_id=new_run_id(),
+            run_id=new_run_id(runtime),
         )
     return report
 
@@ -292,7 +288,11 @@ def _apply_plan(
 
 
 def open_api(
-    env: Environment, *, cancel: threading.Event, phone_format: str | None = None
+    env: Environment,
+    *,
+    cancel: threading.Event,
+    environ: Mapping[str, str],
+    phone_format: str | None = None,
 ) -> HttpCampaignAPI:
     """The client for ``env``: the in-process sandbox (no token), or ContactSwing.
 
@@ -300,22 +300,22 @@ def open_api(
     ``cancel`` reaches the client so that no retry starts after SIGTERM or Ctrl-C, and a
     backoff wait ends at once.
     """
-    token = read_token(env.token_env) if needs_token(env.api_url) else None
+    token = read_token(env.token_env, environ) if needs_token(env.api_url) else None
     return make_api(
         env.api_url,
         env.create_path,
         token,
         phone_format=phone_format or env.phone_format,
         token_hint=env.token_env,
-        timeout=_api_timeout(),
+        timeout=_api_timeout(environ),
         sleep=cancel.wait,
         cancelled=cancel.is_set,
     )
 
 
-def _api_timeout() -> float:
+def _api_timeout(environ: Mapping[str, str]) -> float:
     """Seconds before a request counts as timed out (in doubt): RECONCILER_API_TIMEOUT."""
-    raw = os.environ.get("RECONCILER_API_TIMEOUT", "")
+    raw = environ.get("RECONCILER_API_TIMEOUT", "")
     try:
         value = float(raw) if raw else DEFAULT_TIMEOUT
     except ValueError:
@@ -338,6 +338,7 @@ def apply_env(
     options: ApplyOptions,
     hooks: ApplyHooks,
     *,
+    runtime: Runtime,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
 ) -> ApplyReport:
@@ -346,10 +347,13 @@ def apply_env(
     Planning is the plan command's own (``planner_for_env``), so apply creates exactly
     what ``plan`` shows, promotion included; only the snapshot is read under the lock.
     """
-    env = project.environment(env_name)
-    variables = resolve_variables(project, env_name, var_args=var_args, var_files=var_files)
+    environ = runtime.environ
+    env = project.environment(env_name, environ)
+    variables = resolve_variables(
+        project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
+    )
     planner = planner_for_env(
-        project, env_name, variables, now=datetime.now(UTC), targets=options.targets
+        project, env_name, variables, now=runtime.now(), targets=options.targets, os_environ=environ
     )
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
@@ -360,7 +364,13 @@ def apply_env(
     try:
         target = _target(env, options)
         return run_apply(
-            store, target, plan_for, lambda: open_api(env, cancel=hooks.cancel), options, hooks
+            store,
+            target,
+            plan_for,
+            lambda: open_api(env, cancel=hooks.cancel, environ=environ),
+            options,
+            hooks,
+            runtime,
         )
     finally:
         store.close()
@@ -392,14 +402,19 @@ def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
 
 
 def apply_saved(
-    project: Project, plan_path: Path, options: ApplyOptions, hooks: ApplyHooks
+    project: Project,
+    plan_path: Path,
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    *,
+    runtime: Runtime,
 ) -> ApplyReport:
     """``apply PLAN_FILE``: send exactly the saved bodies, at most once, unless stale.
 
     The plan was reviewed when it was saved, so it is not asked about again.
     """
     saved = load_plan(plan_path)
-    env = project.environment(saved.environment)
+    env = project.environment(saved.environment, runtime.environ)
     if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
         raise StalePlanError(
             f"stale plan: it was made for API {saved.api_url}, the environment now uses "
@@ -418,9 +433,12 @@ def apply_saved(
             store,
             _target(env, options),
             plan_for,
-            lambda: open_api(env, cancel=hooks.cancel, phone_format=saved.phone_format),
+            lambda: open_api(
+                env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
+            ),
             approved,
             hooks,
+            runtime,
         )
     finally:
         store.close()

@@ -42,9 +42,8 @@ _CI_VARIABLES = (
 )
 
 
-def describe_ci_run(environ: Mapping[str, str] | None = None) -> str:
-    """The CI run this process belongs to, if a known CI system says so."""
-    env = os.environ if environ is None else environ
+def describe_ci_run(env: Mapping[str, str]) -> str:
+    """The CI run this process belongs to, if a known CI system says so in ``env``."""
     for variable, label in _CI_VARIABLES:
         value = env.get(variable, "")
         if value:
@@ -60,8 +59,8 @@ def _current_user() -> str:
         return ""
 
 
-def new_lock_info(environment: str, command: str) -> LockInfo:
-    """Details of a lock this process is taking."""
+def new_lock_info(environment: str, command: str, environ: Mapping[str, str]) -> LockInfo:
+    """Details of a lock this process is taking; ``environ`` names its CI run."""
     return LockInfo(
         lock_id=str(uuid.uuid4()),
         environment=environment,
@@ -69,7 +68,7 @@ def new_lock_info(environment: str, command: str) -> LockInfo:
         host=socket.gethostname(),
         started_at=now(),
         user=_current_user(),
-        ci_run=describe_ci_run(),
+        ci_run=describe_ci_run(environ),
         command=command,
     )
 
