@@ -23,6 +23,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def user_name(environ: Mapping[str, str]) -> str:
+    """LOGNAME/USER/… of ``environ`` as ``getpass`` reads them, else the OS account, else ""."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if environ.get(name):
+            return environ[name]
+    try:
+        import pwd  # POSIX only
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):  # no passwd entry in some containers
+        return ""
+
+
 @dataclass(frozen=True)
 class Runtime:
     """One run's environment variables and clock; ``from_process()`` for the real ones."""
@@ -49,16 +62,8 @@ class Runtime:
         return self.environ.get("GITHUB_RUN_ID", "")
 
     def user(self) -> str:
-        """Who runs this: LOGNAME/USER as ``getpass`` reads them, else the OS account."""
-        for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-            if self.environ.get(name):
-                return self.environ[name]
-        try:
-            import pwd
-
-            return pwd.getpwuid(os.getuid()).pw_name
-        except (ImportError, KeyError, OSError):  # no passwd entry in some containers
-            return "unknown"
+        """Who runs this (``unknown`` when nothing says)."""
+        return user_name(self.environ) or "unknown"
 
     def color(self, stream: TextIO) -> bool:
         """Whether text written to ``stream`` may carry colour (NO_COLOR, FORCE_COLOR, TERM)."""

@@ -8,7 +8,6 @@ on a dedicated connection (freed when that session ends), details in the ``locks
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from reconciler.errors import StateError, StateLockedError
+from reconciler.runtime import user_name
 from reconciler.state.base import LockInfo
 from reconciler.state.holder import info_from_mapping, live_holder, read_holder_file, read_patiently
 from reconciler.state.location import StateLocation
@@ -52,13 +52,6 @@ def describe_ci_run(env: Mapping[str, str]) -> str:
     return ""
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no user name in some containers
-        return ""
-
-
 def new_lock_info(environment: str, command: str, environ: Mapping[str, str]) -> LockInfo:
     """Details of a lock this process is taking; ``environ`` names its CI run."""
     return LockInfo(
@@ -67,7 +60,7 @@ def new_lock_info(environment: str, command: str, environ: Mapping[str, str]) ->
         pid=os.getpid(),
         host=socket.gethostname(),
         started_at=now(),
-        user=_current_user(),
+        user=user_name(environ),
         ci_run=describe_ci_run(environ),
         command=command,
     )
