@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -71,12 +72,43 @@ def plan(
     Exit status: 0 ok, 1 error (a guard, or a warning under --strict), and with
     --detailed-exitcode 2 when anything would be created.
     """
+    now = common.runtime.now()
+    outcome = _outcome(
+        common,
+        env,
+        now,
+        targets=targets,
+        new_state=new_state,
+        strict=strict,
+        max_creates=max_creates,
+    )
+    if common.verbosity >= 0:
+        echo_diagnostics(list(outcome.load_warnings))
+    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
+    _refuse_if_failed(outcome, saving=out is not None)
+    if out is not None:
+        _save(outcome, out, now=now, common=common)
+    if detailed_exitcode and outcome.plan.creates:
+        return CHANGES_PENDING
+    return 0
+
+
+def _outcome(
+    common: CommonOptions,
+    env: str,
+    now: datetime,
+    *,
+    targets: tuple[str, ...],
+    new_state: bool,
+    strict: bool,
+    max_creates: int | None,
+) -> PlanOutcome:
+    """The guarded plan of ``env``; a refused one writes no validation cache."""
     project = load_project(project_dir=common.project_dir)
     environ = common.runtime.environ
     variables = resolve_variables(
         project, env, var_args=common.var_args, var_files=common.var_files, os_environ=environ
     )
-    now = common.runtime.now()
     # Unchanged specs are not validated again; the plan's objects live until exit.
     with spec_cache_enabled() as cache, gc_paused(keep=True):
         outcome = make_plan_for_env(
@@ -92,25 +124,26 @@ def plan(
         )
         if outcome.failed:
             cache.discard()  # a refused plan writes nothing, not even the cache
-    if common.verbosity >= 0:
-        echo_diagnostics(list(outcome.load_warnings))
-    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
+    return outcome
+
+
+def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool) -> None:
+    """A failed plan's errors, for main()'s handler to show after the plan itself."""
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
-        saved = "; nothing was saved" if out is not None else ""
+        saved = "; nothing was saved" if saving else ""
         message = f"the plan has {count(len(errors), 'problem')}{saved}."
-        raise GuardError(message, diagnostics=errors)  # shown after the plan
-    if out is not None:
-        save_plan(outcome, out, now=now)
-        if common.verbosity >= 0:
-            click.echo(
-                f"Saved the plan to {out} (private: it holds recipients' numbers). "
-                f"Apply exactly this plan with: reconciler apply {out}",
-                err=True,
-            )
-    if detailed_exitcode and outcome.plan.creates:
-        return CHANGES_PENDING
-    return 0
+        raise GuardError(message, diagnostics=errors)
+
+
+def _save(outcome: PlanOutcome, out: Path, *, now: datetime, common: CommonOptions) -> None:
+    save_plan(outcome, out, now=now)
+    if common.verbosity >= 0:
+        click.echo(
+            f"Saved the plan to {out} (private: it holds recipients' numbers). "
+            f"Apply exactly this plan with: reconciler apply {out}",
+            err=True,
+        )
 
 
 def _emit(

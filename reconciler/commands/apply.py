@@ -2,29 +2,27 @@
 
 ``run_apply`` is the use case over a store, a planning function and an API factory; it
 never prints (``ApplyHooks`` carries the interactions). ``apply_env`` and ``apply_saved``
-wire it to the project's real pieces. The token is read here only, and only after
-everything that can refuse without it has been checked.
+wire it to the project's real pieces. The token is read (``api.factory.open_api``) only
+after everything that can refuse without it has been checked.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
+import functools
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
-from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
-from reconciler.api.factory import make_api, needs_token
+from reconciler.api.factory import open_api
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import planner_for_env
 from reconciler.config import Environment, Project
 from reconciler.errors import (
-    ConfigError,
     GuardError,
     SourceLocation,
     StalePlanError,
@@ -100,35 +98,6 @@ def actor(runtime: Runtime) -> str:
 
 def new_run_id(runtime: Runtime) -> str:
     return runtime.ci_run_id or uuid.uuid4().hex[:12]
-
-
-_BEARER = re.compile(r"\Abearer(?:\s+|\Z)", re.IGNORECASE)
-
-
-def read_token(token_env: str, environ: Mapping[str, str]) -> str:
-    """The token from ``environ``'s variable ``token_env``; messages name only the variable.
-
-    Surrounding white space (a newline from ``$(cat token-file)``) and a ``Bearer `` prefix
-    are dropped. Anything else that cannot travel in an HTTP header is refused here,
-    before a request is built: an HTTP library's error would quote the header, token
-    and all.
-    """
-    raw = environ.get(token_env, "").strip()
-    # "Bearer" alone (or followed by blanks only) is a prefix with no token after it:
-    # sending it would put "Bearer Bearer" in the header.
-    token = _BEARER.sub("", raw, count=1).strip()
-    if not token:
-        said = "is not set" if not raw else "holds only a 'Bearer' prefix, no token"
-        raise ConfigError(
-            f"no ContactSwing token: the environment variable {token_env} {said}",
-            hint=f"export {token_env}=<token> (or set token_env for this environment)",
-        )
-    if not all(33 <= ord(ch) <= 126 for ch in token):
-        raise ConfigError(
-            f"the token in {token_env} contains spaces, control or non-ASCII characters",
-            hint=f"set {token_env} to the token alone, as ContactSwing issued it",
-        )
-    return token
 
 
 def check_binding(snapshot: StateSnapshot, target: Target, *, new_state: bool) -> None:
@@ -287,46 +256,6 @@ def _apply_plan(
 # -- wiring to the project's real pieces ------------------------------------------------
 
 
-def open_api(
-    env: Environment,
-    *,
-    cancel: threading.Event,
-    environ: Mapping[str, str],
-    phone_format: str | None = None,
-) -> HttpCampaignAPI:
-    """The client for ``env``: the in-process sandbox (no token), or ContactSwing.
-
-    The token is read here, and only here: when a command is about to send requests.
-    ``cancel`` reaches the client so that no retry starts after SIGTERM or Ctrl-C, and a
-    backoff wait ends at once.
-    """
-    token = read_token(env.token_env, environ) if needs_token(env.api_url) else None
-    return make_api(
-        env.api_url,
-        env.create_path,
-        token,
-        phone_format=phone_format or env.phone_format,
-        token_hint=env.token_env,
-        timeout=_api_timeout(environ),
-        sleep=cancel.wait,
-        cancelled=cancel.is_set,
-    )
-
-
-def _api_timeout(environ: Mapping[str, str]) -> float:
-    """Seconds before a request counts as timed out (in doubt): RECONCILER_API_TIMEOUT."""
-    raw = environ.get("RECONCILER_API_TIMEOUT", "")
-    try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        raise ConfigError(
-            f"RECONCILER_API_TIMEOUT must be a number of seconds, not {raw!r}"
-        ) from None
-    if value <= 0:
-        raise ConfigError("RECONCILER_API_TIMEOUT must be positive")
-    return value
-
-
 def _target(env: Environment, options: ApplyOptions) -> Target:
     guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
     return Target(env.name, env.api_url, guards, env.require_state, idempotency_key)
@@ -360,18 +289,23 @@ def apply_env(
         plan = planner.plan_for(snapshot)
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
-    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
+    opener = functools.partial(open_api, env, cancel=hooks.cancel, environ=environ)
+    return _run_on(env, project.root, plan_for, opener, options, hooks, runtime)
+
+
+def _run_on(
+    env: Environment,
+    root: Path,
+    plan_for: Callable[[StateSnapshot], Plan],
+    opener: Callable[[], CampaignAPI],
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    runtime: Runtime,
+) -> ApplyReport:
+    """``run_apply`` on ``env``'s state store, closed afterwards."""
+    store = open_store(env.state, env.name, root=root, api_url=env.api_url)
     try:
-        target = _target(env, options)
-        return run_apply(
-            store,
-            target,
-            plan_for,
-            lambda: open_api(env, cancel=hooks.cancel, environ=environ),
-            options,
-            hooks,
-            runtime,
-        )
+        return run_apply(store, _target(env, options), plan_for, opener, options, hooks, runtime)
     finally:
         store.close()
 
@@ -427,18 +361,7 @@ def apply_saved(
         return saved_plan_as_plan(saved, snapshot, plan_path.name)
 
     approved = dataclasses.replace(options, auto_approve=True, new_state=True)
-    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
-    try:
-        return run_apply(
-            store,
-            _target(env, options),
-            plan_for,
-            lambda: open_api(
-                env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
-            ),
-            approved,
-            hooks,
-            runtime,
-        )
-    finally:
-        store.close()
+    opener = functools.partial(
+        open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
+    )
+    return _run_on(env, project.root, plan_for, opener, approved, hooks, runtime)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from reconciler.api.factory import read_token
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import (
     ApplyHooks,
     ApplyOptions,
     Target,
-    read_token,
     run_apply,
 )
 from reconciler.errors import AbortedError, ConfigError, GuardError, StateError, StateLockedError
