@@ -10,7 +10,6 @@ uses, with ``${VAR}`` expanded from the OS environment, only for the environment
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,13 +99,13 @@ class Project:
             (at_env, getattr(self.settings(env), setting)),
         ]
 
-    def environment(self, name: str, os_environ: Mapping[str, str] | None = None) -> Environment:
+    def environment(self, name: str, os_environ: Mapping[str, str]) -> Environment:
         """The environment's settings with ``${VAR}`` expanded from ``os_environ``.
 
         Every unset variable of the environment is one diagnostic of a ValidationFailed.
         """
         raw = self.settings(name)
-        environ = os.environ if os_environ is None else os_environ
+        environ = os_environ
         values = dataclasses.asdict(raw)
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"

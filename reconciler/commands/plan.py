@@ -50,7 +50,7 @@ def make_plan_for_env(
     new_state: bool = False,
     strict: bool = False,
     max_creates: int | None = None,
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> PlanOutcome:
     """Plan environment ``env``; ValidationFailed on spec errors, StateError on state problems.
 
@@ -109,11 +109,11 @@ def planner_for_env(
     *,
     now: datetime,
     targets: Sequence[str] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> EnvPlanner:
     """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
     settings = project.environment(env, os_environ)
-    loaded = load_campaigns(project, env, variables)
+    loaded = load_campaigns(project, env, variables, os_environ=os_environ)
     if loaded.errors:
         raise ValidationFailed(loaded.diagnostics)
     promotion = _promotion_source(project, settings, os_environ)
@@ -150,7 +150,7 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
 
 
 def _promotion_source(
-    project: Project, settings: Environment, os_environ: Mapping[str, str] | None
+    project: Project, settings: Environment, os_environ: Mapping[str, str]
 ) -> PromotionSource | None:
     """What the ``promote_from`` environment has created, read from its state read-only."""
     if settings.promote_from is None:

@@ -92,7 +92,7 @@ def load_campaigns(
     env: str,
     variables: Mapping[str, Any],
     *,
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> LoadResult:
     """Render and validate every spec file of ``project`` for environment ``env``.
 
@@ -101,7 +101,7 @@ def load_campaigns(
     other files are loaded on every core when there are many (``reconciler.specs.parallel``).
     """
     project.settings(env)  # an unknown environment is a ConfigError
-    environ = os.environ if os_environ is None else os_environ
+    environ = os_environ
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
@@ -226,10 +226,10 @@ def _open_cache(
     project: Project,
     env: str,
     context: Mapping[str, Any],
-    os_environ: Mapping[str, str] | None,
+    os_environ: Mapping[str, str],
 ) -> SpecCache | None:
     """The environment's validation cache, when enabled and its inputs can be keyed."""
-    environ = os.environ if os_environ is None else os_environ
+    environ = os_environ
     if not cache_requested(environ):
         return None
     try:

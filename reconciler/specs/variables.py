@@ -13,7 +13,6 @@ A higher layer replaces a variable's whole value (no deep merge). ``--var`` and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -73,11 +72,11 @@ def resolve_variables(
     *,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> Variables:
     """The variables templates see for ``env``, every layer applied in order."""
     settings = project.settings(env)
-    environ = os.environ if os_environ is None else os_environ
+    environ = os_environ
     merged = Variables()
     for at, values in project.layers(env, "vars"):
         for name, value in values.items():

@@ -82,7 +82,7 @@ def test_unknown_environment(tmp_path: Path) -> None:
     """Asking for an environment that does not exist names the known ones."""
     project = load_project(project_dir=make_project(tmp_path / "p", {}))
     with pytest.raises(ConfigError, match="no environment 'qa'") as info:
-        project.environment("qa")
+        project.environment("qa", {})
     assert info.value.hint == "known environments: dev"  # nothing close to "qa"
 
 
