@@ -35,33 +35,25 @@ def make_api(
     ``cancelled`` let the executor cut a backoff wait short on cancel. Raises ConfigError
     when a real API is asked for without a token.
     """
-
-    def client(
-        base_url: str, secret: str, transport: httpx.BaseTransport | None
-    ) -> HttpCampaignAPI:
-        return HttpCampaignAPI(
-            base_url,
-            create_path,
-            secret,
-            phone_format=phone_format,
-            token_hint=token_hint,
-            timeout=timeout,
-            transport=transport,
-            sleep=sleep,
-            cancelled=cancelled,
-        )
-
+    transport: httpx.BaseTransport | None = None
     if api_url == SANDBOX:
         from reconciler.sandbox import SANDBOX_BASE_URL, Sandbox, sandbox_transport
 
-        return client(
-            SANDBOX_BASE_URL,
-            token or "sandbox",
-            sandbox_transport(Sandbox(create_path=create_path)),
-        )
-    if not token:
+        api_url, token = SANDBOX_BASE_URL, token or "sandbox"
+        transport = sandbox_transport(Sandbox(create_path=create_path))
+    elif not token:
         raise ConfigError(
             f"no ContactSwing token: {token_hint} is not set or empty",
             hint="set it to the API token (a JWT) for this environment; it is never displayed",
         )
-    return client(api_url, token, None)
+    return HttpCampaignAPI(
+        api_url,
+        create_path,
+        token,
+        phone_format=phone_format,
+        token_hint=token_hint,
+        timeout=timeout,
+        transport=transport,
+        sleep=sleep,
+        cancelled=cancelled,
+    )
