@@ -32,7 +32,6 @@ from phonenumbers import (
 # Letters (vanity numbers) and extensions would be silently converted or dropped by
 # the library, so they are refused instead.
 WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().\-]*")
-_ALLOWED = WRITTEN_NUMBER
 _COMPACT = re.compile(r"\+[1-9][0-9]{2,16}")
 _E164 = PhoneNumberFormat.E164
 E164_EXAMPLE = "+919800000001"
@@ -52,8 +51,8 @@ def _national_prefix_rule(country_code: int) -> re.Pattern[str] | None:
 _CODE_BY_TEXT = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
 
 
-def _split_country_code(digits: str) -> tuple[int, str]:
-    """Country calling code and national number, as ``parse`` extracts them."""
+def split_country_code(digits: str) -> tuple[int, str]:
+    """Country calling code (0: none) and national number, as ``parse`` extracts them."""
     for length in (1, 2, 3):
         code = _CODE_BY_TEXT.get(digits[:length])
         if code is not None:
@@ -63,7 +62,7 @@ def _split_country_code(digits: str) -> tuple[int, str]:
 
 def _fast(number: str) -> str | None:
     """``number`` itself when it is compact E.164 and valid as the library decides, else None."""
-    code, national = _split_country_code(number[1:])
+    code, national = split_country_code(number[1:])
     if code == 0 or not 2 <= len(national) <= 17:
         return None
     rule, regions = _calling_code(code)
@@ -100,15 +99,8 @@ def _desc_regex(desc: Any) -> str:
 
 
 _TYPES = (  # in the order the regex tries them (the result does not depend on it)
-    "fixed_line",
-    "premium_rate",
-    "toll_free",
-    "shared_cost",
-    "voip",
-    "personal_number",
-    "pager",
-    "uan",
-    "voicemail",
+    *("fixed_line", "premium_rate", "toll_free", "shared_cost", "voip", "personal_number"),
+    *("pager", "uan", "voicemail"),
 )
 
 
@@ -255,7 +247,7 @@ def _normalize(number: str) -> str:
         fast = _fast(number)
         if fast is not None:
             return fast
-    elif not _ALLOWED.fullmatch(number):
+    elif not WRITTEN_NUMBER.fullmatch(number):
         if not number.strip():
             raise ValueError("is empty")
         if number.strip() != number:
