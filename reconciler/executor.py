@@ -282,16 +282,7 @@ class _Settings:
     actor: str
     run_id: str
     clock: Callable[[], float]
-    sleep: Callable[[float], None]
-
-
-def _waiter(cancel: threading.Event) -> Callable[[float], None]:
-    """A sleep that a cancel cuts short."""
-
-    def sleep(seconds: float) -> None:
-        cancel.wait(seconds)
-
-    return sleep
+    sleep: Callable[[float], object]  # default: a wait that a cancel cuts short
 
 
 def execute(
@@ -326,6 +317,6 @@ def execute(
         actor=actor,
         run_id=run_id,
         clock=clock,
-        sleep=sleep if sleep is not None else _waiter(cancel),
+        sleep=sleep if sleep is not None else cancel.wait,
     )
     return _Run(creates, store, api, settings).run()

@@ -21,12 +21,7 @@ def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_S
 
 def plan_senders(plan: Plan) -> Senders:
     """The sender numbers of a plan's bodies (decoded only if a message holds a number)."""
-    return Senders(lambda: _bodies(plan))
-
-
-def _bodies(plan: Plan) -> Iterator[Mapping[str, Any] | None]:
-    for action in plan.actions:
-        yield from _action_bodies(action)
+    return Senders(lambda: (body for a in plan.actions for body in _action_bodies(a)))
 
 
 def _action_bodies(action: PlannedAction) -> Iterator[Mapping[str, Any] | None]:
