@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 import httpx
 
-from reconciler.api.client import DEFAULT_TIMEOUT, DEFAULT_TOKEN_HINT, HttpCampaignAPI
+from reconciler.api.client import DEFAULT_TOKEN_HINT, HttpCampaignAPI
 from reconciler.errors import ConfigError
 
 SANDBOX = "sandbox"  # the api_url value meaning "the built-in fake, in process"
+
+
+class ClientOptions(TypedDict, total=False):
+    """What ``make_api`` passes on to ``HttpCampaignAPI`` (its defaults apply)."""
+
+    phone_format: str
+    token_hint: str
+    timeout: float
+    sleep: Callable[[float], object]
+    cancelled: Callable[[], bool]
 
 
 def needs_token(api_url: str) -> bool:
@@ -19,15 +29,7 @@ def needs_token(api_url: str) -> bool:
 
 
 def make_api(
-    api_url: str,
-    create_path: str,
-    token: str | None,
-    *,
-    phone_format: str = "e164",
-    token_hint: str = DEFAULT_TOKEN_HINT,
-    timeout: float = DEFAULT_TIMEOUT,
-    sleep: Callable[[float], object] = time.sleep,
-    cancelled: Callable[[], bool] = lambda: False,
+    api_url: str, create_path: str, token: str | None, **options: Unpack[ClientOptions]
 ) -> HttpCampaignAPI:
     """A client for ``api_url``; ``sandbox`` gets a fresh in-process fake (no token needed).
 
@@ -42,18 +44,9 @@ def make_api(
         api_url, token = SANDBOX_BASE_URL, token or "sandbox"
         transport = sandbox_transport(Sandbox(create_path=create_path))
     elif not token:
+        name = options.get("token_hint", DEFAULT_TOKEN_HINT)
         raise ConfigError(
-            f"no ContactSwing token: {token_hint} is not set or empty",
+            f"no ContactSwing token: {name} is not set or empty",
             hint="set it to the API token (a JWT) for this environment; it is never displayed",
         )
-    return HttpCampaignAPI(
-        api_url,
-        create_path,
-        token,
-        phone_format=phone_format,
-        token_hint=token_hint,
-        timeout=timeout,
-        transport=transport,
-        sleep=sleep,
-        cancelled=cancelled,
-    )
+    return HttpCampaignAPI(api_url, create_path, token, transport=transport, **options)
