@@ -6,7 +6,9 @@ from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from reconciler import masking
+from reconciler.errors import Diagnostic
 from reconciler.masking import NO_SENDERS, Senders, maybe_mask
+from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.words import count
 
@@ -17,6 +19,11 @@ def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_S
     ``senders``: the sender numbers that may appear in it (``plan_senders``), shown.
     """
     return text if show_sensitive else masking.mask_text(text, senders=senders)
+
+
+def diagnostic_text(d: Diagnostic, *, show_sensitive: bool, senders: Container[str]) -> str:
+    """``format_diagnostic``'s lines as they may be shown: recipients' numbers masked."""
+    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
 
 
 def plan_senders(plan: Plan) -> Senders:
