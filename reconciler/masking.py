@@ -23,12 +23,11 @@ A number whose digits are those of a sender number of the same bodies is shown.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
-from reconciler.phones import split_country_code
+from reconciler.phones import map_body_numbers, split_country_code
 
 MASK = "*"
 MAX_DIGITS = 15  # E.164: a number has at most 15 digits
@@ -138,13 +137,7 @@ def _first_number(found: str) -> tuple[str, str]:
 
 def mask_body(body: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of an API body with every recipient's ``to_number`` masked."""
-    masked: dict[str, Any] = copy.deepcopy(dict(body))
-    touchpoint = masked.get("touchpoint")
-    if isinstance(touchpoint, dict):
-        for item in touchpoint.get("customer_details") or []:
-            if isinstance(item, dict) and isinstance(item.get("to_number"), str):
-                item["to_number"] = mask_phone(item["to_number"])
-    return masked
+    return map_body_numbers(body, mask_phone)
 
 
 def maybe_mask(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:

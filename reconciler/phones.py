@@ -14,8 +14,9 @@ else, and anything the fast path does not accept, goes through the full library.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -264,3 +265,27 @@ def is_e164(number: str) -> bool:
         return normalize(number) == number
     except ValueError:
         return False
+
+
+def map_body_numbers(
+    body: Mapping[str, Any],
+    recipient: Callable[[str], str],
+    sender: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
+    """A deep copy of an API body, each recipient's ``to_number`` through ``recipient``.
+
+    ``sender``, when given, maps each ``additional_settings.from_numbers`` entry too.
+    Values that are not text are left as they are.
+    """
+    copied: dict[str, Any] = copy.deepcopy(dict(body))
+    touchpoint = copied.get("touchpoint")
+    if not isinstance(touchpoint, dict):
+        return copied
+    for item in touchpoint.get("customer_details") or []:
+        if isinstance(item, dict) and isinstance(item.get("to_number"), str):
+            item["to_number"] = recipient(item["to_number"])
+    settings = touchpoint.get("additional_settings")
+    numbers = settings.get("from_numbers") if isinstance(settings, dict) else None
+    if sender is not None and isinstance(settings, dict) and isinstance(numbers, list):
+        settings["from_numbers"] = [sender(n) if isinstance(n, str) else n for n in numbers]
+    return copied
