@@ -94,8 +94,7 @@ def out_of_date(directory: Path) -> list[str]:
 def write_all(directory: Path) -> list[str]:
     """Write every schema that differs into ``directory``; returns the names written."""
     directory.mkdir(parents=True, exist_ok=True)
-    stale = _stale(directory)
-    for name, text in stale.items():
+    for name, text in (stale := _stale(directory)).items():
         (directory / name).write_text(text, encoding="utf-8", newline="\n")
     return list(stale)
 
