@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.models.fields import CURRENCY_CODE, check_http_url
-from reconciler.models.problems import FieldProblem, Path, kind
+from reconciler.models.problems import FieldProblem, Path, kind, wrong_kind
 
 PARAM_GROUPS = ("body_params", "header_params", "button_params")
 
@@ -60,13 +60,7 @@ def _text_field(obj: Mapping[str, Any], name: str, path: Path, what: str) -> lis
             )
         ]
     if not isinstance(obj[name], str):
-        return [
-            FieldProblem(
-                (*path, name),
-                f"expected text, got {kind(obj[name])}",
-                "quote the value: it must be text",
-            )
-        ]
+        return [wrong_kind((*path, name), "text", obj[name], "quote the value: it must be text")]
     return []
 
 

@@ -106,6 +106,11 @@ def _dict_value(annotation: Any) -> Any:
     return None
 
 
+def wrong_kind(path: Path, expected: str, value: Any, hint: str) -> FieldProblem:
+    """``expected text, got a whole number``: the kind found, never the value itself."""
+    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+
+
 def missing_key(path: Path, document: str = "the campaign") -> FieldProblem:
     """The required key ``path[-1]`` is missing from the mapping at ``path[:-1]``."""
     parent = format_path(path[:-1]) or document
@@ -153,7 +158,7 @@ def _type_problem(err: ErrorDetails, path: Path, templated: bool) -> FieldProble
         hint = _PLAIN_HINTS.get(err["type"], hint)
     if err["type"] in ("int_type", "int_from_float"):
         hint = _int_hint(value, hint, templated)
-    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+    return wrong_kind(path, expected, value, hint)
 
 
 def _int_hint(value: Any, default: str, templated: bool) -> str:

@@ -15,9 +15,9 @@ from reconciler.models.problems import (
     FieldProblem,
     Path,
     format_path,
-    kind,
     missing_key,
     unknown_key,
+    wrong_kind,
 )
 
 _KEYS = ("id", "to_number")
@@ -31,9 +31,9 @@ def check_recipients(
     ``lines``: the source line of each item (a CSV file's), named by messages about two.
     """
     if not isinstance(details, list):
-        message = f"expected a list of recipients, got {kind(details)}"
-        hint = "write one '- {id: …, to_number: …}' per recipient, or use customer_details_csv"
-        return [], [FieldProblem(path, message, f"{hint}: audiences/<file>.csv")]
+        hint = "write one '- {id: …, to_number: …}' per recipient, "
+        hint += "or use customer_details_csv: audiences/<file>.csv"
+        return [], [wrong_kind(path, "a list of recipients", details, hint)]
     if not details:
         hint = "add at least one recipient (id and to_number)"
         return [], [FieldProblem(path, "the campaign has no recipients", hint)]
@@ -155,13 +155,8 @@ def _bad_number(path: Path, number: str, reason: str) -> FieldProblem:
 def _shape_problems(item: Any, path: Path) -> list[FieldProblem]:
     """Why an item is not ``{id: text, to_number: text}``."""
     if not isinstance(item, dict):
-        return [
-            FieldProblem(
-                path,
-                f"expected a recipient mapping, got {kind(item)}",
-                "write the recipient as {id: …, to_number: …}",
-            )
-        ]
+        hint = "write the recipient as {id: …, to_number: …}"
+        return [wrong_kind(path, "a recipient mapping", item, hint)]
     problems = [unknown_key((*path, str(key)), _KEYS) for key in item if key not in _KEYS]
     problems.extend(missing_key((*path, key)) for key in _KEYS if key not in item)
     rid = item.get("id")
@@ -176,22 +171,14 @@ def _shape_problems(item: Any, path: Path) -> list[FieldProblem]:
 def _id_problem(rid: Any, path: Path) -> FieldProblem:
     if isinstance(rid, str):
         return FieldProblem(path, "recipient id must not be empty", "give every recipient an id")
-    return FieldProblem(
-        path,
-        f"expected text, got {kind(rid)}",
-        "quote the id: ids are text (a leading 0 would otherwise be lost)",
-    )
+    hint = "quote the id: ids are text (a leading 0 would otherwise be lost)"
+    return wrong_kind(path, "text", rid, hint)
 
 
 def _number_problems(number: Any, path: Path) -> Sequence[FieldProblem]:
     if not isinstance(number, str):
-        return [
-            FieldProblem(
-                path,
-                f"expected text, got {kind(number)}",
-                f"quote the number and write it in E.164, like '{phones.E164_EXAMPLE}'",
-            )
-        ]
+        hint = f"quote the number and write it in E.164, like '{phones.E164_EXAMPLE}'"
+        return [wrong_kind(path, "text", number, hint)]
     try:
         phones.normalize(number)
     except ValueError as exc:
