@@ -8,9 +8,8 @@ from typing import TypedDict, Unpack
 import httpx
 
 from reconciler.api.client import DEFAULT_TOKEN_HINT, HttpCampaignAPI
+from reconciler.api.defaults import SANDBOX
 from reconciler.errors import ConfigError
-
-SANDBOX = "sandbox"  # the api_url value meaning "the built-in fake, in process"
 
 
 class ClientOptions(TypedDict, total=False):
