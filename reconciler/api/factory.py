@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
-import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
+
+import httpx
 
 from reconciler.api.client import DEFAULT_TOKEN_HINT, HttpCampaignAPI
-from reconciler.api.defaults import DEFAULT_PHONE_FORMAT, DEFAULT_TIMEOUT, SANDBOX
+from reconciler.api.defaults import DEFAULT_TIMEOUT, SANDBOX
 from reconciler.errors import ConfigError
 
 if TYPE_CHECKING:
     from reconciler.config import Environment
+
+
+class ClientOptions(TypedDict, total=False):
+    """What ``make_api`` passes on to ``HttpCampaignAPI`` (its defaults apply)."""
+
+    phone_format: str
+    token_hint: str
+    timeout: float
+    sleep: Callable[[float], object]
+    cancelled: Callable[[], bool]
 
 
 def needs_token(api_url: str) -> bool:
@@ -23,15 +33,7 @@ def needs_token(api_url: str) -> bool:
 
 
 def make_api(
-    api_url: str,
-    create_path: str,
-    token: str | None,
-    *,
-    phone_format: str = DEFAULT_PHONE_FORMAT,
-    token_hint: str = DEFAULT_TOKEN_HINT,
-    timeout: float = DEFAULT_TIMEOUT,
-    sleep: Callable[[float], object] = time.sleep,
-    cancelled: Callable[[], bool] = lambda: False,
+    api_url: str, create_path: str, token: str | None, **options: Unpack[ClientOptions]
 ) -> HttpCampaignAPI:
     """A client for ``api_url``; ``sandbox`` gets a fresh in-process fake (no token needed).
 
@@ -39,25 +41,19 @@ def make_api(
     ``cancelled`` let the executor cut a backoff wait short on cancel. Raises ConfigError
     when a real API is asked for without a token.
     """
-    client = functools.partial(
-        HttpCampaignAPI,
-        phone_format=phone_format,
-        token_hint=token_hint,
-        timeout=timeout,
-        sleep=sleep,
-        cancelled=cancelled,
-    )
+    transport: httpx.BaseTransport | None = None
     if api_url == SANDBOX:
         from reconciler.sandbox import SANDBOX_BASE_URL, Sandbox, sandbox_transport
 
+        api_url, token = SANDBOX_BASE_URL, token or "sandbox"
         transport = sandbox_transport(Sandbox(create_path=create_path))
-        return client(SANDBOX_BASE_URL, create_path, token or "sandbox", transport=transport)
-    if not token:
+    elif not token:
+        name = options.get("token_hint", DEFAULT_TOKEN_HINT)
         raise ConfigError(
-            f"no ContactSwing token: {token_hint} is not set or empty",
+            f"no ContactSwing token: {name} is not set or empty",
             hint="set it to the API token (a JWT) for this environment; it is never displayed",
         )
-    return client(api_url, create_path, token)
+    return HttpCampaignAPI(api_url, create_path, token, transport=transport, **options)
 
 
 _BEARER = re.compile(r"\Abearer(?:\s+|\Z)", re.IGNORECASE)
