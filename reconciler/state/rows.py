@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -28,9 +29,16 @@ ATTEMPT_FIELDS = (
 _TIMES = ("started_at", "finished_at", "created_at")
 
 
-def utc(value: datetime) -> datetime:
-    """A timezone-aware UTC datetime (SQLite hands back naive ones)."""
+def utc(value: datetime | str) -> datetime:
+    """A timezone-aware UTC datetime (SQLite hands back naive ones, or the stored text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value; the stdlib SQLite driver hands back the stored text."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def now() -> datetime:
@@ -46,7 +54,7 @@ def attempt_from_row(row: Mapping[Any, Any]) -> Attempt:
         status=AttemptStatus(row["status"]),
         fingerprint=row["fingerprint"],
         source_fingerprint=row["source_fingerprint"],
-        body=row["body"],
+        body=_json(row["body"]),
         idempotency_key=row["idempotency_key"],
         started_at=utc(row["started_at"]),
         finished_at=utc(row["finished_at"]) if row["finished_at"] is not None else None,
@@ -80,7 +88,7 @@ def campaign_from_row(row: Mapping[Any, Any]) -> RecordedCampaign:
         name=row["name"],
         fingerprint=row["fingerprint"],
         source_fingerprint=row["source_fingerprint"],
-        body=row.get("body"),
+        body=_json(row["body"]) if "body" in row else None,
         ctx_id=row["ctx_id"],
         created_by=row["created_by"],
         created_at=utc(row["created_at"]),
