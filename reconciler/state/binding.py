@@ -42,8 +42,7 @@ class Binding:
         )
         if environment != self.environment:
             raise StateError(
-                f"state {display} belongs to environment {environment!r}, "
-                f"not {self.environment!r}",
+                f"state {display} belongs to environment {environment!r}, not {self.environment!r}",
                 hint=hint,
             )
         wanted = normalise_api_url(self.api_url or "")

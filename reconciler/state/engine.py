@@ -26,6 +26,7 @@ from reconciler.state.sqlite_reader import (
     BUSY_TIMEOUT_MS,
     connect_readonly,
     driver_hint,
+    driver_reason,
     in_wal_mode,
 )
 
@@ -182,8 +183,7 @@ def _file_problem(location: StateLocation, exc: OSError) -> tuple[str, str]:
 
 def _reason(location: StateLocation, exc: DBAPIError) -> str:
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return _scrub(location, " ".join(lines[:3]) or type(exc.orig).__name__)
+    return _scrub(location, driver_reason(text) or type(exc.orig).__name__)
 
 
 def _scrub(location: StateLocation, text: str) -> str:

@@ -26,7 +26,6 @@ ATTEMPT_FIELDS = (
     "actor",
     "run_id",
 )
-_TIMES = ("started_at", "finished_at", "created_at")
 
 
 def utc(value: datetime | str) -> datetime:
@@ -115,15 +114,6 @@ def to_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
-def from_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The inverse of ``to_json_dict`` for the known time fields."""
-    out = dict(values)
-    for name in _TIMES:
-        if isinstance(out.get(name), str):
-            out[name] = datetime.fromisoformat(out[name])
-    return out
-
-
 def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
     """An attempt as a JSON object (id included)."""
     return to_json_dict({"id": attempt.id, **attempt_values(attempt)})
@@ -131,5 +121,4 @@ def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
 
 def attempt_from_json(data: Mapping[str, Any]) -> Attempt:
     """The inverse of ``attempt_to_json``."""
-    values = from_json_dict(data)
-    return attempt_from_row({"run_id": "", **values})
+    return attempt_from_row({"run_id": "", **data})  # times as ISO text: ``utc`` reads them

@@ -110,6 +110,12 @@ def driver_hint(text: str) -> str:
     return ""
 
 
+def driver_reason(text: str) -> str:
+    """A driver's error message in one line (its first three)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3])
+
+
 def _dict_row(cursor: sqlite3.Cursor, row: Sequence[Any]) -> dict[str, Any]:
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
@@ -249,6 +255,5 @@ class SqliteReader:
         return conn
 
     def _error(self, exc: sqlite3.Error) -> StateError:
-        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-        reason = " ".join(lines[:3]) or type(exc).__name__
+        reason = driver_reason(str(exc)) or type(exc).__name__
         return StateError(f"cannot read state {self.display}: {reason}", hint=driver_hint(str(exc)))

@@ -2,9 +2,9 @@
 
 Every write is one transaction that bumps the serial. Writes need the environment lock
 (``lock()``), which also lets the store create or migrate the schema; reads never do.
-Reads outside the lock go through the read-only engine (SQLite: ``connect_readonly``),
-so they cannot write by construction; a SQLite writer's engine (WAL, ``synchronous``)
-exists only while the store holds the lock.
+Reads go through a ``StateReader`` (``reader()``: SQLite's opens the file read-only
+outside the lock), which has no method that writes; a SQLite writer's engine (WAL,
+``synchronous``) exists only while the store holds the lock.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ from reconciler.state.writes import (
 
 T = TypeVar("T")
 _BUMP_SERIAL = update(meta).values(serial=meta.c.serial + 1)
-_CHUNK = 500  # keys per query: well under every database's bound-parameter limit
 
 
 class SqlStateStore(StepShortcuts):

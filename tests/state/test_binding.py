@@ -23,15 +23,15 @@ def test_a_reader_not_told_the_api_accepts_any():
 
 
 def test_the_stored_binding_is_refused_with_the_state_named():
-    with pytest.raises(StateError, match="s.sqlite belongs to environment 'prod', not 'dev'"):
+    with pytest.raises(StateError, match=r"s\.sqlite belongs to environment 'prod', not 'dev'"):
         Binding("dev", "https://a.test").refuse_stored("s.sqlite", "prod", "https://a.test")
-    with pytest.raises(StateError, match="bound to API https://b.test, not https://a.test"):
+    with pytest.raises(StateError, match=r"bound to API https://b\.test, not https://a\.test"):
         Binding("dev", "https://a.test/").refuse_stored("s.sqlite", "dev", "https://b.test")
 
 
 def test_a_snapshot_of_another_binding_or_a_missing_required_state_is_refused():
     bound = StateSnapshot("prod", exists=True, api_url="https://a.test")
-    with pytest.raises(StateError, match="belongs to environment prod at https://a.test"):
+    with pytest.raises(StateError, match=r"belongs to environment prod at https://a\.test"):
         Binding("dev", "https://a.test").check(bound)
     Binding("prod", "https://a.test/").check(bound)
     Binding("dev", "https://a.test").check(StateSnapshot.empty("dev"))

@@ -18,8 +18,8 @@ from reconciler.state import open_reader, read_snapshot, schema
 from reconciler.state.base import AttemptStatus, RecordedCampaign, StateSnapshot
 from reconciler.state.revisions import head_revision, known_revisions
 from tests.state.conftest import StateTarget
-from tests.state.oracle import oracle_bodies, oracle_journal, oracle_snapshot
 from tests.state.helpers import API, created, intent, locked, outcome
+from tests.state.oracle import oracle_bodies, oracle_journal, oracle_snapshot
 
 BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+919812345601"}]}}
 
@@ -129,7 +129,7 @@ def test_foreign_states_are_refused_and_urls_read_the_same(sqlite_target: StateT
     with locked(sqlite_target) as store:
         store.record_intents([intent("a")])
     assert _read(sqlite_target).exists
-    with pytest.raises(StateError, match="bound to API https://api.example.test, not sandbox"):
+    with pytest.raises(StateError, match=r"bound to API https://api\.example\.test, not sandbox"):
         _read(sqlite_target, api_url="sandbox")
     url = f"sqlite:///{sqlite_target.root / sqlite_target.location}"
     assert read_snapshot(url, "dev", root=sqlite_target.root) == _read(sqlite_target)
