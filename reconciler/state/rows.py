@@ -87,7 +87,7 @@ def campaign_from_row(row: Mapping[Any, Any]) -> RecordedCampaign:
         name=row["name"],
         fingerprint=row["fingerprint"],
         source_fingerprint=row["source_fingerprint"],
-        body=_json(row["body"]) if "body" in row else None,
+        body=_json(row["body"]) if "body" in row.keys() else None,  # noqa: SIM118 (sqlite3.Row)
         ctx_id=row["ctx_id"],
         created_by=row["created_by"],
         created_at=utc(row["created_at"]),

@@ -116,10 +116,6 @@ def driver_reason(text: str) -> str:
     return " ".join(lines[:3])
 
 
-def _dict_row(cursor: sqlite3.Cursor, row: Sequence[Any]) -> dict[str, Any]:
-    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
-
-
 def _tuples(conn: sqlite3.Connection, query: str) -> list[Any]:
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: the journal's heads are many
@@ -228,7 +224,7 @@ class SqliteReader:
         except sqlite3.Error as exc:
             raise self._error(exc) from None
         try:
-            conn.row_factory = _dict_row
+            conn.row_factory = sqlite3.Row
             yield self._begin(conn)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
