@@ -48,7 +48,11 @@ class ReadOnlyConnection(sqlite3.Connection):
         return self.immutable_as is not None and _identity(self.path) != self.immutable_as
 
 
-def connect_readonly(path: Path) -> sqlite3.Connection:
+class _ChangedWhileRead(StateError):
+    """An immutable read saw the file change: what it read may mix two versions."""
+
+
+def connect_readonly(path: Path) -> ReadOnlyConnection:
     """A connection to the SQLite file ``path`` that can neither create nor change a file.
 
     ``mode=ro``: SQLite never creates the file nor writes it, and its locks keep a read
@@ -152,7 +156,14 @@ class SqliteReader:
         return replace(snapshot, writer=live_holder(self.path)) if snapshot.exists else snapshot
 
     def snapshot_only(self) -> StateSnapshot:
-        """Everything the planner needs, read in one transaction (no lock holder)."""
+        """Everything the planner needs, read in one transaction (no lock holder); read
+        once more if the file changed during an immutable read (then it says so)."""
+        try:
+            return self._read_snapshot()
+        except _ChangedWhileRead:
+            return self._read_snapshot()
+
+    def _read_snapshot(self) -> StateSnapshot:
         with self._reading() as conn:
             meta = self._meta(conn)
             if conn is None or meta is None:
@@ -232,7 +243,7 @@ class SqliteReader:
         finally:
             conn.close()
         if isinstance(conn, ReadOnlyConnection) and conn.changed_meanwhile():
-            raise StateError(
+            raise _ChangedWhileRead(
                 f"state {self.display} changed while it was read", hint="run the command again"
             )
 
