@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
-from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
+from reconciler.api.client import HttpCampaignAPI
+from reconciler.api.defaults import DEFAULT_TIMEOUT
 from reconciler.api.factory import make_api, needs_token
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.approval import require_approval
