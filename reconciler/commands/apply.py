@@ -26,7 +26,6 @@ from reconciler.errors import (
     GuardError,
     SourceLocation,
     StalePlanError,
-    StateError,
 )
 from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
 from reconciler.guards import GuardSettings, with_guards
@@ -36,7 +35,7 @@ from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
-from reconciler.state.store import normalise_api_url
+from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.words import count
 
 
@@ -89,6 +88,11 @@ class Target:
     require_state: bool = False
     idempotency_key: Callable[[str, str, str], str] = idempotency_key
 
+    @property
+    def binding(self) -> Binding:
+        """The environment and API the state must be bound to."""
+        return Binding(self.environment, self.api_url)
+
 
 def actor(runtime: Runtime) -> str:
     """Who is applying: the OS user, and the CI run when there is one."""
@@ -98,27 +102,6 @@ def actor(runtime: Runtime) -> str:
 
 def new_run_id(runtime: Runtime) -> str:
     return runtime.ci_run_id or uuid.uuid4().hex[:12]
-
-
-def check_binding(snapshot: StateSnapshot, target: Target, *, new_state: bool) -> None:
-    """Refuse a state of another environment or API, or a missing state that must exist."""
-    if not snapshot.exists:
-        if target.require_state and not new_state:
-            raise StateError(
-                f"the state of environment {target.environment} does not exist "
-                "(require_state is true)",
-                hint="check the state setting; pass --new-state to create it deliberately",
-            )
-        return
-    if snapshot.environment != target.environment or (
-        snapshot.api_url is not None
-        and normalise_api_url(snapshot.api_url) != normalise_api_url(target.api_url)
-    ):
-        raise StateError(
-            f"this state belongs to environment {snapshot.environment} at {snapshot.api_url}, "
-            f"not {target.environment} at {target.api_url}",
-            hint="a switched state would create every campaign again; check the state setting",
-        )
 
 
 def refuse_on_guards(plan: Plan) -> None:
@@ -203,7 +186,7 @@ def _guarded_plan(
     plan_for: Callable[[StateSnapshot], Plan],
     options: ApplyOptions,
 ) -> Plan:
-    check_binding(snapshot, target, new_state=options.new_state)
+    target.binding.check(snapshot, must_exist=target.require_state and not options.new_state)
     plan = with_guards(plan_for(snapshot), target.guards)
     refuse_on_guards(plan)
     return plan
