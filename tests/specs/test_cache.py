@@ -19,6 +19,7 @@ from reconciler.errors import ValidationFailed
 from reconciler.specs import cache as cache_mod
 from reconciler.specs.bodies import load_bodies
 from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.cache_file import MAGIC
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.state import read_bodies, read_snapshot
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
@@ -177,7 +178,7 @@ def test_another_tool_version_misses(
 ) -> None:
     """The tool's code (and its phone and time-zone data) is part of every entry's key."""
     _warm(root, environ)
-    monkeypatch.setattr(cache_mod, "_code_digest", lambda: "another version")
+    monkeypatch.setattr(cache_mod, "code_digest", lambda: "another version")
     assert _hits(_load(root, environ)) == set()
 
 
@@ -202,7 +203,7 @@ def test_another_environment_does_not_use_the_entries(root: Path, environ: dict[
 def _entries(root: Path) -> tuple[bytes, str, dict[str, Any]]:
     """The signed header, the base and the entries of the cache file (read without a key)."""
     data = (root / CACHE_FILE).read_bytes()
-    start = len(cache_mod.MAGIC) + 32
+    start = len(MAGIC) + 32
     base, entries = marshal.loads(data[start:])
     return data[:start], base, entries
 
