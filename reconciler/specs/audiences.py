@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.specs.render import inside_name, resolve_inside_text
+from reconciler.specs.yamlio import YamlError, decode_utf8
 
 COLUMNS = ("id", "to_number")
 
@@ -81,10 +82,9 @@ def load_audience(root: Path, rel: str, checked: set[str] | None = None) -> Audi
     with open(found, "rb") as handle:
         raw = handle.read()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AudienceError("file is not valid UTF-8", shown, line, "save it as UTF-8") from None
+        text = decode_utf8(raw)
+    except YamlError as exc:  # the one rule for a file that must be UTF-8
+        raise AudienceError(exc.message, shown, exc.line, exc.hint) from None
     rows = _Rows()
     _parse_csv(text, shown, rows)
     return Audience(shown, rows.rows, rows.lines, raw, tuple(rows.problems))

@@ -29,7 +29,6 @@ from typing import Any
 from reconciler.campaign import DesiredCampaign, canonical_json
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.specs.cache_file import code_digest, machine_key, read_entries, seal
-from reconciler.specs.cache_session import cache_requested, keep_for_saving, spec_cache_enabled
 from reconciler.specs.render import resolve_inside
 from reconciler.state.paths import beside, sqlite_file
 
@@ -49,17 +48,6 @@ CAMPAIGN_FIELDS = (
     "ignore_suppression",
 )
 CACHE_SUFFIX = ".speccache"
-# What the commands and the loader use from the session, named where they look for it.
-__all__ = [
-    "CachedFile",
-    "SpecCache",
-    "cache_path",
-    "cache_requested",
-    "file_digests",
-    "keep_for_saving",
-    "open_cache",
-    "spec_cache_enabled",
-]
 
 
 def cache_path(state: str, env: str, root: Path) -> Path:
@@ -73,9 +61,7 @@ def cache_path(state: str, env: str, root: Path) -> Path:
 def open_cache(
     state: str, env: str, root: Path, salt: Mapping[str, Any], environ: Mapping[str, str]
 ) -> SpecCache | None:
-    """The environment's cache, or None when disabled or without a usable key."""
-    if not cache_requested(environ):
-        return None
+    """The environment's cache (the caller checked ``cache_requested``), or None without a key."""
     key = machine_key(environ)
     if key is None:
         return None

@@ -22,13 +22,8 @@ from reconciler.config import Project
 from reconciler.errors import Diagnostic, ReconcilerError, SourceLocation, sort_diagnostics
 from reconciler.perf import gc_paused
 from reconciler.specs.bodies import BodySource
-from reconciler.specs.cache import (
-    SpecCache,
-    cache_requested,
-    file_digests,
-    keep_for_saving,
-    open_cache,
-)
+from reconciler.specs.cache import SpecCache, file_digests, open_cache
+from reconciler.specs.cache_session import cache_requested, keep_for_saving
 from reconciler.specs.discover import discover, not_spec_warnings
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (

@@ -313,7 +313,7 @@ class SpecFile:
         """Source lines of the REPORTED_FIELDS that this document wrote."""
         lines: dict[str, int] = {}
         for path in REPORTED_FIELDS:
-            line = doc.marks.lines.get(path)
+            line = doc.marks.get(path)
             if line is not None and self.linemap is not None:
                 line = self.linemap.source_line(line)
             if line is not None:

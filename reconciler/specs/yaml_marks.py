@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from reconciler.specs.yaml_nodes import NodeLoader, Path_, key_text
@@ -25,11 +23,6 @@ class Marks:
         self._index = index  # which composed document of the text
         self._outline = outline
         self._root: Node | None = None
-
-    @property
-    def lines(self) -> _Lines:
-        """``lines.get(path)``: the line of exactly ``path``, or None."""
-        return _Lines(self)
 
     def line_of(self, path: Path_) -> int | None:
         """The line of ``path``, or of its nearest ancestor that was written."""
@@ -68,17 +61,6 @@ def _compose(text: str, index: int) -> Node:
     finally:
         loader.dispose()
     raise AssertionError("the text composed differently")  # pragma: no cover
-
-
-@dataclass(frozen=True)
-class _Lines:
-    """``Marks.lines``: ``get(path)`` is the line of exactly ``path``, or None."""
-
-    marks: Marks
-
-    def get(self, path: Path_) -> int | None:
-        """The line where ``path`` was written, or None when it was not."""
-        return self.marks.get(path)
 
 
 def outline(root: Node) -> dict[Path_, int]:

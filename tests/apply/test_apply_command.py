@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.api_access import read_token
 from reconciler.commands.apply import (
     ApplyHooks,
     ApplyOptions,
     Target,
-    read_token,
     run_apply,
 )
 from reconciler.errors import AbortedError, ConfigError, GuardError, StateError, StateLockedError

@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.api.base import Outcome
 from reconciler.api.client import HttpCampaignAPI
-from reconciler.commands.apply import open_api, read_token
+from reconciler.commands.api_access import open_api, read_token
 from reconciler.config import Environment
 from reconciler.errors import ConfigError
 from reconciler.sandbox import Fault, FaultInjector, Sandbox

@@ -18,8 +18,8 @@ from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
 from reconciler.specs import cache as cache_mod
 from reconciler.specs.bodies import load_bodies
-from reconciler.specs.cache import spec_cache_enabled
 from reconciler.specs.cache_file import MAGIC
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.state import read_bodies, read_snapshot
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with

@@ -17,7 +17,7 @@ import pytest
 from reconciler.config import load_project
 from reconciler.specs import parallel
 from reconciler.specs.bodies import load_bodies
-from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from tests.specs.cases import J2_LOOP

@@ -185,7 +185,7 @@ def assert_same_as_reference(text: str) -> None:
         assert _typed(doc.data) == _typed(data)
         assert doc.line == line
         for path in _probes(lines):
-            assert doc.marks.lines.get(path) == lines.get(path), path
+            assert doc.marks.get(path) == lines.get(path), path
             assert doc.marks.line_of(path) == _ref_line_of(lines, path), path
 
 
@@ -367,7 +367,7 @@ def test_a_spec_loads_as_the_reference() -> None:
     assert_same_as_reference(SPEC)
     (doc,) = load_documents(SPEC)
     assert doc.marks.line_of(("touchpoint", "customer_details", 2, "to_number")) == 16
-    assert doc.marks.lines.get(("touchpoint", "customer_details", 2)) == 15
+    assert doc.marks.get(("touchpoint", "customer_details", 2)) == 15
 
 
 def test_errors_carry_the_full_path() -> None:
