@@ -16,6 +16,7 @@ from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
 from reconciler.commands.plan import make_plan_for_env, planner_for_env
 from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
+from reconciler.output.markdown import render_markdown
 from reconciler.specs import cache as cache_mod
 from reconciler.specs.bodies import load_bodies
 from reconciler.specs.cache_file import MAGIC
@@ -428,3 +429,28 @@ def test_reordering_a_variable_mapping_misses(root: Path, environ: dict[str, str
     project_file.write_text(second, encoding="utf-8")
     names = {c.key: c.name for c in _load(root, environ).campaigns}
     assert names["order"].startswith("lamps sweets")
+
+
+def test_a_plan_holds_the_bodies_of_its_creates_taken_from_the_cache(
+    tmp_path: Path, key_dir: Path
+) -> None:
+    """The creates a plan shows carry their bodies even when their specs came from the cache."""
+    root = make_project(tmp_path / "p", {"campaigns/first.yaml": GOOD_SPEC.replace("promo", "a")})
+    (root / "audiences").mkdir()
+    _apply(root)
+    (root / "campaigns/inline.yaml").write_text(GOOD_SPEC, encoding="utf-8")
+    project = load_project(project_dir=root)
+    plans = []
+    for _ in range(2):
+        with spec_cache_enabled():
+            now = datetime.now(UTC)
+            plans.append(make_plan_for_env(project, "dev", _vars(project), now=now).plan)
+    with spec_cache_enabled():
+        planner = planner_for_env(project, "dev", _vars(project), now=datetime.now(UTC))
+    assert {c.key for c in planner.campaigns if not c.has_body} == {"a", "promo"}
+    cold, warm = ([a.desired for a in plan.creates if a.desired] for plan in plans)
+    assert [d.key for d in warm] == ["promo"]
+    assert [d.body for d in warm] == [d.body for d in cold]
+    shown = [render_markdown(plan, show_sensitive=False) for plan in plans]
+    assert "customer_details" in shown[1]
+    assert shown[1] == shown[0]
