@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from reconciler.specs.yaml_nodes import NodeLoader, Path_, key_text
+from reconciler.specs.yaml_nodes import Path_, compose_all, key_text
 
 
 class Marks:
@@ -49,18 +51,7 @@ class Marks:
 
 def _compose(text: str, index: int) -> Node:
     """The ``index``-th document node of ``text`` (a text that composed before)."""
-    loader = NodeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            if index == 0:
-                return node
-            index -= 1
-    finally:
-        loader.dispose()
-    raise AssertionError("the text composed differently")  # pragma: no cover
+    return next(itertools.islice(compose_all(text), index, None))
 
 
 def outline(root: Node) -> dict[Path_, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -66,6 +67,18 @@ class NodeLoader(yaml.CSafeLoader):
 
 
 NodeLoader.add_implicit_resolver(PLAIN_TAG, re.compile(r"(?s).*"), None)
+
+
+def compose_all(text: str) -> Iterator[Node]:
+    """The document nodes of ``text``, in order (empty documents give none)."""
+    loader = NodeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                yield node
+    finally:
+        loader.dispose()
 
 
 def key_text(node: Node) -> str:

@@ -30,10 +30,10 @@ from reconciler.specs.yaml_nodes import (
     MAP_TAG,
     SEQ_TAG,
     STR_TAG,
-    NodeLoader,
     Path_,
     YamlError,
     check_tag,
+    compose_all,
     key_text,
     plain_scalar,
     scalar_value,
@@ -66,21 +66,15 @@ def decode_utf8(raw: bytes) -> str:
 
 def load_documents(text: str) -> list[Document]:
     """Every document of a YAML text, in order; empty documents are skipped."""
-    loader = NodeLoader(text)
     docs: list[Document] = []
-    index = 0
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
+        for index, node in enumerate(compose_all(text)):
             if "*" in text:  # an alias is written "*name": without a "*" there is none
                 _refuse_aliases(node)
             data = _construct(node)
             if data is not None:
                 marks = Marks(text, index, outline(node))
                 docs.append(Document(data, node.start_mark.line + 1, marks))
-            index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -90,8 +84,6 @@ def load_documents(text: str) -> list[Document]:
         raise YamlError(f"invalid YAML: {problem}{context}", line, hint) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
-    finally:
-        loader.dispose()
     return docs
 
 
