@@ -57,7 +57,7 @@ def campaign_schema() -> Schema:
 
 def project_schema() -> Schema:
     """The schema of ``reconciler.yaml``, from the project file model."""
-    from reconciler.config import ProjectFile  # imported lazily: config reads files
+    from reconciler.projectfile import ProjectFile  # imported lazily: pydantic
 
     schema = ProjectFile.model_json_schema(mode="validation")
     _strip_titles(schema)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
-import httpx
-
-from reconciler.api.client import DEFAULT_TIMEOUT, DEFAULT_TOKEN_HINT, HttpCampaignAPI
+from reconciler.api.client import DEFAULT_TOKEN_HINT, HttpCampaignAPI
+from reconciler.api.defaults import DEFAULT_PHONE_FORMAT, DEFAULT_TIMEOUT, SANDBOX
 from reconciler.errors import ConfigError
-
-SANDBOX = "sandbox"  # the api_url value meaning "the built-in fake, in process"
 
 
 def needs_token(api_url: str) -> bool:
@@ -23,7 +21,7 @@ def make_api(
     create_path: str,
     token: str | None,
     *,
-    phone_format: str = "e164",
+    phone_format: str = DEFAULT_PHONE_FORMAT,
     token_hint: str = DEFAULT_TOKEN_HINT,
     timeout: float = DEFAULT_TIMEOUT,
     sleep: Callable[[float], object] = time.sleep,
@@ -35,33 +33,22 @@ def make_api(
     ``cancelled`` let the executor cut a backoff wait short on cancel. Raises ConfigError
     when a real API is asked for without a token.
     """
-
-    def client(
-        base_url: str, secret: str, transport: httpx.BaseTransport | None
-    ) -> HttpCampaignAPI:
-        return HttpCampaignAPI(
-            base_url,
-            create_path,
-            secret,
-            phone_format=phone_format,
-            token_hint=token_hint,
-            timeout=timeout,
-            transport=transport,
-            sleep=sleep,
-            cancelled=cancelled,
-        )
-
+    client = functools.partial(
+        HttpCampaignAPI,
+        phone_format=phone_format,
+        token_hint=token_hint,
+        timeout=timeout,
+        sleep=sleep,
+        cancelled=cancelled,
+    )
     if api_url == SANDBOX:
         from reconciler.sandbox import SANDBOX_BASE_URL, Sandbox, sandbox_transport
 
-        return client(
-            SANDBOX_BASE_URL,
-            token or "sandbox",
-            sandbox_transport(Sandbox(create_path=create_path)),
-        )
+        transport = sandbox_transport(Sandbox(create_path=create_path))
+        return client(SANDBOX_BASE_URL, create_path, token or "sandbox", transport=transport)
     if not token:
         raise ConfigError(
             f"no ContactSwing token: {token_hint} is not set or empty",
             hint="set it to the API token (a JWT) for this environment; it is never displayed",
         )
-    return client(api_url, token, None)
+    return client(api_url, create_path, token)

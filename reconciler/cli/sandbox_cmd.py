@@ -9,10 +9,10 @@ from types import FrameType
 
 import click
 
+from reconciler.api.defaults import DEFAULT_CREATE_PATH
 from reconciler.cli.common import CommonOptions, common_options
 from reconciler.errors import ConfigError
 from reconciler.sandbox import Fault, FaultInjector, Sandbox, parse_faults
-from reconciler.sandbox.core import DEFAULT_CREATE_PATH
 from reconciler.sandbox.server import DEFAULT_STALL_SECONDS, SandboxServer, stderr_log
 
 ALL = ",".join(f.value for f in Fault)

@@ -9,7 +9,8 @@ import os
 import re
 import threading
 
-from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
+from reconciler.api.client import HttpCampaignAPI
+from reconciler.api.defaults import DEFAULT_TIMEOUT
 from reconciler.api.factory import make_api, needs_token
 from reconciler.config import Environment
 from reconciler.errors import ConfigError

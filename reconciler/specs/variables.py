@@ -79,13 +79,10 @@ def resolve_variables(
     settings = project.settings(env)
     environ = os.environ if os_environ is None else os_environ
     merged = Variables()
-    for name, value in project.file.vars.items():
-        line = project.line_of("vars", name)
-        merged.set(name, value, SourceLocation(PROJECT_FILE, line), f"vars.{name}")
-    for name, value in settings.vars.items():
-        at = ("environments", env, "vars", name)
-        field = ".".join(at)
-        merged.set(name, value, SourceLocation(PROJECT_FILE, project.line_of(*at)), field)
+    for at, values in project.layers(env, "vars"):
+        for name, value in values.items():
+            where = SourceLocation(PROJECT_FILE, project.line_of(*at, name))
+            merged.set(name, value, where, ".".join((*at, name)))
     if settings.vars_file is not None:
         line = project.line_of("environments", env, "vars_file")
         _set_all(merged, _project_vars_file(project, settings.vars_file, line, env))
