@@ -15,6 +15,7 @@ from reconciler import __version__
 from reconciler.api.base import CreateResult, Outcome
 from reconciler.api.classify import parse_retry_after
 from reconciler.api.client import HttpCampaignAPI
+from reconciler.api.limiter import AdaptiveLimiter
 from tests.api.bodies import TOKEN, valid_body
 
 BASE = "https://cs.test"
@@ -26,10 +27,15 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 @dataclass
 class Harness:
-    """A client on a scripted transport; records requests and sleeps."""
+    """A client on a scripted transport; records requests and sleeps (which move its clock)."""
 
     requests: list[httpx.Request] = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
+    now: float = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
     def api(self, handler: Handler, **kwargs: object) -> HttpCampaignAPI:
         def record(request: httpx.Request) -> httpx.Response:
@@ -38,7 +44,8 @@ class Harness:
 
         options: dict[str, object] = {
             "transport": httpx.MockTransport(record),
-            "sleep": self.sleeps.append,
+            "sleep": self.sleep,
+            "limiter": AdaptiveLimiter(clock=lambda: self.now),
             "rng": lambda: 0.0,
             "token_hint": "CONTACTSWING_TOKEN",
         }
