@@ -169,7 +169,10 @@ class HttpCampaignAPI:
                 return None
         verdict = self._send_once(content, idempotency_key)
         throttled = verdict.result.http_status == 429
-        self._limiter.settle(slot, throttled=throttled, retry_after=verdict.retry_after)
+        pause = verdict.retry_after
+        if pause is not None and pause > self._max_retry_after:
+            pause = None  # this create gives up; the others must not all wait that long
+        self._limiter.settle(slot, throttled=throttled, retry_after=pause)
         return verdict
 
     def _send_once(self, content: bytes, idempotency_key: str) -> Verdict:

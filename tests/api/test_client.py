@@ -291,6 +291,27 @@ def test_retry_after_longer_than_the_limit_fails_at_once() -> None:
     assert "3600s" in result.message
 
 
+def test_a_retry_after_too_long_to_wait_does_not_hold_the_other_creates() -> None:
+    """The shared limiter ignores a Retry-After the client would not wait: the next
+    create of the run goes at once (and fails at once too, if the server insists)."""
+    h = Harness()
+    handler = sequence(answer(429, headers={"Retry-After": "3600"}), answer(201, OK))
+    with h.api(handler) as api:
+        assert api.create(valid_body(), idempotency_key="a").outcome is Outcome.FAILED
+        assert api.create(valid_body(), idempotency_key="b").outcome is Outcome.CREATED
+    assert h.sleeps == []
+
+
+def test_one_429_paces_every_create_of_the_client() -> None:
+    """The limiter is shared: after a 429 with Retry-After 2, the next create waits it out."""
+    h = Harness()
+    handler = sequence(answer(429, headers={"Retry-After": "2"}), answer(201, OK), answer(201, OK))
+    with h.api(handler, max_retries=0) as api:
+        assert api.create(valid_body(), idempotency_key="a").outcome is Outcome.FAILED
+        assert api.create(valid_body(), idempotency_key="b").outcome is Outcome.CREATED
+    assert h.sleeps == [2.0]
+
+
 @pytest.mark.parametrize("exc_type", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
 def test_connection_never_opened_is_retried_then_created(exc_type: type[Exception]) -> None:
     """Nothing was sent when the connection never opened: retried with backoff."""
