@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -125,9 +126,16 @@ def sandbox(
         rate_limit=RateLimit(rate_limit) if rate_limit else None,
     )
     server = _listen(core, host, port, latency_ms, stall_seconds, quiet)
+    _serve(server, lambda: _announce(server, core, injector, host))
+    return 0
+
+
+def _serve(server: SandboxServer, announce: Callable[[], None]) -> None:
+    """Announce, then serve until Ctrl-C or SIGTERM (either may come as soon as the URL
+    is printed), then close."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        _announce(server, core, injector, host)
+        announce()
         server.serve_forever(poll_interval=0.2)
     except (KeyboardInterrupt, _Stop):
         pass
@@ -135,7 +143,6 @@ def sandbox(
         signal.signal(signal.SIGTERM, previous)
         server.close()
     click.echo("sandbox: stopped", err=True)
-    return 0
 
 
 def _listen(
