@@ -302,6 +302,18 @@ def test_a_retry_after_too_long_to_wait_does_not_hold_the_other_creates() -> Non
     assert h.sleeps == []
 
 
+def test_a_cancel_during_the_limiters_wait_sends_nothing() -> None:
+    """Cancelled while held back by the limiter: FAILED (the server saw nothing), not sent."""
+    h = Harness()
+    handler = sequence(answer(429, headers={"Retry-After": "2"}), answer(201, OK))
+    with h.api(handler, max_retries=0, cancelled=lambda: True) as api:
+        api.create(valid_body(), idempotency_key="a")  # no wait: the cancel is not asked
+        second = api.create(valid_body(), idempotency_key="b")
+    assert second.outcome is Outcome.FAILED
+    assert second.message == "not sent: the run was cancelled"
+    assert len(h.requests) == 1
+
+
 def test_one_429_paces_every_create_of_the_client() -> None:
     """The limiter is shared: after a 429 with Retry-After 2, the next create waits it out."""
     h = Harness()
