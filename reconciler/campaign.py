@@ -57,6 +57,7 @@ class DesiredCampaign:
             layers report on, by dotted path (``touchpoint.start_at``); see ``location_of``.
         name, recipients, start_at, ignore_suppression: taken from the body, stored so
             that planning never needs the body itself.
+        environments: the spec's ``environments`` (the only ones it exists in); () for all.
     """
 
     key: str
@@ -70,6 +71,7 @@ class DesiredCampaign:
     recipients: int
     start_at: str
     ignore_suppression: bool
+    environments: tuple[str, ...]
     stored_json: str | None = field(compare=False, repr=False)
     load_body: Callable[[], Mapping[str, Any]] | None = field(compare=False, repr=False)
 
@@ -88,6 +90,7 @@ class DesiredCampaign:
         recipients: int | None = None,
         start_at: str | None = None,
         ignore_suppression: bool | None = None,
+        environments: tuple[str, ...] = (),
         body_json: str | None = None,
         load_body: Callable[[], Mapping[str, Any]] | None = None,
         stored_json: str | None = None,  # the field's own name, for dataclasses.replace
@@ -115,6 +118,7 @@ class DesiredCampaign:
             "ignore_suppression": summary.get("ignore_suppression", False)
             if ignore_suppression is None
             else ignore_suppression,
+            "environments": tuple(environments),
             "stored_json": body_json,
             "load_body": load_body,
         }

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
@@ -116,10 +117,9 @@ def planner_for_env(
     loaded = load_campaigns(project, env, variables)
     if loaded.errors:
         raise ValidationFailed(loaded.diagnostics)
-    promotion = _promotion_source(project, settings, os_environ)
-    return EnvPlanner(
-        env, tuple(loaded.campaigns), promotion, now, tuple(targets), tuple(loaded.warnings)
-    )
+    campaigns = tuple(loaded.campaigns)
+    promotion, warnings = _promotion_source(project, settings, campaigns, os_environ)
+    return EnvPlanner(env, campaigns, promotion, now, tuple(targets), (*loaded.warnings, *warnings))
 
 
 def read_state(settings: Environment, root: Path) -> StateSnapshot:
@@ -150,13 +150,19 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
 
 
 def _promotion_source(
-    project: Project, settings: Environment, os_environ: Mapping[str, str] | None
-) -> PromotionSource | None:
-    """What the ``promote_from`` environment has created, read from its state read-only."""
+    project: Project,
+    settings: Environment,
+    campaigns: Sequence[DesiredCampaign],
+    os_environ: Mapping[str, str] | None,
+) -> tuple[PromotionSource | None, list[Diagnostic]]:
+    """What the ``promote_from`` environment has sent, read from its state read-only."""
     if settings.promote_from is None:
-        return None
+        return None, []
     source = project.environment(settings.promote_from, os_environ)
-    return PromotionSource.from_snapshot(read_state(source, project.root))
+    snapshot = read_state(source, project.root)
+    warning = missing_source(settings.name, source, snapshot)
+    promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)
+    return promotion, [] if warning is None else [warning]
 
 
 def save_plan(outcome: PlanOutcome, path: Path, *, now: datetime) -> SavedPlan:

@@ -104,7 +104,8 @@ def plan_schema() -> dict[str, Any]:
                     },
                     "reason": {
                         "type": ["string", "null"],
-                        "description": "Why a campaign is in doubt or awaits promotion.",
+                        "description": "Why a campaign is in doubt, awaits promotion, or is "
+                        "created without waiting for promotion.",
                     },
                     "last_error": {
                         "type": ["string", "null"],

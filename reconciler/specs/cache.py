@@ -42,7 +42,7 @@ from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.specs.render import resolve_inside
 from reconciler.state.paths import beside, sqlite_file
 
-FORMAT = "reconciler-speccache/3"
+FORMAT = "reconciler-speccache/4"
 MAGIC = FORMAT.encode() + b"\n"
 _MARSHAL_VERSION = 4  # plain containers only; read by every Python 3 since 3.4
 # The order of a campaign summary's fields in an entry (``summary`` has them by name).
@@ -59,6 +59,7 @@ CAMPAIGN_FIELDS = (
     "recipients",
     "start_at",
     "ignore_suppression",
+    "environments",
 )
 NO_CACHE_ENV = "RECONCILER_NO_CACHE"
 CACHE_SUFFIX = ".speccache"
@@ -337,6 +338,7 @@ def summary(campaign: DesiredCampaign) -> dict[str, Any]:
         "recipients": campaign.recipients,
         "start_at": campaign.start_at,
         "ignore_suppression": campaign.ignore_suppression,
+        "environments": list(campaign.environments),
     }
 
 

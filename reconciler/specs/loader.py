@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ from reconciler.specs.cache import (
     open_cache,
 )
 from reconciler.specs.discover import default_key, discover, not_spec_warnings, spec_kind
+from reconciler.specs.environments import KEY as ENVIRONMENTS
+from reconciler.specs.environments import spec_environments
 from reconciler.specs.linemap import LineMap
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
@@ -93,12 +95,14 @@ def load_campaigns(
     variables: Mapping[str, Any],
     *,
     os_environ: Mapping[str, str] | None = None,
+    only: Collection[str] | None = None,
 ) -> LoadResult:
     """Render and validate every spec file of ``project`` for environment ``env``.
 
     Inside ``spec_cache_enabled()`` (the CLI commands) an unchanged spec file is taken
     from the environment's validation cache instead (``reconciler.specs.cache``). The
     other files are loaded on every core when there are many (``reconciler.specs.parallel``).
+    ``only`` (project-relative paths) loads just those files, and never writes the cache.
     """
     project.settings(env)  # an unknown environment is a ConfigError
     environ = os.environ if os_environ is None else os_environ
@@ -108,7 +112,7 @@ def load_campaigns(
         files: list[_FileResult | None] = []
         to_load: list[_ToLoad] = []
         found = discover(project.campaigns_dir)
-        for path in found.specs:
+        for path in _selected(project, found.specs, only):
             hit = _from_cache(project, path, context, cache)
             if hit is None:
                 to_load.append(_ToLoad(len(files), path))
@@ -120,7 +124,7 @@ def load_campaigns(
         results = map_in_processes(loader, to_load, jobs)
         for item, result in zip(to_load, results, strict=True):
             files[item.index] = result
-            if cache is not None and not result.indirect:
+            if cache is not None and not result.indirect and only is None:
                 cache.store(
                     result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
                 )
@@ -130,9 +134,15 @@ def load_campaigns(
     diagnostics = report_once(per_file, sources, project, env)
     diagnostics.extend(_duplicate_keys(campaigns))
     diagnostics.extend(not_spec_warnings(project.root, found.others))
-    if cache is not None and not any(d.is_error for d in diagnostics):
+    if cache is not None and only is None and not any(d.is_error for d in diagnostics):
         keep_for_saving(cache)  # written once the command succeeded; bad input: never
     return LoadResult(campaigns, sort_diagnostics(diagnostics))
+
+
+def _selected(
+    project: Project, specs: Sequence[Path], only: Collection[str] | None
+) -> Sequence[Path]:
+    return specs if only is None else [p for p in specs if _rel(project.root, p) in only]
 
 
 @dataclass(frozen=True)
@@ -269,6 +279,7 @@ class _BodyLoader:
             recipients=int(entry["recipients"]),
             start_at=str(entry["start_at"]),
             ignore_suppression=bool(entry["ignore_suppression"]),
+            environments=tuple(entry["environments"]),
             load_body=functools.partial(self.body, key, fp),
         )
 
@@ -472,6 +483,8 @@ class _SpecFile:
         plain = isinstance(key, str) and "{" not in key
         self.campaign = str(key) if plain else default_key(self.path, self.project.campaigns_dir)
         self.origins = {}
+        if not self._here(data, doc):
+            return
         if self.linemap is None:  # *.yaml: render inside string values only
             data = self._render_tree(data, (), doc)
             if data is None:
@@ -484,6 +497,15 @@ class _SpecFile:
             reads[audience.file] = audience.raw
         self.reads.update(reads)
         self._validate(data, doc, audience, csv_failed, reads)
+
+    def _here(self, data: dict[str, Any], doc: Document) -> bool:
+        """Whether the document's ``environments`` include this one (reported when wrong)."""
+        only, problem = spec_environments(data, self.project.env_names)
+        if problem is not None:
+            line = doc.marks.line_of((ENVIRONMENTS,))
+            self.problem(line, problem.message, ENVIRONMENTS, problem.hint)
+            return False
+        return not only or self.context["env"] in only
 
     def _render_tree(self, value: Any, path: Path_, doc: Document) -> Any:
         """Render every string value; None when any failed (each failure recorded)."""
@@ -598,6 +620,7 @@ class _SpecFile:
                 previous_keys=tuple(str(k) for k in data.get("previous_keys") or ()),
                 source_files=(self.rel, *sorted(set(reads) - {self.rel})),
                 field_lines=self._field_lines(doc),
+                environments=tuple(data.get(ENVIRONMENTS) or ()),
             )
         )
 

@@ -1,0 +1,94 @@
+"""The promotion source of a plan: the ``promote_from`` state, read-only, and the few
+specs rendered with that environment's variables (PRODUCT.md section 5).
+
+Only a spec whose source fingerprint differs from the one the source recorded is
+rendered again (``PromotionSource.needs_render``); the planner decides from the result
+(``reconciler.promotion``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from reconciler.campaign import DesiredCampaign
+from reconciler.config import Environment, Project
+from reconciler.errors import Diagnostic, Severity, SourceLocation, StateError
+from reconciler.promotion import PromotionSource, SourceRender, differing_fields
+from reconciler.specs.loader import load_campaigns, resolve_variables
+from reconciler.state import read_bodies
+from reconciler.state.base import StateSnapshot
+
+
+def missing_source(target: str, source: Environment, snapshot: StateSnapshot) -> Diagnostic | None:
+    """A warning when the source's state is missing; StateError when it must exist."""
+    if snapshot.exists:
+        return None
+    message = (
+        f"the state of {source.name} ({source.state}), which {target} promotes from, "
+        "does not exist: nothing can be promoted"
+    )
+    hint = f"check environments.{source.name}.state and its variables in reconciler.yaml"
+    if source.require_state:
+        raise StateError(f"{message} and require_state is true", hint=hint)
+    location = SourceLocation("reconciler.yaml")
+    return Diagnostic(
+        location, message, f"environments.{target}.promote_from", hint, Severity.WARNING
+    )
+
+
+def with_source_renders(
+    project: Project,
+    source: Environment,
+    snapshot: StateSnapshot,
+    campaigns: Sequence[DesiredCampaign],
+    os_environ: Mapping[str, str] | None,
+) -> PromotionSource:
+    """What ``snapshot`` (the source's) created, with a ``SourceRender`` where needed."""
+    promotion = PromotionSource.from_snapshot(snapshot)
+    wanted = [d for d in campaigns if promotion.needs_render(d)]
+    if not wanted:
+        return promotion
+    rendered, problems = _render_in(project, source.name, wanted, os_environ)
+    renders = {key: SourceRender(problem=problem) for key, problem in problems.items()}
+    differ = [
+        snapshot.campaigns[key]
+        for key, d in rendered.items()
+        if d.fingerprint != promotion.fingerprints[key]
+    ]
+    root, api_url = project.root, source.api_url
+    bodies = read_bodies(source.state, source.name, differ, root=root, api_url=api_url)
+    for key, d in rendered.items():
+        recorded = bodies.get(key)
+        fields = differing_fields(d.body, recorded.body) if recorded is not None else ()
+        renders[key] = SourceRender(fingerprint=d.fingerprint, differs=fields)
+    return promotion.with_renders(renders)
+
+
+def _render_in(
+    project: Project,
+    env: str,
+    wanted: Sequence[DesiredCampaign],
+    os_environ: Mapping[str, str] | None,
+) -> tuple[dict[str, DesiredCampaign], dict[str, str]]:
+    """The wanted campaigns rendered for ``env``, and why the others could not be."""
+    files = {d.location.file for d in wanted}
+    variables = resolve_variables(project, env, os_environ=os_environ)
+    loaded = load_campaigns(project, env, variables, os_environ=os_environ, only=files)
+    found = {d.key: d for d in loaded.campaigns}
+    first_error: dict[str, str] = {}
+    for diagnostic in loaded.errors:
+        first_error.setdefault(diagnostic.location.file, diagnostic.message)
+    rendered: dict[str, DesiredCampaign] = {}
+    problems: dict[str, str] = {}
+    for d in wanted:
+        if d.key in found:
+            rendered[d.key] = found[d.key]
+        else:
+            problems[d.key] = first_error.get(d.location.file) or _absent(d.key, env, loaded.errors)
+    return rendered, problems
+
+
+def _absent(key: str, env: str, errors: Sequence[Diagnostic]) -> str:
+    if errors:  # reported at another file (a CSV it reads)
+        return f"it does not validate there (`reconciler validate --env {env}` says why)"
+    return f"it has no campaign {key!r} there"
