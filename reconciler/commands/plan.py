@@ -160,7 +160,8 @@ def _promotion_source(
         return None, []
     source = project.environment(settings.promote_from, os_environ)
     snapshot = read_state(source, project.root)
-    warning = missing_source(settings.name, source, snapshot)
+    line = project.line_of("environments", settings.name, "promote_from")
+    warning = missing_source(settings.name, source, snapshot, line)
     promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)
     return promotion, [] if warning is None else [warning]
 

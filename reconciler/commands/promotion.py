@@ -19,20 +19,27 @@ from reconciler.state import read_bodies
 from reconciler.state.base import StateSnapshot
 
 
-def missing_source(target: str, source: Environment, snapshot: StateSnapshot) -> Diagnostic | None:
-    """A warning when the source's state is missing; StateError when it must exist."""
+def missing_source(
+    target: str, source: Environment, snapshot: StateSnapshot, line: int | None = None
+) -> Diagnostic | None:
+    """A warning when the source's state is missing; StateError when it must exist.
+
+    A mistyped state URL must not keep CI green with everything "not created yet".
+    """
     if snapshot.exists:
         return None
     message = (
-        f"the state of {source.name} ({source.state}), which {target} promotes from, "
-        "does not exist: nothing can be promoted"
+        f"the state of {source.name} ({source.state}), which {target} promotes from, does not exist"
     )
     hint = f"check environments.{source.name}.state and its variables in reconciler.yaml"
     if source.require_state:
         raise StateError(f"{message} and require_state is true", hint=hint)
-    location = SourceLocation("reconciler.yaml")
     return Diagnostic(
-        location, message, f"environments.{target}.promote_from", hint, Severity.WARNING
+        SourceLocation("reconciler.yaml", line),
+        f"{message}: nothing can be promoted",
+        f"environments.{target}.promote_from",
+        hint,
+        Severity.WARNING,
     )
 
 

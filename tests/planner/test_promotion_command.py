@@ -14,6 +14,7 @@ from reconciler.errors import Severity, StateError
 from reconciler.plan import ActionKind
 from reconciler.specs.loader import resolve_variables
 from tests.planner.project import PROJECT_YAML, make_project, spec, write_state
+from tests.support.cli import run_cli
 from tests.support.factories import NOW
 from tests.support.tree import build_tree
 
@@ -166,3 +167,24 @@ def test_a_missing_source_state_is_an_error_when_the_source_requires_one(tmp_pat
     with pytest.raises(StateError, match="which prod promotes from, does not exist") as info:
         plan_prod(root)
     assert "environments.dev.state" in info.value.hint
+
+
+def test_plan_warns_of_a_missing_source_state_and_exits_0(tmp_path):
+    """As users see it: the warning names the promote_from line; the plan still exits 0."""
+    root = make_project(tmp_path / "p")
+    result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
+    assert result.returncode == 0, result.output
+    line = PROJECT_YAML.splitlines().index("    promote_from: dev") + 1
+    assert f"reconciler.yaml:{line}: warning: environments.prod.promote_from: " in result.stderr
+    assert "the state of dev (.reconciler/dev.sqlite), which prod promotes from" in result.stderr
+
+
+def test_plan_refuses_a_missing_required_source_state_with_a_hint(tmp_path):
+    root = make_project(tmp_path / "p")
+    (root / "reconciler.yaml").write_text(
+        PROJECT_YAML.replace("api_url: sandbox\n", "api_url: sandbox\n    require_state: true\n", 1)
+    )
+    result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
+    assert result.returncode == 1
+    assert "which prod promotes from, does not exist and require_state is true" in result.stderr
+    assert "hint: check environments.dev.state" in result.stderr
