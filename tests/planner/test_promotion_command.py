@@ -188,3 +188,16 @@ def test_plan_refuses_a_missing_required_source_state_with_a_hint(tmp_path):
     assert result.returncode == 1
     assert "which prod promotes from, does not exist and require_state is true" in result.stderr
     assert "hint: check environments.dev.state" in result.stderr
+
+
+def test_rendering_for_the_source_writes_nothing_of_the_source(tmp_path):
+    """prod renders a spec with dev's variables, read-only: dev's folder is left as it was."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo", "sale"))
+    (root / "campaigns/promo.yaml").write_text("# a comment\n" + spec("promo"))
+    before = {p.name: p.read_bytes() for p in (root / ".reconciler").iterdir()}
+    result = run_cli("plan", "--env", "prod", "--new-state", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.output
+    assert '"action": "create"' in result.stdout
+    after = {p.name: p.read_bytes() for p in (root / ".reconciler").iterdir()}
+    assert after == before
