@@ -5,7 +5,9 @@ state: every campaign a create) beside prod's plan once staging created everythi
 (every campaign promotable, prod's state still empty); both after a comment was added to
 every spec file (the source fingerprints then differ from staging's, so prod renders
 every spec a second time with staging's variables; ``RECONCILER_NO_CACHE=1``: every run
-renders, the worst case); and both every push once each created everything.
+renders, the worst case); after another comment, as CI runs them (staging's plan first,
+then prod's, which finds staging's renders in staging's validation cache); and both
+every push once each created everything.
 """
 
 from __future__ import annotations
@@ -29,12 +31,16 @@ def promotion_group(session: Session, n: int) -> None:
     if not _apply(session, root, n, "staging"):
         return
     _row(session, root, n, "prod", "all created in staging, prod state empty", "create")
-    for spec in sorted((root / "campaigns").rglob("*.yaml")):
-        spec.write_text(COMMENT + spec.read_text(encoding="utf-8"), encoding="utf-8")
+    _comment_every_spec(root, COMMENT)
     no_cache = {**session.env, "RECONCILER_NO_CACHE": "1"}
     label = "a comment in every spec, no cache"
     _row(session, root, n, "staging", label, "unchanged", no_cache)
     _row(session, root, n, "prod", f"{label} (renders each for staging)", "create", no_cache)
+    # As CI runs them: staging's plan of the commit first, whose cache prod's then reads.
+    _comment_every_spec(root, "# approved\n")
+    label = "another comment, staging planned it first"
+    _row(session, root, n, "staging", f"{label} (fills its cache)", "unchanged", times=1)
+    _row(session, root, n, "prod", f"{label} (its cache answers)", "create")
     if not _apply(session, root, n, "prod"):
         return
     for env in ("staging", "prod"):
@@ -51,15 +57,21 @@ def _row(
     os_env: dict[str, str] | None = None,
     *,
     warm: bool = False,
+    times: int | None = None,
 ) -> Measurement:
     """One timed plan of ``env`` whose summary must count ``n`` ``expect`` actions."""
-    r, times = session.settings.recipients, session.settings.repeat
+    r, times = session.settings.recipients, times or session.settings.repeat
     os_env = session.env if os_env is None else os_env
     check = _plan_check(expect, n)
     if warm:  # every push: what may be cached was cached by an earlier plan
         repeat(Measurement("warm-up", n, r), _plan_argv(env), root, 1, os_env, check=check)
     row = Measurement(f"promotion: plan --env {env}, {label}", n, r)
     return session.add(repeat(row, _plan_argv(env), root, times, os_env, check=check))
+
+
+def _comment_every_spec(root: Path, comment: str) -> None:
+    for spec in sorted((root / "campaigns").rglob("*.yaml")):
+        spec.write_text(comment + spec.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def _apply(session: Session, root: Path, n: int, env: str) -> bool:

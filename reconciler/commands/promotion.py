@@ -18,6 +18,8 @@ from reconciler.specs.loader import load_campaigns, resolve_variables
 from reconciler.state import read_bodies
 from reconciler.state.base import StateSnapshot
 
+CHUNK_FILES = 2_000  # spec files rendered for the source at once (memory, not speed)
+
 
 def missing_source(
     target: str, source: Environment, snapshot: StateSnapshot, line: int | None = None
@@ -52,9 +54,36 @@ def with_source_renders(
 ) -> PromotionSource:
     """What ``snapshot`` (the source's) created, with a ``SourceRender`` where needed."""
     promotion = PromotionSource.from_snapshot(snapshot)
-    wanted = [d for d in campaigns if promotion.needs_render(d)]
-    if not wanted:
-        return promotion
+    renders: dict[str, SourceRender] = {}
+    for chunk in _by_files([d for d in campaigns if promotion.needs_render(d)]):
+        renders.update(_renders(project, source, snapshot, promotion, chunk, os_environ))
+    return promotion.with_renders(renders) if renders else promotion
+
+
+def _by_files(wanted: Sequence[DesiredCampaign]) -> list[list[DesiredCampaign]]:
+    """``wanted`` in chunks of at most CHUNK_FILES spec files: only one chunk's bodies
+    are held at a time (next to this environment's own)."""
+    chunks: list[list[DesiredCampaign]] = []
+    files: set[str] = set()
+    for d in sorted(wanted, key=lambda c: c.location.file):
+        if not chunks or (len(files) == CHUNK_FILES and d.location.file not in files):
+            chunks.append([])
+            files = set()
+        files.add(d.location.file)
+        chunks[-1].append(d)
+    return chunks
+
+
+def _renders(
+    project: Project,
+    source: Environment,
+    snapshot: StateSnapshot,
+    promotion: PromotionSource,
+    wanted: Sequence[DesiredCampaign],
+    os_environ: Mapping[str, str] | None,
+) -> dict[str, SourceRender]:
+    """A ``SourceRender`` for each of ``wanted``; the recorded bodies read only where the
+    fingerprints differ (to name the fields)."""
     rendered, problems = _render_in(project, source.name, wanted, os_environ)
     renders = {key: SourceRender(problem=problem) for key, problem in problems.items()}
     differ = [
@@ -68,7 +97,7 @@ def with_source_renders(
         recorded = bodies.get(key)
         fields = differing_fields(d.body, recorded.body) if recorded is not None else ()
         renders[key] = SourceRender(fingerprint=d.fingerprint, differs=fields)
-    return promotion.with_renders(renders)
+    return renders
 
 
 def _render_in(

@@ -201,3 +201,15 @@ def test_rendering_for_the_source_writes_nothing_of_the_source(tmp_path):
     assert '"action": "create"' in result.stdout
     after = {p.name: p.read_bytes() for p in (root / ".reconciler").iterdir()}
     assert after == before
+
+
+def test_specs_are_rendered_for_the_source_a_chunk_of_files_at_a_time(tmp_path, monkeypatch):
+    """One file per chunk: each campaign is still decided on its own render."""
+    monkeypatch.setattr("reconciler.commands.promotion.CHUNK_FILES", 1)
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo", "sale"))
+    (root / "campaigns/promo.yaml").write_text("# a comment\n" + spec("promo"))
+    (root / "campaigns/sale.yaml").write_text(spec("sale").replace("sale campaign", "Sale!"))
+    outcome = plan_prod(root)
+    assert kinds(outcome) == {"promo": ActionKind.CREATE, "sale": ActionKind.AWAITING_PROMOTION}
+    assert reasons(outcome)["sale"].endswith("differs from what it created (name)")
