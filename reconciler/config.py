@@ -1,128 +1,70 @@
-"""The project file (``reconciler.yaml``): environments, their settings, variables.
+"""The project file (``reconciler.yaml``): finding it, reading it, resolving environments.
 
-``load_project`` finds and validates the file; ``Project.environment(name)`` gives one
-environment's settings with ``${VAR}`` expanded from the OS environment, only for the
-environment in use (so ``validate --env dev`` needs no prod secrets). Variables are
-resolved by ``reconciler.specs.loader.resolve_variables``.
-
-The file is checked here without pydantic when it is ordinary (every value of exactly
-the type it must have, ``required_version`` satisfied); anything else is validated by
-the pydantic model in ``reconciler.projectfile``, which holds every rule and so gives
-every error. Importing pydantic cost ~70 ms of every command, ~8 % of an every-push
-plan of 10,000 campaigns.
+``load_project`` finds the file and reads its settings (declared in
+``reconciler.settings``); ``Project.environment(name)`` gives the environment a command
+uses, with ``${VAR}`` expanded from the OS environment, only for the environment in use
+(so ``validate --env dev`` needs no prod secrets). Variables are resolved by
+``reconciler.specs.variables.resolve_variables``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reconciler import __version__
+from reconciler.api.defaults import SANDBOX
 from reconciler.errors import ConfigError, Diagnostic, SourceLocation, ValidationFailed
+from reconciler.settings import (
+    PROJECT_FILE,
+    EnvironmentSettings,
+    ProjectSettings,
+    ordinary_settings,
+)
 from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
+from reconciler.state.paths import sqlite_file
 
-PROJECT_FILE = "reconciler.yaml"
-DEFAULT_API_URL = "https://prod-contactswing-fastapi-962560522883.us-central1.run.app"
-DEFAULT_CREATE_PATH = "/v2/campaign/create_with_touchpoint"
-DEFAULT_TOKEN_ENV = "CONTACTSWING_TOKEN"  # noqa: S105 (a variable name, not a secret)
-SANDBOX = "sandbox"
-ENV_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+__all__ = ["PROJECT_FILE", "Environment", "Project", "find_project", "load_project"]
+
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_EXPANDED = ("api_url", "state", "token_env", "create_path")
 
 
-if TYPE_CHECKING:
-    from pydantic import ValidationError
+@dataclass(frozen=True, kw_only=True)
+class Environment(EnvironmentSettings):
+    """The environment a command uses: its settings, ``${VAR}`` expanded, and its state.
 
-    from reconciler.projectfile import EnvironmentFile as EnvironmentFile
-    from reconciler.projectfile import ProjectFile as ProjectFile
-
-
-def __getattr__(name: str) -> Any:
-    # The pydantic models (for ``reconciler schema``), imported on first use (PEP 562).
-    if name in ("EnvironmentFile", "ProjectFile"):
-        from reconciler import projectfile
-
-        return getattr(projectfile, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass(frozen=True)
-class EnvironmentSettings:
-    """One environment as written in reconciler.yaml (``EnvironmentFile``'s values)."""
-
-    api_url: str = DEFAULT_API_URL
-    state: str | None = None
-    token_env: str = DEFAULT_TOKEN_ENV
-    require_state: bool = False
-    vars: dict[str, Any] = field(default_factory=dict)
-    vars_file: str | None = None
-    max_creates: int | None = None
-    max_recipients: int | None = None
-    promote_from: str | None = None
-    create_path: str = DEFAULT_CREATE_PATH
-    phone_format: str = "e164"
-    allow_ignore_suppression: bool = False
-
-
-@dataclass(frozen=True)
-class ProjectSettings:
-    """The whole of reconciler.yaml (``ProjectFile``'s values)."""
-
-    version: int
-    environments: dict[str, EnvironmentSettings]
-    required_version: str | None = None
-    campaigns: str = "campaigns"
-    vars: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Environment:
-    """One environment's settings, ``${VAR}`` expanded; ``state`` is a path or a URL."""
+    ``state`` is a path (relative to ``root``) or a URL; ``vars`` are the environment's
+    own, as written (``resolve_variables`` layers them over the project's).
+    """
 
     name: str
-    api_url: str
-    state: str
-    token_env: str
-    require_state: bool
-    max_creates: int | None
-    max_recipients: int | None
-    promote_from: str | None
-    create_path: str
-    phone_format: str
-    allow_ignore_suppression: bool
     root: Path
+    state: str
 
     @property
     def is_sandbox(self) -> bool:
         return self.api_url == SANDBOX
 
     @property
-    def state_is_url(self) -> bool:
-        return "://" in self.state
-
-    @property
     def state_path(self) -> Path | None:
         """The SQLite file (absolute), or None when ``state`` is a URL."""
-        return None if self.state_is_url else self.root / self.state
+        return sqlite_file(self.state, self.root)
+
+    @property
+    def state_is_url(self) -> bool:
+        return self.state_path is None
 
 
 @dataclass(frozen=True)
 class Project:
-    """A loaded project: its root folder, file model and the line of every setting."""
+    """A loaded project: its root folder, its settings and the line of every setting."""
 
     root: Path
     file: ProjectSettings
     document: Document
-
-    @property
-    def path(self) -> Path:
-        return self.root / PROJECT_FILE
 
     @property
     def campaigns_dir(self) -> Path:
@@ -146,27 +88,34 @@ class Project:
                 hint=f"did you mean {guess}? ({known})" if guess else known,
             ) from None
 
-    def environment(self, name: str, os_environ: Mapping[str, str] | None = None) -> Environment:
+    def layers(self, env: str, setting: str) -> list[tuple[tuple[str, ...], Any]]:
+        """A setting of both levels, lowest first: (its path in the file, its value).
+
+        The project's value, then environment ``env``'s (ConfigError when unknown).
+        """
+        at_env = ("environments", env, setting)
+        return [
+            ((setting,), getattr(self.file, setting)),
+            (at_env, getattr(self.settings(env), setting)),
+        ]
+
+    def environment(self, name: str, os_environ: Mapping[str, str]) -> Environment:
         """The environment's settings with ``${VAR}`` expanded from ``os_environ``.
 
         Every unset variable of the environment is one diagnostic of a ValidationFailed.
         """
         raw = self.settings(name)
-        environ = os.environ if os_environ is None else os_environ
-        values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
+        environ = os_environ
+        values = dataclasses.asdict(raw)
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"
         unset: list[Diagnostic] = []
-        for field_name in _EXPANDED:
-            if isinstance(raw_value := getattr(raw, field_name), str):
-                values[field_name] = self._expand(raw_value, (name, field_name), environ, unset)
+        for setting in dataclasses.fields(raw):
+            if setting.metadata["expand"] and isinstance(text := values[setting.name], str):
+                values[setting.name] = self._expand(text, (name, setting.name), environ, unset)
         if unset:
             raise ValidationFailed(unset)
-        return Environment(
-            name=name,
-            root=self.root,
-            **{k: v for k, v in values.items() if k not in ("vars", "vars_file")},
-        )
+        return Environment(name=name, root=self.root, **values)
 
     def line_of(self, *path: str | int) -> int | None:
         return self.document.marks.line_of(path)
@@ -211,184 +160,24 @@ def load_project(start: Path | None = None, project_dir: Path | None = None) -> 
     """Find, parse and validate reconciler.yaml; errors carry file, line, field and hint."""
     root = find_project(start, project_dir)
     document = _read_document(root / PROJECT_FILE)
-    model = ordinary_settings(document.data)
-    if model is None:
-        model = _validated_settings(document)
-    return Project(root=root, file=model, document=document)
+    settings = ordinary_settings(document.data)
+    if settings is None:
+        from reconciler.projectfile import validated_settings
+
+        settings = validated_settings(document)
+    return Project(root=root, file=settings, document=document)
 
 
 def _read_document(path: Path) -> Document:
     try:
         docs = load_documents(decode_utf8(path.read_bytes()))
     except YamlError as exc:
-        raise ValidationFailed(
-            [Diagnostic(SourceLocation(PROJECT_FILE, exc.line), exc.message, hint=exc.hint)]
-        ) from None
+        raise _invalid(exc.line, exc.message, exc.hint) from None
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        raise ValidationFailed(
-            [
-                Diagnostic(
-                    SourceLocation(PROJECT_FILE, 1),
-                    "the project file must be one YAML mapping",
-                    hint="see docs/spec-format.md for its keys",
-                )
-            ]
-        )
+        keys = "see docs/spec-format.md for its keys"
+        raise _invalid(1, "the project file must be one YAML mapping", keys)
     return docs[0]
 
 
-def _validated_settings(document: Document) -> ProjectSettings:
-    """The settings as the pydantic model validates them; its errors as diagnostics."""
-    from pydantic import ValidationError
-
-    from reconciler.projectfile import ProjectFile
-
-    try:
-        model = ProjectFile.model_validate(document.data)
-    except ValidationError as exc:
-        raise ValidationFailed(_diagnostics(exc, document)) from None
-    return settings_of(model)
-
-
-def _version_ok(specifier: str | None) -> bool:
-    try:
-        return specifier is None or version_matches(specifier)
-    except ValueError:
-        return False
-
-
-def _diagnostics(exc: ValidationError, document: Document) -> list[Diagnostic]:
-    """The model's errors, worded as for specs, at the lines the YAML marks give."""
-    from reconciler.models.problems import from_pydantic
-    from reconciler.projectfile import ProjectFile
-
-    result = []
-    for error in exc.errors(include_url=False):
-        problem = from_pydantic(error, ProjectFile, document=PROJECT_FILE, templated=False)
-        line = document.marks.line_of(problem.path)
-        location = SourceLocation(PROJECT_FILE, line)
-        result.append(Diagnostic(location, problem.message, problem.field, problem.hint))
-    return result
-
-
-def settings_of(model: ProjectFile) -> ProjectSettings:
-    """The values of a validated ``ProjectFile``."""
-    environments = {
-        name: EnvironmentSettings(**env.model_dump()) for name, env in model.environments.items()
-    }
-    return ProjectSettings(
-        version=model.version,
-        environments=environments,
-        required_version=model.required_version,
-        campaigns=model.campaigns,
-        vars=dict(model.vars),
-    )
-
-
-def _is_str(value: object) -> bool:
-    return type(value) is str
-
-
-def _is_str_or_none(value: object) -> bool:
-    return value is None or type(value) is str
-
-
-def _is_bool(value: object) -> bool:
-    return type(value) is bool
-
-
-def _is_vars(value: object) -> bool:
-    return type(value) is dict and all(type(k) is str for k in value)
-
-
-def _int_at_least(minimum: int) -> Callable[[object], bool]:
-    return lambda value: value is None or (type(value) is int and value >= minimum)
-
-
-# Per key of an environment: what an ordinary value is (the model accepts each as is).
-_ORDINARY_ENV: dict[str, Callable[[object], bool]] = {
-    "api_url": _is_str,
-    "state": _is_str_or_none,
-    "token_env": _is_str,
-    "require_state": _is_bool,
-    "vars": _is_vars,
-    "vars_file": _is_str_or_none,
-    "max_creates": _int_at_least(0),
-    "max_recipients": _int_at_least(1),
-    "promote_from": _is_str_or_none,
-    "create_path": _is_str,
-    "phone_format": lambda value: value in ("e164", "digits") and type(value) is str,
-    "allow_ignore_suppression": _is_bool,
-}
-_ORDINARY_TOP: dict[str, Callable[[object], bool]] = {
-    "version": lambda value: type(value) is int and value == 1,
-    "required_version": _is_str_or_none,
-    "campaigns": _is_str,
-    "vars": _is_vars,
-    "environments": lambda value: type(value) is dict and len(value) > 0,
-}
-
-
-def ordinary_settings(data: object) -> ProjectSettings | None:
-    """The settings of a project file whose every value is exactly of its type, else None.
-
-    None sends the file to the pydantic model, which accepts or explains it; for every
-    file accepted here the model gives the same values (tests/specs/test_config_fast.py).
-    """
-    if type(data) is not dict or "version" not in data or "environments" not in data:
-        return None
-    if not all(k in _ORDINARY_TOP and _ORDINARY_TOP[k](v) for k, v in data.items()):
-        return None
-    if not _version_ok(data.get("required_version")):
-        return None
-    environments: dict[str, EnvironmentSettings] = {}
-    for name, env in data["environments"].items():
-        if type(name) is not str or not re.match(ENV_NAME, name) or type(env) is not dict:
-            return None
-        if not all(k in _ORDINARY_ENV and _ORDINARY_ENV[k](v) for k, v in env.items()):
-            return None
-        values: dict[str, Any] = {k: dict(v) if k == "vars" else v for k, v in env.items()}
-        environments[name] = EnvironmentSettings(**values)
-    for name, env_settings in environments.items():
-        if env_settings.promote_from is not None and (
-            env_settings.promote_from == name or env_settings.promote_from not in environments
-        ):
-            return None
-    top = {k: v for k, v in data.items() if k != "environments"}
-    if "vars" in top:
-        top["vars"] = dict(top["vars"])
-    return ProjectSettings(environments=environments, **top)
-
-
-_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|~=|>|<)?\s*([0-9]+(?:\.[0-9]+)*)\s*$")
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = [int(p) for p in re.findall(r"[0-9]+", text.split("+")[0])[:3]]
-    return tuple(parts + [0] * (3 - len(parts)))
-
-
-def version_matches(specifier: str, version: str = __version__) -> bool:
-    """Whether ``version`` satisfies a comma-separated specifier (``>=1.0,<2``)."""
-    have = _version_tuple(version)
-    for clause in specifier.split(","):
-        match = _CLAUSE.match(clause)
-        if match is None:
-            raise ValueError(f"cannot read version clause {clause.strip()!r}")
-        op, want_text = match.group(1) or "==", match.group(2)
-        want = _version_tuple(want_text)
-        if op == "~=":
-            depth = max(len(want_text.split(".")) - 1, 1)
-            ok = have >= want and have[:depth] == want[:depth]
-        else:
-            ok = {
-                ">=": have >= want,
-                "<=": have <= want,
-                ">": have > want,
-                "<": have < want,
-                "==": have == want,
-                "!=": have != want,
-            }[op]
-        if not ok:
-            return False
-    return True
+def _invalid(line: int | None, message: str, hint: str) -> ValidationFailed:
+    return ValidationFailed([Diagnostic(SourceLocation(PROJECT_FILE, line), message, hint=hint)])

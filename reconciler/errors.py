@@ -11,7 +11,7 @@ else that escapes is a bug and is reported as such.
     │   ├── StateLockedError             another writer holds the environment's lock
     │   └── JournalPendingError          a fallback journal awaits ``state recover``
     ├── StalePlanError                   a saved plan no longer matches the state
-    ├── GuardError                       a guard (max_creates, suppression, …) refuses
+    ├── GuardError                       a guard (max_creates, suppression, --strict…) refuses
     ├── ApiError                         ContactSwing answered in a way that stops the run
     └── AbortedError                     the user declined, or there is no terminal to ask
 """
@@ -75,7 +75,11 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 class ReconcilerError(Exception):
-    """Base of every user-facing problem. ``hint`` says what to do about it."""
+    """Base of every user-facing problem. ``hint`` says what to do about it.
+
+    ``diagnostics`` are the problems behind it, as data: the CLI's handler shows each,
+    in this order, before the message.
+    """
 
     exit_code: int = 1
 
@@ -85,20 +89,28 @@ class ReconcilerError(Exception):
         *,
         hint: str = "",
         location: SourceLocation | None = None,
+        diagnostics: Sequence[Diagnostic] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.location = location
+        self.diagnostics = list(diagnostics)
+
+    def __str__(self) -> str:
+        """The message, then each error diagnostic's, one a line (for logs and tests)."""
+        return "\n".join([self.message, *(d.message for d in self.diagnostics if d.is_error)])
 
 
 class ValidationFailed(ReconcilerError):
     """Input did not validate; carries every diagnostic, errors and warnings."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        self.diagnostics = sort_diagnostics(diagnostics)
-        errors = sum(1 for d in self.diagnostics if d.is_error)
-        super().__init__(f"{count(errors, 'error')} found")
+        ordered = sort_diagnostics(diagnostics)
+        errors = sum(1 for d in ordered if d.is_error)
+        super().__init__(
+            f"{count(errors, 'error')} found; nothing was written.", diagnostics=ordered
+        )
 
 
 class ConfigError(ReconcilerError):
@@ -122,7 +134,7 @@ class StalePlanError(ReconcilerError):
 
 
 class GuardError(ReconcilerError):
-    """A safety guard refuses the operation."""
+    """A safety guard refuses the operation; ``diagnostics`` holds each guard's finding."""
 
 
 class ApiError(ReconcilerError):

@@ -208,6 +208,10 @@ class _Run:
         return "journal"
 
     # -- the loop ------------------------------------------------------------------------
+    def held(self) -> float:
+        """Seconds the rate limit holds the next request back (0: it may go now)."""
+        return self.bucket.delay() if self.bucket is not None else 0.0
+
     def limit(self) -> int:
         """The first create goes alone: a bad token or path then costs one request, not N."""
         return self.s.parallelism if self.answered else 1
@@ -215,7 +219,7 @@ class _Run:
     def fill(self, pool: ThreadPoolExecutor, *, record: bool) -> None:
         """Start requests while there is room; ``record``: record intents when none is left."""
         while len(self.inflight) < self.limit() and not self.stopping():
-            if self.bucket is not None and self.bucket.delay() > 0:
+            if self.held() > 0:
                 return
             if not self.ready:
                 if not (record and self.todo):
@@ -234,9 +238,7 @@ class _Run:
         Starting first keeps ``parallelism`` requests in flight while the step commits
         (their intents are already durable); nothing starts once an answer stops the run.
         """
-        timeout = _POLL
-        if self.bucket is not None and self.bucket.delay() > 0:
-            timeout = min(timeout, self.bucket.delay())
+        timeout = min(_POLL, self.held() or _POLL)
         done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
         settled: list[tuple[CreateTask, Attempt]] = []
         for future in done:
@@ -259,8 +261,8 @@ class _Run:
                     self.step(pool)
                 elif self.stopping() or not (self.todo or self.ready):
                     break
-                elif self.bucket is not None and self.bucket.delay() > 0:
-                    self.s.sleep(min(self.bucket.delay(), _POLL))
+                elif held := self.held():
+                    self.s.sleep(min(held, _POLL))
         self.finish()
         return self.result
 
@@ -282,16 +284,7 @@ class _Settings:
     actor: str
     run_id: str
     clock: Callable[[], float]
-    sleep: Callable[[float], None]
-
-
-def _waiter(cancel: threading.Event) -> Callable[[float], None]:
-    """A sleep that a cancel cuts short."""
-
-    def sleep(seconds: float) -> None:
-        cancel.wait(seconds)
-
-    return sleep
+    sleep: Callable[[float], object]  # default: a wait that a cancel cuts short
 
 
 def execute(
@@ -326,6 +319,6 @@ def execute(
         actor=actor,
         run_id=run_id,
         clock=clock,
-        sleep=sleep if sleep is not None else _waiter(cancel),
+        sleep=sleep if sleep is not None else cancel.wait,
     )
     return _Run(creates, store, api, settings).run()

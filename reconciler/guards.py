@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.settings import EnvironmentSettings
 from reconciler.words import count
 
 SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
@@ -28,14 +28,14 @@ class GuardSettings:
     allow_ignore_suppression: bool = False
 
     @classmethod
-    def from_environment(cls, env: Any, *, max_creates: int | None = None) -> GuardSettings:
-        """Read an environment's settings; ``max_creates`` (``--max-creates``) overrides its cap."""
+    def from_environment(
+        cls, env: EnvironmentSettings, *, max_creates: int | None = None
+    ) -> GuardSettings:
+        """An environment's caps; ``max_creates`` (``--max-creates``) overrides its own."""
         return cls(
-            max_creates=max_creates
-            if max_creates is not None
-            else getattr(env, "max_creates", None),
-            max_recipients=getattr(env, "max_recipients", None),
-            allow_ignore_suppression=bool(getattr(env, "allow_ignore_suppression", False)),
+            max_creates=env.max_creates if max_creates is None else max_creates,
+            max_recipients=env.max_recipients,
+            allow_ignore_suppression=env.allow_ignore_suppression,
         )
 
 

@@ -23,14 +23,12 @@ A number whose digits are those of a sender number of the same bodies is shown.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+from reconciler.phones import map_body_numbers, split_country_code
 
-_CALLING_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
 MASK = "*"
 MAX_DIGITS = 15  # E.164: a number has at most 15 digits
 _MIN_PLUS_DIGITS = 7  # the shortest real numbers (+290 1234, Saint Helena)
@@ -44,20 +42,14 @@ _NUMBER = re.compile(f"{_PLUS}|{_BARE}")
 _DIGIT_GROUP = re.compile(r"\d+")
 
 
-def _calling_code(digits: str) -> str:
-    for length in (1, 2, 3):
-        if digits[:length] in _CALLING_CODES:
-            return digits[:length]
-    return ""
-
-
 def mask_phone(number: str) -> str:
     """Mask a phone number, keeping its country calling code and last two digits."""
     plus = number.startswith("+")
-    digits = "".join(ch for ch in number if ch.isdigit())
+    digits = digits_of(number)
     if len(digits) <= 4:
         return MASK * len(number)
-    code = _calling_code(digits)
+    calling_code, _ = split_country_code(digits)
+    code = str(calling_code) if calling_code else ""
     hidden = len(digits) - len(code) - 2
     return ("+" if plus else "") + code + MASK * max(hidden, 1) + digits[-2:]
 
@@ -145,13 +137,7 @@ def _first_number(found: str) -> tuple[str, str]:
 
 def mask_body(body: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of an API body with every recipient's ``to_number`` masked."""
-    masked: dict[str, Any] = copy.deepcopy(dict(body))
-    touchpoint = masked.get("touchpoint")
-    if isinstance(touchpoint, dict):
-        for item in touchpoint.get("customer_details") or []:
-            if isinstance(item, dict) and isinstance(item.get("to_number"), str):
-                item["to_number"] = mask_phone(item["to_number"])
-    return masked
+    return map_body_numbers(body, mask_phone)
 
 
 def maybe_mask(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:

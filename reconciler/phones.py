@@ -14,8 +14,9 @@ else, and anything the fast path does not accept, goes through the full library.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -32,7 +33,6 @@ from phonenumbers import (
 # Letters (vanity numbers) and extensions would be silently converted or dropped by
 # the library, so they are refused instead.
 WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().\-]*")
-_ALLOWED = WRITTEN_NUMBER
 _COMPACT = re.compile(r"\+[1-9][0-9]{2,16}")
 _E164 = PhoneNumberFormat.E164
 E164_EXAMPLE = "+919800000001"
@@ -52,8 +52,8 @@ def _national_prefix_rule(country_code: int) -> re.Pattern[str] | None:
 _CODE_BY_TEXT = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
 
 
-def _split_country_code(digits: str) -> tuple[int, str]:
-    """Country calling code and national number, as ``parse`` extracts them."""
+def split_country_code(digits: str) -> tuple[int, str]:
+    """Country calling code (0: none) and national number, as ``parse`` extracts them."""
     for length in (1, 2, 3):
         code = _CODE_BY_TEXT.get(digits[:length])
         if code is not None:
@@ -63,7 +63,7 @@ def _split_country_code(digits: str) -> tuple[int, str]:
 
 def _fast(number: str) -> str | None:
     """``number`` itself when it is compact E.164 and valid as the library decides, else None."""
-    code, national = _split_country_code(number[1:])
+    code, national = split_country_code(number[1:])
     if code == 0 or not 2 <= len(national) <= 17:
         return None
     rule, regions = _calling_code(code)
@@ -100,15 +100,8 @@ def _desc_regex(desc: Any) -> str:
 
 
 _TYPES = (  # in the order the regex tries them (the result does not depend on it)
-    "fixed_line",
-    "premium_rate",
-    "toll_free",
-    "shared_cost",
-    "voip",
-    "personal_number",
-    "pager",
-    "uan",
-    "voicemail",
+    *("fixed_line", "premium_rate", "toll_free", "shared_cost", "voip", "personal_number"),
+    *("pager", "uan", "voicemail"),
 )
 
 
@@ -255,7 +248,7 @@ def _normalize(number: str) -> str:
         fast = _fast(number)
         if fast is not None:
             return fast
-    elif not _ALLOWED.fullmatch(number):
+    elif not WRITTEN_NUMBER.fullmatch(number):
         if not number.strip():
             raise ValueError("is empty")
         if number.strip() != number:
@@ -272,3 +265,27 @@ def is_e164(number: str) -> bool:
         return normalize(number) == number
     except ValueError:
         return False
+
+
+def map_body_numbers(
+    body: Mapping[str, Any],
+    recipient: Callable[[str], str],
+    sender: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
+    """A deep copy of an API body, each recipient's ``to_number`` through ``recipient``.
+
+    ``sender``, when given, maps each ``additional_settings.from_numbers`` entry too.
+    Values that are not text are left as they are.
+    """
+    copied: dict[str, Any] = copy.deepcopy(dict(body))
+    touchpoint = copied.get("touchpoint")
+    if not isinstance(touchpoint, dict):
+        return copied
+    for item in touchpoint.get("customer_details") or []:
+        if isinstance(item, dict) and isinstance(item.get("to_number"), str):
+            item["to_number"] = recipient(item["to_number"])
+    settings = touchpoint.get("additional_settings")
+    numbers = settings.get("from_numbers") if isinstance(settings, dict) else None
+    if sender is not None and isinstance(settings, dict) and isinstance(numbers, list):
+        settings["from_numbers"] = [sender(n) if isinstance(n, str) else n for n in numbers]
+    return copied

@@ -60,7 +60,7 @@ def campaign_schema() -> Schema:
 
 def project_schema() -> Schema:
     """The schema of ``reconciler.yaml``, from the project file model."""
-    from reconciler.config import ProjectFile  # imported lazily: config reads files
+    from reconciler.projectfile import ProjectFile  # imported lazily: pydantic
 
     schema = ProjectFile.model_json_schema(mode="validation")
     _strip_titles(schema)
@@ -91,24 +91,24 @@ def render_all() -> dict[str, str]:
 
 def out_of_date(directory: Path) -> list[str]:
     """Names of the schema files in ``directory`` that are missing or differ."""
-    stale = []
-    for name, text in render_all().items():
-        path = directory / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(name)
-    return stale
+    return list(_stale(directory))
 
 
 def write_all(directory: Path) -> list[str]:
     """Write every schema that differs into ``directory``; returns the names written."""
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in render_all().items():
-        path = directory / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8", newline="\n")
-            written.append(name)
-    return written
+    for name, text in (stale := _stale(directory)).items():
+        (directory / name).write_text(text, encoding="utf-8", newline="\n")
+    return list(stale)
+
+
+def _stale(directory: Path) -> dict[str, str]:
+    """The schemas whose file in ``directory`` is missing or differs: name -> text."""
+    return {
+        name: text
+        for name, text in render_all().items()
+        if not (path := directory / name).is_file() or path.read_text(encoding="utf-8") != text
+    }
 
 
 def _document(schema: Schema, schema_id: str, title: str, description: str) -> Schema:

@@ -112,29 +112,31 @@ def _with_ctx(message: str, ctx_id: str | None) -> str:
     return f"{message} (ctx_id {ctx_id})" if ctx_id else message
 
 
-def _created(status: int, payload: Any, ctx_id: str | None) -> CreateResult:
+def _created(status: int, payload: Any, ctx_id: str | None) -> Verdict:
     data = payload.get("data") if isinstance(payload, dict) else None
     campaign_id = data.get("id") if isinstance(data, dict) else None
     usable = isinstance(campaign_id, str | int) and not isinstance(campaign_id, bool)
     if usable and str(campaign_id).strip():
-        return CreateResult(Outcome.CREATED, status, str(campaign_id), ctx_id, "created")
+        return Verdict(CreateResult(Outcome.CREATED, status, str(campaign_id), ctx_id, "created"))
     message = (
         f"ContactSwing answered HTTP {status} without a campaign id; "
         "it may have created the campaign"
     )
-    return in_doubt(status, _with_ctx(message, ctx_id), ctx_id)
+    return _in_doubt(status, message, ctx_id)
 
 
-def failed(
+def _failed(
     status: int | None, message: str, ctx_id: str | None, *, stop_run: bool = False
-) -> CreateResult:
-    """A FAILED result: the server created nothing."""
-    return CreateResult(Outcome.FAILED, status, None, ctx_id, message, stop_run)
+) -> Verdict:
+    """A FAILED answer: the server created nothing (the message names ``ctx_id``)."""
+    return Verdict(
+        CreateResult(Outcome.FAILED, status, None, ctx_id, _with_ctx(message, ctx_id), stop_run)
+    )
 
 
-def in_doubt(status: int | None, message: str, ctx_id: str | None) -> CreateResult:
-    """An IN_DOUBT result: the server may have created the campaign."""
-    return CreateResult(Outcome.IN_DOUBT, status, None, ctx_id, message)
+def _in_doubt(status: int | None, message: str, ctx_id: str | None) -> Verdict:
+    """An IN_DOUBT answer: the server may have created the campaign."""
+    return Verdict(CreateResult(Outcome.IN_DOUBT, status, None, ctx_id, _with_ctx(message, ctx_id)))
 
 
 def _client_error(
@@ -152,21 +154,20 @@ def _client_error(
             f"ContactSwing refused the token (HTTP {status}): the token in {token_hint} is bad "
             "or expired; nothing else is sent in this run"
         )
-        return Verdict(failed(status, _with_ctx(message, ctx), ctx, stop_run=True))
+        return _failed(status, message, ctx, stop_run=True)
     if status in (404, 405):
         message = (
             f"ContactSwing answered HTTP {status} for POST {create_path}: check the environment's "
             "create_path setting (the API's pages also show /v2/_campaign/create_with_touchpoint); "
             "nothing else is sent in this run"
         )
-        return Verdict(failed(status, _with_ctx(message, ctx), ctx, stop_run=True))
+        return _failed(status, message, ctx, stop_run=True)
     said = api_message(content, payload)
     if status == 429:
         message = f"rate limited by ContactSwing (HTTP 429): {said}"
         wait = parse_retry_after(headers.get("retry-after"))
-        return Verdict(failed(status, _with_ctx(message, ctx), ctx), retry=True, retry_after=wait)
-    message = f"ContactSwing rejected the campaign (HTTP {status}): {said}"
-    return Verdict(failed(status, _with_ctx(message, ctx), ctx))
+        return Verdict(_failed(status, message, ctx).result, retry=True, retry_after=wait)
+    return _failed(status, f"ContactSwing rejected the campaign (HTTP {status}): {said}", ctx)
 
 
 def classify_response(
@@ -181,14 +182,14 @@ def classify_response(
     payload = _json(content)
     ctx = ctx_id_of(payload)
     if 200 <= status < 300:
-        return Verdict(_created(status, payload, ctx))
+        return _created(status, payload, ctx)
     if 300 <= status < 400:
         where = headers.get("location", "")
         message = (
             f"ContactSwing answered HTTP {status} (a redirect{' to ' + where if where else ''}, "
             "not followed); whether it created the campaign is unknown; check api_url"
         )
-        return Verdict(in_doubt(status, _with_ctx(message, ctx), ctx))
+        return _in_doubt(status, message, ctx)
     if 400 <= status < 500:
         return _client_error(
             status, headers, content, payload, ctx, create_path=create_path, token_hint=token_hint
@@ -197,7 +198,7 @@ def classify_response(
         f"ContactSwing answered HTTP {status}: {api_message(content, payload)}; "
         "it may have created the campaign"
     )
-    return Verdict(in_doubt(status, _with_ctx(message, ctx), ctx))
+    return _in_doubt(status, message, ctx)
 
 
 def classify_exception(exc: Exception) -> Verdict:
@@ -216,13 +217,13 @@ def classify_exception(exc: Exception) -> Verdict:
             f"the request could not be built ({type(exc).__name__}); nothing was sent; "
             "check the token and api_url settings"
         )
-        return Verdict(failed(None, message, None, stop_run=True))
+        return _failed(None, message, None, stop_run=True)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         message = f"api_url is not a usable http(s) URL: {detail}"
-        return Verdict(failed(None, message, None, stop_run=True))
+        return _failed(None, message, None, stop_run=True)
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         message = f"could not connect to ContactSwing ({type(exc).__name__}: {detail})"
-        return Verdict(failed(None, message, None), retry=True)
+        return Verdict(_failed(None, message, None).result, retry=True)
     if isinstance(exc, httpx.TimeoutException):
         what = "no answer in time"
     elif isinstance(exc, httpx.TransportError):
@@ -233,4 +234,4 @@ def classify_exception(exc: Exception) -> Verdict:
         f"{what} after the request was sent ({type(exc).__name__}: {detail}); "
         "ContactSwing may have created the campaign"
     )
-    return Verdict(in_doubt(None, message, None))
+    return _in_doubt(None, message, None)

@@ -30,6 +30,7 @@ from reconciler.api.classify import (
     classify_response,
     scrub,
 )
+from reconciler.api.defaults import DEFAULT_PHONE_FORMAT, DEFAULT_TIMEOUT
 from reconciler.api.wire import PHONE_FORMATS, to_wire
 from reconciler.masking import Senders
 from reconciler.words import count
@@ -37,7 +38,6 @@ from reconciler.words import count
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"reconciler/{__version__}"
-DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 4
 BACKOFF_BASE = 1.0  # seconds before the first retry (before jitter)
 BACKOFF_CAP = 30.0
@@ -61,7 +61,7 @@ class HttpCampaignAPI:
         create_path: str,
         token: str,
         *,
-        phone_format: str = "e164",
+        phone_format: str = DEFAULT_PHONE_FORMAT,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,

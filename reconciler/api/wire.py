@@ -12,14 +12,14 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from reconciler.phones import map_body_numbers
+
 PhoneFormat = Literal["e164", "digits"]
 PHONE_FORMATS: tuple[PhoneFormat, ...] = ("e164", "digits")
 
 
-def _digits(number: Any) -> Any:
-    if isinstance(number, str) and number.startswith("+"):
-        return number[1:]
-    return number
+def _digits(number: str) -> str:
+    return number.removeprefix("+")
 
 
 def to_wire(body: Mapping[str, Any], phone_format: str) -> dict[str, Any]:
@@ -30,16 +30,6 @@ def to_wire(body: Mapping[str, Any], phone_format: str) -> dict[str, Any]:
     """
     if phone_format not in PHONE_FORMATS:
         raise ValueError(f"unknown phone_format {phone_format!r}; expected one of {PHONE_FORMATS}")
-    wire: dict[str, Any] = copy.deepcopy(dict(body))
     if phone_format == "e164":
-        return wire
-    touchpoint = wire.get("touchpoint")
-    if not isinstance(touchpoint, dict):
-        return wire
-    for item in touchpoint.get("customer_details") or []:
-        if isinstance(item, dict) and "to_number" in item:
-            item["to_number"] = _digits(item["to_number"])
-    settings = touchpoint.get("additional_settings")
-    if isinstance(settings, dict) and isinstance(settings.get("from_numbers"), list):
-        settings["from_numbers"] = [_digits(n) for n in settings["from_numbers"]]
-    return wire
+        return copy.deepcopy(dict(body))
+    return map_body_numbers(body, _digits, _digits)

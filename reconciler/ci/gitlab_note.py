@@ -13,7 +13,6 @@ Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and RECONCILER_GITLAB_T
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 
 from reconciler.output.markdown import MARKER_PREFIX, split_markdown_parts
+from reconciler.runtime import Runtime
 
 _MARKER = re.compile(r"^<!-- reconciler-plan: env=(\S+) part=(\d+)/(\d+) -->")
 LIMIT = 65536
@@ -112,8 +112,16 @@ class GitLab:
         return response.json()
 
 
-def main(argv: Sequence[str] | None = None, transport: httpx.BaseTransport | None = None) -> int:
-    """Post or update the notes; exit 0 when done, 1 on a problem (said on stderr)."""
+def main(
+    argv: Sequence[str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    runtime: Runtime | None = None,
+) -> int:
+    """Post or update the notes; exit 0 when done, 1 on a problem (said on stderr).
+
+    ``runtime`` (default: this process's) gives the CI variables, read once here.
+    """
+    environ = (Runtime.from_process() if runtime is None else runtime).environ
     parser = argparse.ArgumentParser(prog="python -m reconciler.ci.gitlab_note")
     parser.add_argument("--env", required=True)
     parser.add_argument("--rc", type=int, required=True)
@@ -123,7 +131,7 @@ def main(argv: Sequence[str] | None = None, transport: httpx.BaseTransport | Non
     try:
         names = ["CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID"]
         names.append("RECONCILER_GITLAB_TOKEN")
-        api_url, project, mr_iid, token = (os.environ[name] for name in names)
+        api_url, project, mr_iid, token = (environ[name] for name in names)
     except KeyError as exc:
         print(f"gitlab_note: {exc.args[0]} is not set", file=sys.stderr)
         return 1

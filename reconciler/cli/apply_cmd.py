@@ -187,16 +187,8 @@ def apply(
             hint="reconciler apply --env dev   or   reconciler apply plan.json",
         )
     project = load_project(project_dir=common.project_dir)
-    quiet = common.verbosity < 0
-    cancel = threading.Event()
-    progress = _Progress(quiet, color=common.color(sys.stderr))
-    ask = terminal_asker()
-    hooks = ApplyHooks(
-        show_plan=_show_plan(show_sensitive, common),
-        confirm=None if ask is None else lambda plan: ask(_question(plan)),
-        on_event=progress,
-        cancel=cancel,
-    )
+    progress = _Progress(common.verbosity < 0, color=common.color(sys.stderr))
+    hooks = _hooks(progress, show_sensitive, common)
     if plan_file is not None and targets:
         raise ConfigError(
             "--target cannot narrow a saved plan: it is applied whole",
@@ -206,20 +198,27 @@ def apply(
         auto_approve, parallelism, rate, max_creates, lock_timeout, new_state, targets
     )
     try:
-        with _cancel_on_signals(cancel, quiet), spec_cache_enabled():
+        with _cancel_on_signals(hooks.cancel, progress.quiet), spec_cache_enabled():
             if plan_file is not None:
-                report = apply_saved(project, plan_file, options, hooks)
+                report = apply_saved(project, plan_file, options, hooks, runtime=common.runtime)
             else:
                 assert env is not None
                 report = apply_env(
-                    project,
-                    env,
-                    options,
-                    hooks,
-                    var_args=common.var_args,
-                    var_files=common.var_files,
-                )
+                    project, env, options, hooks, runtime=common.runtime,
+                    var_args=common.var_args, var_files=common.var_files,
+                )  # fmt: skip
     finally:
         progress.stop()
     _emit(report, output_format, color=common.color(sys.stdout))
     return report.exit_code
+
+
+def _hooks(progress: _Progress, show_sensitive: bool, common: CommonOptions) -> ApplyHooks:
+    """The terminal's part in a run: show the plan, ask, report progress, cancel."""
+    ask = terminal_asker()
+    return ApplyHooks(
+        show_plan=_show_plan(show_sensitive, common),
+        confirm=None if ask is None else lambda plan: ask(_question(plan)),
+        on_event=progress,
+        cancel=threading.Event(),
+    )

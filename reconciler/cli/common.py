@@ -16,7 +16,7 @@ import click
 from click.core import ParameterSource
 
 from reconciler import __version__
-from reconciler.output.color import should_color
+from reconciler.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,16 +26,18 @@ class CommonOptions:
     """``--project``, ``--var``, ``--var-file``, ``-q``/``-v``, ``--no-color`` as given.
 
     ``var_args`` keeps the raw ``name=value`` strings in order; ``var_files`` the files.
+    ``runtime`` is the one ``main()`` built: the environment variables and the clock.
     """
 
     project_dir: Path | None
     var_args: tuple[str, ...]
     var_files: tuple[Path, ...]
     verbosity: int  # -1 quiet, 0 normal, 1+ verbose
+    runtime: Runtime
     no_color: bool = False
 
     @classmethod
-    def merged(cls, levels: Sequence[Mapping[str, Any]]) -> CommonOptions:
+    def merged(cls, levels: Sequence[Mapping[str, Any]], runtime: Runtime) -> CommonOptions:
         """The options given at each level, outermost first (``reconciler -v plan -q``).
 
         The value nearest the command wins; ``--var`` and ``--var-file`` add up in
@@ -52,11 +54,11 @@ class CommonOptions:
             if "quiet" in given or "verbose" in given:
                 verbosity = -1 if given.get("quiet") else given.get("verbose", 0)
             no_color = no_color or bool(given.get("no_color"))
-        return cls(project_dir, var_args, var_files, verbosity, no_color)
+        return cls(project_dir, var_args, var_files, verbosity, runtime, no_color)
 
     def color(self, stream: TextIO) -> bool:
         """Whether output to ``stream`` may be coloured (never with ``--no-color``)."""
-        return not self.no_color and should_color(stream)
+        return not self.no_color and self.runtime.color(stream)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Invocation:
     ``command`` is the top-level command that runs (None for ``--help``/``--version``).
     """
 
+    runtime: Runtime
     levels: list[dict[str, Any]] = field(default_factory=list)
     command: str | None = None
 
@@ -129,6 +132,14 @@ def _take_given(ctx: click.Context, kwargs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _invocation(ctx: click.Context) -> Invocation:
+    """The run ``main()`` started: it alone builds the runtime the commands get."""
+    invocation = ctx.find_object(Invocation)
+    if invocation is None:
+        raise RuntimeError("reconciler's commands run through reconciler.cli.main()")
+    return invocation
+
+
 def common_options(func: F) -> F:
     """Add the shared options; the command receives them as ``common: CommonOptions``.
 
@@ -139,9 +150,10 @@ def common_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         ctx = click.get_current_context()
-        invocation = ctx.find_object(Invocation)
-        outer = invocation.levels if invocation is not None else []
-        common = CommonOptions.merged([*outer, _take_given(ctx, kwargs)])
+        invocation = _invocation(ctx)
+        common = CommonOptions.merged(
+            [*invocation.levels, _take_given(ctx, kwargs)], invocation.runtime
+        )
         _configure_logging(common.verbosity)
         return func(common=common, **kwargs)
 
@@ -154,7 +166,7 @@ def group_common_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         ctx = click.get_current_context()
-        invocation = ctx.ensure_object(Invocation)
+        invocation = _invocation(ctx)
         invocation.levels.append(_take_given(ctx, kwargs))
         if invocation.command is None:
             invocation.command = ctx.invoked_subcommand

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -20,6 +20,7 @@ from reconciler.cli.common import (
 )
 from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
 from reconciler.config import load_project
+from reconciler.errors import GuardError
 from reconciler.output.diagnostics import echo_diagnostics
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
@@ -27,6 +28,7 @@ from reconciler.output.text import render_text
 from reconciler.perf import gc_paused
 from reconciler.specs.cache import spec_cache_enabled
 from reconciler.specs.loader import resolve_variables
+from reconciler.words import count
 
 CHANGES_PENDING = 2
 
@@ -70,11 +72,43 @@ def plan(
     Exit status: 0 ok, 1 error (a guard, or a warning under --strict), and with
     --detailed-exitcode 2 when anything would be created.
     """
-    project = load_project(project_dir=common.project_dir)
-    variables = resolve_variables(
-        project, env, var_args=common.var_args, var_files=common.var_files
+    now = common.runtime.now()
+    outcome = _outcome(
+        common,
+        env,
+        now,
+        targets=targets,
+        new_state=new_state,
+        strict=strict,
+        max_creates=max_creates,
     )
-    now = datetime.now(UTC)
+    if common.verbosity >= 0:
+        echo_diagnostics(list(outcome.load_warnings))
+    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
+    _refuse_if_failed(outcome, saving=out is not None)
+    if out is not None:
+        _save(outcome, out, now=now, common=common)
+    if detailed_exitcode and outcome.plan.creates:
+        return CHANGES_PENDING
+    return 0
+
+
+def _outcome(
+    common: CommonOptions,
+    env: str,
+    now: datetime,
+    *,
+    targets: tuple[str, ...],
+    new_state: bool,
+    strict: bool,
+    max_creates: int | None,
+) -> PlanOutcome:
+    """The guarded plan of ``env``; a refused one writes no validation cache."""
+    project = load_project(project_dir=common.project_dir)
+    environ = common.runtime.environ
+    variables = resolve_variables(
+        project, env, var_args=common.var_args, var_files=common.var_files, os_environ=environ
+    )
     # Unchanged specs are not validated again; the plan's objects live until exit.
     with spec_cache_enabled() as cache, gc_paused(keep=True):
         outcome = make_plan_for_env(
@@ -86,30 +120,30 @@ def plan(
             new_state=new_state,
             strict=strict,
             max_creates=max_creates,
+            os_environ=environ,
         )
         if outcome.failed:
             cache.discard()  # a refused plan writes nothing, not even the cache
-    if common.verbosity >= 0:
-        echo_diagnostics(list(outcome.load_warnings))
-    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
+    return outcome
+
+
+def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool) -> None:
+    """A failed plan's errors, for main()'s handler to show after the plan itself."""
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
-        echo_diagnostics(errors)
-        noun = "problem" if len(errors) == 1 else "problems"
-        saved = "; nothing was saved" if out is not None else ""
-        click.echo(f"Error: the plan has {len(errors)} {noun}{saved}.", err=True)
-        return 1
-    if out is not None:
-        save_plan(outcome, out, now=now)
-        if common.verbosity >= 0:
-            click.echo(
-                f"Saved the plan to {out} (private: it holds recipients' numbers). "
-                f"Apply exactly this plan with: reconciler apply {out}",
-                err=True,
-            )
-    if detailed_exitcode and outcome.plan.creates:
-        return CHANGES_PENDING
-    return 0
+        saved = "; nothing was saved" if saving else ""
+        message = f"the plan has {count(len(errors), 'problem')}{saved}."
+        raise GuardError(message, diagnostics=errors)
+
+
+def _save(outcome: PlanOutcome, out: Path, *, now: datetime, common: CommonOptions) -> None:
+    save_plan(outcome, out, now=now)
+    if common.verbosity >= 0:
+        click.echo(
+            f"Saved the plan to {out} (private: it holds recipients' numbers). "
+            f"Apply exactly this plan with: reconciler apply {out}",
+            err=True,
+        )
 
 
 def _emit(

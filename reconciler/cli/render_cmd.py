@@ -33,6 +33,7 @@ def render(
         show_sensitive=show_sensitive,
         var_args=common.var_args,
         var_files=common.var_files,
+        os_environ=common.runtime.environ,
     )
     if common.verbosity >= 0:
         echo_diagnostics(result.warnings)

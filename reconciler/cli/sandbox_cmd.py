@@ -9,10 +9,10 @@ from types import FrameType
 
 import click
 
+from reconciler.api.defaults import DEFAULT_CREATE_PATH
 from reconciler.cli.common import CommonOptions, common_options
 from reconciler.errors import ConfigError
 from reconciler.sandbox import Fault, FaultInjector, Sandbox, parse_faults
-from reconciler.sandbox.core import DEFAULT_CREATE_PATH
 from reconciler.sandbox.server import DEFAULT_STALL_SECONDS, SandboxServer, stderr_log
 
 ALL = ",".join(f.value for f in Fault)
@@ -65,7 +65,6 @@ def _is_loopback(host: str) -> bool:
 @click.option("--seed", type=int, default=None, help="Seed for reproducible fault draws.")
 @click.option(
     "--token",
-    envvar="RECONCILER_SANDBOX_TOKEN",
     default=None,
     help="Accept only this bearer token (default: any non-empty one). "
     "Env: RECONCILER_SANDBOX_TOKEN.",
@@ -107,6 +106,7 @@ def sandbox(
     -q: no access log. The sandbox reads no project: --project and --var are ignored.
     """
     quiet = common.verbosity < 0
+    token = token or common.runtime.environ.get("RECONCILER_SANDBOX_TOKEN") or None
     injector = FaultInjector(fail_rate, faults, seed) if fail_rate > 0 else None
     core = Sandbox(
         create_path=create_path,

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.common import CommonOptions, common_options
+from reconciler.errors import ConfigError
 
 
 @click.command()
@@ -29,11 +30,11 @@ def schema(common: CommonOptions, check: bool, directory: Path | None) -> int:
     shown = directory.name
     if check:
         stale = schemas.out_of_date(directory)
-        for name in stale:
-            click.echo(f"Error: {shown}/{name} is out of date", err=True)
         if stale:
-            click.echo("  hint: run `reconciler schema` and commit the result", err=True)
-            return 1
+            raise ConfigError(
+                "; ".join(f"{shown}/{name} is out of date" for name in stale),
+                hint="run `reconciler schema` and commit the result",
+            )
         if common.verbosity >= 0:
             click.echo(f"{shown}/: {len(schemas.SCHEMAS)} schemas up to date", err=True)
         return 0

@@ -35,7 +35,7 @@ _format = click.option(
 
 
 def _environment(common: CommonOptions, env: str) -> Environment:
-    return load_project(project_dir=common.project_dir).environment(env)
+    return load_project(project_dir=common.project_dir).environment(env, common.runtime.environ)
 
 
 def _echo_json(data: Any) -> None:
@@ -196,7 +196,7 @@ def _details_text(key: str, env: str, details: cmd.KeyDetails, data: dict[str, A
 def upgrade(common: CommonOptions, env: str, lock_timeout: float) -> int:
     """Migrate the state's schema to this version's (a SQLite file is copied aside first)."""
     environment = _environment(common, env)
-    old, new = cmd.upgrade_state(environment, lock_timeout=lock_timeout)
+    old, new = cmd.upgrade_state(environment, common.runtime.environ, lock_timeout=lock_timeout)
     if old == new:
         click.echo(f"State of {env} is already at schema revision {new}.")
     elif old is None:
@@ -218,7 +218,7 @@ def migrate(common: CommonOptions, source: str, target: str) -> int:
         if common.project_dir is not None:
             raise
         root = Path.cwd()  # plain paths are then relative to the current folder
-    result = cmd.migrate_state(source, target, root=root)
+    result = cmd.migrate_state(source, target, root=root, environ=common.runtime.environ)
     click.echo(
         f"Copied the state of {result.environment} (lineage {result.lineage}, serial "
         f"{result.serial}): {count(result.campaigns, 'campaign')}, "

@@ -31,13 +31,16 @@ from reconciler.errors import ValidationFailed
 from reconciler.state import open_store
 
 
-def _resolution(env: Environment, auto_approve: bool, lock_timeout: float) -> Resolution:
+def _resolution(
+    env: Environment, auto_approve: bool, lock_timeout: float, common: CommonOptions
+) -> Resolution:
     return Resolution(
         env.name,
         env.api_url,
         auto_approve=auto_approve,
         confirm=terminal_asker(),
         lock_timeout=lock_timeout,
+        runtime=common.runtime,
     )
 
 
@@ -47,7 +50,13 @@ def _spec_of(
     """The spec's current campaign for ``key``, loaded only when import needs it."""
 
     def load() -> DesiredCampaign | None:
-        result = load_env(project, env, var_args=common.var_args, var_files=common.var_files)
+        result = load_env(
+            project,
+            env,
+            var_args=common.var_args,
+            var_files=common.var_files,
+            os_environ=common.runtime.environ,
+        )
         if result.errors:
             raise ValidationFailed(result.diagnostics)
         return next((c for c in result.campaigns if c.key == key), None)
@@ -76,7 +85,7 @@ def import_(
     then plans as unchanged. For a campaign in doubt that ContactSwing does have.
     """
     project = load_project(project_dir=common.project_dir)
-    environment = project.environment(env)
+    environment = project.environment(env, common.runtime.environ)
     store = open_store(environment.state, env, root=project.root, api_url=environment.api_url)
     try:
         message = import_campaign(
@@ -84,7 +93,7 @@ def import_(
             key,
             campaign_id,
             _spec_of(project, env, key, common),
-            _resolution(environment, auto_approve, lock_timeout),
+            _resolution(environment, auto_approve, lock_timeout, common),
         )
     finally:
         store.close()
@@ -107,10 +116,11 @@ def forget(
     exists makes the next apply create it a second time.
     """
     project = load_project(project_dir=common.project_dir)
-    environment = project.environment(env)
+    environment = project.environment(env, common.runtime.environ)
     store = open_store(environment.state, env, root=project.root, api_url=environment.api_url)
     try:
-        message = forget_campaign(store, key, _resolution(environment, auto_approve, lock_timeout))
+        how = _resolution(environment, auto_approve, lock_timeout, common)
+        message = forget_campaign(store, key, how)
     finally:
         store.close()
     click.echo(message)
@@ -124,7 +134,7 @@ def forget(
 def recover(common: CommonOptions, env: str, lock_timeout: float) -> int:
     """Merge the fallback journal (outcomes the state could not take) into the state."""
     project = load_project(project_dir=common.project_dir)
-    environment = project.environment(env)
+    environment = project.environment(env, common.runtime.environ)
     store = open_store(
         environment.state,
         env,
@@ -133,7 +143,7 @@ def recover(common: CommonOptions, env: str, lock_timeout: float) -> int:
         for_recovery=True,
     )
     try:
-        message = recover_journal(store, _resolution(environment, True, lock_timeout))
+        message = recover_journal(store, _resolution(environment, True, lock_timeout, common))
     finally:
         store.close()
     click.echo(message)

@@ -27,7 +27,8 @@ def unlock(common: CommonOptions, lock_id: str, env: str, auto_approve: bool) ->
     A lock frees itself when its holder dies; use this only for a holder that is still
     alive but stuck. Its id is in the error a second writer gets.
     """
-    environment = load_project(project_dir=common.project_dir).environment(env)
+    project = load_project(project_dir=common.project_dir)
+    environment = project.environment(env, common.runtime.environ)
     holder = held_lock(environment, lock_id)  # nothing held, another id: refused, not asked
     if not auto_approve:
         question = (

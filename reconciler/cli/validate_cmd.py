@@ -23,6 +23,7 @@ def validate(common: CommonOptions, env: str | None) -> int:
             [env] if env else None,
             var_args=common.var_args,
             var_files=common.var_files,
+            os_environ=common.runtime.environ,
         )
     if common.verbosity >= 0:
         echo_diagnostics(result.warnings)

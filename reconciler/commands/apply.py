@@ -2,32 +2,27 @@
 
 ``run_apply`` is the use case over a store, a planning function and an API factory; it
 never prints (``ApplyHooks`` carries the interactions). ``apply_env`` and ``apply_saved``
-wire it to the project's real pieces. The token is read here only, and only after
-everything that can refuse without it has been checked.
+wire it to the project's real pieces. The token is read (``api.factory.open_api``) only
+after everything that can refuse without it has been checked.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import getpass
-import os
-import re
+import functools
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
-from reconciler.api.client import DEFAULT_TIMEOUT, HttpCampaignAPI
-from reconciler.api.factory import make_api, needs_token
+from reconciler.api.factory import open_api
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import planner_for_env
 from reconciler.config import Environment, Project
 from reconciler.errors import (
-    ConfigError,
     GuardError,
     SourceLocation,
     StalePlanError,
@@ -35,9 +30,9 @@ from reconciler.errors import (
 )
 from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
 from reconciler.guards import GuardSettings, with_guards
-from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, load_plan
+from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
@@ -95,47 +90,14 @@ class Target:
     idempotency_key: Callable[[str, str, str], str] = idempotency_key
 
 
-def actor() -> str:
+def actor(runtime: Runtime) -> str:
     """Who is applying: the OS user, and the CI run when there is one."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry in some containers
-        user = "unknown"
-    run = os.environ.get("GITHUB_RUN_ID")
+    user, run = runtime.user(), runtime.ci_run_id
     return f"{user} (CI run {run})" if run else user
 
 
-def new_run_id() -> str:
-    return os.environ.get("GITHUB_RUN_ID") or uuid.uuid4().hex[:12]
-
-
-_BEARER = re.compile(r"\Abearer(?:\s+|\Z)", re.IGNORECASE)
-
-
-def read_token(token_env: str) -> str:
-    """The token from the variable named by ``token_env``; messages name only the variable.
-
-    Surrounding white space (a newline from ``$(cat token-file)``) and a ``Bearer `` prefix
-    are dropped. Anything else that cannot travel in an HTTP header is refused here,
-    before a request is built: an HTTP library's error would quote the header, token
-    and all.
-    """
-    raw = os.environ.get(token_env, "").strip()
-    # "Bearer" alone (or followed by blanks only) is a prefix with no token after it:
-    # sending it would put "Bearer Bearer" in the header.
-    token = _BEARER.sub("", raw, count=1).strip()
-    if not token:
-        said = "is not set" if not raw else "holds only a 'Bearer' prefix, no token"
-        raise ConfigError(
-            f"no ContactSwing token: the environment variable {token_env} {said}",
-            hint=f"export {token_env}=<token> (or set token_env for this environment)",
-        )
-    if not all(33 <= ord(ch) <= 126 for ch in token):
-        raise ConfigError(
-            f"the token in {token_env} contains spaces, control or non-ASCII characters",
-            hint=f"set {token_env} to the token alone, as ContactSwing issued it",
-        )
-    return token
+def new_run_id(runtime: Runtime) -> str:
+    return runtime.ci_run_id or uuid.uuid4().hex[:12]
 
 
 def check_binding(snapshot: StateSnapshot, target: Target, *, new_state: bool) -> None:
@@ -163,10 +125,8 @@ def refuse_on_guards(plan: Plan) -> None:
     """Raise GuardError listing every error of a guarded plan; nothing has been sent."""
     errors = [d for d in plan.diagnostics if d.is_error]
     if errors:
-        details = "\n".join(format_diagnostic(d) for d in errors)
-        raise GuardError(
-            f"apply refused ({count(len(errors), 'problem')}); nothing was sent:\n{details}"
-        )
+        message = f"apply refused ({count(len(errors), 'problem')}); nothing was sent."
+        raise GuardError(message, diagnostics=errors)
 
 
 def _task(action: PlannedAction, target: Target) -> CreateTask:
@@ -205,6 +165,7 @@ def run_apply(
     open_api: Callable[[], CampaignAPI],
     options: ApplyOptions,
     hooks: ApplyHooks,
+    runtime: Runtime,
 ) -> ApplyReport:
     """Lock, plan under the lock, guard, confirm, move, create.
 
@@ -226,11 +187,11 @@ def run_apply(
         _confirm(preview, options, hooks)  # refuses: there is no terminal to ask
     api = open_api() if preview.creates else None  # a missing token refuses here
     try:
-        with store.lock("apply", options.lock_timeout):
+        with store.lock("apply", options.lock_timeout, environ=runtime.environ):
             plan = _guarded_plan(store.snapshot(), target, plan_for, options)
             if plan.creates and api is None:
                 api = open_api()
-            return _apply_plan(store, target, plan, api, options, hooks)
+            return _apply_plan(store, target, plan, api, options, hooks, runtime)
     finally:
         if api is not None:
             api.close()
@@ -259,6 +220,7 @@ def _apply_plan(
     api: CampaignAPI | None,
     options: ApplyOptions,
     hooks: ApplyHooks,
+    runtime: Runtime,
 ) -> ApplyReport:
     """Under the lock, with a guarded plan: confirm, then write and send."""
     report = ApplyReport(target.environment, plan=plan)
@@ -271,7 +233,7 @@ def _apply_plan(
     # Every body is in hand before the first write: a spec that can no longer give the
     # planned body (edited or removed meanwhile) stops the run with nothing written.
     tasks = [_task(a, target) for a in plan.creates]
-    who = actor()
+    who = actor(runtime)
     store.bind(target.api_url)
     for old, new in moves_of(plan):
         store.move(old, new, actor=who)
@@ -286,48 +248,12 @@ def _apply_plan(
             cancel=hooks.cancel,
             on_event=hooks.on_event,
             actor=who,
-            run_id=new_run_id(),
+            run_id=new_run_id(runtime),
         )
     return report
 
 
 # -- wiring to the project's real pieces ------------------------------------------------
-
-
-def open_api(
-    env: Environment, *, cancel: threading.Event, phone_format: str | None = None
-) -> HttpCampaignAPI:
-    """The client for ``env``: the in-process sandbox (no token), or ContactSwing.
-
-    The token is read here, and only here: when a command is about to send requests.
-    ``cancel`` reaches the client so that no retry starts after SIGTERM or Ctrl-C, and a
-    backoff wait ends at once.
-    """
-    token = read_token(env.token_env) if needs_token(env.api_url) else None
-    return make_api(
-        env.api_url,
-        env.create_path,
-        token,
-        phone_format=phone_format or env.phone_format,
-        token_hint=env.token_env,
-        timeout=_api_timeout(),
-        sleep=cancel.wait,
-        cancelled=cancel.is_set,
-    )
-
-
-def _api_timeout() -> float:
-    """Seconds before a request counts as timed out (in doubt): RECONCILER_API_TIMEOUT."""
-    raw = os.environ.get("RECONCILER_API_TIMEOUT", "")
-    try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        raise ConfigError(
-            f"RECONCILER_API_TIMEOUT must be a number of seconds, not {raw!r}"
-        ) from None
-    if value <= 0:
-        raise ConfigError("RECONCILER_API_TIMEOUT must be positive")
-    return value
 
 
 def _target(env: Environment, options: ApplyOptions) -> Target:
@@ -341,6 +267,7 @@ def apply_env(
     options: ApplyOptions,
     hooks: ApplyHooks,
     *,
+    runtime: Runtime,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
 ) -> ApplyReport:
@@ -349,22 +276,36 @@ def apply_env(
     Planning is the plan command's own (``planner_for_env``), so apply creates exactly
     what ``plan`` shows, promotion included; only the snapshot is read under the lock.
     """
-    env = project.environment(env_name)
-    variables = resolve_variables(project, env_name, var_args=var_args, var_files=var_files)
+    environ = runtime.environ
+    env = project.environment(env_name, environ)
+    variables = resolve_variables(
+        project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
+    )
     planner = planner_for_env(
-        project, env_name, variables, now=datetime.now(UTC), targets=options.targets
+        project, env_name, variables, now=runtime.now(), targets=options.targets, os_environ=environ
     )
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         plan = planner.plan_for(snapshot)
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
-    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
+    opener = functools.partial(open_api, env, cancel=hooks.cancel, environ=environ)
+    return _run_on(env, project.root, plan_for, opener, options, hooks, runtime)
+
+
+def _run_on(
+    env: Environment,
+    root: Path,
+    plan_for: Callable[[StateSnapshot], Plan],
+    opener: Callable[[], CampaignAPI],
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    runtime: Runtime,
+) -> ApplyReport:
+    """``run_apply`` on ``env``'s state store, closed afterwards."""
+    store = open_store(env.state, env.name, root=root, api_url=env.api_url)
     try:
-        target = _target(env, options)
-        return run_apply(
-            store, target, plan_for, lambda: open_api(env, cancel=hooks.cancel), options, hooks
-        )
+        return run_apply(store, _target(env, options), plan_for, opener, options, hooks, runtime)
     finally:
         store.close()
 
@@ -395,14 +336,19 @@ def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
 
 
 def apply_saved(
-    project: Project, plan_path: Path, options: ApplyOptions, hooks: ApplyHooks
+    project: Project,
+    plan_path: Path,
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    *,
+    runtime: Runtime,
 ) -> ApplyReport:
     """``apply PLAN_FILE``: send exactly the saved bodies, at most once, unless stale.
 
     The plan was reviewed when it was saved, so it is not asked about again.
     """
     saved = load_plan(plan_path)
-    env = project.environment(saved.environment)
+    env = project.environment(saved.environment, runtime.environ)
     if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
         raise StalePlanError(
             f"stale plan: it was made for API {saved.api_url}, the environment now uses "
@@ -415,15 +361,7 @@ def apply_saved(
         return saved_plan_as_plan(saved, snapshot, plan_path.name)
 
     approved = dataclasses.replace(options, auto_approve=True, new_state=True)
-    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
-    try:
-        return run_apply(
-            store,
-            _target(env, options),
-            plan_for,
-            lambda: open_api(env, cancel=hooks.cancel, phone_format=saved.phone_format),
-            approved,
-            hooks,
-        )
-    finally:
-        store.close()
+    opener = functools.partial(
+        open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
+    )
+    return _run_on(env, project.root, plan_for, opener, approved, hooks, runtime)

@@ -51,7 +51,7 @@ def make_plan_for_env(
     new_state: bool = False,
     strict: bool = False,
     max_creates: int | None = None,
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> PlanOutcome:
     """Plan environment ``env``; ValidationFailed on spec errors, StateError on state problems.
 
@@ -110,11 +110,11 @@ def planner_for_env(
     *,
     now: datetime,
     targets: Sequence[str] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> EnvPlanner:
     """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
     settings = project.environment(env, os_environ)
-    loaded = load_campaigns(project, env, variables)
+    loaded = load_campaigns(project, env, variables, os_environ=os_environ)
     if loaded.errors:
         raise ValidationFailed(loaded.diagnostics)
     campaigns = tuple(loaded.campaigns)
@@ -153,7 +153,7 @@ def _promotion_source(
     project: Project,
     settings: Environment,
     campaigns: Sequence[DesiredCampaign],
-    os_environ: Mapping[str, str] | None,
+    os_environ: Mapping[str, str],
 ) -> tuple[PromotionSource | None, list[Diagnostic]]:
     """What the ``promote_from`` environment has sent, read from its state read-only."""
     if settings.promote_from is None:

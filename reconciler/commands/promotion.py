@@ -50,7 +50,7 @@ def with_source_renders(
     source: Environment,
     snapshot: StateSnapshot,
     campaigns: Sequence[DesiredCampaign],
-    os_environ: Mapping[str, str] | None,
+    os_environ: Mapping[str, str],
 ) -> PromotionSource:
     """What ``snapshot`` (the source's) created, with a ``SourceRender`` where needed."""
     promotion = PromotionSource.from_snapshot(snapshot)
@@ -80,7 +80,7 @@ def _renders(
     snapshot: StateSnapshot,
     promotion: PromotionSource,
     wanted: Sequence[DesiredCampaign],
-    os_environ: Mapping[str, str] | None,
+    os_environ: Mapping[str, str],
 ) -> dict[str, SourceRender]:
     """A ``SourceRender`` for each of ``wanted``; the recorded bodies read only where the
     fingerprints differ (to name the fields)."""
@@ -104,7 +104,7 @@ def _render_in(
     project: Project,
     env: str,
     wanted: Sequence[DesiredCampaign],
-    os_environ: Mapping[str, str] | None,
+    os_environ: Mapping[str, str],
 ) -> tuple[dict[str, DesiredCampaign], dict[str, str]]:
     """The wanted campaigns rendered for ``env``, and why the others could not be."""
     files = {d.location.file for d in wanted}

@@ -44,7 +44,7 @@ def render(
     show_sensitive: bool = False,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> RenderResult:
     """Render every campaign (or those matching ``keys``, globs allowed) of ``env``."""
     name = pick_env(project, env)

@@ -7,27 +7,31 @@ saying what it did. ``import`` and ``forget`` ask first (``confirm``) unless app
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import Target, actor, check_binding
 from reconciler.commands.approval import require_approval
 from reconciler.errors import StateError
 from reconciler.guards import GuardSettings
+from reconciler.runtime import Runtime
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
 from reconciler.words import count
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """How a resolve command runs: the environment's binding, approval, lock timeout."""
+    """How a resolve command runs: the environment's binding, approval, lock timeout.
+
+    ``runtime`` gives who and when a record is written by (the CLI passes main()'s).
+    """
 
     environment: str
     api_url: str
     auto_approve: bool = False
     confirm: Callable[[str], bool] | None = None  # None: no terminal to ask
     lock_timeout: float = 0.0
+    runtime: Runtime = field(default_factory=Runtime)
 
 
 def _ask(question: str, how: Resolution) -> None:
@@ -45,10 +49,14 @@ def _check(snapshot: StateSnapshot, how: Resolution) -> None:
 
 
 def _import_record(
-    key: str, campaign_id: str, attempt: Attempt | None, desired: DesiredCampaign | None
+    key: str,
+    campaign_id: str,
+    attempt: Attempt | None,
+    desired: DesiredCampaign | None,
+    runtime: Runtime,
 ) -> tuple[RecordedCampaign, str]:
     """The record to import and where its body came from."""
-    who, when = actor(), datetime.now(UTC)
+    who, when = actor(runtime), runtime.now()
     if attempt is not None and attempt.body:
         body, fp, sfp = attempt.body, attempt.fingerprint, attempt.source_fingerprint
         source = f"the body of its in-doubt attempt {attempt.id}"
@@ -75,7 +83,7 @@ def import_campaign(
     """Record ``key`` as created with ``campaign_id``; returns what was done."""
     if not campaign_id.strip():
         raise StateError("--id must name the ContactSwing campaign id")
-    with store.lock("state import", how.lock_timeout):
+    with store.lock("state import", how.lock_timeout, environ=how.runtime.environ):
         snapshot = store.snapshot()
         _check(snapshot, how)
         if key in snapshot.campaigns:
@@ -86,7 +94,7 @@ def import_campaign(
             )
         attempt = snapshot.in_doubt.get(key)
         record, source = _import_record(
-            key, campaign_id, attempt, None if attempt and attempt.body else desired()
+            key, campaign_id, attempt, None if attempt and attempt.body else desired(), how.runtime
         )
         _ask(f"Record {key} as created, campaign id {campaign_id}, with {source}?", how)
         store.bind(how.api_url)
@@ -99,7 +107,7 @@ def import_campaign(
 
 def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
     """Drop ``key``'s record and in-doubt attempt so the next apply may send it again."""
-    with store.lock("state forget", how.lock_timeout):
+    with store.lock("state forget", how.lock_timeout, environ=how.runtime.environ):
         snapshot = store.snapshot()
         _check(snapshot, how)
         record = snapshot.campaigns.get(key)
@@ -117,15 +125,15 @@ def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
                 "the next apply will send it again."
             )
         _ask(question, how)
-        store.forget(key, actor=actor())
+        store.forget(key, actor=actor(how.runtime))
     what = f"the record of campaign {record.campaign_id}" if record else "its in-doubt attempt"
     return f"Forgot {key} ({what}); the next apply will plan it as create."
 
 
 def recover_journal(store: StateStore, how: Resolution) -> str:
     """Merge the fallback journal into the state; returns what was merged."""
-    with store.lock("state recover", how.lock_timeout):
-        recovered = store.recover(actor=actor())
+    with store.lock("state recover", how.lock_timeout, environ=how.runtime.environ):
+        recovered = store.recover(actor=actor(how.runtime))
     merged: Sequence[Attempt] = recovered.merged
     lines = [f"Merged {count(len(merged), 'outcome')} from the fallback journal."]
     lines += [

@@ -76,19 +76,23 @@ def show_key(env: Environment, key: str) -> KeyDetails:
     )
 
 
-def upgrade_state(env: Environment, *, lock_timeout: float = 0.0) -> tuple[str | None, str]:
+def upgrade_state(
+    env: Environment, environ: Mapping[str, str], *, lock_timeout: float = 0.0
+) -> tuple[str | None, str]:
     """Migrate the state's schema to this version's; returns (old, new) revisions."""
     store = open_store(env.state, env.name, root=env.root, api_url=env.api_url)
     try:
-        with store.lock(f"state upgrade --env {env.name}", lock_timeout):
+        with store.lock(f"state upgrade --env {env.name}", lock_timeout, environ=environ):
             return store.upgrade()
     finally:
         store.close()
 
 
-def migrate_state(source: str, target: str, *, root: Path) -> CopyResult:
+def migrate_state(
+    source: str, target: str, *, root: Path, environ: Mapping[str, str]
+) -> CopyResult:
     """Copy a whole state into an empty store (``state migrate``)."""
-    return copy_state(source, target, root=root, command="state migrate")
+    return copy_state(source, target, root=root, command="state migrate", environ=environ)
 
 
 def unlock_environment(env: Environment, lock_id: str) -> LockInfo:

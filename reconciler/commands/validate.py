@@ -29,13 +29,13 @@ def load_env(
     *,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> LoadResult:
     """Resolve ``env``'s variables and load every campaign for it."""
     variables = resolve_variables(
         project, env, var_args=var_args, var_files=var_files, os_environ=os_environ
     )
-    return load_campaigns(project, env, variables)
+    return load_campaigns(project, env, variables, os_environ=os_environ)
 
 
 def validate(
@@ -44,7 +44,7 @@ def validate(
     *,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> ValidateResult:
     """Validate every spec for ``envs`` (default: every environment of the project)."""
     names = list(envs) if envs else project.env_names

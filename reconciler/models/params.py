@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.models.fields import CURRENCY_CODE, check_http_url
-from reconciler.models.problems import FieldProblem, Path, kind
+from reconciler.models.problems import FieldProblem, Path, kind, wrong_kind
 
 PARAM_GROUPS = ("body_params", "header_params", "button_params")
 
@@ -42,8 +42,12 @@ def check_item(item: Any, path: Path) -> list[FieldProblem]:
     if not isinstance(item, Mapping):
         return []
     kind_ = item.get("type")
-    checker = _CHECKS.get(kind_) if isinstance(kind_, str) else None
-    return checker(item, path) if checker else []
+    if kind_ == "text":
+        return _text_field(item, "text", path, "text")
+    if not isinstance(kind_, str) or kind_ not in _CHECKS:
+        return []
+    nested, problems = _nested(item, kind_, path)
+    return _CHECKS[kind_](nested, (*path, kind_)) if nested is not None else problems
 
 
 def _text_field(obj: Mapping[str, Any], name: str, path: Path, what: str) -> list[FieldProblem]:
@@ -56,13 +60,7 @@ def _text_field(obj: Mapping[str, Any], name: str, path: Path, what: str) -> lis
             )
         ]
     if not isinstance(obj[name], str):
-        return [
-            FieldProblem(
-                (*path, name),
-                f"expected text, got {kind(obj[name])}",
-                "quote the value: it must be text",
-            )
-        ]
+        return [wrong_kind((*path, name), "text", obj[name], "quote the value: it must be text")]
     return []
 
 
@@ -79,16 +77,8 @@ def _nested(
     return None, [FieldProblem((*path, name), message, _SHAPE_HINTS[name])]
 
 
-def _check_text(item: Mapping[str, Any], path: Path) -> list[FieldProblem]:
-    return _text_field(item, "text", path, "text")
-
-
-def _check_currency(item: Mapping[str, Any], path: Path) -> list[FieldProblem]:
-    currency, problems = _nested(item, "currency", path)
-    if currency is None:
-        return problems
-    here = (*path, "currency")
-    problems += _text_field(currency, "fallback_value", here, "currency")
+def _check_currency(currency: Mapping[str, Any], here: Path) -> list[FieldProblem]:
+    problems = _text_field(currency, "fallback_value", here, "currency")
     code = currency.get("code")
     if not (isinstance(code, str) and CURRENCY_CODE.fullmatch(code)):
         problems.append(
@@ -113,29 +103,20 @@ def _check_currency(item: Mapping[str, Any], path: Path) -> list[FieldProblem]:
     return problems
 
 
-def _check_date_time(item: Mapping[str, Any], path: Path) -> list[FieldProblem]:
-    date_time, problems = _nested(item, "date_time", path)
-    if date_time is None:
-        return problems
-    return _text_field(date_time, "fallback_value", (*path, "date_time"), "date_time")
+def _check_date_time(date_time: Mapping[str, Any], here: Path) -> list[FieldProblem]:
+    return _text_field(date_time, "fallback_value", here, "date_time")
 
 
-def _media(name: str) -> Callable[[Mapping[str, Any], Path], list[FieldProblem]]:
-    def check(item: Mapping[str, Any], path: Path) -> list[FieldProblem]:
-        media, problems = _nested(item, name, path)
-        if media is None:
-            return problems
-        here = (*path, name)
-        problems = _text_field(media, "link", here, name)
-        if not problems:
-            try:
-                check_http_url(media["link"])
-            except ValueError as exc:  # PydanticCustomError is a ValueError
-                hint = str(getattr(exc, "context", {}).get("hint", ""))
-                problems.append(FieldProblem((*here, "link"), str(exc), hint))
-        return problems
-
-    return check
+def _check_media(media: Mapping[str, Any], here: Path) -> list[FieldProblem]:
+    """An image, document or video: a ``link`` that is an http(s) URL."""
+    problems = _text_field(media, "link", here, str(here[-1]))
+    if not problems:
+        try:
+            check_http_url(media["link"])
+        except ValueError as exc:  # PydanticCustomError is a ValueError
+            hint = str(getattr(exc, "context", {}).get("hint", ""))
+            problems.append(FieldProblem((*here, "link"), str(exc), hint))
+    return problems
 
 
 _SHAPE_HINTS = {
@@ -146,11 +127,11 @@ _SHAPE_HINTS = {
     "video": "write video: {link: https://…}",
 }
 
+# The check of each typed item's nested object (``currency: {...}``), given its path.
 _CHECKS: dict[str, Callable[[Mapping[str, Any], Path], list[FieldProblem]]] = {
-    "text": _check_text,
     "currency": _check_currency,
     "date_time": _check_date_time,
-    "image": _media("image"),
-    "document": _media("document"),
-    "video": _media("video"),
+    "image": _check_media,
+    "document": _check_media,
+    "video": _check_media,
 }

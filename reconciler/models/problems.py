@@ -106,6 +106,24 @@ def _dict_value(annotation: Any) -> Any:
     return None
 
 
+def wrong_kind(path: Path, expected: str, value: Any, hint: str) -> FieldProblem:
+    """``expected text, got a whole number``: the kind found, never the value itself."""
+    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+
+
+def missing_key(path: Path, document: str = "the campaign") -> FieldProblem:
+    """The required key ``path[-1]`` is missing from the mapping at ``path[:-1]``."""
+    parent = format_path(path[:-1]) or document
+    return FieldProblem(
+        path, f"required key '{path[-1]}' is missing", f"add {path[-1]}: to {parent}"
+    )
+
+
+def unknown_key(path: Path, allowed: Sequence[str]) -> FieldProblem:
+    """The key ``path[-1]`` is not one of ``allowed``."""
+    return FieldProblem(path, f"unknown key '{path[-1]}'", unknown_key_hint(str(path[-1]), allowed))
+
+
 def unknown_key_hint(name: str, allowed: Sequence[str]) -> str:
     """ "did you mean …?" or the list of keys allowed here."""
     suggestion = closest(name, allowed)
@@ -140,7 +158,7 @@ def _type_problem(err: ErrorDetails, path: Path, templated: bool) -> FieldProble
         hint = _PLAIN_HINTS.get(err["type"], hint)
     if err["type"] in ("int_type", "int_from_float"):
         hint = _int_hint(value, hint, templated)
-    return FieldProblem(path, f"expected {expected}, got {kind(value)}", hint)
+    return wrong_kind(path, expected, value, hint)
 
 
 def _int_hint(value: Any, default: str, templated: bool) -> str:
@@ -179,6 +197,12 @@ def _bound_hint(path: Path, default: str) -> str:
         "delay": "delay is a number of minutes, 0 or more",
         "assistant_id": "use the numeric ID of the assistant from ContactSwing",
     }.get(str(name), default)
+
+
+def _empty_problem(err: ErrorDetails, path: Path) -> FieldProblem:
+    if isinstance(err["input"], dict):
+        return FieldProblem(path, "must not be empty", "add at least one entry under this key")
+    return FieldProblem(path, "must not be empty", "list at least one item")
 
 
 def _literal_problem(err: ErrorDetails, root: type[BaseModel], path: Path) -> FieldProblem:
@@ -234,27 +258,16 @@ def from_pydantic(
     if kind_ == RULE:
         return FieldProblem(path + tuple(ctx.get("subpath", ())), err["msg"], ctx.get("hint", ""))
     if kind_ == "missing":
-        parent = format_path(path[:-1]) or document
-        return FieldProblem(
-            path, f"required key '{path[-1]}' is missing", f"add {path[-1]}: to {parent}"
-        )
+        return missing_key(path, document)
     if kind_ == "extra_forbidden":
         model = _model_at(root, tuple(err["loc"])[:-1])
-        allowed = list(model.model_fields) if model else []
-        return FieldProblem(
-            path, f"unknown key '{path[-1]}'", unknown_key_hint(str(path[-1]), allowed)
-        )
+        return unknown_key(path, list(model.model_fields) if model else [])
     if kind_ in _TYPE_MESSAGES:
         return _type_problem(err, path, templated)
     if kind_ in ("greater_than_equal", "less_than_equal"):
         return _bound_problem(err, path)
     if kind_ == "too_short":
-        what = (
-            "add at least one entry under this key"
-            if isinstance(err["input"], dict)
-            else "list at least one item"
-        )
-        return FieldProblem(path, "must not be empty", what)
+        return _empty_problem(err, path)
     if kind_ == "literal_error":
         return _literal_problem(err, root, path)
     return FieldProblem(path, err["msg"], "")

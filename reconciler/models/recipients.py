@@ -11,7 +11,14 @@ from typing import Any
 
 from reconciler import phones
 from reconciler.masking import mask_phone
-from reconciler.models.problems import FieldProblem, Path, format_path, kind, unknown_key_hint
+from reconciler.models.problems import (
+    FieldProblem,
+    Path,
+    format_path,
+    missing_key,
+    unknown_key,
+    wrong_kind,
+)
 
 _KEYS = ("id", "to_number")
 
@@ -24,22 +31,18 @@ def check_recipients(
     ``lines``: the source line of each item (a CSV file's), named by messages about two.
     """
     if not isinstance(details, list):
-        return [], [
-            FieldProblem(
-                path,
-                f"expected a list of recipients, got {kind(details)}",
-                "write one '- {id: …, to_number: …}' per recipient, "
-                "or use customer_details_csv: audiences/<file>.csv",
-            )
-        ]
+        hint = "write one '- {id: …, to_number: …}' per recipient, "
+        hint += "or use customer_details_csv: audiences/<file>.csv"
+        return [], [wrong_kind(path, "a list of recipients", details, hint)]
     if not details:
-        return [], [
-            FieldProblem(
-                path,
-                "the campaign has no recipients",
-                "add at least one recipient (id and to_number)",
-            )
-        ]
+        hint = "add at least one recipient (id and to_number)"
+        return [], [FieldProblem(path, "the campaign has no recipients", hint)]
+    return _check_items(details, path, lines)
+
+
+def _check_items(
+    details: list[Any], path: Path, lines: Sequence[int] | None
+) -> tuple[list[dict[str, str]], list[FieldProblem]]:
     problems: list[FieldProblem] = []
     seen_ids: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
@@ -55,7 +58,7 @@ def check_recipients(
                 # The id is checked before the number so that a bad number does not hide
                 # a duplicate id until the next run (every problem in one run).
                 if (first := seen_ids.setdefault(rid, index)) != index:
-                    problems.append(_duplicate_id(rid, (first, index), path, lines))
+                    problems.append(_duplicate("id", rid, (first, index), path, lines))
                 e164 = known(number)
                 if type(e164) is not str:
                     try:
@@ -64,7 +67,7 @@ def check_recipients(
                         problems.append(_bad_number((*path, index, "to_number"), number, str(exc)))
                         continue
                 if (first := seen_numbers.setdefault(e164, index)) != index:
-                    problems.append(_duplicate_number(e164, (first, index), path, lines))
+                    problems.append(_duplicate("to_number", e164, (first, index), path, lines))
                 # The item is exactly {id, to_number} (two keys, both read): when its
                 # number is already canonical it is the normalised recipient itself.
                 result.append(
@@ -91,7 +94,7 @@ def _check_unique_malformed(
     rid, number = item.get("id"), item.get("to_number")
     is_text = isinstance(rid, str) and bool(rid.strip())
     if is_text and (first := seen_ids.setdefault(str(rid), index)) != index:
-        problems.append(_duplicate_id(str(rid), (first, index), path, lines))
+        problems.append(_duplicate("id", str(rid), (first, index), path, lines))
     if not isinstance(number, str):
         return
     try:
@@ -99,26 +102,32 @@ def _check_unique_malformed(
     except ValueError:
         return  # already reported by _shape_problems
     if (first := seen_numbers.setdefault(e164, index)) != index:
-        problems.append(_duplicate_number(e164, (first, index), path, lines))
+        problems.append(_duplicate("to_number", e164, (first, index), path, lines))
 
 
-def _duplicate_id(
-    rid: str, pair: tuple[int, int], path: Path, lines: Sequence[int] | None
-) -> FieldProblem:
-    return FieldProblem(
-        (*path, pair[1], "id"),
-        f"recipient id '{rid}' {_twice(path, pair, lines, 'used')}",
+# What a duplicate says, by key: the value named, the verb of "used twice", the hint.
+_DUPLICATE = {
+    "id": (
+        "recipient id '{}'",
+        "used",
         "recipient ids must be unique within a campaign: remove or rename one",
-    )
-
-
-def _duplicate_number(
-    e164: str, pair: tuple[int, int], path: Path, lines: Sequence[int] | None
-) -> FieldProblem:
-    return FieldProblem(
-        (*path, pair[1], "to_number"),
-        f"number {mask_phone(e164)} {_twice(path, pair, lines, 'messaged')}",
+    ),
+    "to_number": (
+        "number {}",
+        "messaged",
         "each number may receive a campaign once: remove one of the two recipients",
+    ),
+}
+
+
+def _duplicate(
+    key: str, value: str, pair: tuple[int, int], path: Path, lines: Sequence[int] | None
+) -> FieldProblem:
+    """The second of two recipients with the same ``key`` (a number's value is masked)."""
+    what, verb, hint = _DUPLICATE[key]
+    shown = mask_phone(value) if key == "to_number" else value
+    return FieldProblem(
+        (*path, pair[1], key), f"{what.format(shown)} {_twice(path, pair, lines, verb)}", hint
     )
 
 
@@ -146,25 +155,10 @@ def _bad_number(path: Path, number: str, reason: str) -> FieldProblem:
 def _shape_problems(item: Any, path: Path) -> list[FieldProblem]:
     """Why an item is not ``{id: text, to_number: text}``."""
     if not isinstance(item, dict):
-        return [
-            FieldProblem(
-                path,
-                f"expected a recipient mapping, got {kind(item)}",
-                "write the recipient as {id: …, to_number: …}",
-            )
-        ]
-    problems = [
-        FieldProblem((*path, str(key)), f"unknown key '{key}'", unknown_key_hint(str(key), _KEYS))
-        for key in item
-        if key not in _KEYS
-    ]
-    problems.extend(
-        FieldProblem(
-            (*path, key), f"required key '{key}' is missing", f"add {key}: to {format_path(path)}"
-        )
-        for key in _KEYS
-        if key not in item
-    )
+        hint = "write the recipient as {id: …, to_number: …}"
+        return [wrong_kind(path, "a recipient mapping", item, hint)]
+    problems = [unknown_key((*path, str(key)), _KEYS) for key in item if key not in _KEYS]
+    problems.extend(missing_key((*path, key)) for key in _KEYS if key not in item)
     rid = item.get("id")
     if "id" in item and not (isinstance(rid, str) and rid.strip()):
         problems.append(_id_problem(rid, (*path, "id")))
@@ -177,22 +171,14 @@ def _shape_problems(item: Any, path: Path) -> list[FieldProblem]:
 def _id_problem(rid: Any, path: Path) -> FieldProblem:
     if isinstance(rid, str):
         return FieldProblem(path, "recipient id must not be empty", "give every recipient an id")
-    return FieldProblem(
-        path,
-        f"expected text, got {kind(rid)}",
-        "quote the id: ids are text (a leading 0 would otherwise be lost)",
-    )
+    hint = "quote the id: ids are text (a leading 0 would otherwise be lost)"
+    return wrong_kind(path, "text", rid, hint)
 
 
 def _number_problems(number: Any, path: Path) -> Sequence[FieldProblem]:
     if not isinstance(number, str):
-        return [
-            FieldProblem(
-                path,
-                f"expected text, got {kind(number)}",
-                f"quote the number and write it in E.164, like '{phones.E164_EXAMPLE}'",
-            )
-        ]
+        hint = f"quote the number and write it in E.164, like '{phones.E164_EXAMPLE}'"
+        return [wrong_kind(path, "text", number, hint)]
     try:
         phones.normalize(number)
     except ValueError as exc:

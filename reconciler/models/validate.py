@@ -33,13 +33,8 @@ def validate_spec(
     both lines). Warnings (never errors) may accompany a valid spec.
     """
     if not isinstance(data, Mapping):
-        return None, [
-            FieldProblem(
-                (),
-                f"a campaign must be a mapping, got {kind(data)}",
-                "write the campaign's keys (name, touchpoint, …) at the top level",
-            )
-        ]
+        hint = "write the campaign's keys (name, touchpoint, …) at the top level"
+        return None, [FieldProblem((), f"a campaign must be a mapping, got {kind(data)}", hint)]
     problems: list[FieldProblem] = []
     document = dict(data)
     touchpoint = document.get("touchpoint")

@@ -7,7 +7,6 @@ terminal gets none.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -22,9 +21,8 @@ _CODES: Mapping[str, str] = {
 }
 
 
-def should_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
-    """Whether text written to ``stream`` may carry ANSI colour codes."""
-    env = os.environ if environ is None else environ
+def should_color(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Whether text written to ``stream`` may carry ANSI colour codes (``env``: the runtime's)."""
     if env.get("NO_COLOR", ""):
         return False
     if env.get("FORCE_COLOR", ""):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.errors import Diagnostic, ReconcilerError, ValidationFailed
+from reconciler.errors import Diagnostic, ReconcilerError
 
 
 def format_diagnostic(d: Diagnostic) -> str:
@@ -36,11 +36,7 @@ def echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
         click.echo(format_diagnostic(d), err=True)
 
 
-def echo_validation(exc: ValidationFailed) -> None:
-    """Print every diagnostic of a failed validation, then the count."""
-    echo_diagnostics(exc.diagnostics)
-    click.echo(f"Error: {exc.message}; nothing was written.", err=True)
-
-
 def echo_error(exc: ReconcilerError) -> None:
+    """A user-facing error on stderr: its diagnostics, then ``Error: …`` and the hint."""
+    echo_diagnostics(exc.diagnostics)
     click.echo(format_error(exc), err=True)

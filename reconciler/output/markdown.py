@@ -16,10 +16,9 @@ from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from reconciler.errors import Diagnostic
-from reconciler.output.diagnostics import format_diagnostic
 from reconciler.output.plan_common import (
+    diagnostic_text,
     display_body,
-    mask_text,
     note,
     plan_senders,
     state_line,
@@ -123,7 +122,7 @@ def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str
 def _warning_block(
     d: Diagnostic, show_sensitive: bool, senders: Container[str]
 ) -> tuple[str, str, str]:
-    text = mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
+    text = diagnostic_text(d, show_sensitive=show_sensitive, senders=senders)
     first, *rest = text.splitlines()
     item = f"- {_escape(first)}" + "".join(f"<br>{_escape(r.strip())}" for r in rest)
     return "", "", item

@@ -6,7 +6,9 @@ from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from reconciler import masking
+from reconciler.errors import Diagnostic
 from reconciler.masking import NO_SENDERS, Senders, maybe_mask
+from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.words import count
 
@@ -19,14 +21,14 @@ def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_S
     return text if show_sensitive else masking.mask_text(text, senders=senders)
 
 
+def diagnostic_text(d: Diagnostic, *, show_sensitive: bool, senders: Container[str]) -> str:
+    """``format_diagnostic``'s lines as they may be shown: recipients' numbers masked."""
+    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
+
+
 def plan_senders(plan: Plan) -> Senders:
     """The sender numbers of a plan's bodies (decoded only if a message holds a number)."""
-    return Senders(lambda: _bodies(plan))
-
-
-def _bodies(plan: Plan) -> Iterator[Mapping[str, Any] | None]:
-    for action in plan.actions:
-        yield from _action_bodies(action)
+    return Senders(lambda: (body for a in plan.actions for body in _action_bodies(a)))
 
 
 def _action_bodies(action: PlannedAction) -> Iterator[Mapping[str, Any] | None]:

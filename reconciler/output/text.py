@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
-
-from reconciler.errors import Diagnostic
 from reconciler.output.color import paint
-from reconciler.output.diagnostics import format_diagnostic
 from reconciler.output.plan_common import (
-    mask_text,
+    diagnostic_text,
     note,
     plan_senders,
     state_line,
@@ -37,7 +33,10 @@ def render_text(plan: Plan, *, show_sensitive: bool = False, color: bool = False
     if plan.warnings:
         lines.extend(["", "Warnings:"])
         senders = plan_senders(plan)
-        lines.extend(_indent(_diagnostic(d, show_sensitive, senders)) for d in plan.warnings)
+        for d in plan.warnings:
+            lines.append(
+                _indent(diagnostic_text(d, show_sensitive=show_sensitive, senders=senders))
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -69,10 +68,6 @@ def _start(action: PlannedAction) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _diagnostic(d: Diagnostic, show_sensitive: bool, senders: Container[str]) -> str:
-    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
 
 
 def _indent(text: str) -> str:

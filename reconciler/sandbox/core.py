@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.api.defaults import DEFAULT_CREATE_PATH
 from reconciler.sandbox.contract import validate_body
 from reconciler.sandbox.faults import Fault, FaultInjector
 
-DEFAULT_CREATE_PATH = "/v2/campaign/create_with_touchpoint"
 ADMIN_PATH = "/_sandbox/campaigns"
 JSON = {"content-type": "application/json"}
 

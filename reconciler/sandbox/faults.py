@@ -29,6 +29,7 @@ class Fault(StrEnum):
 
 
 ALL_FAULTS: tuple[Fault, ...] = tuple(Fault)
+_KNOWN = ", ".join(ALL_FAULTS)
 
 
 def parse_faults(text: str) -> tuple[Fault, ...]:
@@ -40,10 +41,9 @@ def parse_faults(text: str) -> tuple[Fault, ...]:
         try:
             faults.append(Fault(item))
         except ValueError:
-            known = ", ".join(f.value for f in Fault)
-            raise ValueError(f"unknown fault {item!r}; known: {known}") from None
+            raise ValueError(f"unknown fault {item!r}; known: {_KNOWN}") from None
     if not faults:
-        raise ValueError("no fault named; known: " + ", ".join(f.value for f in Fault))
+        raise ValueError(f"no fault named; known: {_KNOWN}")
     return tuple(dict.fromkeys(faults))
 
 

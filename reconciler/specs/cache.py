@@ -374,8 +374,8 @@ def _read(path: Path, key: bytes, base: str) -> Mapping[str, Any]:
 def _mac_key(environ: Mapping[str, str]) -> bytes | None:
     """This machine's key (created 0600 on first use), outside any project."""
     override = environ.get(CACHE_DIR_ENV)
-    xdg = environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path("~/.cache").expanduser()
+    xdg, home = environ.get("XDG_CACHE_HOME"), environ.get("HOME")
+    base = Path(xdg) if xdg else (Path(home) if home else Path.home()) / ".cache"
     path = (Path(override) if override else base / "reconciler") / "cache.key"
     try:
         if not path.exists():

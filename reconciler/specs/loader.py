@@ -94,7 +94,7 @@ def load_campaigns(
     env: str,
     variables: Mapping[str, Any],
     *,
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
     only: Collection[str] | None = None,
 ) -> LoadResult:
     """Render and validate every spec file of ``project`` for environment ``env``.
@@ -105,7 +105,7 @@ def load_campaigns(
     ``only`` (project-relative paths) loads just those files, and never writes the cache.
     """
     project.settings(env)  # an unknown environment is a ConfigError
-    environ = os.environ if os_environ is None else os_environ
+    environ = os_environ
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
@@ -236,10 +236,10 @@ def _open_cache(
     project: Project,
     env: str,
     context: Mapping[str, Any],
-    os_environ: Mapping[str, str] | None,
+    os_environ: Mapping[str, str],
 ) -> SpecCache | None:
     """The environment's validation cache, when enabled and its inputs can be keyed."""
-    environ = os.environ if os_environ is None else os_environ
+    environ = os_environ
     if not cache_requested(environ):
         return None
     try:

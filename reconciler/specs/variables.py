@@ -13,7 +13,6 @@ A higher layer replaces a variable's whole value (no deep merge). ``--var`` and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -73,19 +72,16 @@ def resolve_variables(
     *,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str] | None = None,
+    os_environ: Mapping[str, str],
 ) -> Variables:
     """The variables templates see for ``env``, every layer applied in order."""
     settings = project.settings(env)
-    environ = os.environ if os_environ is None else os_environ
+    environ = os_environ
     merged = Variables()
-    for name, value in project.file.vars.items():
-        line = project.line_of("vars", name)
-        merged.set(name, value, SourceLocation(PROJECT_FILE, line), f"vars.{name}")
-    for name, value in settings.vars.items():
-        at = ("environments", env, "vars", name)
-        field = ".".join(at)
-        merged.set(name, value, SourceLocation(PROJECT_FILE, project.line_of(*at)), field)
+    for at, values in project.layers(env, "vars"):
+        for name, value in values.items():
+            where = SourceLocation(PROJECT_FILE, project.line_of(*at, name))
+            merged.set(name, value, where, ".".join((*at, name)))
     if settings.vars_file is not None:
         line = project.line_of("environments", env, "vars_file")
         _set_all(merged, _project_vars_file(project, settings.vars_file, line, env))

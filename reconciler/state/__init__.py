@@ -9,7 +9,7 @@ not when the value types of ``reconciler.state.base`` are (every command imports
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -170,7 +170,12 @@ def stored_environment(location: str, *, root: Path) -> str:
 
 
 def copy_state(
-    source: str, target: str, *, root: Path, command: str = "state migrate"
+    source: str,
+    target: str,
+    *,
+    root: Path,
+    command: str = "state migrate",
+    environ: Mapping[str, str] | None = None,
 ) -> CopyResult:
     """Copy a whole state (bodies included) into an empty store, holding both locks."""
     from reconciler.state.copying import read_all, refuse_non_empty, write_all
@@ -182,7 +187,7 @@ def copy_state(
     if src.location.url == dst.location.url:
         raise StateError("the source and the target of `state migrate` are the same store")
     try:
-        with src.lock(command), dst.lock(command):
+        with src.lock(command, environ=environ), dst.lock(command, environ=environ):
             with translated(src.location, "read"), src.ready_engine().begin() as conn:
                 rows = read_all(conn)
             with translated(dst.location, "write"), dst.ready_engine().begin() as conn:

@@ -216,7 +216,9 @@ class StepShortcuts:
 class StateStore(StateReader, Recorder, Protocol):
     """Read-write access for apply and the state commands. Call writers under ``lock``."""
 
-    def lock(self, command: str, timeout: float = 0.0) -> AbstractContextManager[LockInfo]: ...
+    def lock(
+        self, command: str, timeout: float = 0.0, *, environ: Mapping[str, str] | None = None
+    ) -> AbstractContextManager[LockInfo]: ...
 
     def bind(self, api_url: str) -> None:
         """Create the state on first write, bound to its environment and API; else check it."""

@@ -8,7 +8,6 @@ on a dedicated connection (freed when that session ends), details in the ``locks
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from reconciler.errors import StateError, StateLockedError
+from reconciler.runtime import user_name
 from reconciler.state.base import LockInfo
 from reconciler.state.holder import info_from_mapping, live_holder, read_holder_file, read_patiently
 from reconciler.state.location import StateLocation
@@ -42,9 +42,8 @@ _CI_VARIABLES = (
 )
 
 
-def describe_ci_run(environ: Mapping[str, str] | None = None) -> str:
-    """The CI run this process belongs to, if a known CI system says so."""
-    env = os.environ if environ is None else environ
+def describe_ci_run(env: Mapping[str, str]) -> str:
+    """The CI run this process belongs to, if a known CI system says so in ``env``."""
     for variable, label in _CI_VARIABLES:
         value = env.get(variable, "")
         if value:
@@ -53,23 +52,16 @@ def describe_ci_run(environ: Mapping[str, str] | None = None) -> str:
     return ""
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no user name in some containers
-        return ""
-
-
-def new_lock_info(environment: str, command: str) -> LockInfo:
-    """Details of a lock this process is taking."""
+def new_lock_info(environment: str, command: str, environ: Mapping[str, str]) -> LockInfo:
+    """Details of a lock this process is taking; ``environ`` names its CI run."""
     return LockInfo(
         lock_id=str(uuid.uuid4()),
         environment=environment,
         pid=os.getpid(),
         host=socket.gethostname(),
         started_at=now(),
-        user=_current_user(),
-        ci_run=describe_ci_run(),
+        user=user_name(environ),
+        ci_run=describe_ci_run(environ),
         command=command,
     )
 

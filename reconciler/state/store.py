@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -237,12 +237,17 @@ class SqlStateStore(StepShortcuts):
     # -- locking and schema ------------------------------------------------------
 
     @contextmanager
-    def lock(self, command: str, timeout: float = 0.0) -> Iterator[LockInfo]:
-        """Hold the environment's lock; a second writer fails (or waits ``timeout`` s)."""
+    def lock(
+        self, command: str, timeout: float = 0.0, *, environ: Mapping[str, str] | None = None
+    ) -> Iterator[LockInfo]:
+        """Hold the environment's lock; a second writer fails (or waits ``timeout`` s).
+
+        ``environ`` (the runtime's variables) names the CI run in the lock's details.
+        """
         self._require_writer()
         if self._held is not None:
             raise StateError("the environment lock is already held by this process")
-        info = new_lock_info(self.environment, command)
+        info = new_lock_info(self.environment, command, environ or {})
         with translated(self.location, "lock"):
             acquire(self._lock, self.location, info, timeout)
         self._held = info

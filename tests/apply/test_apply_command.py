@@ -8,18 +8,19 @@ from datetime import UTC, datetime
 
 import pytest
 
+from reconciler.api.factory import read_token
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import (
     ApplyHooks,
     ApplyOptions,
     Target,
-    read_token,
     run_apply,
 )
 from reconciler.errors import AbortedError, ConfigError, GuardError, StateError, StateLockedError
 from reconciler.guards import GuardSettings
 from reconciler.plan import Plan
 from reconciler.planner import make_plan
+from reconciler.runtime import Runtime
 from reconciler.state.base import Attempt, AttemptStatus, LockInfo, StateSnapshot
 from tests.support.factories import make_desired
 from tests.support.fake_api import FakeCampaignAPI
@@ -65,7 +66,9 @@ def _run(
 
     writes_before = len(store.writes)
     try:
-        report = run_apply(store, target, plan_for, opener, options, hooks or ApplyHooks())
+        report = run_apply(
+            store, target, plan_for, opener, options, hooks or ApplyHooks(), Runtime()
+        )
     finally:
         # A read-only preview may plan without the lock; whatever is written or sent
         # must come from a plan made under it.
@@ -221,13 +224,11 @@ def test_a_second_writer_is_refused_by_the_lock() -> None:
     assert store.campaigns == {}
 
 
-def test_a_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_token_names_the_variable() -> None:
     """The error names the variable, and a set token is returned as is."""
-    monkeypatch.delenv("CS_TOKEN_X", raising=False)
     with pytest.raises(ConfigError, match="CS_TOKEN_X"):
-        read_token("CS_TOKEN_X")
-    monkeypatch.setenv("CS_TOKEN_X", "tok-SECRET-123")
-    assert read_token("CS_TOKEN_X") == "tok-SECRET-123"
+        read_token("CS_TOKEN_X", {})
+    assert read_token("CS_TOKEN_X", {"CS_TOKEN_X": "tok-SECRET-123"}) == "tok-SECRET-123"
 
 
 def test_a_refused_apply_takes_no_lock() -> None:

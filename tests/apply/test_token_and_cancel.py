@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.api.base import Outcome
 from reconciler.api.client import HttpCampaignAPI
-from reconciler.commands.apply import open_api, read_token
+from reconciler.api.factory import open_api, read_token
 from reconciler.config import Environment
 from reconciler.errors import ConfigError
 from reconciler.sandbox import Fault, FaultInjector, Sandbox
@@ -50,28 +50,25 @@ def served_429() -> Iterator[tuple[Sandbox, str]]:
     ("raw", "expected"),
     [(SECRET + "\n", SECRET), ("  " + SECRET + "\r\n", SECRET), ("Bearer " + SECRET, SECRET)],
 )
-def test_read_token_drops_surrounding_space_and_bearer_prefix(monkeypatch, raw, expected):
+def test_read_token_drops_surrounding_space_and_bearer_prefix(raw, expected):
     """A token from ``$(cat file)`` or with a Bearer prefix is the bare token."""
-    monkeypatch.setenv("TEST_TOKEN", raw)
-    assert expected == read_token("TEST_TOKEN")
+    assert expected == read_token("TEST_TOKEN", {"TEST_TOKEN": raw})
 
 
 @pytest.mark.parametrize("raw", ["Bearer", "bearer", "Bearer   ", "  BEARER \t\n"])
-def test_read_token_refuses_a_bearer_prefix_with_no_token(monkeypatch, raw):
+def test_read_token_refuses_a_bearer_prefix_with_no_token(raw):
     """A prefix with nothing after it is no token: refused, never sent as ``Bearer Bearer``."""
-    monkeypatch.setenv("TEST_TOKEN", raw)
     with pytest.raises(ConfigError) as info:
-        read_token("TEST_TOKEN")
+        read_token("TEST_TOKEN", {"TEST_TOKEN": raw})
     assert "TEST_TOKEN" in info.value.message
     assert "no token" in info.value.message
 
 
 @pytest.mark.parametrize("raw", ["abc def-" + SECRET, SECRET + "\x07x", SECRET + "é"])
-def test_read_token_refuses_unsendable_tokens_without_showing_them(monkeypatch, raw):
+def test_read_token_refuses_unsendable_tokens_without_showing_them(raw):
     """A token no HTTP header can carry is refused by name, before any request exists."""
-    monkeypatch.setenv("TEST_TOKEN", raw)
     with pytest.raises(ConfigError) as info:
-        read_token("TEST_TOKEN")
+        read_token("TEST_TOKEN", {"TEST_TOKEN": raw})
     shown = info.value.message + info.value.hint
     assert "TEST_TOKEN" in shown
     assert "SECRET" not in shown
@@ -90,12 +87,11 @@ def test_header_the_http_library_refuses_is_failed_and_not_quoted():
     assert sb.campaigns() == []
 
 
-def test_cancel_stops_retries_of_the_client_apply_builds(monkeypatch, served_429):
+def test_cancel_stops_retries_of_the_client_apply_builds(served_429):
     """After a cancel, the client ``open_api`` builds sends no retry and waits no backoff."""
     sb, url = served_429
-    monkeypatch.setenv("TEST_TOKEN", SECRET)
     cancel = threading.Event()
-    api = open_api(_env(url, sb.create_path), cancel=cancel)
+    api = open_api(_env(url, sb.create_path), cancel=cancel, environ={"TEST_TOKEN": SECRET})
     seen: list[int] = []
 
     def count(request: httpx.Request) -> None:

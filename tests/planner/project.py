@@ -68,7 +68,8 @@ def make_project(root: Path, keys: tuple[str, ...] = ("promo", "sale"), **extra:
 def desired(root: Path, env: str = "dev") -> dict:
     """The project's desired campaigns for ``env``, by key."""
     project = load_project(project_dir=root)
-    result = load_campaigns(project, env, resolve_variables(project, env, os_environ={}))
+    variables = resolve_variables(project, env, os_environ={})
+    result = load_campaigns(project, env, variables, os_environ={})
     assert not result.errors, result.errors
     return {d.key: d for d in result.campaigns}
 

@@ -33,7 +33,9 @@ def root(tmp_path):
 
 def load(root, env):
     project = load_project(project_dir=root)
-    return load_campaigns(project, env, resolve_variables(project, env, os_environ={}))
+    return load_campaigns(
+        project, env, resolve_variables(project, env, os_environ={}), os_environ={}
+    )
 
 
 def test_a_campaign_left_out_of_an_environment_is_neither_rendered_nor_planned_there(root):

@@ -66,7 +66,7 @@ def load(root: Path, env: str = "dev", **kwargs: object) -> LoadResult:
     """Load every campaign of the project at ``root`` in process."""
     project = load_project(project_dir=root)
     variables = resolve_variables(project, env, os_environ={}, **kwargs)  # type: ignore[arg-type]
-    return load_campaigns(project, env, variables)
+    return load_campaigns(project, env, variables, os_environ={})
 
 
 def snapshot(root: Path) -> dict[str, str]:

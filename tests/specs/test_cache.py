@@ -15,6 +15,7 @@ from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
 from reconciler.commands.plan import make_plan_for_env, planner_for_env
 from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
+from reconciler.runtime import Runtime
 from reconciler.specs import cache as cache_mod
 from reconciler.specs.cache import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
@@ -308,7 +309,9 @@ def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def _apply(root: Path) -> None:
     project = load_project(project_dir=root)
     with spec_cache_enabled():
-        report = apply_env(project, "dev", ApplyOptions(auto_approve=True), ApplyHooks())
+        report = apply_env(
+            project, "dev", ApplyOptions(auto_approve=True), ApplyHooks(), runtime=_process()
+        )
     assert report.exit_code == 0
 
 
@@ -329,12 +332,19 @@ def _applied_twice(root: Path, monkeypatch: pytest.MonkeyPatch, *, cached: bool)
         monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
     project = load_project(project_dir=root)
     with spec_cache_enabled():  # one command: its cache is written when it ends
-        make_plan_for_env(project, "dev", {**_vars(project)}, now=datetime.now(UTC))
+        environ = _process().environ
+        now = datetime.now(UTC)
+        make_plan_for_env(project, "dev", {**_vars(project)}, now=now, os_environ=environ)
     with spec_cache_enabled():
-        planner = planner_for_env(project, "dev", _vars(project), now=datetime.now(UTC))
+        planner = planner_for_env(project, "dev", _vars(project), now=now, os_environ=environ)
     hits = {c.key for c in planner.campaigns if not c.has_body}
     _apply(root)
     return hits
+
+
+def _process() -> Runtime:
+    """The runtime of this process: its environment, as the fixtures set it."""
+    return Runtime.from_process()
 
 
 def _vars(project: Any) -> dict[str, Any]:

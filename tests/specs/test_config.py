@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import (
-    DEFAULT_API_URL,
-    find_project,
-    load_project,
-    version_matches,
-)
+from reconciler.api.defaults import DEFAULT_API_URL
+from reconciler.config import find_project, load_project
 from reconciler.errors import ConfigError, ValidationFailed
+from reconciler.settings import EnvironmentSettings, declared, version_matches
 from tests.specs.helpers import PROJECT_YAML, make_project
 
 WITH_PROD = (
@@ -85,5 +82,29 @@ def test_unknown_environment(tmp_path: Path) -> None:
     """Asking for an environment that does not exist names the known ones."""
     project = load_project(project_dir=make_project(tmp_path / "p", {}))
     with pytest.raises(ConfigError, match="no environment 'qa'") as info:
-        project.environment("qa")
+        project.environment("qa", {})
     assert info.value.hint == "known environments: dev"  # nothing close to "qa"
+
+
+def test_the_settings_table_of_the_docs_lists_every_declared_setting() -> None:
+    """docs/environments.md documents each environment setting, and which get ${VAR}."""
+    text = (Path(__file__).parents[2] / "docs" / "environments.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
+    declared_settings = declared(EnvironmentSettings)
+    assert rows == set(declared_settings)
+    expanded = [name for name, (_, spec) in declared_settings.items() if spec.metadata["expand"]]
+    listed = ", ".join(f"`{name}`" for name in expanded[:-1]) + f" and `{expanded[-1]}`"
+    assert f"`${{NAME}}` in {listed} is replaced" in text
+
+
+def test_a_setting_of_both_levels_is_layered_project_then_environment(tmp_path: Path) -> None:
+    """``vars`` comes from the project, then the environment, each with its own path."""
+    project = load_project(project_dir=make_project(tmp_path / "p", {"reconciler.yaml": WITH_PROD}))
+    dev_vars = {"workspace_id": "ws-dev", "assistant_id": 11, "from_numbers": ["+919800000001"]}
+    assert project.layers("dev", "vars") == [
+        (("vars",), {"language": "en"}),
+        (("environments", "dev", "vars"), dev_vars),
+    ]
+    assert project.layers("prod", "vars")[1] == (("environments", "prod", "vars"), {})
+    with pytest.raises(ConfigError, match="no environment 'qa'"):
+        project.layers("qa", "vars")

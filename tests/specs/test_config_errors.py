@@ -219,7 +219,7 @@ def test_unknown_environment_suggests_the_nearest(tmp_path: Path) -> None:
     """A mistyped --env gets "did you mean", and the known environments."""
     project = load_project(project_dir=make_project(tmp_path / "p", {"reconciler.yaml": BASE}))
     with pytest.raises(ConfigError, match="no environment 'prd'") as info:
-        project.environment("prd")
+        project.environment("prd", {})
     assert info.value.hint == "did you mean prod? (known environments: dev, staging, prod)"
 
 

@@ -17,8 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from reconciler.config import ordinary_settings, settings_of
 from reconciler.projectfile import ProjectFile
+from reconciler.settings import (
+    EnvironmentSettings,
+    ProjectSettings,
+    declared,
+    ordinary_settings,
+    settings_from,
+)
 from reconciler.specs.yamlio import load_documents
 from tests.specs.helpers import PROJECT_YAML, make_project
 
@@ -48,7 +54,7 @@ FULL = {
 
 def _model(data: Any) -> Any:
     try:
-        return settings_of(ProjectFile.model_validate(data))
+        return settings_from(ProjectFile.model_validate(data).model_dump())
     except ValidationError:
         return None
 
@@ -138,19 +144,24 @@ ENVS = st.fixed_dictionaries(
         "extra": VALUES,
     },
 )
-TOP = st.fixed_dictionaries(
-    {
-        "version": st.one_of(st.just(1), st.just(1), st.just(1), VALUES),
-        "environments": st.dictionaries(
-            st.sampled_from(["dev", "prod", "dev", "prod", "a b"]), ENVS, min_size=1, max_size=2
-        ),
-    },
-    optional={
-        "required_version": st.one_of(MAYBE_TEXT, VALUES),
-        "campaigns": st.one_of(TEXT, VALUES),
-        "vars": st.one_of(VARS, VALUES),
-    },
-)
+TOP_REQUIRED = {
+    "version": st.one_of(st.just(1), st.just(1), st.just(1), VALUES),
+    "environments": st.dictionaries(
+        st.sampled_from(["dev", "prod", "dev", "prod", "a b"]), ENVS, min_size=1, max_size=2
+    ),
+}
+TOP_OPTIONAL = {
+    "required_version": st.one_of(MAYBE_TEXT, VALUES),
+    "campaigns": st.one_of(TEXT, VALUES),
+    "vars": st.one_of(VARS, VALUES),
+}
+TOP = st.fixed_dictionaries(TOP_REQUIRED, optional=TOP_OPTIONAL)
+
+
+def test_every_declared_setting_is_in_the_random_files():
+    """A setting added to the declarations is drawn by the property test below too."""
+    assert set(ORDINARY_ENV) == set(declared(EnvironmentSettings))
+    assert {*TOP_REQUIRED, *TOP_OPTIONAL} == set(declared(ProjectSettings))
 
 
 @settings(max_examples=3000, deadline=None)

@@ -88,7 +88,7 @@ def test_the_error_is_at_the_layer_that_set_the_value(
     }[how]
     loaded = load_project(project_dir=root)
     variables = resolve_variables(loaded, "dev", **kwargs)  # type: ignore[arg-type]
-    (error,) = load_campaigns(loaded, "dev", variables).errors
+    (error,) = load_campaigns(loaded, "dev", variables, os_environ={}).errors
     assert _shown([error]) == [(where.format(var_file=var_file.as_posix()), field)]
     assert "affects 2 campaigns: c0, c1" in error.message
 

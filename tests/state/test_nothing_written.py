@@ -21,6 +21,7 @@ from reconciler.cli import main
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env
 from reconciler.config import load_project
 from reconciler.errors import GuardError, StateError
+from reconciler.runtime import Runtime
 from reconciler.state.base import AttemptStatus
 from tests.e2e.support import spec
 from tests.support.cli import CliResult, run_cli
@@ -86,7 +87,8 @@ def project() -> Iterator[Path]:
 def _apply(root: Path, env: str, **options: Any) -> ApplyReport:
     """apply in process (the CLI's use case): only c000 unless told otherwise."""
     chosen = ApplyOptions(**{"auto_approve": True, "targets": ("c000",), **options})
-    return apply_env(load_project(project_dir=root), env, chosen, ApplyHooks())
+    project = load_project(project_dir=root)
+    return apply_env(project, env, chosen, ApplyHooks(), runtime=Runtime())
 
 
 def test_no_op_and_refused_applies_leave_the_state_as_it_was(project: Path):

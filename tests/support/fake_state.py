@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -172,7 +172,9 @@ class FakeStateStore(StepShortcuts):
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
-    def lock(self, command: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+    def lock(
+        self, command: str, timeout: float = 0.0, *, environ: Mapping[str, str] | None = None
+    ) -> Iterator[LockInfo]:
         self.lock_calls += 1
         if self.holder is not None:
             raise StateLockedError(f"locked by {self.holder.describe()}")
