@@ -37,7 +37,7 @@ def load_campaigns(
     """
     from reconciler.commands.validate import load_env
     from reconciler.config import Project, load_project
-    from reconciler.specs.cache import spec_cache_enabled
+    from reconciler.specs.cache_session import spec_cache_enabled
 
     runtime = Runtime.from_process() if runtime is None else runtime
     if not isinstance(project, Project):

@@ -40,7 +40,7 @@ from reconciler.executor import ApplyEvent
 from reconciler.output import apply_report
 from reconciler.output.text import render_text
 from reconciler.plan import Plan
-from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.words import count
 
 

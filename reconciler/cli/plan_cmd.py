@@ -26,7 +26,7 @@ from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
 from reconciler.perf import gc_paused
-from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import resolve_variables
 from reconciler.words import count
 

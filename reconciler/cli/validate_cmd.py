@@ -8,7 +8,7 @@ from reconciler.cli.common import CommonOptions, common_options, env_option
 from reconciler.commands.validate import validate as validate_project
 from reconciler.config import load_project
 from reconciler.output.diagnostics import echo_diagnostics
-from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.cache_session import spec_cache_enabled
 
 
 @click.command()

@@ -36,7 +36,7 @@ from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore
-from reconciler.state.store import normalise_api_url
+from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.words import count
 
 
@@ -89,6 +89,11 @@ class Target:
     require_state: bool = False
     idempotency_key: Callable[[str, str, str], str] = idempotency_key
 
+    @property
+    def binding(self) -> Binding:
+        """The environment and API the state must be bound to."""
+        return Binding(self.environment, self.api_url)
+
 
 def actor(runtime: Runtime) -> str:
     """Who is applying: the OS user, and the CI run when there is one."""
@@ -98,27 +103,6 @@ def actor(runtime: Runtime) -> str:
 
 def new_run_id(runtime: Runtime) -> str:
     return runtime.ci_run_id or uuid.uuid4().hex[:12]
-
-
-def check_binding(snapshot: StateSnapshot, target: Target, *, new_state: bool) -> None:
-    """Refuse a state of another environment or API, or a missing state that must exist."""
-    if not snapshot.exists:
-        if target.require_state and not new_state:
-            raise StateError(
-                f"the state of environment {target.environment} does not exist "
-                "(require_state is true)",
-                hint="check the state setting; pass --new-state to create it deliberately",
-            )
-        return
-    if snapshot.environment != target.environment or (
-        snapshot.api_url is not None
-        and normalise_api_url(snapshot.api_url) != normalise_api_url(target.api_url)
-    ):
-        raise StateError(
-            f"this state belongs to environment {snapshot.environment} at {snapshot.api_url}, "
-            f"not {target.environment} at {target.api_url}",
-            hint="a switched state would create every campaign again; check the state setting",
-        )
 
 
 def refuse_on_guards(plan: Plan) -> None:
@@ -132,6 +116,11 @@ def refuse_on_guards(plan: Plan) -> None:
 def _task(action: PlannedAction, target: Target) -> CreateTask:
     d = action.desired
     assert d is not None  # a create always has its spec
+    if not d.has_body:  # not a create when the preview read the state: its body was not loaded
+        raise StateError(
+            f"{d.key!r} became a create after apply first read the state; nothing was sent",
+            hint="another command changed the state meanwhile; run apply again",
+        )
     return CreateTask(
         key=d.key,
         name=d.name,
@@ -166,6 +155,7 @@ def run_apply(
     options: ApplyOptions,
     hooks: ApplyHooks,
     runtime: Runtime,
+    load_bodies: Callable[[Plan], None] = lambda preview: None,
 ) -> ApplyReport:
     """Lock, plan under the lock, guard, confirm, move, create.
 
@@ -173,6 +163,8 @@ def run_apply(
     writing anything, not even a lock file: a no-op returns at once (unless another
     writer holds the lock: then the lock's refusal names it), and a run that would be
     refused anyway (binding, guards, no terminal to ask, no token) is refused.
+    ``load_bodies`` loads the bodies of the preview's creates, before the lock: a spec
+    that can no longer give its planned body stops the run with nothing written.
     """
     preview = _guarded_plan(store.snapshot(), target, plan_for, options)
     if _nothing_to_do(preview) and store.lock_holder() is None:
@@ -185,6 +177,7 @@ def run_apply(
         )
     if preview.creates and not options.auto_approve and hooks.confirm is None:
         _confirm(preview, options, hooks)  # refuses: there is no terminal to ask
+    load_bodies(preview)
     api = open_api() if preview.creates else None  # a missing token refuses here
     try:
         with store.lock("apply", options.lock_timeout, environ=runtime.environ):
@@ -203,7 +196,7 @@ def _guarded_plan(
     plan_for: Callable[[StateSnapshot], Plan],
     options: ApplyOptions,
 ) -> Plan:
-    check_binding(snapshot, target, new_state=options.new_state)
+    target.binding.check(snapshot, must_exist=target.require_state and not options.new_state)
     plan = with_guards(plan_for(snapshot), target.guards)
     refuse_on_guards(plan)
     return plan
@@ -230,8 +223,7 @@ def _apply_plan(
         hooks.show_plan(plan)
         return report
     _confirm(plan, options, hooks)
-    # Every body is in hand before the first write: a spec that can no longer give the
-    # planned body (edited or removed meanwhile) stops the run with nothing written.
+    # Every body is in hand before the first write (``load_bodies``, before the lock).
     tasks = [_task(a, target) for a in plan.creates]
     who = actor(runtime)
     store.bind(target.api_url)
@@ -289,8 +281,12 @@ def apply_env(
         plan = planner.plan_for(snapshot)
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
+    def load_bodies(preview: Plan) -> None:
+        nonlocal planner  # the same specs, the creates' bodies in hand
+        planner = planner.with_bodies({a.key for a in preview.creates})
+
     opener = functools.partial(open_api, env, cancel=hooks.cancel, environ=environ)
-    return _run_on(env, project.root, plan_for, opener, options, hooks, runtime)
+    return _run_on(env, project.root, plan_for, opener, options, hooks, runtime, load_bodies)
 
 
 def _run_on(
@@ -301,11 +297,13 @@ def _run_on(
     options: ApplyOptions,
     hooks: ApplyHooks,
     runtime: Runtime,
+    load_bodies: Callable[[Plan], None] = lambda preview: None,
 ) -> ApplyReport:
     """``run_apply`` on ``env``'s state store, closed afterwards."""
     store = open_store(env.state, env.name, root=root, api_url=env.api_url)
     try:
-        return run_apply(store, _target(env, options), plan_for, opener, options, hooks, runtime)
+        target = _target(env, options)
+        return run_apply(store, target, plan_for, opener, options, hooks, runtime, load_bodies)
     finally:
         store.close()
 
@@ -314,9 +312,9 @@ def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
     """A saved plan as a Plan of its exact creates and moves, for guards and the executor."""
     actions: list[PlannedAction] = []
     for c in saved.creates:
-        desired = DesiredCampaign(
-            key=c.key,
-            body=c.body,
+        desired = DesiredCampaign.from_body(
+            c.key,
+            c.body,
             fingerprint=c.fingerprint,
             source_fingerprint=c.source_fingerprint,
             location=SourceLocation(plan_file),

@@ -7,7 +7,7 @@ pull request. Never prints; the CLI renders the outcome.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from reconciler.perf import gc_paused
 from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
+from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns
 from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import StateSnapshot
@@ -70,7 +71,8 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = with_changed_bodies(planner.plan_for(snapshot), settings, project.root)
+    plan = with_desired_bodies(planner.plan_for(snapshot), planner)
+    plan = with_changed_bodies(plan, settings, project.root)
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
@@ -90,6 +92,7 @@ class EnvPlanner:
     now: datetime
     targets: Sequence[str] = ()
     load_warnings: Sequence[Diagnostic] = ()
+    bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
@@ -101,6 +104,11 @@ class EnvPlanner:
             promotion=self.promotion,
             targets=self.targets,
         )
+
+    def with_bodies(self, keys: Collection[str]) -> EnvPlanner:
+        """This planner, the campaigns of ``keys`` holding their bodies (``load_bodies``)."""
+        campaigns = load_bodies(self.bodies, self.campaigns, keys)
+        return dataclasses.replace(self, campaigns=tuple(campaigns))
 
 
 def planner_for_env(
@@ -119,13 +127,41 @@ def planner_for_env(
         raise ValidationFailed(loaded.diagnostics)
     campaigns = tuple(loaded.campaigns)
     promotion, warnings = _promotion_source(project, settings, campaigns, os_environ)
-    return EnvPlanner(env, campaigns, promotion, now, tuple(targets), (*loaded.warnings, *warnings))
+    return EnvPlanner(
+        env,
+        campaigns,
+        promotion,
+        now,
+        tuple(targets),
+        (*loaded.warnings, *warnings),
+        loaded.bodies,
+    )
 
 
 def read_state(settings: Environment, root: Path) -> StateSnapshot:
     """The environment's state, read-only (a missing one is empty), checked against its API."""
     with gc_paused():  # 10,000 rows, no cycles
         return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
+
+
+def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
+    """The plan with the spec bodies of the actions it shows (every kind but unchanged).
+
+    Campaigns from the validation cache hold none; an unchanged project loads none.
+    """
+    keys = {
+        a.desired.key
+        for a in plan.actions
+        if a.desired is not None and not a.desired.has_body and a.kind is not ActionKind.UNCHANGED
+    }
+    if not keys:
+        return plan
+    loaded = {c.key: c for c in planner.with_bodies(keys).campaigns if c.key in keys}
+    actions = tuple(
+        dataclasses.replace(a, desired=loaded.get(a.desired.key, a.desired)) if a.desired else a
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
 
 
 def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:

@@ -14,6 +14,7 @@ from reconciler.campaign import DesiredCampaign
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation, StateError
 from reconciler.promotion import PromotionSource, SourceRender, differing_fields
+from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns, resolve_variables
 from reconciler.state import read_bodies
 from reconciler.state.base import StateSnapshot
@@ -84,18 +85,16 @@ def _renders(
 ) -> dict[str, SourceRender]:
     """A ``SourceRender`` for each of ``wanted``; the recorded bodies read only where the
     fingerprints differ (to name the fields)."""
-    rendered, problems = _render_in(project, source.name, wanted, os_environ)
+    rendered, problems, body_source = _render_in(project, source.name, wanted, os_environ)
     renders = {key: SourceRender(problem=problem) for key, problem in problems.items()}
-    differ = [
-        snapshot.campaigns[key]
-        for key, d in rendered.items()
-        if d.fingerprint != promotion.fingerprints[key]
-    ]
+    differ = [d for key, d in rendered.items() if d.fingerprint != promotion.fingerprints[key]]
+    keys = {d.key for d in differ}
+    new = {d.key: d for d in load_bodies(body_source, differ, keys)}  # cache hits: none
     root, api_url = project.root, source.api_url
-    bodies = read_bodies(source.state, source.name, differ, root=root, api_url=api_url)
+    old = [snapshot.campaigns[key] for key in keys]
+    recorded = read_bodies(source.state, source.name, old, root=root, api_url=api_url)
     for key, d in rendered.items():
-        recorded = bodies.get(key)
-        fields = differing_fields(d.body, recorded.body) if recorded is not None else ()
+        fields = differing_fields(new[key].body, recorded[key].body) if key in keys else ()
         renders[key] = SourceRender(fingerprint=d.fingerprint, differs=fields)
     return renders
 
@@ -105,7 +104,7 @@ def _render_in(
     env: str,
     wanted: Sequence[DesiredCampaign],
     os_environ: Mapping[str, str],
-) -> tuple[dict[str, DesiredCampaign], dict[str, str]]:
+) -> tuple[dict[str, DesiredCampaign], dict[str, str], BodySource | None]:
     """The wanted campaigns rendered for ``env``, and why the others could not be."""
     files = {d.location.file for d in wanted}
     variables = resolve_variables(project, env, os_environ=os_environ)
@@ -121,7 +120,7 @@ def _render_in(
             rendered[d.key] = found[d.key]
         else:
             problems[d.key] = first_error.get(d.location.file) or _absent(d.key, env, loaded.errors)
-    return rendered, problems
+    return rendered, problems, loaded.bodies
 
 
 def _absent(key: str, env: str, errors: Sequence[Diagnostic]) -> str:

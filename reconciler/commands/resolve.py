@@ -10,12 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.campaign import DesiredCampaign
-from reconciler.commands.apply import Target, actor, check_binding
+from reconciler.commands.apply import actor
 from reconciler.commands.approval import require_approval
 from reconciler.errors import StateError
-from reconciler.guards import GuardSettings
 from reconciler.runtime import Runtime
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
+from reconciler.state.binding import Binding
 from reconciler.words import count
 
 
@@ -45,7 +45,7 @@ def _ask(question: str, how: Resolution) -> None:
 
 
 def _check(snapshot: StateSnapshot, how: Resolution) -> None:
-    check_binding(snapshot, Target(how.environment, how.api_url, GuardSettings()), new_state=True)
+    Binding(how.environment, how.api_url).check(snapshot)
 
 
 def _import_record(

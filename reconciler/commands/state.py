@@ -47,7 +47,7 @@ def list_state(env: Environment) -> StateListing:
     try:
         snapshot = store.snapshot()  # with its live lock holder, read after it
         holder = snapshot.writer if snapshot.exists else store.lock_holder()
-        return StateListing(store.location.display, snapshot, holder)
+        return StateListing(store.display, snapshot, holder)
     finally:
         store.close()
 
@@ -58,7 +58,7 @@ def show_key(env: Environment, key: str) -> KeyDetails:
     try:
         snapshot, journal = store.snapshot(), store.journal(key)
         record = store.bodies([key]).get(key)  # the snapshot holds no bodies
-        location = store.location.display
+        location = store.display
     finally:
         store.close()
     if record is None and not journal:

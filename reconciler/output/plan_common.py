@@ -36,8 +36,8 @@ def _action_bodies(action: PlannedAction) -> Iterator[Mapping[str, Any] | None]:
         yield action.attempt.body
     if action.recorded is not None:
         yield action.recorded.body  # None when the state read no bodies
-    if action.desired is not None:
-        yield action.desired.body
+    if action.desired is not None and action.desired.has_body:
+        yield action.desired.body  # not for a campaign from the cache: it holds no body
 
 
 def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:

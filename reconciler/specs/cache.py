@@ -9,42 +9,29 @@ the bytes of every file it read and the absence of every template it looked for.
 holds summaries, fingerprints and warnings, never a body (bodies hold recipients'
 numbers) and never a file with errors.
 
-The file is ``MAGIC``, an HMAC-SHA256 of the rest under a key kept outside the project,
-then the entries as ``marshal`` data (plain tuples, dicts, strings, numbers: marshal
-builds no objects of other types and runs no code, and it is only decoded once the HMAC
-matched). So a cache file that arrives with a pull request, or from another machine, is
+The file (``reconciler.specs.cache_file``) is signed with a key kept outside the
+project, so a cache file that arrives with a pull request, or from another machine, is
 never trusted: only results this machine computed itself are used. A missing, corrupt,
-foreign or stale cache is ignored. One HMAC over the file and marshal instead of an HMAC
-per JSON entry: loading 10,000 entries took ~0.2 s, now ~0.05 s.
+foreign or stale cache is ignored. Which commands use it: ``reconciler.specs.cache_session``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
-import importlib.metadata
-import importlib.util
-import marshal
 import os
-import secrets
 import stat
-import sys
-import zoneinfo
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign, canonical_json
 from reconciler.errors import Diagnostic, Severity, SourceLocation
+from reconciler.specs.cache_file import code_digest, machine_key, read_entries, seal
 from reconciler.specs.render import resolve_inside
 from reconciler.state.paths import beside, sqlite_file
 
-FORMAT = "reconciler-speccache/4"
-MAGIC = FORMAT.encode() + b"\n"
-_MARSHAL_VERSION = 4  # plain containers only; read by every Python 3 since 3.4
 # The order of a campaign summary's fields in an entry (``summary`` has them by name).
 CAMPAIGN_FIELDS = (
     "key",
@@ -61,59 +48,7 @@ CAMPAIGN_FIELDS = (
     "ignore_suppression",
     "environments",
 )
-NO_CACHE_ENV = "RECONCILER_NO_CACHE"
 CACHE_SUFFIX = ".speccache"
-CACHE_DIR_ENV = "RECONCILER_CACHE_DIR"
-
-
-@dataclass
-class CacheSession:
-    """The caches one command's loads filled: written only once the command succeeded."""
-
-    pending: list[SpecCache] = field(default_factory=list)
-
-    def keep(self, cache: SpecCache) -> None:
-        self.pending.append(cache)
-
-    def discard(self) -> None:
-        """The command was refused: it writes nothing, not even the cache."""
-        self.pending.clear()
-
-    def save(self) -> None:
-        for cache in self.pending:
-            cache.save()
-        self.pending.clear()
-
-
-_SESSION: ContextVar[CacheSession | None] = ContextVar("reconciler_spec_cache", default=None)
-
-
-@contextlib.contextmanager
-def spec_cache_enabled() -> Iterator[CacheSession]:
-    """Let ``load_campaigns`` use the cache of the environment it loads (the CLI commands do).
-
-    The caches are written when the block ends, unless it raised or called ``discard()``:
-    a refused command (a guard, a binding, another environment's state) writes none.
-    """
-    session = CacheSession()
-    token = _SESSION.set(session)
-    try:
-        yield session
-    finally:
-        _SESSION.reset(token)
-    session.save()  # not reached when the block raised
-
-
-def keep_for_saving(cache: SpecCache) -> None:
-    """Write ``cache`` when the command's ``spec_cache_enabled`` block succeeds."""
-    session = _SESSION.get()
-    if session is not None:
-        session.keep(cache)
-
-
-def cache_requested(environ: Mapping[str, str]) -> bool:
-    """Whether this load should use a cache (enabled by the caller, not disabled by env)."""
-    return _SESSION.get() is not None and environ.get(NO_CACHE_ENV, "") in ("", "0")
 
 
 def cache_path(state: str, env: str, root: Path) -> Path:
@@ -127,10 +62,8 @@ def cache_path(state: str, env: str, root: Path) -> Path:
 def open_cache(
     state: str, env: str, root: Path, salt: Mapping[str, Any], environ: Mapping[str, str]
 ) -> SpecCache | None:
-    """The environment's cache, or None when disabled or without a usable key."""
-    if not cache_requested(environ):
-        return None
-    key = _mac_key(environ)
+    """The environment's cache (the caller checked ``cache_requested``), or None without a key."""
+    key = machine_key(environ)
     if key is None:
         return None
     path = cache_path(state, env, root)
@@ -141,8 +74,8 @@ def open_cache(
         # Nothing could be kept, and a cache without its state holds nothing to use:
         # looking up and storing every file would only cost (~10% of a first plan).
         return None
-    base = hashlib.sha256(canonical_json({**salt, "code": _code_digest()}).encode()).hexdigest()
-    return SpecCache(path, root, key, base, writable, _read(path, key, base))
+    base = hashlib.sha256(canonical_json({**salt, "code": code_digest()}).encode()).hexdigest()
+    return SpecCache(path, root, key, base, writable, read_entries(path, key, base))
 
 
 def file_digests(reads: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -252,30 +185,6 @@ class SpecCache:
         return True
 
 
-def seal(key: bytes, base: str, entries: Mapping[str, Any]) -> bytes:
-    """The bytes of a cache file holding ``entries`` for ``base``, signed with ``key``."""
-    payload = marshal.dumps((base, dict(entries)), _MARSHAL_VERSION)
-    return MAGIC + hmac.new(key, MAGIC + payload, hashlib.sha256).digest() + payload
-
-
-def unseal(data: bytes, key: bytes, base: str) -> dict[str, Any]:
-    """The entries of a cache file's bytes; empty unless signed with ``key`` for ``base``."""
-    start = len(MAGIC) + hashlib.sha256().digest_size
-    if len(data) < start or not data.startswith(MAGIC):
-        return {}
-    payload = data[start:]
-    mac = hmac.new(key, MAGIC + payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(data[len(MAGIC) : start], mac):
-        return {}  # not written by this machine, or changed since
-    try:
-        stored_base, entries = marshal.loads(payload)  # noqa: S302 -- HMAC checked above
-    except (ValueError, EOFError, TypeError):
-        return {}
-    if stored_base != base or not isinstance(entries, dict):
-        return {}  # another version of the tool, other variables: every entry is stale
-    return entries
-
-
 def _plain_digest(real_root: str, rel: str, checked: set[str]) -> bytes | None:
     """SHA-256 of the regular file ``real_root/rel`` when no part of ``rel`` is a link.
 
@@ -360,58 +269,3 @@ def _diagnostics(rows: Sequence[Sequence[Any]]) -> list[Diagnostic]:
             Diagnostic(location, str(message), str(field_name), str(hint), Severity(severity))
         )
     return found
-
-
-def _read(path: Path, key: bytes, base: str) -> Mapping[str, Any]:
-    """The cache's entries; empty when missing, unreadable, not ours or stale."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    return unseal(data, key, base)
-
-
-def _mac_key(environ: Mapping[str, str]) -> bytes | None:
-    """This machine's key (created 0600 on first use), outside any project."""
-    override = environ.get(CACHE_DIR_ENV)
-    xdg, home = environ.get("XDG_CACHE_HOME"), environ.get("HOME")
-    base = Path(xdg) if xdg else (Path(home) if home else Path.home()) / ".cache"
-    path = (Path(override) if override else base / "reconciler") / "cache.key"
-    try:
-        if not path.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with contextlib.suppress(FileExistsError):
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_hex(32))
-        key = path.read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
-        return None
-    return key.encode() if len(key) == 64 else None
-
-
-def _code_digest() -> str:
-    """The tool's own code and the data validation depends on (phonenumbers, tzdata).
-
-    A hash of the source rather than the version number: an editable install changes
-    without a new version.
-    """
-    digest = hashlib.sha256(sys.version.encode())
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for module in ("phonenumbers", "tzdata"):
-        spec = importlib.util.find_spec(module)
-        origin = spec.origin if spec is not None else None
-        # Each package's __init__ names its version (phonenumbers) or the IANA release.
-        digest.update(Path(origin).read_bytes() if origin else module.encode())
-    # Libraries that parse, render and validate: an upgrade in place may change results.
-    for dist in ("jinja2", "pydantic", "pydantic-core", "pyyaml", "phonenumbers", "tzdata"):
-        try:
-            digest.update(f"{dist}={importlib.metadata.version(dist)}\0".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{dist}=?\0".encode())
-    # zoneinfo reads the system's zone files before the tzdata package.
-    digest.update(repr(zoneinfo.TZPATH).encode())
-    return digest.hexdigest()

@@ -9,68 +9,35 @@ field's path and a hint. Nothing here writes anything.
 from __future__ import annotations
 
 import copy
-import functools
 import gc
-import hashlib
 import json
-import os
-import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.campaign import DesiredCampaign, canonical_json, json_fingerprint
+from reconciler.campaign import DesiredCampaign
 from reconciler.config import Project
-from reconciler.errors import (
-    Diagnostic,
-    ReconcilerError,
-    Severity,
-    SourceLocation,
-    ValidationFailed,
-    sort_diagnostics,
-)
-from reconciler.masking import mask_text, sender_digits
+from reconciler.errors import Diagnostic, ReconcilerError, SourceLocation, sort_diagnostics
 from reconciler.perf import gc_paused
-from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
-from reconciler.specs.cache import (
-    SpecCache,
-    cache_requested,
-    file_digests,
-    keep_for_saving,
-    open_cache,
-)
-from reconciler.specs.discover import default_key, discover, not_spec_warnings, spec_kind
-from reconciler.specs.environments import KEY as ENVIRONMENTS
-from reconciler.specs.environments import spec_environments
-from reconciler.specs.linemap import LineMap
+from reconciler.specs.bodies import BodySource
+from reconciler.specs.cache import SpecCache, file_digests, open_cache
+from reconciler.specs.cache_session import cache_requested, keep_for_saving
+from reconciler.specs.discover import discover, not_spec_warnings
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
     SpecSandbox,
-    TemplateProblem,
     is_inside,
     make_environment,
-    render_string,
-    render_text,
     template_indirect,
     template_misses,
     template_reads,
 )
+from reconciler.specs.spec_file import SpecFile, project_rel
 from reconciler.specs.varerrors import VariableUse, report_once
 from reconciler.specs.variables import Variables, resolve_variables
-from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, load_documents
 
 __all__ = ["LoadResult", "load_campaigns", "resolve_variables"]
-
-CSV_KEY = "customer_details_csv"
-# Fields the planner and the guards report on after loading; their lines travel with
-# the campaign (DesiredCampaign.field_lines) so those diagnostics point at the field.
-REPORTED_FIELDS: tuple[Path_, ...] = (
-    ("touchpoint", "start_at"),
-    ("touchpoint", "additional_settings", "ignore_suppression"),
-    ("touchpoint", "customer_details"),
-    ("touchpoint", CSV_KEY),
-)
 
 
 @dataclass(frozen=True)
@@ -79,6 +46,8 @@ class LoadResult:
 
     campaigns: list[DesiredCampaign]
     diagnostics: list[Diagnostic]
+    # Where the bodies of campaigns taken from the cache come from (``load_bodies``).
+    bodies: BodySource | None = None
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -109,40 +78,54 @@ def load_campaigns(
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
-        files: list[_FileResult | None] = []
-        to_load: list[_ToLoad] = []
         found = discover(project.campaigns_dir)
-        for path in _selected(project, found.specs, only):
-            hit = _from_cache(project, path, context, cache)
-            if hit is None:
-                to_load.append(_ToLoad(len(files), path))
-            files.append(hit)
-        loader = _FreshLoader(project, context, keep_digests=cache is not None)
-        jobs = jobs_for(len(to_load), environ)
-        if jobs > 1:
-            import reconciler.models  # noqa: F401 (once here, not in every worker)
-        results = map_in_processes(loader, to_load, jobs)
-        for item, result in zip(to_load, results, strict=True):
-            files[item.index] = result
-            if cache is not None and not result.indirect and only is None:
-                cache.store(
-                    result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
-                )
-    campaigns = [c for f in files if f is not None for c in f.campaigns]
+        specs = found.specs if only is None else _selected(project, found.specs, only)
+        files = _load_files(project, specs, context, cache, environ, keep=only is None)
+    campaigns = [c for f in files for c in f.campaigns]
     sources = variables.sources if isinstance(variables, Variables) else {}
-    per_file = [(f.diagnostics, f.uses) for f in files if f is not None]
+    per_file = [(f.diagnostics, f.uses) for f in files]
     diagnostics = report_once(per_file, sources, project, env)
     diagnostics.extend(_duplicate_keys(campaigns))
     diagnostics.extend(not_spec_warnings(project.root, found.others))
     if cache is not None and only is None and not any(d.is_error for d in diagnostics):
         keep_for_saving(cache)  # written once the command succeeded; bad input: never
-    return LoadResult(campaigns, sort_diagnostics(diagnostics))
+    return LoadResult(campaigns, sort_diagnostics(diagnostics), BodySource(project, context))
 
 
-def _selected(
-    project: Project, specs: Sequence[Path], only: Collection[str] | None
-) -> Sequence[Path]:
-    return specs if only is None else [p for p in specs if _rel(project.root, p) in only]
+def _load_files(
+    project: Project,
+    specs: list[Path],
+    context: Mapping[str, Any],
+    cache: SpecCache | None,
+    environ: Mapping[str, str],
+    *,
+    keep: bool = True,
+) -> list[_FileResult]:
+    """Each spec file's result, in file order: from the cache, or loaded in full (and
+    stored in the cache when ``keep``)."""
+    files: list[_FileResult | None] = []
+    to_load: list[_ToLoad] = []
+    for path in specs:
+        hit = _from_cache(project, path, cache)
+        if hit is None:
+            to_load.append(_ToLoad(len(files), path))
+        files.append(hit)
+    loader = _FreshLoader(project, context, keep_digests=cache is not None)
+    jobs = jobs_for(len(to_load), environ)
+    if jobs > 1:
+        import reconciler.models  # noqa: F401 (once here, not in every worker)
+    results = map_in_processes(loader, to_load, jobs)
+    for item, result in zip(to_load, results, strict=True):
+        files[item.index] = result
+        if cache is not None and keep and not result.indirect:
+            cache.store(
+                result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
+            )
+    return [f for f in files if f is not None]
+
+
+def _selected(project: Project, specs: list[Path], only: Collection[str]) -> list[Path]:
+    return [p for p in specs if project_rel(project.root, p) in only]
 
 
 @dataclass(frozen=True)
@@ -169,11 +152,9 @@ class _FileResult:
     uses: list[VariableUse] = field(default_factory=list)  # errors a variable caused
 
 
-def _from_cache(
-    project: Project, path: Path, context: Mapping[str, Any], cache: SpecCache | None
-) -> _FileResult | None:
-    """A spec file's result from the cache when its inputs are unchanged."""
-    rel = _rel(project.root, path)
+def _from_cache(project: Project, path: Path, cache: SpecCache | None) -> _FileResult | None:
+    """A spec file's result from the cache when its inputs are unchanged (no bodies)."""
+    rel = project_rel(project.root, path)
     if cache is None or not is_inside(project.root, rel, cache.checked):
         return None
     with open(path, "rb") as handle:
@@ -181,8 +162,25 @@ def _from_cache(
     hit = cache.lookup(rel, raw)
     if hit is None:
         return None  # loaded in full, from the file's bytes as they are then
-    reload = _BodyLoader(project, path, context)
-    return _FileResult(rel, [reload.campaign(c) for c in hit.campaigns], hit.diagnostics)
+    return _FileResult(rel, [_cached_campaign(c) for c in hit.campaigns], hit.diagnostics)
+
+
+def _cached_campaign(entry: Mapping[str, Any]) -> DesiredCampaign:
+    """A campaign from a cache entry: everything planning reads, and no body."""
+    return DesiredCampaign(
+        key=str(entry["key"]),
+        fingerprint=str(entry["fingerprint"]),
+        source_fingerprint=str(entry["source_fingerprint"]),
+        location=SourceLocation(str(entry["file"]), entry["line"]),
+        name=str(entry["name"]),
+        recipients=int(entry["recipients"]),
+        start_at=str(entry["start_at"]),
+        ignore_suppression=bool(entry["ignore_suppression"]),
+        previous_keys=tuple(entry["previous_keys"]),
+        source_files=tuple(entry["source_files"]),
+        field_lines=dict(entry["field_lines"]),
+        environments=tuple(entry["environments"]),
+    )
 
 
 @dataclass
@@ -202,9 +200,8 @@ class _FreshLoader:
         template_reads(sandbox, reset=True)
         template_misses(sandbox, reset=True)
         template_indirect(sandbox, reset=True)
-        loaded = _SpecFile(
-            self.project, item.path, self.context, sandbox, checked=self.checked
-        ).load()
+        loaded = SpecFile(self.project, item.path, self.context, sandbox, checked=self.checked)
+        loaded.load()
         indirect = loaded.indirect or bool(template_indirect(sandbox))
         keep = self.keep_digests and not indirect
         result = _FileResult(
@@ -222,14 +219,6 @@ class _FreshLoader:
         del loaded
         gc.collect(0)
         return result
-
-
-def _rel(root: Path, path: Path) -> str:
-    """``path`` relative to ``root`` as posix text (string work: one per spec file)."""
-    text, prefix = os.fspath(path), os.path.join(os.fspath(root), "")  # noqa: PTH118
-    if text.startswith(prefix) and os.sep == "/":
-        return text[len(prefix) :]
-    return path.relative_to(root).as_posix()
 
 
 def _open_cache(
@@ -255,79 +244,6 @@ def _open_cache(
     return open_cache(state, env, project.root, salt, environ)
 
 
-@dataclass
-class _BodyLoader:
-    """Bodies of a spec file taken from the cache: re-rendered once, on first use."""
-
-    project: Project
-    path: Path
-    context: Mapping[str, Any]
-    loaded: dict[str, DesiredCampaign] | None = None
-
-    def campaign(self, entry: Mapping[str, Any]) -> DesiredCampaign:
-        """A campaign from a cache entry; its body is loaded when first needed."""
-        key, fp = str(entry["key"]), str(entry["fingerprint"])
-        return DesiredCampaign(
-            key=key,
-            fingerprint=fp,
-            source_fingerprint=str(entry["source_fingerprint"]),
-            location=SourceLocation(str(entry["file"]), entry["line"]),
-            previous_keys=tuple(entry["previous_keys"]),
-            source_files=tuple(entry["source_files"]),
-            field_lines=dict(entry["field_lines"]),
-            name=str(entry["name"]),
-            recipients=int(entry["recipients"]),
-            start_at=str(entry["start_at"]),
-            ignore_suppression=bool(entry["ignore_suppression"]),
-            environments=tuple(entry["environments"]),
-            load_body=functools.partial(self.body, key, fp),
-        )
-
-    def body(self, key: str, fp: str) -> Mapping[str, Any]:
-        """The body of ``key``, refused unless its fingerprint is the one planned."""
-        if self.loaded is None:
-            sandbox = make_environment(self.project.root)
-            try:
-                spec_file = _SpecFile(self.project, self.path, self.context, sandbox).load()
-            except OSError as exc:  # removed or unreadable since it was planned
-                rel = self.path.relative_to(self.project.root).as_posix()
-                raise ValidationFailed(
-                    [
-                        Diagnostic(
-                            SourceLocation(rel),
-                            f"the spec file can no longer be read ({exc.strerror or exc})",
-                            hint="it changed while reconciler was running; run the command again",
-                        )
-                    ]
-                ) from None
-            if any(d.is_error for d in spec_file.diagnostics):
-                raise ValidationFailed(spec_file.diagnostics)
-            self.loaded = {c.key: c for c in spec_file.campaigns}
-        found = self.loaded.get(key)
-        if found is None or found.fingerprint != fp:
-            rel = self.path.relative_to(self.project.root).as_posix()
-            raise ValidationFailed(
-                [
-                    Diagnostic(
-                        SourceLocation(rel),
-                        f"campaign {key!r} changed while reconciler was running: its body "
-                        "no longer matches the planned fingerprint; nothing was sent for it",
-                        "key",
-                        "run the command again",
-                    )
-                ]
-            )
-        return found.body
-
-
-def source_fingerprint(files: Mapping[str, bytes]) -> str:
-    """SHA-256 over each file's path and bytes, sorted by path."""
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode("utf-8") + b"\0" + hashlib.sha256(files[rel]).digest())
-    return digest.hexdigest()
-
-
 def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:
     """Keys (and previous keys) are unique across the project; report each later use."""
     first: dict[str, DesiredCampaign] = {}
@@ -348,329 +264,3 @@ def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:
                 )
             )
     return problems
-
-
-@dataclass
-class _SpecFile:
-    """Loading of one spec file; collects diagnostics instead of stopping at the first."""
-
-    project: Project
-    path: Path
-    context: Mapping[str, Any]
-    env: SpecSandbox
-    campaigns: list[DesiredCampaign] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    linemap: LineMap | None = None
-    reads: dict[str, bytes] = field(default_factory=dict)  # every file read, for the cache
-    indirect: bool = False  # a file was read through a link: not cacheable
-    checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
-    uses: list[VariableUse] = field(default_factory=list)  # errors a variable caused
-    campaign: str = ""  # the document being loaded: its key, or the file's name
-    # Paths of the document being loaded whose value is exactly one variable's.
-    origins: dict[Path_, str] = field(default_factory=dict)
-    # Digits of the file's sender numbers seen so far: shown in its messages, unmasked.
-    senders: set[str] = field(default_factory=set)
-
-    @functools.cached_property
-    def rel(self) -> str:
-        """The file's project-relative name (string work: several uses per spec file)."""
-        return _rel(self.project.root, self.path)
-
-    def problem(
-        self,
-        line: int | None,
-        message: str,
-        field_name: str = "",
-        hint: str = "",
-        severity: Severity = Severity.ERROR,
-        *,
-        always_excerpt: bool = False,
-    ) -> None:
-        """Record a problem at a line of the file as parsed (rendered for ``*.yaml.j2``)."""
-        excerpt = ""
-        if self.linemap is not None and line is not None:
-            if always_excerpt or self.linemap.shifted(line):
-                excerpt = self.linemap.excerpt(line, shown=self.masked)
-            line = self.linemap.source_line(line)
-        self.diagnostic(
-            SourceLocation(self.rel, line), message, field_name, hint, severity, excerpt
-        )
-
-    def undefined_use(self, variable: str | None) -> None:
-        """Note that the error just recorded is an undefined ``vars.<variable>``."""
-        if variable is not None:
-            use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, True)
-            self.uses.append(use)
-
-    def value_use(self, path: Path_) -> None:
-        """Note the error just recorded (at ``path``) when a variable's value is there."""
-        for end in range(len(path), 0, -1):
-            variable = self.origins.get(path[:end])
-            if variable is not None:
-                if self.diagnostics[-1].is_error:  # warnings are cached: never grouped
-                    use = VariableUse(len(self.diagnostics) - 1, variable, self.campaign, False)
-                    self.uses.append(use)
-                return
-
-    def diagnostic(
-        self,
-        location: SourceLocation,
-        message: str,
-        field_name: str = "",
-        hint: str = "",
-        severity: Severity = Severity.ERROR,
-        excerpt: str = "",
-    ) -> None:
-        """Record a problem; its message may echo input, so numbers are masked."""
-        masked = self.masked(message)
-        self.diagnostics.append(Diagnostic(location, masked, field_name, hint, severity, excerpt))
-
-    def masked(self, text: str) -> str:
-        """Input echoed in a message: recipients' numbers masked, this file's senders shown."""
-        return mask_text(text, senders=self.senders)
-
-    def load(self) -> _SpecFile:
-        if not is_inside(self.project.root, self.rel, self.checked):
-            # A symlink out of the project would let a pull request echo any readable
-            # file into a plan comment.
-            self.problem(
-                1,
-                "this spec file is a link to a file outside the project",
-                hint="copy the file into the project instead of linking to it",
-            )
-            return self
-        with open(self.path, "rb") as handle:  # not Path.read_bytes: once per spec file
-            raw = handle.read()
-        self.reads[self.rel] = raw  # even a file without campaigns is cached with its bytes
-        try:
-            text = decode_utf8(raw)
-        except YamlError as exc:
-            self.problem(exc.line, f"{exc.message}: {self.rel}", hint=exc.hint)
-            return self
-        docs = self._documents(text)
-        if docs is None:
-            return self
-        if not docs:
-            self.problem(1, "no campaign in this file", severity=Severity.WARNING)
-        for doc in docs:
-            self._document(doc, raw)
-        return self
-
-    def _documents(self, text: str) -> list[Document] | None:
-        if spec_kind(self.path) == "yaml.j2":
-            try:
-                rendered = render_text(self.env, text, self.rel, self.context)
-            except TemplateProblem as exc:
-                self.problem(exc.line, exc.message, hint=exc.hint)
-                self.campaign = self.rel  # its campaigns are not known
-                self.undefined_use(exc.variable)
-                return None
-            self.linemap = LineMap(text, rendered)
-            text = rendered
-        try:
-            return load_documents(text)
-        except YamlError as exc:
-            # Rendered YAML that does not parse is best understood by looking at it.
-            self.problem(exc.line, exc.message, _dotted(exc.path), exc.hint, always_excerpt=True)
-            return None
-
-    def _document(self, doc: Document, raw: bytes) -> None:
-        if not isinstance(doc.data, dict):
-            self.problem(doc.line, "a campaign spec must be a mapping of keys to values")
-            return
-        data = doc.data
-        key = data.get("key")
-        plain = isinstance(key, str) and "{" not in key
-        self.campaign = str(key) if plain else default_key(self.path, self.project.campaigns_dir)
-        self.origins = {}
-        if not self._here(data, doc):
-            return
-        if self.linemap is None:  # *.yaml: render inside string values only
-            data = self._render_tree(data, (), doc)
-            if data is None:
-                return
-        data.setdefault("key", default_key(self.path, self.project.campaigns_dir))
-        self.senders |= sender_digits(data)
-        audience, csv_failed = self._audience(data, doc)
-        reads = {self.rel: raw, **template_reads(self.env)}
-        if audience is not None:
-            reads[audience.file] = audience.raw
-        self.reads.update(reads)
-        self._validate(data, doc, audience, csv_failed, reads)
-
-    def _here(self, data: dict[str, Any], doc: Document) -> bool:
-        """Whether the document's ``environments`` include this one (reported when wrong)."""
-        only, problem = spec_environments(data, self.project.env_names)
-        if problem is not None:
-            line = doc.marks.line_of((ENVIRONMENTS,))
-            self.problem(line, problem.message, ENVIRONMENTS, problem.hint)
-            return False
-        return not only or self.context["env"] in only
-
-    def _render_tree(self, value: Any, path: Path_, doc: Document) -> Any:
-        """Render every string value; None when any failed (each failure recorded)."""
-        failed: list[Path_] = []
-        result = self._render_node(value, path, doc, failed)
-        return None if failed else result
-
-    def _render_node(self, node: Any, at: Path_, doc: Document, failed: list[Path_]) -> Any:
-        # In place: the document is this load's own. A string without "{" renders to
-        # itself, so it is skipped without a call (~200,000 values per 1,000 inline
-        # specs: 0.127 -> 0.073 s).
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if type(v) is not str or "{" in v:
-                    node[k] = self._render_node(v, (*at, k), doc, failed)
-            return node
-        if isinstance(node, list):
-            for i, v in enumerate(node):
-                if type(v) is not str or "{" in v:
-                    node[i] = self._render_node(v, (*at, i), doc, failed)
-            return node
-        if isinstance(node, str):
-            try:
-                value = render_string(self.env, node, self.context)
-            except TemplateProblem as exc:
-                failed.append(at)
-                self.problem(doc.marks.line_of(at), exc.message, _dotted(at), exc.hint)
-                self.undefined_use(exc.variable)
-                return node
-            if (whole := _WHOLE_VARIABLE.match(node)) is not None:
-                self.origins[at] = whole.group(1)
-            return value
-        return node
-
-    def _audience(self, data: dict[str, Any], doc: Document) -> tuple[Audience | None, bool]:
-        touchpoint = data.get("touchpoint")
-        if not isinstance(touchpoint, dict) or CSV_KEY not in touchpoint:
-            return None, False
-        at = ("touchpoint", CSV_KEY)
-        line = doc.marks.line_of(at)
-        rel = touchpoint.pop(CSV_KEY)
-        if "customer_details" in touchpoint:
-            self.problem(
-                line,
-                f"give either {CSV_KEY} or customer_details, not both",
-                _dotted(at),
-                "keep the CSV file or the inline list",
-            )
-            return None, True
-        if not isinstance(rel, str):
-            self.problem(line, "must be a path to a CSV file", _dotted(at))
-            return None, True
-        try:
-            audience = load_audience(self.project.root, rel, self.checked)
-        except AudienceError as exc:
-            self._row_problems(exc.file, exc.problems)
-            inside = exc.line is not None
-            where = SourceLocation(exc.file, exc.line) if inside else None
-            if where is None:
-                self.problem(line, exc.message, _dotted(at), exc.hint)
-            else:
-                self.diagnostic(where, exc.message, "", exc.hint)
-            return None, True
-        self._row_problems(audience.file, audience.problems)
-        if audience.file != rel:
-            self.indirect = True  # read through a link: where it points is not in a digest
-        touchpoint["customer_details"] = audience.rows  # this load's own dicts: no copy
-        return audience, False
-
-    def _row_problems(self, file: str, problems: Sequence[RowProblem]) -> None:
-        for row in problems:
-            location = SourceLocation(file, row.line)
-            self.diagnostics.append(Diagnostic(location, row.message, "", row.hint))
-
-    def _validate(
-        self,
-        data: dict[str, Any],
-        doc: Document,
-        audience: Audience | None,
-        csv_failed: bool,
-        reads: Mapping[str, bytes],
-    ) -> None:
-        from reconciler.models import api_body, validate_spec
-
-        spec, problems = validate_spec(data, None if audience is None else audience.lines)
-        # Bad rows were reported and left out; the other rows are checked, but "no
-        # recipients" (when every row was bad) would only repeat them.
-        incomplete = audience is not None and bool(audience.problems)
-        for problem in problems:
-            path = tuple(problem.path)
-            if csv_failed and path[:2] == ("touchpoint", "customer_details"):
-                continue  # the CSV's own error was reported
-            if incomplete and path == ("touchpoint", "customer_details"):
-                continue
-            self._report(path, problem.message, problem.hint, problem.severity, doc, audience)
-            if self.origins:
-                self.value_use(path)
-        failed = csv_failed or incomplete
-        if spec is None or any(p.severity is Severity.ERROR for p in problems) or failed:
-            return
-        body = api_body(spec)
-        body_json = canonical_json(body)
-        line = doc.line if self.linemap is None else self.linemap.source_line(doc.line)
-        self.campaigns.append(
-            DesiredCampaign(
-                key=str(data["key"]),
-                body=body,  # only read for the summary fields: the campaign keeps body_json
-                body_json=body_json,
-                fingerprint=json_fingerprint(body_json),
-                source_fingerprint=source_fingerprint(reads),
-                location=SourceLocation(self.rel, line),
-                previous_keys=tuple(str(k) for k in data.get("previous_keys") or ()),
-                source_files=(self.rel, *sorted(set(reads) - {self.rel})),
-                field_lines=self._field_lines(doc),
-                environments=tuple(data.get(ENVIRONMENTS) or ()),
-            )
-        )
-
-    def _field_lines(self, doc: Document) -> dict[str, int]:
-        """Source lines of the REPORTED_FIELDS that this document wrote."""
-        lines: dict[str, int] = {}
-        for path in REPORTED_FIELDS:
-            line = doc.marks.lines.get(path)
-            if line is not None and self.linemap is not None:
-                line = self.linemap.source_line(line)
-            if line is not None:
-                lines[_dotted(path)] = line
-        return lines
-
-    def _report(
-        self,
-        path: Path_,
-        message: str,
-        hint: str,
-        severity: Severity,
-        doc: Document,
-        audience: Audience | None,
-    ) -> None:
-        is_row = (
-            audience is not None
-            and len(path) >= 3
-            and path[:2] == ("touchpoint", "customer_details")
-            and isinstance(path[2], int)
-            and path[2] < len(audience.lines)
-        )
-        if audience is not None and is_row:
-            row = path[2]
-            assert isinstance(row, int)
-            location = SourceLocation(audience.file, audience.lines[row])
-            self.diagnostic(location, message, _dotted(path), hint, severity)
-            return
-        if audience is not None and path[:2] == ("touchpoint", "customer_details"):
-            path = ("touchpoint", CSV_KEY, *path[2:])
-        self.problem(doc.marks.line_of(path), message, _dotted(path), hint, severity)
-
-
-# A value that is exactly one variable (or a part of one): ``{{ vars.assistant_id }}``.
-_WHOLE_VARIABLE = re.compile(
-    r"\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*\}\}\Z"
-)
-
-
-def _dotted(path: Path_) -> str:
-    """``("touchpoint", "customer_details", 1)`` -> ``touchpoint.customer_details[1]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

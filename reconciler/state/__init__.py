@@ -1,7 +1,7 @@
 """The state store: what was created in ContactSwing, per environment.
 
 Writers use ``open_store`` (then ``store.lock()``, ``store.bind()``); readers use
-``read_snapshot`` or ``open_reader``, which never create, migrate or change anything.
+``read_snapshot`` or ``open_reader``: a ``StateReader`` has no method that writes.
 
 This module stays light: SQLAlchemy and alembic are imported when a store is opened,
 not when the value types of ``reconciler.state.base`` are (every command imports them).
@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import StateError
-from reconciler.state.base import RecordedCampaign, RecoverResult, StateSnapshot
+from reconciler.state.base import RecordedCampaign, RecoverResult, StateReader, StateSnapshot
 
 if TYPE_CHECKING:
+    from reconciler.state.binding import Binding
     from reconciler.state.copying import CopyResult
     from reconciler.state.fallback import write_fallback
     from reconciler.state.location import StateLocation, resolve_location
@@ -75,35 +76,57 @@ def open_store(
 
 def open_reader(
     location: str, environment: str, *, root: Path, api_url: str | None = None
-) -> SqlStateStore:
-    """A read-only store (``state list``/``show``): creates, migrates and changes nothing."""
-    from reconciler.state.fallback import refuse_if_pending
-    from reconciler.state.location import resolve_location
-    from reconciler.state.store import SqlStateStore
+) -> StateReader:
+    """A reader (``plan``, ``state list``/``show``): it creates, migrates and changes nothing.
 
-    resolved = resolve_location(location, environment, root=root)
+    A plain-path SQLite state is read with the stdlib ``sqlite3`` (``SqliteReader``; no
+    SQLAlchemy import: ~0.14 s of every plan); a database URL through ``ServerReader``.
+    """
+    from reconciler.state.binding import Binding
+    from reconciler.state.fallback import refuse_if_pending
+    from reconciler.state.paths import sqlite_file
+    from reconciler.state.sqlite_reader import SqliteReader
+
+    binding = Binding(environment, api_url)
+    path = sqlite_file(location, root)
+    if path is None:
+        resolved = _resolved(location, environment, root)
+        if resolved.path is None:
+            return _server_reader(resolved, binding)
+        path = resolved.path
+    reader = SqliteReader(path, root, binding)
+    refuse_if_pending(reader)
+    return reader
+
+
+def _resolved(location: str, environment: str, root: Path) -> StateLocation:
+    from reconciler.state.location import resolve_location
+
+    return resolve_location(location, environment, root=root)
+
+
+def _server_reader(resolved: StateLocation, binding: Binding) -> StateReader:
+    from reconciler.state.engine import server_engine, translated
+    from reconciler.state.fallback import refuse_if_pending
+    from reconciler.state.locking import AdvisoryLock
+    from reconciler.state.server_reader import ServerReader
+
     refuse_if_pending(resolved)
-    return SqlStateStore(resolved, readonly=True, api_url=api_url)
+    with translated(resolved, "open"):
+        engine = server_engine(resolved)
+    lock = AdvisoryLock(resolved, engine, lambda: None)  # asked who holds it, never taken
+    return ServerReader(resolved, engine, binding, lock.holder)
 
 
 def read_snapshot(
     location: str, environment: str, *, root: Path, api_url: str | None = None
 ) -> StateSnapshot:
-    """The state as the planner sees it (no bodies); a missing state is ``StateSnapshot.empty``.
-
-    An ordinary SQLite state is read with the stdlib ``sqlite3`` (no SQLAlchemy import:
-    ~0.14 s of every plan); anything else, refusals included, through ``SqlStateStore``.
-    """
-    from reconciler.state.sqlite_reader import fast_snapshot
-
-    found = fast_snapshot(location, environment, root=root, api_url=api_url)
-    if found is not None:
-        return found
-    store = open_reader(location, environment, root=root, api_url=api_url)
+    """The state as the planner sees it (no bodies); a missing state is ``StateSnapshot.empty``."""
+    reader = open_reader(location, environment, root=root, api_url=api_url)
     try:
-        return store.snapshot()
+        return reader.snapshot()
     finally:
-        store.close()
+        reader.close()
 
 
 def read_bodies(
@@ -147,7 +170,8 @@ def stored_environment(location: str, *, root: Path) -> str:
 
     from reconciler.state.engine import reader_engine, translated
     from reconciler.state.location import resolve_location
-    from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
+    from reconciler.state.revisions import refuse_unusable
+    from reconciler.state.schema import SchemaStatus, schema_status
     from reconciler.state.tables import meta
 
     resolved = resolve_location(location, "?", root=root)
@@ -160,7 +184,7 @@ def stored_environment(location: str, *, root: Path) -> str:
             if status is SchemaStatus.MISSING:
                 raise StateError(f"there is no state at {resolved.display}")
             if status is SchemaStatus.NEWER:
-                refuse_unusable(resolved, status, revision)
+                refuse_unusable(resolved.display, resolved.environment, status, revision)
             row = conn.execute(select(meta.c.environment)).scalar()
     finally:
         engine.dispose()

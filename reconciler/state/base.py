@@ -157,7 +157,15 @@ class LockInfo:
 
 
 class StateReader(Protocol):
-    """Read-only access: what ``plan``, ``state list`` and ``state show`` use."""
+    """Read-only access: what ``plan``, ``state list``/``show`` and apply's preview use.
+
+    Its implementations (``SqliteReader``, ``ServerReader``) have no method that writes.
+    """
+
+    @property
+    def display(self) -> str:
+        """The state's location as shown to users (a password masked)."""
+        ...
 
     def snapshot(self) -> StateSnapshot: ...
 
@@ -168,6 +176,8 @@ class StateReader(Protocol):
     def journal(self, key: str | None = None) -> Sequence[Attempt]: ...
 
     def lock_holder(self) -> LockInfo | None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -239,8 +249,6 @@ class StateStore(StateReader, Recorder, Protocol):
     def recover(self, *, actor: str) -> RecoverResult:
         """Merge the fallback journal into the state (``state recover``); journaled."""
         ...
-
-    def close(self) -> None: ...
 
 
 def iter_unresolved(attempts: Sequence[Attempt]) -> Iterator[Attempt]:

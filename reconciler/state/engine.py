@@ -22,16 +22,21 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from reconciler.errors import StateError, relative_to_root
 from reconciler.state.location import StateLocation
-from reconciler.state.sqlite_reader import connect_readonly, in_wal_mode
+from reconciler.state.sqlite_reader import (
+    BUSY_TIMEOUT_MS,
+    connect_readonly,
+    driver_hint,
+    driver_reason,
+    in_wal_mode,
+)
 
-BUSY_TIMEOUT_MS = 30_000
 log = logging.getLogger(__name__)
 
 
 def writer_engine(location: StateLocation) -> Engine:
     """An engine for writers; a SQLite file must be made with ``create_private_file`` first."""
     if location.path is None:
-        return _server_engine(location)
+        return server_engine(location)
     engine = create_engine(location.url, poolclass=_sqlite_pool())
     _tune_sqlite(engine, readonly=False)
     return engine
@@ -40,7 +45,7 @@ def writer_engine(location: StateLocation) -> Engine:
 def reader_engine(location: StateLocation) -> Engine:
     """An engine that can only read (SQLite: ``connect_readonly``: no file is ever created)."""
     if location.path is None:
-        return _server_engine(location)
+        return server_engine(location)
     path = location.path
 
     def connect() -> sqlite3.Connection:
@@ -58,7 +63,7 @@ def _sqlite_pool() -> Any:
     return NullPool
 
 
-def _server_engine(location: StateLocation) -> Engine:
+def server_engine(location: StateLocation) -> Engine:
     connect_args: dict[str, Any] = {}
     if location.url.get_backend_name() == "postgresql":
         connect_args = {"connect_timeout": 15, "application_name": "reconciler"}
@@ -143,7 +148,7 @@ def translated(location: StateLocation, doing: str) -> Iterator[None]:
     except DBAPIError as exc:
         raise StateError(
             f"cannot {doing} state {location.display}: {_reason(location, exc)}",
-            hint=_hint(exc),
+            hint=driver_hint(str(exc.orig)),
         ) from None
     except SQLAlchemyError as exc:
         raise StateError(
@@ -178,8 +183,7 @@ def _file_problem(location: StateLocation, exc: OSError) -> tuple[str, str]:
 
 def _reason(location: StateLocation, exc: DBAPIError) -> str:
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return _scrub(location, " ".join(lines[:3]) or type(exc.orig).__name__)
+    return _scrub(location, driver_reason(text) or type(exc.orig).__name__)
 
 
 def _scrub(location: StateLocation, text: str) -> str:
@@ -187,18 +191,3 @@ def _scrub(location: StateLocation, text: str) -> str:
     if password:
         text = text.replace(str(password), "***")
     return text.split("\n(Background on this error")[0]
-
-
-def _hint(exc: DBAPIError) -> str:
-    text = str(exc.orig).lower()
-    if "password" in text or "authentication" in text:
-        return "check the user and password of the state URL"
-    if "does not exist" in text:
-        return "create the database first (see docs/state.md)"
-    if "permission denied" in text:
-        return "the database user lacks privileges (see docs/state.md)"
-    if "readonly database" in text:
-        return "this user may only read the state: writers need to write it and its folder"
-    if "connect" in text or "unable to open" in text:
-        return "check that the state's server is reachable and the location is right"
-    return ""

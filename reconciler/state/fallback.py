@@ -11,10 +11,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from reconciler.errors import JournalPendingError, StateError
 from reconciler.state.base import Attempt
-from reconciler.state.location import StateLocation
 from reconciler.state.rows import attempt_from_json, attempt_to_json
 
 
@@ -72,7 +72,20 @@ def read_fallback(path: Path) -> FallbackContents:
     return FallbackContents(tuple(attempts), torn)
 
 
-def refuse_if_pending(location: StateLocation) -> None:
+class Placed(Protocol):
+    """Where a state and its fallback journal are (a ``StateLocation``, a ``SqliteReader``)."""
+
+    @property
+    def journal_path(self) -> Path: ...
+
+    @property
+    def display(self) -> str: ...
+
+    @property
+    def environment(self) -> str: ...
+
+
+def refuse_if_pending(location: Placed) -> None:
     """Raise JournalPendingError while a fallback journal waits to be merged."""
     if location.journal_path.exists():
         raise JournalPendingError(

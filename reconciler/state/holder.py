@@ -14,7 +14,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,8 @@ except ImportError:  # pragma: no cover -- not on Windows
 
 def info_from_mapping(data: Mapping[Any, Any]) -> LockInfo:
     """A LockInfo from a JSON object or a row of ``locks``."""
-    started = data["started_at"]
-    started = utc(started) if not isinstance(started, str) else utc(datetime.fromisoformat(started))
     fields = {k: data[k] for k in LockInfo.__dataclass_fields__ if k in data}
-    fields["started_at"] = started
+    fields["started_at"] = utc(data["started_at"])
     return LockInfo(**fields)
 
 

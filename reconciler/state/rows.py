@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -25,12 +26,18 @@ ATTEMPT_FIELDS = (
     "actor",
     "run_id",
 )
-_TIMES = ("started_at", "finished_at", "created_at")
 
 
-def utc(value: datetime) -> datetime:
-    """A timezone-aware UTC datetime (SQLite hands back naive ones)."""
+def utc(value: datetime | str) -> datetime:
+    """A timezone-aware UTC datetime (SQLite hands back naive ones, or the stored text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value; the stdlib SQLite driver hands back the stored text."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def now() -> datetime:
@@ -46,7 +53,7 @@ def attempt_from_row(row: Mapping[Any, Any]) -> Attempt:
         status=AttemptStatus(row["status"]),
         fingerprint=row["fingerprint"],
         source_fingerprint=row["source_fingerprint"],
-        body=row["body"],
+        body=_json(row["body"]),
         idempotency_key=row["idempotency_key"],
         started_at=utc(row["started_at"]),
         finished_at=utc(row["finished_at"]) if row["finished_at"] is not None else None,
@@ -80,7 +87,7 @@ def campaign_from_row(row: Mapping[Any, Any]) -> RecordedCampaign:
         name=row["name"],
         fingerprint=row["fingerprint"],
         source_fingerprint=row["source_fingerprint"],
-        body=row.get("body"),
+        body=_json(row["body"]) if "body" in row.keys() else None,  # noqa: SIM118 (sqlite3.Row)
         ctx_id=row["ctx_id"],
         created_by=row["created_by"],
         created_at=utc(row["created_at"]),
@@ -107,15 +114,6 @@ def to_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
-def from_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The inverse of ``to_json_dict`` for the known time fields."""
-    out = dict(values)
-    for name in _TIMES:
-        if isinstance(out.get(name), str):
-            out[name] = datetime.fromisoformat(out[name])
-    return out
-
-
 def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
     """An attempt as a JSON object (id included)."""
     return to_json_dict({"id": attempt.id, **attempt_values(attempt)})
@@ -123,5 +121,4 @@ def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
 
 def attempt_from_json(data: Mapping[str, Any]) -> Attempt:
     """The inverse of ``attempt_to_json``."""
-    values = from_json_dict(data)
-    return attempt_from_row({"run_id": "", **values})
+    return attempt_from_row({"run_id": "", **data})  # times as ISO text: ``utc`` reads them

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,23 +18,21 @@ from sqlalchemy import Connection, inspect, select, text
 
 from reconciler.errors import StateError
 from reconciler.state.location import StateLocation
+from reconciler.state.revisions import (
+    SchemaStatus,
+    head_revision,
+    refuse_unusable,
+    status_of,
+)
 from reconciler.state.tables import meta
+
+__all__ = ["SchemaStatus", "head_revision", "schema_status", "stored_binding", "upgrade"]
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
 SCRIPT_LOCATION = "reconciler.state:migrations"
-# The newest migration's revision, so that reading a current state needs no alembic (~100 ms
-# of imports); tests/state/test_bodies.py checks it is alembic's head.
-HEAD_REVISION = "0002"
-
-
-class SchemaStatus(StrEnum):
-    MISSING = "missing"  # no state tables at all: nothing was ever written
-    CURRENT = "current"
-    OLDER = "older"
-    NEWER = "newer"  # written by a newer reconciler
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -53,11 +50,6 @@ def _script() -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_config())
-
-
-def head_revision() -> str:
-    """The schema revision this version of reconciler writes."""
-    return HEAD_REVISION
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -82,29 +74,7 @@ def schema_status(connection: Connection) -> tuple[SchemaStatus, str | None]:
     # apply's preview refused with a message telling the user to upgrade.
     has_meta = inspect(connection).has_table("meta")
     revision = current_revision(connection)
-    if revision is None:
-        return (SchemaStatus.OLDER if has_meta else SchemaStatus.MISSING), None
-    if revision == head_revision():
-        return SchemaStatus.CURRENT, revision
-    known = {script.revision for script in _script().walk_revisions()}
-    return (SchemaStatus.OLDER if revision in known else SchemaStatus.NEWER), revision
-
-
-def refuse_unusable(location: StateLocation, status: SchemaStatus, revision: str | None) -> None:
-    """Raise the StateError a reader gets for a schema it cannot read."""
-    if status is SchemaStatus.NEWER:
-        raise StateError(
-            f"state {location.display} was written by a newer version of reconciler "
-            f"(schema revision {revision}; this version knows up to {head_revision()})",
-            hint="upgrade reconciler; an older version must not write this state",
-        )
-    if status is SchemaStatus.OLDER:
-        raise StateError(
-            f"state {location.display} has an older schema (revision {revision}); "
-            "read-only commands never migrate it",
-            hint=f"run `reconciler state upgrade --env {location.environment}` "
-            "(apply and the other writers also upgrade it)",
-        )
+    return status_of(has_meta, [] if revision is None else [revision])
 
 
 def stored_binding(connection: Connection) -> tuple[str, str] | None:
@@ -128,7 +98,7 @@ def upgrade(connection: Connection, location: StateLocation) -> str | None:
     if status is SchemaStatus.CURRENT:
         return revision
     if status is SchemaStatus.NEWER:
-        refuse_unusable(location, status, revision)
+        refuse_unusable(location.display, location.environment, status, revision)
     if status is SchemaStatus.OLDER and location.path is not None:
         backup_sqlite(location.path, revision or "unversioned")
     from alembic import command

@@ -1,11 +1,29 @@
-"""Which journal entries a snapshot shows: pure rules over (id, key, kind, status) rows."""
+"""Which journal entries a snapshot shows, and the snapshot built from a state's rows.
+
+Pure rules over rows, shared by every reader (SQLite's and a server database's).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from typing import Any
 
-from reconciler.state.base import UNRESOLVED, AttemptStatus
+from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, StateSnapshot
+from reconciler.state.rows import attempt_from_row, campaign_from_row
+
+# The columns of ``campaigns`` a snapshot reads: no bodies (the planner compares
+# fingerprints; ``bodies`` reads the few shown).
+SNAPSHOT_CAMPAIGN_COLUMNS = (
+    "key",
+    "campaign_id",
+    "name",
+    "fingerprint",
+    "source_fingerprint",
+    "ctx_id",
+    "created_by",
+    "created_at",
+)
 
 # Entries that settle a key: after one of them, earlier doubts and failures are history.
 _SETTLING_KINDS = frozenset({"import", "forget", "move"})
@@ -47,3 +65,33 @@ def journal_head(rows: Iterable[tuple[int, str, str, str]], created_keys: Set[st
         if key not in created_keys and key not in unresolved
     }
     return JournalHead(in_doubt=unresolved, last_failures=failures)
+
+
+def build_snapshot(
+    environment: str,
+    meta: Mapping[Any, Any],
+    campaign_rows: Iterable[Mapping[Any, Any]],
+    head_rows: Iterable[Sequence[Any]],
+    attempt_rows: Callable[[Sequence[int]], Iterable[Mapping[Any, Any]]],
+) -> StateSnapshot:
+    """The snapshot of a bound state from its rows, read in one transaction.
+
+    ``head_rows`` are (id, key, kind, status) in id order; ``attempt_rows(ids)`` reads
+    the full rows of the few attempts the snapshot shows.
+    """
+    records = {r.key: r for r in map(campaign_from_row, campaign_rows)}
+    head = journal_head(((r[0], r[1], r[2], r[3]) for r in head_rows), records.keys())
+    wanted = sorted(set(head.in_doubt.values()) | set(head.last_failures.values()))
+    by_id: dict[int, Attempt] = {}
+    if wanted:
+        by_id = {a.id: a for a in map(attempt_from_row, attempt_rows(wanted))}
+    return StateSnapshot(
+        environment=environment,
+        exists=True,
+        lineage=meta["lineage"],
+        serial=meta["serial"],
+        api_url=meta["api_url"],
+        campaigns=records,
+        in_doubt={k: by_id[i] for k, i in head.in_doubt.items()},
+        last_failures={k: by_id[i] for k, i in head.last_failures.items()},
+    )

@@ -1,63 +1,40 @@
-"""A snapshot of a SQLite state read with the stdlib ``sqlite3`` module: no SQLAlchemy.
+"""``SqliteReader``: the one way a SQLite state is read, with the stdlib ``sqlite3``.
 
 ``plan`` reads the state on every push; importing SQLAlchemy alone cost ~0.14 s of a
-1.15 s every-push plan of 10,000 campaigns (benchmarks/RESULTS.md). This reader handles
-only the ordinary cases: a plain path to no state yet (empty), or to an existing,
-up-to-date state bound to the environment and API asked for, with no fallback journal
-waiting. Anything else (no
-schema, another revision, another binding, a journal, any SQLite error) returns None
-and the caller reads through ``SqlStateStore``, which gives the same refusals and
-messages as before. It opens the file ``mode=ro`` in one transaction, like that reader,
-and converts values exactly as SQLAlchemy does for these columns (DateTime:
-``datetime.fromisoformat``; JSON: ``json.loads``; the rest as stored).
+1.15 s every-push plan of 10,000 campaigns, and reading 10,000 campaigns took 0.26 s
+here against 0.58 s through SQLAlchemy (docs/performance.md, "Reading the state"). So
+every SQLite read, a writer's under the lock included, goes through this class; a server
+database is read by ``ServerReader``. Both build the snapshot with ``snapshot.build_snapshot``
+and check the binding and the schema revision with ``binding`` and ``revisions``.
 
-``connect_readonly`` is the one way every reader (this one and ``reader_engine``) opens
-a SQLite state: it cannot create, write or change any file (docs/state.md, "Commands
-that write nothing").
+``connect_readonly`` is how every reader outside the lock opens the file: it cannot
+create, write or change any file (docs/state.md, "Commands that write nothing").
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sqlite3
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign, StateSnapshot
+from reconciler.errors import StateError, relative_to_root
+from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+from reconciler.state.binding import Binding
 from reconciler.state.holder import live_holder
-from reconciler.state.paths import JOURNAL_SUFFIX, WAL_SUFFIX, beside, sqlite_file
-from reconciler.state.snapshot import journal_head
+from reconciler.state.paths import JOURNAL_SUFFIX, WAL_SUFFIX, beside
+from reconciler.state.revisions import SchemaStatus, refuse_unusable, status_of
+from reconciler.state.rows import attempt_from_row, campaign_from_row
+from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
 
-# As in reconciler.state.engine (busy readers wait for a writer's commit).
-_BUSY_TIMEOUT_MS = 30_000
-# The schema revision this reader understands: the newest migration's. Any other revision
-# goes to the SQLAlchemy reader (which refuses an older or newer one with its message).
-_REVISION = "0002"
-# The same statements as SqlStateStore.snapshot emits, so rows come in the same order.
-_CAMPAIGNS = (
-    "SELECT campaigns.key, campaigns.campaign_id, campaigns.name, campaigns.fingerprint, "
-    "campaigns.source_fingerprint, campaigns.ctx_id, campaigns.created_by, "
-    "campaigns.created_at FROM campaigns"
-)
-_HEADS = (
-    "SELECT attempts.id, attempts.key, attempts.kind, attempts.status "
-    "FROM attempts ORDER BY attempts.id"
-)
-_ATTEMPT_COLUMNS = (
-    "id, key, kind, status, fingerprint, source_fingerprint, body, idempotency_key, "
-    "started_at, finished_at, http_status, campaign_id, ctx_id, error, actor, run_id"
-)
-
-
+BUSY_TIMEOUT_MS = 30_000  # busy readers and writers wait this long for a writer's commit
+_CHUNK = 500  # keys per query: well under SQLite's bound-parameter limit
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class _NotOrdinary(Exception):
-    """The state is not the ordinary case: let the SQLAlchemy reader read (or refuse) it."""
+_CAMPAIGNS = f"SELECT {', '.join(SNAPSHOT_CAMPAIGN_COLUMNS)} FROM campaigns"  # noqa: S608
+_HEADS = "SELECT id, key, kind, status FROM attempts ORDER BY id"
 
 
 class ReadOnlyConnection(sqlite3.Connection):
@@ -69,6 +46,10 @@ class ReadOnlyConnection(sqlite3.Connection):
     def changed_meanwhile(self) -> bool:
         """Opened immutable, and the file is no longer the one opened: what was read may mix."""
         return self.immutable_as is not None and _identity(self.path) != self.immutable_as
+
+
+class _ChangedWhileRead(StateError):
+    """An immutable read saw the file change: what it read may mix two versions."""
 
 
 def connect_readonly(path: Path) -> ReadOnlyConnection:
@@ -86,16 +67,17 @@ def connect_readonly(path: Path) -> ReadOnlyConnection:
     immutable = in_wal_mode(path) and not beside(path, WAL_SUFFIX).exists()
     uri = "file:" + quote(str(path)) + ("?immutable=1" if immutable else "?mode=ro")
     conn = sqlite3.connect(
-        uri,
-        uri=True,
-        isolation_level=None,
-        check_same_thread=False,
-        factory=ReadOnlyConnection,
+        uri, uri=True, isolation_level=None, check_same_thread=False, factory=ReadOnlyConnection
     )
     assert isinstance(conn, ReadOnlyConnection)
     conn.path = path
     conn.immutable_as = identity if immutable else None
     return conn
+
+
+def connect_for_writer(path: Path) -> sqlite3.Connection:
+    """The connection a writer reads with under the lock (it may make -wal/-shm files)."""
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
 
 def _identity(path: Path) -> tuple[int, ...]:
@@ -116,123 +98,169 @@ def in_wal_mode(path: Path) -> bool:
     return header.startswith(_SQLITE_MAGIC) and header[18:20] == b"\x02\x02"
 
 
-def fast_snapshot(
-    location: str, environment: str, *, root: Path, api_url: str | None
-) -> StateSnapshot | None:
-    """The snapshot of an ordinary SQLite state, or None to read it the general way."""
-    path = sqlite_file(location, root)
-    if path is None or beside(path, JOURNAL_SUFFIX).exists():
-        return None  # not a plain path, or a fallback journal waits: the general reader refuses
-    if not path.exists():
-        # No state yet (a first plan): what SqlStateStore says too, without its import.
-        return StateSnapshot.empty(environment)
-    if not path.is_file():
-        return None
-    try:
-        conn = connect_readonly(path)
-    except sqlite3.Error:
-        return None
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+def driver_hint(text: str) -> str:
+    """The hint for a database driver's error message (SQLite's or a server's)."""
+    text = text.lower()
+    if "password" in text or "authentication" in text:
+        return "check the user and password of the state URL"
+    if "does not exist" in text:
+        return "create the database first (see docs/state.md)"
+    if "permission denied" in text:
+        return "the database user lacks privileges (see docs/state.md)"
+    if "readonly database" in text:
+        return "this user may only read the state: writers need to write it and its folder"
+    if "connect" in text or "unable to open" in text:
+        return "check that the state's server is reachable and the location is right"
+    return ""
+
+
+def driver_reason(text: str) -> str:
+    """A driver's error message in one line (its first three)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3])
+
+
+def _tuples(conn: sqlite3.Connection, query: str) -> list[Any]:
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: the journal's heads are many
+    return cursor.execute(query).fetchall()
+
+
+@dataclass(frozen=True)
+class SqliteReader:
+    """Read-only access to one environment's SQLite state: it has no method that writes.
+
+    ``connect`` opens the file: ``connect_readonly`` for every reader outside the lock.
+    """
+
+    path: Path
+    root: Path
+    binding: Binding
+    connect: Callable[[Path], sqlite3.Connection] = connect_readonly
+
+    @property
+    def environment(self) -> str:
+        return self.binding.environment
+
+    @property
+    def display(self) -> str:
+        return relative_to_root(self.path, self.root)
+
+    @property
+    def journal_path(self) -> Path:
+        return beside(self.path, JOURNAL_SUFFIX)
+
+    def snapshot(self) -> StateSnapshot:
+        """The snapshot, then the lock's live holder (its pending attempts are in flight)."""
+        snapshot = self.snapshot_only()
+        return replace(snapshot, writer=live_holder(self.path)) if snapshot.exists else snapshot
+
+    def snapshot_only(self) -> StateSnapshot:
+        """Everything the planner needs, read in one transaction (no lock holder); read
+        once more if the file changed during an immutable read (then it says so)."""
+        try:
+            return self._read_snapshot()
+        except _ChangedWhileRead:
+            return self._read_snapshot()
+
+    def _read_snapshot(self) -> StateSnapshot:
+        with self._reading() as conn:
+            meta = self._meta(conn)
+            if conn is None or meta is None:
+                return StateSnapshot.empty(self.environment)
+            return build_snapshot(
+                self.environment,
+                meta,
+                conn.execute(_CAMPAIGNS),
+                _tuples(conn, _HEADS),
+                lambda ids: self._in(conn, "attempts", "id", ids),
+            )
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        """The records of ``keys`` with their bodies; keys not recorded are absent."""
+        wanted = sorted(set(keys))
+        with self._reading() as conn:
+            if not wanted or self._meta(conn) is None:
+                return {}
+            assert conn is not None
+            rows = self._in(conn, "campaigns", "key", wanted)
+            return {r.key: r for r in map(campaign_from_row, rows)}
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]:
+        """Every journal entry (of one key), oldest first."""
+        with self._reading() as conn:
+            if self._meta(conn) is None:
+                return []
+            assert conn is not None
+            where, params = ("", ()) if key is None else (" WHERE key = ?", (key,))
+            rows = conn.execute(f"SELECT * FROM attempts{where} ORDER BY id", params)  # noqa: S608
+            return [attempt_from_row(r) for r in rows]
+
+    def lock_holder(self) -> LockInfo | None:
+        """Who holds the environment's lock now, if anyone."""
+        return live_holder(self.path)
+
+    def close(self) -> None:
+        """Nothing stays open between reads."""
+
+    @staticmethod
+    def _in(
+        conn: sqlite3.Connection, table: str, column: str, values: Sequence[Any]
+    ) -> Iterator[Mapping[str, Any]]:
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            yield from conn.execute(
+                f"SELECT * FROM {table} WHERE {column} IN ({marks})",  # noqa: S608
+                chunk,
+            )
+
+    def _meta(self, conn: sqlite3.Connection | None) -> Mapping[str, Any] | None:
+        """The ``meta`` row, checked against the binding; None when never written."""
+        if conn is None:
+            return None
+        row = conn.execute("SELECT * FROM meta").fetchone()
+        if row is not None:
+            self.binding.refuse_stored(self.display, row["environment"], row["api_url"])
+        return row  # type: ignore[no-any-return]
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection | None]:
+        """One read transaction, or None when there is no state (nothing is created)."""
+        if not self.path.exists():
+            yield None
+            return
+        try:
+            conn = self.connect(self.path)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
+            conn.row_factory = sqlite3.Row
+            yield self._begin(conn)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            conn.close()
+        if isinstance(conn, ReadOnlyConnection) and conn.changed_meanwhile():
+            raise _ChangedWhileRead(
+                f"state {self.display} changed while it was read", hint="run the command again"
+            )
+
+    def _begin(self, conn: sqlite3.Connection) -> sqlite3.Connection | None:
+        """Start the read; None when the file has no schema yet; refuse an unusable one."""
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("BEGIN")
-        snapshot = _snapshot(conn, environment, api_url)
-        conn.execute("COMMIT")
-    except (sqlite3.Error, _NotOrdinary, ValueError, TypeError, KeyError):
-        return None
-    finally:
-        conn.close()
-    if conn.changed_meanwhile():
-        return None  # the general reader reads it again (or says it changed)
-    # Read after the snapshot: a pending attempt started under this lock is in flight.
-    return dataclasses.replace(snapshot, writer=live_holder(path))
+        tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master")}
+        revisions = []
+        if "alembic_version" in tables:
+            revisions = [r["version_num"] for r in conn.execute("SELECT * FROM alembic_version")]
+        status, revision = status_of("meta" in tables, revisions)
+        if status is SchemaStatus.MISSING:
+            return None
+        refuse_unusable(self.display, self.environment, status, revision)
+        return conn
 
-
-def _snapshot(conn: sqlite3.Connection, environment: str, api_url: str | None) -> StateSnapshot:
-    revisions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    if revisions != [(_REVISION,)]:
-        raise _NotOrdinary
-    meta = conn.execute("SELECT lineage, serial, environment, api_url FROM meta").fetchall()
-    if len(meta) != 1:
-        raise _NotOrdinary  # never written, or not the single row the schema allows
-    lineage, serial, bound_env, bound_api = meta[0]
-    if bound_env != environment or (
-        api_url is not None and _normalise(bound_api) != _normalise(api_url)
-    ):
-        raise _NotOrdinary  # bound elsewhere: the general reader says so
-    records = {r.key: r for r in map(_campaign, conn.execute(_CAMPAIGNS))}
-    heads = conn.execute(_HEADS).fetchall()
-    head = journal_head(heads, records.keys())
-    wanted = sorted(set(head.in_doubt.values()) | set(head.last_failures.values()))
-    by_id = {a.id: a for a in _attempts(conn, wanted)}
-    return StateSnapshot(
-        environment=environment,
-        exists=True,
-        lineage=lineage,
-        serial=serial,
-        api_url=bound_api,
-        campaigns=records,
-        in_doubt={k: by_id[i] for k, i in head.in_doubt.items()},
-        last_failures={k: by_id[i] for k, i in head.last_failures.items()},
-    )
-
-
-def _normalise(api_url: str) -> str:
-    # As reconciler.state.store.normalise_api_url (tests/state check they agree).
-    return api_url.strip().rstrip("/")
-
-
-def _time(value: Any) -> datetime:
-    """A stored DateTime as SQLAlchemy reads it (``fromisoformat``), made UTC like rows.utc."""
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _campaign(row: Sequence[Any]) -> RecordedCampaign:
-    key, campaign_id, name, fingerprint, source_fingerprint, ctx_id, created_by, at = row
-    return RecordedCampaign(
-        key=key,
-        campaign_id=campaign_id,
-        name=name,
-        fingerprint=fingerprint,
-        source_fingerprint=source_fingerprint,
-        body=None,
-        ctx_id=ctx_id,
-        created_by=created_by,
-        created_at=_time(at),
-    )
-
-
-def _attempts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[Attempt]:
-    wanted = list(ids)
-    if not wanted:
-        return []
-    found: list[Attempt] = []
-    for start in range(0, len(wanted), 500):  # well under SQLite's parameter limit
-        chunk = wanted[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        query = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE id IN ({marks})"  # noqa: S608
-        found.extend(map(_attempt, conn.execute(query, chunk)))
-    return found
-
-
-def _attempt(row: Sequence[Any]) -> Attempt:
-    (id_, key, kind, status, fp, source_fp, body, idem, started, finished, http, cid, ctx, error,
-     actor, run_id) = row  # fmt: skip
-    return Attempt(
-        id=id_,
-        key=key,
-        kind=kind,
-        status=AttemptStatus(status),
-        fingerprint=fp,
-        source_fingerprint=source_fp,
-        body=json.loads(body) if body is not None else None,
-        idempotency_key=idem,
-        started_at=_time(started),
-        finished_at=_time(finished) if finished is not None else None,
-        http_status=http,
-        campaign_id=cid,
-        ctx_id=ctx,
-        error=error,
-        actor=actor,
-        run_id=run_id or "",
-    )
+    def _error(self, exc: sqlite3.Error) -> StateError:
+        reason = driver_reason(str(exc)) or type(exc).__name__
+        return StateError(f"cannot read state {self.display}: {reason}", hint=driver_hint(str(exc)))

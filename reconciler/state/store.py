@@ -2,15 +2,14 @@
 
 Every write is one transaction that bumps the serial. Writes need the environment lock
 (``lock()``), which also lets the store create or migrate the schema; reads never do.
-Reads outside the lock go through the read-only engine (SQLite: ``connect_readonly``),
-so they cannot write by construction; a SQLite writer's engine (WAL, ``synchronous``)
-exists only while the store holds the lock.
+Reads go through a ``StateReader`` (``reader()``: SQLite's opens the file read-only
+outside the lock), which has no method that writes; a SQLite writer's engine (WAL,
+``synchronous``) exists only while the store holds the lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,11 +26,12 @@ from reconciler.state.base import (
     StateSnapshot,
     StepShortcuts,
 )
+from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import (
     create_private_file,
     private_sidecars,
-    reader_engine,
     rest_in_rollback_mode,
+    server_engine,
     translated,
     writer_engine,
 )
@@ -44,15 +44,10 @@ from reconciler.state.locking import (
     new_lock_info,
 )
 from reconciler.state.recovery import RecoverResult, merge_fallback
-from reconciler.state.rows import (
-    attempt_from_row,
-    campaign_from_row,
-    now,
-)
-from reconciler.state.schema import SchemaStatus, refuse_unusable, schema_status
-from reconciler.state.snapshot import journal_head
-from reconciler.state.sqlite_reader import ReadOnlyConnection
-from reconciler.state.tables import attempts, campaigns, locks, meta
+from reconciler.state.rows import now
+from reconciler.state.server_reader import ServerReader, read_meta
+from reconciler.state.sqlite_reader import SqliteReader, connect_for_writer, connect_readonly
+from reconciler.state.tables import locks, meta
 from reconciler.state.writes import (
     forget_key,
     import_record,
@@ -62,12 +57,6 @@ from reconciler.state.writes import (
 
 T = TypeVar("T")
 _BUMP_SERIAL = update(meta).values(serial=meta.c.serial + 1)
-_CHUNK = 500  # keys per query: well under every database's bound-parameter limit
-
-
-def normalise_api_url(api_url: str) -> str:
-    """API URLs compare without a trailing slash."""
-    return api_url.strip().rstrip("/")
 
 
 class SqlStateStore(StepShortcuts):
@@ -77,18 +66,18 @@ class SqlStateStore(StepShortcuts):
         self,
         location: StateLocation,
         *,
-        readonly: bool = False,
         api_url: str | None = None,
         for_recovery: bool = False,
     ) -> None:
         self.location = location
-        self.readonly = readonly
         self._for_recovery = for_recovery
-        self._api_url = normalise_api_url(api_url) if api_url else None
-        # Reads, and for a server database writes too (under the lock): no engine option
-        # there can write anything by itself. SQLite reads open the file read-only.
-        with translated(location, "open"):
-            self._engine = reader_engine(location)
+        self._binding = Binding(location.environment, api_url or None)
+        # A server database's engine, for reads, writes (under the lock) and its lock. A
+        # SQLite file is read with ``SqliteReader`` and written with ``_sqlite_writer``.
+        self._engine: Engine | None = None
+        if location.path is None:
+            with translated(location, "open"):
+                self._engine = server_engine(location)
         self._sqlite_writer: Engine | None = None  # SQLite, only while the lock is held
         # Executor threads share the store: one write transaction (and migration) at a time.
         self._mutex = threading.RLock()
@@ -104,7 +93,7 @@ class SqlStateStore(StepShortcuts):
         self._bound_under: str | None = None  # the lock under which the binding was read
         self._lock: EnvironmentLock = (
             FileLock(location)
-            if location.is_sqlite
+            if self._engine is None
             else AdvisoryLock(location, self._engine, self._ensure_schema)
         )
 
@@ -112,120 +101,39 @@ class SqlStateStore(StepShortcuts):
     def environment(self) -> str:
         return self.location.environment
 
+    @property
+    def display(self) -> str:
+        return self.location.display
+
     # -- reading -----------------------------------------------------------------
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection | None]:
-        """A read transaction, or None when there is no state at all (nothing is created)."""
-        if self.location.path is not None and not self.location.path.exists():
-            yield None
-            return
-        engine = self._engine
+    def reader(self) -> SqliteReader | ServerReader:
+        """The reader of this state now: under the lock, the writer's (after migrating)."""
+        path = self.location.path
         if self._held is not None:
             self._ensure_schema()  # a writer migrates before it reads
-            engine = self._writing_engine()
-        with translated(self.location, "read"), engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            with conn.begin():
-                status, revision = schema_status(conn)
-                if status is SchemaStatus.MISSING:
-                    yield None
-                    return
-                refuse_unusable(self.location, status, revision)
-                yield conn
-        if isinstance(raw, ReadOnlyConnection) and raw.changed_meanwhile():
-            raise StateError(
-                f"state {self.location.display} changed while it was read",
-                hint="run the command again",
-            )
-
-    def _meta(self, conn: Connection) -> dict[str, Any] | None:
-        row = conn.execute(select(meta)).mappings().first()
-        if row is None:
-            return None
-        self._check_binding(row["environment"], row["api_url"])
-        return dict(row)
-
-    def _check_binding(self, environment: str, api_url: str) -> None:
-        hint = (
-            "a switched state store must not re-create every campaign: point `state:` of "
-            f"environment {self.environment!r} at its own state"
-        )
-        if environment != self.environment:
-            raise StateError(
-                f"state {self.location.display} belongs to environment {environment!r}, "
-                f"not {self.environment!r}",
-                hint=hint,
-            )
-        if self._api_url is not None and normalise_api_url(api_url) != self._api_url:
-            raise StateError(
-                f"state {self.location.display} is bound to API {api_url}, not {self._api_url}",
-                hint=hint,
-            )
+        if self._engine is not None:
+            return ServerReader(self.location, self._engine, self._binding, self._lock.holder)
+        assert path is not None  # no server engine: a SQLite file
+        connect = connect_readonly if self._held is None else connect_for_writer
+        return SqliteReader(path, self.location.root, self._binding, connect)
 
     def snapshot(self) -> StateSnapshot:
-        """Everything the planner needs, read in one transaction; then the lock's live holder
-        (a reader's ``writer``: its pending attempts are in flight)."""
-        snapshot = self._read_snapshot()
-        if not snapshot.exists or self._held is not None:
-            return snapshot
-        return dataclasses.replace(snapshot, writer=self.lock_holder())
-
-    def _read_snapshot(self) -> StateSnapshot:
-        with self._reading() as conn:
-            if conn is None:
-                return StateSnapshot.empty(self.environment)
-            row = self._meta(conn)
-            if row is None:
-                return StateSnapshot.empty(self.environment)
-            # No bodies: the planner compares fingerprints (``bodies`` reads the few shown).
-            query = select(*(c for c in campaigns.c if c.name != "body"))
-            records = {r.key: r for r in map(campaign_from_row, conn.execute(query).mappings())}
-            heads = conn.execute(
-                select(attempts.c.id, attempts.c.key, attempts.c.kind, attempts.c.status).order_by(
-                    attempts.c.id
-                )
-            )
-            head = journal_head(((r[0], r[1], r[2], r[3]) for r in heads), records.keys())
-            wanted = set(head.in_doubt.values()) | set(head.last_failures.values())
-            by_id: dict[int, Attempt] = {}
-            if wanted:
-                query = select(attempts).where(attempts.c.id.in_(sorted(wanted)))
-                by_id = {a.id: a for a in map(attempt_from_row, conn.execute(query).mappings())}
-            return StateSnapshot(
-                environment=self.environment,
-                exists=True,
-                lineage=row["lineage"],
-                serial=row["serial"],
-                api_url=row["api_url"],
-                campaigns=records,
-                in_doubt={k: by_id[i] for k, i in head.in_doubt.items()},
-                last_failures={k: by_id[i] for k, i in head.last_failures.items()},
-            )
+        """Everything the planner needs, read in one transaction; outside the lock, then the
+        lock's live holder (a reader's ``writer``: its pending attempts are in flight)."""
+        reader = self.reader()
+        return reader.snapshot() if self._held is None else reader.snapshot_only()
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
         """The records of ``keys`` with their bodies; keys not recorded are absent."""
-        wanted = sorted(set(keys))
-        found: dict[str, RecordedCampaign] = {}
-        with self._reading() as conn:
-            if conn is None or not wanted or self._meta(conn) is None:
-                return found
-            for start in range(0, len(wanted), _CHUNK):
-                query = select(campaigns).where(campaigns.c.key.in_(wanted[start : start + _CHUNK]))
-                found.update(
-                    (r.key, r) for r in map(campaign_from_row, conn.execute(query).mappings())
-                )
-        return found
+        return self.reader().bodies(keys)
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
         """Every journal entry (of one key), oldest first."""
-        with self._reading() as conn:
-            if conn is None or self._meta(conn) is None:
-                return []
-            query = select(attempts).order_by(attempts.c.id)
-            if key is not None:
-                query = query.where(attempts.c.key == key)
-            return [attempt_from_row(r) for r in conn.execute(query).mappings()]
+        return self.reader().journal(key)
+
+    def _meta(self, conn: Connection) -> Mapping[Any, Any] | None:
+        return read_meta(conn, self._binding, self.location.display)
 
     def lock_holder(self) -> LockInfo | None:
         """Who holds the environment's lock now, if anyone."""
@@ -244,7 +152,6 @@ class SqlStateStore(StepShortcuts):
 
         ``environ`` (the runtime's variables) names the CI run in the lock's details.
         """
-        self._require_writer()
         if self._held is not None:
             raise StateError("the environment lock is already held by this process")
         info = new_lock_info(self.environment, command, environ or {})
@@ -273,16 +180,10 @@ class SqlStateStore(StepShortcuts):
 
     def unlock(self, lock_id: str) -> LockInfo:
         """Remove what remains of a hung holder's lock; ``lock_id`` must match it."""
-        self._require_writer()
         with translated(self.location, "unlock"):
             return self._lock.unlock(lock_id)
 
-    def _require_writer(self) -> None:
-        if self.readonly:
-            raise StateError("this state was opened read-only")
-
     def _require_lock(self) -> None:
-        self._require_writer()
         if self._held is None:
             raise StateError(
                 "state writes need the environment lock (a bug: writers must use store.lock())"
@@ -302,7 +203,7 @@ class SqlStateStore(StepShortcuts):
 
     def _writing_engine(self) -> Engine:
         """The engine that may write: SQLite's exists only while the lock is held."""
-        if self.location.path is None:
+        if self._engine is not None:
             return self._engine
         if self._sqlite_writer is None:
             raise StateError(
@@ -317,7 +218,7 @@ class SqlStateStore(StepShortcuts):
         with translated(self.location, "upgrade"), self._writing_engine().begin() as conn:
             # Another environment's state is refused before it is migrated or copied aside.
             if (bound := schema.stored_binding(conn)) is not None:
-                self._check_binding(*bound)
+                self._binding.refuse_stored(self.location.display, *bound)
             self._schema_before = schema.upgrade(conn, self.location)
         if self.location.path is not None:
             private_sidecars(self.location.path)
@@ -403,7 +304,7 @@ class SqlStateStore(StepShortcuts):
         self._require_lock()
         self._ensure_schema()
         url = normalise_api_url(api_url)
-        self._api_url = url
+        self._binding = Binding(self.environment, url)
         with translated(self.location, "write"), self._writing_engine().begin() as conn:
             if self._meta(conn) is not None:
                 return
@@ -466,4 +367,5 @@ class SqlStateStore(StepShortcuts):
     def close(self) -> None:
         """Release the engine's connections."""
         self._close_writer()
-        self._engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -54,6 +54,7 @@ def _run(
     hooks: ApplyHooks | None = None,
     guards: GuardSettings | None = None,
     require_state: bool = False,
+    load_bodies: Callable[[Plan], None] = lambda preview: None,
 ) -> tuple[object, Opener]:
     opener = Opener(FakeCampaignAPI(store))
     target = Target("dev", "sandbox", guards or GuardSettings(), require_state=require_state)
@@ -67,7 +68,7 @@ def _run(
     writes_before = len(store.writes)
     try:
         report = run_apply(
-            store, target, plan_for, opener, options, hooks or ApplyHooks(), Runtime()
+            store, target, plan_for, opener, options, hooks or ApplyHooks(), Runtime(), load_bodies
         )
     finally:
         # A read-only preview may plan without the lock; whatever is written or sent
@@ -245,21 +246,22 @@ def test_a_body_that_can_no_longer_be_loaded_stops_before_any_write() -> None:
     """A spec edited or removed after planning: the run stops with nothing written or sent."""
     from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 
-    def gone() -> dict[str, object]:
+    def gone(preview: Plan) -> None:
         raise ValidationFailed([Diagnostic(SourceLocation("campaigns/a.yaml"), "changed")])
 
     fresh = make_desired("a", name="a")
-    lazy = DesiredCampaign(
-        key=fresh.key,
-        fingerprint=fresh.fingerprint,
-        source_fingerprint=fresh.source_fingerprint,
-        location=fresh.location,
-        name=fresh.name,
-        recipients=fresh.recipients,
-        start_at=fresh.start_at,
-        load_body=gone,
-    )
+    lazy = dataclasses.replace(fresh, body_json=None)  # as taken from the cache
     store = FakeStateStore(bound_to=None)
     with pytest.raises(ValidationFailed):
+        _run(store, [lazy], load_bodies=gone)
+    assert store.writes == []
+    assert store.lock_calls == 0  # refused before the lock
+
+
+def test_a_create_without_its_body_under_the_lock_stops_before_any_write() -> None:
+    """A campaign that became a create after the preview has no body loaded: refused."""
+    lazy = dataclasses.replace(make_desired("a", name="a"), body_json=None)
+    store = FakeStateStore(bound_to=None)
+    with pytest.raises(StateError, match="became a create after apply first read the state"):
         _run(store, [lazy])
     assert store.writes == []

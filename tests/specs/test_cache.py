@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import marshal
 from collections.abc import Iterator, Mapping
@@ -15,9 +16,12 @@ from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
 from reconciler.commands.plan import make_plan_for_env, planner_for_env
 from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
+from reconciler.output.markdown import render_markdown
 from reconciler.runtime import Runtime
 from reconciler.specs import cache as cache_mod
-from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.bodies import load_bodies
+from reconciler.specs.cache_file import MAGIC
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.state import read_bodies, read_snapshot
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
@@ -81,11 +85,20 @@ def _hits(result: LoadResult) -> set[str]:
     return {c.key for c in result.campaigns if not c.has_body}
 
 
-def _same(a: LoadResult, b: LoadResult) -> None:
-    """Two loads found the same campaigns, bodies and diagnostics."""
+def _with_bodies(result: LoadResult) -> LoadResult:
+    """The load with every body loaded (those from the cache: ``load_bodies``)."""
+    keys = {c.key for c in result.campaigns}
+    campaigns = load_bodies(result.bodies, result.campaigns, keys)
+    return dataclasses.replace(result, campaigns=campaigns)
+
+
+def _same(a: LoadResult, b: LoadResult) -> LoadResult:
+    """Two loads found the same campaigns, bodies and diagnostics; ``a`` with its bodies."""
     assert a.campaigns == b.campaigns
+    a, b = _with_bodies(a), _with_bodies(b)
     assert [dict(c.body) for c in a.campaigns] == [dict(c.body) for c in b.campaigns]
     assert a.diagnostics == b.diagnostics
+    return a
 
 
 def _warm(root: Path, environ: Mapping[str, str]) -> None:
@@ -104,8 +117,8 @@ def test_a_hit_loads_the_same_campaigns_and_warnings_as_a_cold_load(
     second = _load(root, environ)
     assert _hits(second) == {"promo", "csv", "tpl", "opt"}
     assert [d.message for d in second.warnings] == ["no campaign in this file"]
-    _same(second, cold)
-    assert _hits(second) == set()  # every body was loaded on demand
+    loaded = _same(second, cold)
+    assert _hits(loaded) == set()  # every body was loaded on demand
 
 
 def test_a_bad_variable_after_a_warm_cache_is_reported_once_as_cold(
@@ -167,7 +180,7 @@ def test_another_tool_version_misses(
 ) -> None:
     """The tool's code (and its phone and time-zone data) is part of every entry's key."""
     _warm(root, environ)
-    monkeypatch.setattr(cache_mod, "_code_digest", lambda: "another version")
+    monkeypatch.setattr(cache_mod, "code_digest", lambda: "another version")
     assert _hits(_load(root, environ)) == set()
 
 
@@ -192,7 +205,7 @@ def test_another_environment_does_not_use_the_entries(root: Path, environ: dict[
 def _entries(root: Path) -> tuple[bytes, str, dict[str, Any]]:
     """The signed header, the base and the entries of the cache file (read without a key)."""
     data = (root / CACHE_FILE).read_bytes()
-    start = len(cache_mod.MAGIC) + 32
+    start = len(MAGIC) + 32
     base, entries = marshal.loads(data[start:])
     return data[:start], base, entries
 
@@ -291,9 +304,8 @@ def test_a_spec_changed_after_planning_is_refused_when_its_body_is_needed(
     (root / "campaigns/inline.yaml").write_text(
         spec_with("name: Promo", "name: Promo 4"), encoding="utf-8"
     )
-    promo = next(c for c in warm.campaigns if c.key == "promo")
     with pytest.raises(ValidationFailed) as caught:
-        _ = promo.body
+        load_bodies(warm.bodies, warm.campaigns, {"promo"})
     assert "changed while reconciler was running" in str(caught.value.diagnostics[0].message)
 
 
@@ -427,3 +439,32 @@ def test_reordering_a_variable_mapping_misses(root: Path, environ: dict[str, str
     project_file.write_text(second, encoding="utf-8")
     names = {c.key: c.name for c in _load(root, environ).campaigns}
     assert names["order"].startswith("lamps sweets")
+
+
+def test_a_plan_holds_the_bodies_of_its_creates_taken_from_the_cache(
+    tmp_path: Path, key_dir: Path
+) -> None:
+    """The creates a plan shows carry their bodies even when their specs came from the cache."""
+    root = make_project(tmp_path / "p", {"campaigns/first.yaml": GOOD_SPEC.replace("promo", "a")})
+    (root / "audiences").mkdir()
+    _apply(root)
+    (root / "campaigns/inline.yaml").write_text(GOOD_SPEC, encoding="utf-8")
+    project = load_project(project_dir=root)
+    plans = []
+    for _ in range(2):
+        with spec_cache_enabled():
+            now = datetime.now(UTC)
+            plans.append(
+                make_plan_for_env(project, "dev", _vars(project), now=now, os_environ={}).plan
+            )
+    with spec_cache_enabled():
+        planner = planner_for_env(
+            project, "dev", _vars(project), now=datetime.now(UTC), os_environ={}
+        )
+    assert {c.key for c in planner.campaigns if not c.has_body} == {"a", "promo"}
+    cold, warm = ([a.desired for a in plan.creates if a.desired] for plan in plans)
+    assert [d.key for d in warm] == ["promo"]
+    assert [d.body for d in warm] == [d.body for d in cold]
+    shown = [render_markdown(plan, show_sensitive=False) for plan in plans]
+    assert "customer_details" in shown[1]
+    assert shown[1] == shown[0]

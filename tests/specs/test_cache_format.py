@@ -15,7 +15,8 @@ import pytest
 
 from reconciler.config import load_project
 from reconciler.specs import cache as cache_mod
-from reconciler.specs.cache import MAGIC, seal, spec_cache_enabled, unseal
+from reconciler.specs.cache_file import MAGIC, seal, unseal
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
 

@@ -16,7 +16,8 @@ import pytest
 
 from reconciler.config import load_project
 from reconciler.specs import parallel
-from reconciler.specs.cache import spec_cache_enabled
+from reconciler.specs.bodies import load_bodies
+from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from tests.specs.cases import J2_LOOP
@@ -175,7 +176,9 @@ def test_files_loaded_on_several_cores_are_cached(tmp_path: Path) -> None:
     assert all(c.has_body for c in first.campaigns)
     assert not any(c.has_body for c in second.campaigns)  # all from the cache
     assert second.campaigns == first.campaigns
-    assert [c.body for c in second.campaigns] == [c.body for c in first.campaigns]
+    keys = {c.key for c in second.campaigns}
+    loaded = load_bodies(second.bodies, second.campaigns, keys)
+    assert [c.body for c in loaded] == [c.body for c in first.campaigns]
 
 
 WORKERS_OUTLIVE = """

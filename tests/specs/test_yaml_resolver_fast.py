@@ -9,7 +9,7 @@ import pytest
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from reconciler.specs import yamlio
+from reconciler.specs import yaml_nodes, yamlio
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ class _Reference(yaml.CSafeLoader):
     yaml_implicit_resolvers = {}  # noqa: RUF012
 
 
-_Reference.add_implicit_resolver(yamlio._PLAIN, re.compile(r"(?s).*"), None)
+_Reference.add_implicit_resolver(yaml_nodes.PLAIN_TAG, re.compile(r"(?s).*"), None)
 
 DOCUMENTS = [
     'a: 1\nb: "x"\nc: [1, \'2\', {d: e}]\nempty:\nq: ""\n',
@@ -53,7 +53,7 @@ def _example_specs() -> list[str]:
 @pytest.mark.parametrize("text", DOCUMENTS + _example_specs())
 def test_fast_resolver_tags_nodes_like_pyyaml(text: str) -> None:
     """Every node of the document gets the tag PyYAML's BaseResolver gives it."""
-    ours = [_tags(n, []) for n in yaml.compose_all(text, Loader=yamlio._Loader)]
+    ours = [_tags(n, []) for n in yaml.compose_all(text, Loader=yaml_nodes.NodeLoader)]
     theirs = [_tags(n, []) for n in yaml.compose_all(text, Loader=_Reference)]
     assert ours == theirs
 

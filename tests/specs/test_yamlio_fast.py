@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.specs import yamlio
+from reconciler.specs import yaml_nodes
 from reconciler.specs.yamlio import YamlError, load_documents, plain_scalar
 
 Path_ = tuple[str | int, ...]
@@ -29,7 +29,7 @@ class _RefLoader(yaml.CSafeLoader):
     yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's class-level registry)
 
 
-_RefLoader.add_implicit_resolver(yamlio._PLAIN, re.compile(r"(?s).*"), None)
+_RefLoader.add_implicit_resolver(yaml_nodes.PLAIN_TAG, re.compile(r"(?s).*"), None)
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -72,7 +72,7 @@ def _ref_tag_error(tag: str, line: int, path: Path_) -> YamlError:
 
 def _ref_scalar(node: Node, line: int, path: Path_) -> Any:
     value, tag = node.value, node.tag
-    if tag == yamlio._PLAIN:
+    if tag == yaml_nodes.PLAIN_TAG:
         return _ref_plain(value)
     if tag == _STD + "str":
         return value
@@ -185,7 +185,7 @@ def assert_same_as_reference(text: str) -> None:
         assert _typed(doc.data) == _typed(data)
         assert doc.line == line
         for path in _probes(lines):
-            assert doc.marks.lines.get(path) == lines.get(path), path
+            assert doc.marks.get(path) == lines.get(path), path
             assert doc.marks.line_of(path) == _ref_line_of(lines, path), path
 
 
@@ -367,7 +367,7 @@ def test_a_spec_loads_as_the_reference() -> None:
     assert_same_as_reference(SPEC)
     (doc,) = load_documents(SPEC)
     assert doc.marks.line_of(("touchpoint", "customer_details", 2, "to_number")) == 16
-    assert doc.marks.lines.get(("touchpoint", "customer_details", 2)) == 15
+    assert doc.marks.get(("touchpoint", "customer_details", 2)) == 15
 
 
 def test_errors_carry_the_full_path() -> None:

@@ -136,3 +136,30 @@ def test_a_wal_file_without_its_log_is_read_immutable_and_a_change_is_seen(
         "a",
         "b",
     }
+
+
+def test_an_immutable_read_that_saw_the_file_change_is_read_again(sqlite_target: StateTarget):
+    """A writer commits during the first (immutable) read: the snapshot is read once more
+    and shows that commit, instead of a mix of two versions or an error."""
+    from reconciler.state.binding import Binding
+    from reconciler.state.sqlite_reader import SqliteReader, connect_readonly
+
+    with locked(sqlite_target) as store:
+        store.record_intents([intent("a")])
+    path = sqlite_target.root / sqlite_target.location
+    wal = sqlite3.connect(path)
+    wal.execute("PRAGMA journal_mode = WAL").fetchall()
+    wal.close()  # WAL mode without its -wal: the next read is immutable
+    opened: list[bool] = []
+
+    def connect_then_commit(file: Path) -> sqlite3.Connection:
+        conn = connect_readonly(file)
+        opened.append(conn.immutable_as is not None)
+        if len(opened) == 1:
+            with locked(sqlite_target) as writer:  # a writer commits during the read
+                writer.record_intents([intent("b")])
+        return conn
+
+    reader = SqliteReader(path, sqlite_target.root, Binding("dev"), connect_then_commit)
+    assert set(reader.snapshot().in_doubt) == {"a", "b"}
+    assert opened == [True, False]  # the writer left the file in rollback mode

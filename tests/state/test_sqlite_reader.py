@@ -1,8 +1,7 @@
-"""The stdlib SQLite reader of ``read_snapshot``: the same snapshot as SqlStateStore, or none.
+"""The stdlib SQLite reader (``SqliteReader``): what SQLAlchemy would read, refusals included.
 
-It takes only the ordinary case (an up-to-date state bound to the environment and API
-asked for); everything else goes to the SQLAlchemy reader, whose refusals the other
-state tests check through ``read_snapshot``.
+It is the only SQLite read implementation; ``tests/state/oracle.py`` reads the same file
+through SQLAlchemy to prove the values (times, JSON bodies, order) are the same.
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ import pytest
 from reconciler.errors import JournalPendingError, StateError
 from reconciler.state import open_reader, read_snapshot, schema
 from reconciler.state.base import AttemptStatus, RecordedCampaign, StateSnapshot
-from reconciler.state.sqlite_reader import _REVISION, _normalise, fast_snapshot
-from reconciler.state.store import normalise_api_url
+from reconciler.state.revisions import head_revision, known_revisions
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, created, intent, locked, outcome
+from tests.state.oracle import oracle_bodies, oracle_journal, oracle_snapshot
 
 BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+919812345601"}]}}
 
@@ -32,16 +31,8 @@ def sqlite_target(tmp_path: Path) -> StateTarget:
     return StateTarget("sqlite", ".reconciler/dev.sqlite", root)
 
 
-def _general(target: StateTarget, api_url: str | None = None) -> StateSnapshot:
-    reader = open_reader(target.location, "dev", root=target.root, api_url=api_url)
-    try:
-        return reader.snapshot()
-    finally:
-        reader.close()
-
-
-def _fast(target: StateTarget, env: str = "dev", api_url: str | None = None):
-    return fast_snapshot(target.location, env, root=target.root, api_url=api_url)
+def _read(target: StateTarget, env: str = "dev", api_url: str | None = None) -> StateSnapshot:
+    return read_snapshot(target.location, env, root=target.root, api_url=api_url)
 
 
 def _every_kind_of_entry(target: StateTarget) -> None:
@@ -74,12 +65,12 @@ def _every_kind_of_entry(target: StateTarget) -> None:
         _ = b  # stays pending: in doubt
 
 
-def test_fast_snapshot_equals_the_general_reader(sqlite_target: StateTarget):
+def test_the_sqlite_reader_reads_what_sqlalchemy_reads(sqlite_target: StateTarget):
     """Every record and attempt (times, bodies of attempts, statuses) is read identically."""
     _every_kind_of_entry(sqlite_target)
-    fast = _fast(sqlite_target, api_url=API + "/")
-    assert fast is not None
-    general = _general(sqlite_target, api_url=API)
+    fast = _read(sqlite_target, api_url=API + "/")
+    path = sqlite_target.root / sqlite_target.location
+    general = oracle_snapshot(path, "dev")
     assert fast == general
     assert list(fast.campaigns) == list(general.campaigns)  # same order, too
     assert set(fast.campaigns) == {"a", "g2", "imp"}
@@ -87,6 +78,12 @@ def test_fast_snapshot_equals_the_general_reader(sqlite_target: StateTarget):
     assert fast.in_doubt["c"].body == BODY
     assert fast.last_failures["d"].error == "again"
     assert all(r.body is None and r.created_at.tzinfo is not None for r in fast.campaigns.values())
+    reader = open_reader(sqlite_target.location, "dev", root=sqlite_target.root)
+    assert reader.journal() == oracle_journal(path)
+    assert reader.bodies(["a", "imp", "nope"]) == {
+        k: v for k, v in oracle_bodies(path).items() if k in {"a", "imp"}
+    }
+    assert [a.key for a in reader.journal("d")] == ["d", "d"]
 
 
 def test_read_snapshot_of_a_sqlite_state_imports_no_sqlalchemy(sqlite_target: StateTarget):
@@ -104,8 +101,8 @@ def test_read_snapshot_of_a_sqlite_state_imports_no_sqlalchemy(sqlite_target: St
 
 
 def test_no_state_yet_is_empty_without_sqlalchemy(sqlite_target: StateTarget):
-    """A first plan (no state file) gets the general reader's empty snapshot, with no import."""
-    assert _fast(sqlite_target) == _general(sqlite_target) == StateSnapshot.empty("dev")
+    """A first plan (no state file) gets the empty snapshot, with no import."""
+    assert _read(sqlite_target) == StateSnapshot.empty("dev")
     assert not (sqlite_target.root / ".reconciler").exists()  # nothing was made
     code = (
         "import sys; from pathlib import Path; from reconciler.state import read_snapshot;"
@@ -123,33 +120,31 @@ def test_a_journal_without_a_state_file_is_still_refused(sqlite_target: StateTar
         [a] = store.record_intents([intent("a")])
         store.write_fallback(created(a, "cmp-a"))
     (sqlite_target.root / sqlite_target.location).unlink()
-    assert _fast(sqlite_target) is None
     with pytest.raises(JournalPendingError):
         read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
 
 
-def test_what_is_not_ordinary_goes_to_the_general_reader(sqlite_target: StateTarget):
-    """Foreign, unbound or URL states get no fast snapshot."""
+def test_foreign_states_are_refused_and_urls_read_the_same(sqlite_target: StateTarget):
+    """Another environment's or API's state is refused; a sqlite:/// URL reads the file."""
     with locked(sqlite_target) as store:
         store.record_intents([intent("a")])
-    assert _fast(sqlite_target) is not None
-    assert _fast(sqlite_target, env="prod") is None
-    assert _fast(sqlite_target, api_url="sandbox") is None
+    assert _read(sqlite_target).exists
+    with pytest.raises(StateError, match=r"bound to API https://api\.example\.test, not sandbox"):
+        _read(sqlite_target, api_url="sandbox")
     url = f"sqlite:///{sqlite_target.root / sqlite_target.location}"
-    assert fast_snapshot(url, "dev", root=sqlite_target.root, api_url=None) is None
+    assert read_snapshot(url, "dev", root=sqlite_target.root) == _read(sqlite_target)
     with pytest.raises(StateError, match="belongs to environment 'dev', not 'prod'"):
         read_snapshot(sqlite_target.location, "prod", root=sqlite_target.root)
 
 
 def test_other_schema_revisions_are_refused_as_before(sqlite_target: StateTarget):
-    """A state of another revision is not read fast; read_snapshot refuses it with its message."""
+    """A state of a revision this version does not know is refused with its message."""
     with locked(sqlite_target) as store:
         store.record_intents([intent("a")])
     path = sqlite_target.root / sqlite_target.location
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     conn.close()
-    assert _fast(sqlite_target) is None
     with pytest.raises(StateError, match="newer version of reconciler"):
         read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
 
@@ -159,23 +154,21 @@ def test_a_pending_fallback_journal_is_refused(sqlite_target: StateTarget):
     with locked(sqlite_target) as store:
         [a] = store.record_intents([intent("a")])
         store.write_fallback(created(a, "cmp-a"))
-    assert _fast(sqlite_target) is None
     with pytest.raises(JournalPendingError):
         read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
 
 
 def test_a_damaged_file_is_a_clear_error(sqlite_target: StateTarget):
-    """A state file that is not a database is not read fast; the error names the file."""
+    """A state file that is not a database is a StateError that names the file."""
     path = sqlite_target.root / sqlite_target.location
     path.parent.mkdir()
     path.write_bytes(b"not a database" * 100)
-    assert _fast(sqlite_target) is None
     with pytest.raises(StateError, match=r"dev\.sqlite"):
         read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
 
 
-def test_constants_agree_with_the_general_reader():
-    """The revision and the API URL rule are those of the SQLAlchemy reader."""
-    assert schema.HEAD_REVISION == _REVISION
-    for url in ("https://a.test/", " https://a.test// ", "sandbox", "https://a.test/v1/"):
-        assert _normalise(url) == normalise_api_url(url)
+def test_the_revisions_are_named_by_the_migration_files():
+    """The known revisions, derived from the file names, are alembic's, oldest first."""
+    script = schema._script()
+    assert known_revisions() == tuple(reversed([r.revision for r in script.walk_revisions()]))
+    assert head_revision() == script.get_current_head()

@@ -55,9 +55,9 @@ def make_desired(
 ) -> DesiredCampaign:
     """A DesiredCampaign with a consistent fingerprint; ``body_overrides`` go to make_body."""
     the_body = dict(body) if body is not None else make_body(**body_overrides)
-    return DesiredCampaign(
-        key=key,
-        body=the_body,
+    return DesiredCampaign.from_body(
+        key,
+        the_body,
         fingerprint=fingerprint(the_body),
         source_fingerprint=source_fingerprint or f"src-{key}",
         location=SourceLocation(file or f"campaigns/{key}.yaml", line),

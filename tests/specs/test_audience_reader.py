@@ -1,4 +1,4 @@
-"""The CSV audience reader's two-cell fast path gives what the general rules give."""
+"""The CSV audience reader (the csv module) gives what the general rules give."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import pytest
 from reconciler.specs.audiences import (
     COLUMNS,
     AudienceError,
-    _parse,
     _parse_csv,
-    _parse_plain,
     _Rows,
     load_audience,
 )
@@ -63,7 +61,7 @@ def _random_csv(rng: random.Random) -> str:
 def test_parse_matches_the_general_rules(seed: int) -> None:
     """Rows, their lines, blank records skipped and every wrong width reported."""
     text = _random_csv(random.Random(seed))
-    assert _parsed(_parse, text) == _reference(text)
+    assert _parsed(_parse_csv, text) == _reference(text)
 
 
 PLAIN_CELLS = ["", " ", "c1", " c2 ", "+919812345678", "x y", "é"]
@@ -90,31 +88,38 @@ def _outcome(parse: object, text: str) -> object:
         return (exc.message, exc.file, exc.line, exc.hint, exc.problems)
 
 
+def _reference_outcome(text: str) -> object:
+    """The general rules, with the header rule: the first line names the two columns."""
+    header = next(csv.reader(io.StringIO(text, newline="")), None)
+    if header is None or tuple(h.strip() for h in header) != COLUMNS:
+        hint = "the first line names the columns: id,to_number"
+        return ("the header must be id,to_number", "a.csv", 1, hint, ())
+    return _reference(text)
+
+
 @pytest.mark.parametrize("seed", range(400))
-def test_split_reader_equals_the_csv_module(seed: int) -> None:
-    """Without quotes or CRs, splitting lines and commas reads what csv reads, errors too.
+def test_plain_texts_read_by_the_general_rules(seed: int) -> None:
+    """Without quotes or CRs: rows, lines, bad rows and header errors as the rules say.
 
     (Bad rows included: one rule decides what a row that is not two cells is.)
     """
     text = _plain_csv(random.Random(seed))
     assert '"' not in text and "\r" not in text
-    assert _outcome(_parse_plain, text) == _outcome(_parse_csv, text)
-    assert _outcome(_parse, text) == _outcome(_parse_csv, text)
+    assert _outcome(_parse_csv, text) == _reference_outcome(text)
 
 
 @pytest.mark.parametrize("text", ["", "\n", "id,to_number", "id,to_number\n\n\n"])
-def test_split_reader_edge_texts(text: str) -> None:
-    """Empty texts and headers alone give the csv module's answer."""
-    assert _outcome(_parse_plain, text) == _outcome(_parse_csv, text)
+def test_edge_texts(text: str) -> None:
+    """Empty texts and headers alone: a header error, or no rows."""
+    assert _outcome(_parse_csv, text) == _reference_outcome(text)
 
 
-def test_a_cell_over_the_csv_limit_is_refused_as_before() -> None:
-    """The csv module refuses a huge cell; the split reader must not accept it."""
+def test_a_cell_over_the_csv_limit_is_refused() -> None:
+    """The csv module refuses a huge cell, with the line it stopped at."""
     old = csv.field_size_limit(50)
     try:
         text = "id,to_number\nc1," + "9" * 60 + "\n"
-        assert _outcome(_parse, text) == _outcome(_parse_csv, text)
-        assert "field larger" in str(_outcome(_parse, text))
+        assert "field larger" in str(_outcome(_parse_csv, text))
     finally:
         csv.field_size_limit(old)
 

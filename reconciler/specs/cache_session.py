@@ -1,0 +1,64 @@
+"""Which commands use the validation cache, and when what they filled is written."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.specs.cache import SpecCache
+
+NO_CACHE_ENV = "RECONCILER_NO_CACHE"
+
+
+@dataclass
+class CacheSession:
+    """The caches one command's loads filled: written only once the command succeeded."""
+
+    pending: list[SpecCache] = field(default_factory=list)
+
+    def keep(self, cache: SpecCache) -> None:
+        self.pending.append(cache)
+
+    def discard(self) -> None:
+        """The command was refused: it writes nothing, not even the cache."""
+        self.pending.clear()
+
+    def save(self) -> None:
+        for cache in self.pending:
+            cache.save()
+        self.pending.clear()
+
+
+_SESSION: ContextVar[CacheSession | None] = ContextVar("reconciler_spec_cache", default=None)
+
+
+@contextlib.contextmanager
+def spec_cache_enabled() -> Iterator[CacheSession]:
+    """Let ``load_campaigns`` use the cache of the environment it loads (the CLI commands do).
+
+    The caches are written when the block ends, unless it raised or called ``discard()``:
+    a refused command (a guard, a binding, another environment's state) writes none.
+    """
+    session = CacheSession()
+    token = _SESSION.set(session)
+    try:
+        yield session
+    finally:
+        _SESSION.reset(token)
+    session.save()  # not reached when the block raised
+
+
+def keep_for_saving(cache: SpecCache) -> None:
+    """Write ``cache`` when the command's ``spec_cache_enabled`` block succeeds."""
+    session = _SESSION.get()
+    if session is not None:
+        session.keep(cache)
+
+
+def cache_requested(environ: Mapping[str, str]) -> bool:
+    """Whether this load should use a cache (enabled by the caller, not disabled by env)."""
+    return _SESSION.get() is not None and environ.get(NO_CACHE_ENV, "") in ("", "0")

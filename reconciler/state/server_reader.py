@@ -1,0 +1,117 @@
+"""``ServerReader``: read-only access to a state in a server database (PostgreSQL), through
+SQLAlchemy. SQLite states are read by ``SqliteReader``; both share the snapshot rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+from reconciler.state.binding import Binding
+from reconciler.state.engine import translated
+from reconciler.state.location import StateLocation
+from reconciler.state.revisions import SchemaStatus, refuse_unusable
+from reconciler.state.rows import attempt_from_row, campaign_from_row
+from reconciler.state.schema import schema_status
+from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
+from reconciler.state.tables import attempts, campaigns, meta
+
+_CHUNK = 500  # keys per query: well under every database's bound-parameter limit
+
+
+def read_meta(conn: Connection, binding: Binding, display: str) -> Mapping[Any, Any] | None:
+    """The ``meta`` row, checked against ``binding``; None when nothing was written yet."""
+    row = conn.execute(select(meta)).mappings().first()
+    if row is not None:
+        binding.refuse_stored(display, row["environment"], row["api_url"])
+    return row
+
+
+@dataclass(frozen=True)
+class ServerReader:
+    """Reads one environment's state; it has no method that writes.
+
+    ``holder`` asks who holds the lock (``AdvisoryLock.holder``).
+    """
+
+    location: StateLocation
+    engine: Engine
+    binding: Binding
+    holder: Callable[[], LockInfo | None]
+
+    @property
+    def display(self) -> str:
+        return self.location.display
+
+    def snapshot(self) -> StateSnapshot:
+        """The snapshot, then the lock's live holder (its pending attempts are in flight)."""
+        snapshot = self.snapshot_only()
+        return replace(snapshot, writer=self.lock_holder()) if snapshot.exists else snapshot
+
+    def snapshot_only(self) -> StateSnapshot:
+        """Everything the planner needs, read in one transaction (no lock holder)."""
+        with self._reading() as conn:
+            row = None if conn is None else self._meta(conn)
+            if conn is None or row is None:
+                return StateSnapshot.empty(self.binding.environment)
+            columns = [campaigns.c[name] for name in SNAPSHOT_CAMPAIGN_COLUMNS]
+            heads = select(attempts.c.id, attempts.c.key, attempts.c.kind, attempts.c.status)
+            return build_snapshot(
+                self.binding.environment,
+                row,
+                conn.execute(select(*columns)).mappings(),
+                conn.execute(heads.order_by(attempts.c.id)).all(),
+                lambda ids: conn.execute(select(attempts).where(attempts.c.id.in_(ids))).mappings(),
+            )
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        """The records of ``keys`` with their bodies; keys not recorded are absent."""
+        wanted = sorted(set(keys))
+        found: dict[str, RecordedCampaign] = {}
+        with self._reading() as conn:
+            if conn is None or not wanted or self._meta(conn) is None:
+                return found
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(campaigns).where(campaigns.c.key.in_(wanted[start : start + _CHUNK]))
+                found.update(
+                    (r.key, r) for r in map(campaign_from_row, conn.execute(query).mappings())
+                )
+        return found
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]:
+        """Every journal entry (of one key), oldest first."""
+        with self._reading() as conn:
+            if conn is None or self._meta(conn) is None:
+                return []
+            query = select(attempts).order_by(attempts.c.id)
+            if key is not None:
+                query = query.where(attempts.c.key == key)
+            return [attempt_from_row(r) for r in conn.execute(query).mappings()]
+
+    def lock_holder(self) -> LockInfo | None:
+        """Who holds the environment's lock now, if anyone."""
+        with translated(self.location, "read the lock of"):
+            return self.holder()
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    def _meta(self, conn: Connection) -> Mapping[Any, Any] | None:
+        return read_meta(conn, self.binding, self.display)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection | None]:
+        """A read transaction, or None when there is no state at all (nothing is created)."""
+        with translated(self.location, "read"), self.engine.connect() as conn, conn.begin():
+            status, revision = schema_status(conn)
+            if status is SchemaStatus.MISSING:
+                yield None
+                return
+            refuse_unusable(self.location.display, self.binding.environment, status, revision)
+            yield conn
