@@ -6,6 +6,8 @@ promotes from dev) plans against them.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reconciler.commands.plan import make_plan_for_env
@@ -213,3 +215,18 @@ def test_specs_are_rendered_for_the_source_a_chunk_of_files_at_a_time(tmp_path, 
     outcome = plan_prod(root)
     assert kinds(outcome) == {"promo": ActionKind.CREATE, "sale": ActionKind.AWAITING_PROMOTION}
     assert reasons(outcome)["sale"].endswith("differs from what it created (name)")
+
+
+def test_a_real_edit_found_in_the_source_cache_still_names_its_fields(tmp_path):
+    """dev planned the edit first (its cache holds the render, without a body): prod's
+    reason still names what differs, from the body loaded for it."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo",))
+    (root / "campaigns/promo.yaml").write_text(spec("promo").replace("promo campaign", "P!"))
+    assert run_cli("plan", "--env", "dev", cwd=root).returncode == 0
+    assert any(p.name.endswith(".speccache") for p in (root / ".reconciler").iterdir())
+    result = run_cli("plan", "--env", "prod", "--new-state", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.output
+    (promo,) = [a for a in json.loads(result.stdout)["actions"] if a["key"] == "promo"]
+    assert promo["action"] == "awaiting_promotion"
+    assert promo["reason"].endswith("differs from what it created (name)")
