@@ -450,17 +450,16 @@ def test_a_plan_holds_the_bodies_of_its_creates_taken_from_the_cache(
     _apply(root)
     (root / "campaigns/inline.yaml").write_text(GOOD_SPEC, encoding="utf-8")
     project = load_project(project_dir=root)
+    environ = _process().environ
     plans = []
     for _ in range(2):
         with spec_cache_enabled():
             now = datetime.now(UTC)
-            plans.append(
-                make_plan_for_env(project, "dev", _vars(project), now=now, os_environ={}).plan
-            )
+            made = make_plan_for_env(project, "dev", _vars(project), now=now, os_environ=environ)
+            plans.append(made.plan)
     with spec_cache_enabled():
-        planner = planner_for_env(
-            project, "dev", _vars(project), now=datetime.now(UTC), os_environ={}
-        )
+        now = datetime.now(UTC)
+        planner = planner_for_env(project, "dev", _vars(project), now=now, os_environ=environ)
     assert {c.key for c in planner.campaigns if not c.has_body} == {"a", "promo"}
     cold, warm = ([a.desired for a in plan.creates if a.desired] for plan in plans)
     assert [d.key for d in warm] == ["promo"]
