@@ -108,7 +108,7 @@ def _main(argv: Sequence[str] | None, invocation: Invocation) -> int:
         exc.show()
         return 1
     except ReconcilerError as exc:
-        echo_error(exc)
+        echo_error(exc, invocation.diagnostics)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -11,6 +11,7 @@ import click
 from reconciler.cli.common import (
     CommonOptions,
     common_options,
+    diagnostics_option,
     env_option,
     format_option,
     max_creates_option,
@@ -21,7 +22,7 @@ from reconciler.cli.common import (
 from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
 from reconciler.config import load_project
 from reconciler.errors import GuardError
-from reconciler.output.diagnostics import echo_diagnostics
+from reconciler.output.diagnostics import echo_diagnostics, echo_report
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
@@ -54,6 +55,7 @@ CHANGES_PENDING = 2
 @target_option
 @max_creates_option
 @show_sensitive_option
+@diagnostics_option
 @common_options
 def plan(
     common: CommonOptions,
@@ -66,6 +68,7 @@ def plan(
     targets: tuple[str, ...],
     max_creates: int | None,
     show_sensitive: bool,
+    diagnostics: str,
 ) -> int:
     """Compare the specs with the state and show what apply would do. Changes nothing.
 
@@ -82,10 +85,13 @@ def plan(
         strict=strict,
         max_creates=max_creates,
     )
-    if common.verbosity >= 0:
+    report = diagnostics != "text"  # then one report of every problem, on stderr
+    if common.verbosity >= 0 and not report:
         echo_diagnostics(list(outcome.load_warnings))
-    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
-    _refuse_if_failed(outcome, saving=out is not None)
+    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common, report=report)
+    _refuse_if_failed(outcome, saving=out is not None, report=report)
+    if report:
+        echo_report([*outcome.load_warnings, *outcome.plan.warnings], diagnostics)
     if out is not None:
         _save(outcome, out, now=now, common=common)
     if detailed_exitcode and outcome.plan.creates:
@@ -127,13 +133,18 @@ def _outcome(
     return outcome
 
 
-def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool) -> None:
-    """A failed plan's errors, for main()'s handler to show after the plan itself."""
+def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool, report: bool) -> None:
+    """A failed plan's errors, for main()'s handler to show after the plan itself.
+
+    With ``report`` (``--diagnostics`` other than text) the warnings too: that report
+    is the only one.
+    """
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
         saved = "; nothing was saved" if saving else ""
         message = f"the plan has {count(len(errors), 'problem')}{saved}."
-        raise GuardError(message, diagnostics=errors)
+        shown = [*outcome.load_warnings, *outcome.plan.diagnostics] if report else errors
+        raise GuardError(message, diagnostics=shown)
 
 
 def _save(outcome: PlanOutcome, out: Path, *, now: datetime, common: CommonOptions) -> None:
@@ -147,7 +158,12 @@ def _save(outcome: PlanOutcome, out: Path, *, now: datetime, common: CommonOptio
 
 
 def _emit(
-    outcome: PlanOutcome, output_format: str, *, show_sensitive: bool, common: CommonOptions
+    outcome: PlanOutcome,
+    output_format: str,
+    *,
+    show_sensitive: bool,
+    common: CommonOptions,
+    report: bool = False,
 ) -> None:
     """The plan in the chosen format on stdout; for json/markdown its warnings also on stderr."""
     plan = outcome.plan
@@ -160,5 +176,5 @@ def _emit(
         text = render_text(plan, show_sensitive=show_sensitive, color=color)
         click.echo(text, nl=False, color=color)
         return
-    if common.verbosity >= 0:
+    if common.verbosity >= 0 and not report:
         echo_diagnostics(plan.warnings)
