@@ -230,6 +230,14 @@ target_option = click.option(
     help="Only campaigns whose key matches (glob patterns; repeatable).",
 )
 
+exclude_option = click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="KEY",
+    help="Leave out campaigns whose key matches (glob patterns; repeatable; after --target).",
+)
+
 max_creates_option = click.option(
     "--max-creates",
     type=click.IntRange(min=0),

@@ -107,10 +107,10 @@ def test_plan_github_warnings_on_stderr_and_the_plan_alone_on_stdout(tmp_path: P
     """A changed campaign warns as a command; stdout is still the plan in its format."""
     root = make_plan_project(tmp_path / "p")
     write_state(root, created=("promo",))
-    (root / "campaigns/promo.yaml").write_text(
-        (root / "campaigns/promo.yaml").read_text().replace("promo campaign", "promo campaign 2"), "utf-8"
-    )
-    result = run_cli("plan", "--env", "dev", "--format", "json", "--diagnostics", "github", cwd=root)
+    spec = root / "campaigns/promo.yaml"
+    spec.write_text(spec.read_text().replace("promo campaign", "promo campaign 2"), "utf-8")
+    args = ("plan", "--env", "dev", "--format", "json", "--diagnostics", "github")
+    result = run_cli(*args, cwd=root)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["format_version"] == 1
     warnings = [c for c in parse_commands(result.stderr) if c["level"] == "warning"]
@@ -120,9 +120,7 @@ def test_plan_github_warnings_on_stderr_and_the_plan_alone_on_stdout(tmp_path: P
 def test_plan_error_goes_through_the_handler_in_the_chosen_format(tmp_path: Path) -> None:
     """A target matching nothing is an error; as SARIF it has no file location."""
     root = make_plan_project(tmp_path / "p")
-    result = run_cli(
-        "plan", "--env", "dev", "--target", "nope*", "--diagnostics", "json", cwd=root
-    )
+    result = run_cli("plan", "--env", "dev", "--target", "nope*", "--diagnostics", "json", cwd=root)
     assert result.returncode == 1
     document = json.loads(result.stderr)
     (problem,) = [d for d in document["diagnostics"] if d["severity"] == "error"]
