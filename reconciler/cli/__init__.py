@@ -31,6 +31,7 @@ _COMMANDS: dict[str, str] = {
     "unlock": "reconciler.cli.unlock_cmd:unlock",
     "sandbox": "reconciler.cli.sandbox_cmd:sandbox",
     "schema": "reconciler.cli.schema_cmd:schema",
+    "envs": "reconciler.cli.envs_cmd:envs",
 }
 
 
