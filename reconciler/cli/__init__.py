@@ -32,6 +32,7 @@ _COMMANDS: dict[str, str] = {
     "sandbox": "reconciler.cli.sandbox_cmd:sandbox",
     "schema": "reconciler.cli.schema_cmd:schema",
     "envs": "reconciler.cli.envs_cmd:envs",
+    "show": "reconciler.cli.show_cmd:show",
 }
 
 
