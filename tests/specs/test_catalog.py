@@ -131,7 +131,7 @@ def test_languages_match_exactly(tmp_path: Path) -> None:
     problem = _one(
         tmp_path,
         _spec(
-            "    body_params: {is_static: true, params: [{type: text, text: a}, {type: text, text: b}]}\n",
+            "    body_params:\n      params: [{type: text, text: a}, {type: text, text: b}]\n",
             language="en_US",
         ),
     )
@@ -279,7 +279,8 @@ def test_an_empty_catalogue_is_one_warning_and_checks_nothing(tmp_path: Path) ->
             "a template needs components",
         ),
         (
-            '{"data": [\n {"name": "x", "language": "en", "status": "APPROVED",\n  "components": [\n   {"type": "BODDY"}]}\n]}',
+            '{"data": [\n {"name": "x", "language": "en", "status": "APPROVED",\n'
+            '  "components": [\n   {"type": "BODDY"}]}\n]}',
             4,
             "a component needs a known type",
         ),
