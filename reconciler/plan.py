@@ -46,6 +46,7 @@ class PlannedAction:
     ``desired`` is None only for ``gone``; ``recorded`` is set when the state holds the key
     (or, with ``moved_from``, one of its previous keys). ``attempt`` is the in-doubt attempt,
     or for a create the last failed one. ``reason`` explains awaiting promotion.
+    ``preview``: a create's message as the catalogue shows it (None without one).
     """
 
     key: str
@@ -55,6 +56,7 @@ class PlannedAction:
     attempt: Attempt | None = None
     moved_from: str | None = None
     reason: str = ""
+    preview: str | None = None
 
     @property
     def name(self) -> str:

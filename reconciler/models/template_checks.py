@@ -62,15 +62,18 @@ def param_text(item: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def filled(text: str, slots: Sequence[str], params: Sequence[Any]) -> str:
-    """``text`` with each placeholder replaced by its param's text (as written)."""
+def filled(text: str, slots: Sequence[str], params: Sequence[Any], dynamic: bool = False) -> str:
+    """``text`` with each placeholder replaced by its param's text (as written).
+
+    ``dynamic``: the params are filled per recipient, so each is shown by name instead.
+    """
     values: dict[str, str] = {}
     for index, item in enumerate(params):
         named = item.get("parameter_name") if isinstance(item, Mapping) else None
         slot = str(named) if named is not None else (slots[index] if index < len(slots) else "")
         value = param_text(item)
         if value is not None:
-            values[slot] = value
+            values[slot] = f"{{{named or value}}}" if dynamic else value
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 

@@ -51,6 +51,7 @@ class LoadResult:
     diagnostics: list[Diagnostic]
     # Where the bodies of campaigns taken from the cache come from (``load_bodies``).
     bodies: BodySource | None = None
+    catalog: Catalog | None = None  # the environment's template catalogue, if it has one
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -93,7 +94,8 @@ def load_campaigns(
     diagnostics.extend(catalog_warnings)
     if cache is not None and not any(d.is_error for d in diagnostics):
         keep_for_saving(cache)  # written once the command succeeded; bad input: never
-    return LoadResult(campaigns, sort_diagnostics(diagnostics), BodySource(project, context))
+    bodies = BodySource(project, context)
+    return LoadResult(campaigns, sort_diagnostics(diagnostics), bodies, catalog)
 
 
 def _load_files(
