@@ -271,6 +271,10 @@ def run_all(session: Session) -> list[Measurement]:
                 plan_group(session, n, audience)
         if session.wanted("plan-catalog"):
             catalog_group(session, n)
+        if session.wanted("promotion"):
+            from benchmarks.promotion import promotion_group  # it builds on this module
+
+            promotion_group(session, n)
     if session.wanted("big"):
         big_campaign_group(session)
     if session.wanted("apply"):
