@@ -154,3 +154,35 @@ def _built(texts: Mapping[str, str], category: str, by_type: Mapping[str, Any]) 
 def _button_text(button: Mapping[str, Any]) -> str:
     text = f"[{button.get('text', button.get('type', ''))}]"
     return f"{text} {button['url']}" if button.get("url") else text
+
+
+def catalog_schema() -> dict[str, Any]:
+    """The JSON Schema of a catalogue file (schemas/catalog.schema.json): what is read."""
+    component = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"enum": list(COMPONENTS)},
+            "format": {"type": "string", "description": "HEADER: TEXT, IMAGE, VIDEO, DOCUMENT."},
+            "text": {"type": "string", "description": "With {{1}} or {{name}} placeholders."},
+            "buttons": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+    template = {
+        "type": "object",
+        "required": ["name", "language", "status", "components"],
+        "properties": {
+            **{key: {"type": "string", "minLength": 1} for key in ("name", "language", "status")},
+            "category": {"type": "string"},
+            "components": {"type": "array", "minItems": 1, "items": component},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:reconciler:schemas:catalog",
+        "title": "template catalogue (Meta's message_templates export)",
+        "description": "GET /<WABA_ID>/message_templates as answered; other keys are ignored.",
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"type": "array", "items": template}},
+    }

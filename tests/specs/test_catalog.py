@@ -329,3 +329,15 @@ def test_a_changed_catalogue_is_not_hidden_by_the_validation_cache(tmp_path: Pat
     catalog["data"][0]["status"] = "PAUSED"
     (root / "t.json").write_text(json.dumps(catalog))
     assert ["is PAUSED" in e.message for e in _cached_load(root).errors] == [True]
+
+
+def test_the_example_catalogue_fits_its_schema_and_a_bad_one_does_not() -> None:
+    """schemas/catalog.schema.json accepts the shipped export and refuses a bare template."""
+    import jsonschema
+
+    repo = Path(__file__).parents[2]
+    schema = json.loads((repo / "schemas/catalog.schema.json").read_text(encoding="utf-8"))
+    example = json.loads((repo / "whatsapp-templates.json").read_text(encoding="utf-8"))
+    jsonschema.validate(example, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"data": [{"name": "x", "language": "en"}]}, schema)
