@@ -185,3 +185,15 @@ def test_render_preview_without_a_catalogue_is_an_error(example: Path) -> None: 
     result = run_cli("render", "--env", "dev", "--preview", cwd=example)
     assert result.returncode == 1
     assert "has no catalog" in result.stderr
+
+
+def test_plan_shows_the_example_projects_previews_with_v_and_in_json(
+    example: Path,  # noqa: F811
+) -> None:
+    verbose = run_cli("plan", "--env", "dev", "-v", cwd=example)
+    assert verbose.returncode == 0, verbose.output
+    assert "│ Welcome to {brand}! Reply HELP any time." in verbose.stdout
+    assert "Welcome to" not in run_cli("plan", "--env", "dev", cwd=example).stdout
+    plan = json.loads(run_cli("plan", "--env", "dev", "--format", "json", cwd=example).stdout)
+    previews = {a["key"]: a.get("preview") for a in plan["actions"]}
+    assert previews["welcome-no"] == "Velkommen til Kirana Mart! Svar HJELP når som helst."
