@@ -341,3 +341,14 @@ def test_the_example_catalogue_fits_its_schema_and_a_bad_one_does_not() -> None:
     jsonschema.validate(example, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"data": [{"name": "x", "language": "en"}]}, schema)
+
+
+def test_a_catalog_setting_that_is_not_text_is_an_error_at_its_line(tmp_path: Path) -> None:
+    root = _project(tmp_path, GOOD_SPEC)
+    text = (root / "reconciler.yaml").read_text().replace("catalog: t.json", "catalog: 5")
+    (root / "reconciler.yaml").write_text(text)
+    with pytest.raises(ValidationFailed) as caught:
+        load_project(project_dir=root)
+    problem = caught.value.diagnostics[0]
+    assert (str(problem.location), problem.field) == ("reconciler.yaml:3", "catalog")
+    assert "expected text" in problem.message
