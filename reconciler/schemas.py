@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.models.catalog import catalog_schema
+from reconciler.output.diagnostic_formats import diagnostics_schema
 from reconciler.output.plan_schema import plan_schema
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -78,6 +79,7 @@ SCHEMAS: dict[str, Callable[[], Schema]] = {
     "project.schema.json": project_schema,
     "plan.schema.json": plan_schema,
     "catalog.schema.json": catalog_schema,
+    "diagnostics.schema.json": diagnostics_schema,
 }
 
 
