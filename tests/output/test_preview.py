@@ -197,3 +197,14 @@ def test_plan_shows_the_example_projects_previews_with_v_and_in_json(
     plan = json.loads(run_cli("plan", "--env", "dev", "--format", "json", cwd=example).stdout)
     previews = {a["key"]: a.get("preview") for a in plan["actions"]}
     assert previews["welcome-no"] == "Velkommen til Kirana Mart! Svar HJELP når som helst."
+
+
+def test_a_plan_with_previews_fits_the_plan_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((GOLDEN.parents[2] / "schemas/plan.schema.json").read_text("utf-8"))
+    document = json.loads(render_json(preview_plan(_catalog())))
+    jsonschema.validate(document, schema)
+    document["actions"][0]["preview"] = 3
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
