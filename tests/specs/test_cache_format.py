@@ -18,7 +18,8 @@ from reconciler.specs import cache as cache_mod
 from reconciler.specs.cache_file import MAGIC, seal, unseal
 from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, spec_with
+from tests.support.projects import make_project
 
 KEY = b"k" * 64
 BASE = "b" * 64

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.specs.helpers import GOOD_SPEC, PROJECT_YAML, make_project, snapshot, spec_with
+from tests.specs.helpers import GOOD_SPEC, snapshot, spec_with
 from tests.support.cli import run_cli
+from tests.support.projects import PROJECT_FILE, make_project
 
 pytestmark = pytest.mark.slow
 EXAMPLE = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
@@ -121,7 +122,7 @@ def test_bad_number_never_echoed_by_validate(tmp_path: Path) -> None:
 def test_environment_specific_problem_names_the_environment(tmp_path: Path) -> None:
     """An error that only one environment's variables cause says which environment."""
     yaml_text = (
-        PROJECT_YAML + '  prod:\n    vars: {workspace_id: w, from_numbers: ["+919800000001"]}\n'
+        PROJECT_FILE + '  prod:\n    vars: {workspace_id: w, from_numbers: ["+919800000001"]}\n'
     )
     root = make_project(
         tmp_path / "p", {"reconciler.yaml": yaml_text, "campaigns/promo.yaml": GOOD_SPEC}
