@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +16,7 @@ from reconciler.state.location import resolve_location
 from reconciler.state.schema import _config
 from tests.state.conftest import StateTarget
 from tests.state.helpers import locked
+from tests.support.projects import environment, make_project
 
 DEV_API = "https://dev.example.test"
 
@@ -95,14 +95,8 @@ def test_state_upgrade_command_refuses_another_environments_state(tmp_path, caps
     """``state upgrade --env prod`` pointed at dev's file exits 1 with the binding error."""
     target = StateTarget("sqlite", ".reconciler/dev.sqlite", tmp_path)
     _make_v1_state(target)
-    project = {
-        "version": 1,
-        "environments": {
-            "dev": {"api_url": DEV_API, "state": target.location},
-            "prod": {"api_url": DEV_API, "state": target.location},
-        },
-    }
-    (tmp_path / "reconciler.yaml").write_text(json.dumps(project))
+    envs = [environment(env, DEV_API, state=target.location) for env in ("dev", "prod")]
+    make_project(tmp_path, environments=envs)
     code = main(["state", "upgrade", "--env", "prod", "--project", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 1 and "belongs to environment 'dev', not 'prod'" in err
