@@ -51,7 +51,7 @@ def test_any_changed_byte_makes_the_file_untrusted(where: int):
     assert unseal(bytes(data), KEY, BASE) == {}
 
 
-def test_short_foreign_or_old_files_give_no_entries():
+def test_short_foreign_or_other_format_files_give_no_entries():
     """Truncated bytes, the JSON format of version 1 and junk are ignored, never raised."""
     data = seal(KEY, BASE, {"campaigns/a.yaml": ENTRY})
     for junk in (b"", MAGIC, data[:-1], data[: len(MAGIC) + 10], b'{"format": "x"}'):

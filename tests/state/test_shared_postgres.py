@@ -30,7 +30,7 @@ def _terminate_lock_session(url: str) -> None:
 
 
 @pytest.mark.postgres
-def test_a_holder_whose_session_ended_writes_nothing_after_a_new_holder(
+def test_a_holder_whose_session_ended_writes_nothing_once_another_holds_the_lock(
     pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Even if its liveness check passed just before, the old holder's writes are fenced off."""

@@ -69,7 +69,7 @@ def _backups(target: StateTarget) -> list[str]:
         ("dev", "https://prod.example.test", f"is bound to API {DEV_API}"),
     ],
 )
-def test_upgrade_refuses_a_foreign_old_state_untouched(
+def test_upgrade_leaves_a_foreign_first_revision_state_untouched(
     target: StateTarget, environment: str, api_url: str, message: str
 ):
     """Another environment's (or API's) v1 state is neither migrated nor copied aside."""

@@ -82,7 +82,7 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def test_prod_waits_for_staging_and_for_staging_to_create_each_new_source(project: Path) -> None:
+def test_prod_waits_until_staging_created_each_edited_source(project: Path) -> None:
     """Awaiting until staging applies; an edit holds prod back again; variables do not."""
     assert _actions(project, "prod") == {"spring-2030": "awaiting_promotion"}
     _apply(project, "staging")

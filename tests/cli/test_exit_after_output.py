@@ -54,7 +54,7 @@ def test_plan_output_is_complete_and_the_status_kept(tmp_path: Path):
     assert out.read_text(encoding="utf-8") == piped.stdout
 
 
-def test_errors_still_reach_stderr(tmp_path: Path):
+def test_a_failing_plan_prints_its_error_before_the_process_ends(tmp_path: Path):
     """A plan that fails prints its error before the process ends, with status 1."""
     root = make_project(tmp_path / "p", one_file(["c000"]))
     result = _entry(root, "plan", "--env", "nope")
@@ -73,7 +73,7 @@ def test_other_commands_and_in_process_calls_return(tmp_path: Path):
     assert status == 2
 
 
-def test_common_options_before_the_command_keep_the_fast_exit(tmp_path: Path):
+def test_common_options_before_the_command_end_a_plan_after_its_output(tmp_path: Path):
     """``reconciler -q plan`` is the read-only plan too: the command, not argv[1], decides."""
     root = make_project(tmp_path / "p", one_file(["c000"]))
     result = _entry(root, "-q", "--project", ".", "plan", "--env", "dev")
