@@ -52,6 +52,7 @@ PROD = environment(
     vars='{workspace_id: ws-prod, assistant_id: 12, from_numbers: ["+919800000001"]}',
 )
 PROMOTION = (DEV, PROD)
+PROMOTION_FILE = project_file(*PROMOTION)
 # Line numbers of this text are pinned by the tests: edit with care.
 PROJECT_FILE = project_file(DEV)
 
