@@ -1,9 +1,10 @@
 """The one builder of project trees: reconciler.yaml, its environments, specs and audiences.
 
-``make_project(root, files, environments=...)`` writes ``reconciler.yaml`` (by default dev
-on the sandbox, with the variables the templated spec uses) and ``files`` over it. Specs
-come from ``spec`` (templated, one file per key) or ``one_file`` (plain, numbered, in one
-multi-document file, each with its own recipient).
+``make_project(root, files)`` writes reconciler.yaml (dev on the sandbox with the variables
+the templated spec renders; ``api_url=``/``state=`` move it, ``environments=`` replace it,
+e.g. with PROMOTION: dev and prod) and then ``files`` (specs, audiences, a reconciler.yaml
+of the test's own). Specs come from ``specs`` (templated, one file per key) or ``one_file``
+(plain, each with its own recipient, in one multi-document file).
 """
 
 from __future__ import annotations
