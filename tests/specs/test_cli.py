@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.specs.helpers import GOOD_SPEC, snapshot, spec_with
 from tests.support.cli import run_cli
-from tests.support.projects import PROJECT_FILE, make_project
+from tests.support.projects import PROJECT_FILE, copy_example, make_project
 
 pytestmark = pytest.mark.slow
-EXAMPLE = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the example project at the repo root."""
-    root = tmp_path / "example"
-    root.mkdir()
-    for name in EXAMPLE:
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy2(source, root / name)
-    return root
+    return copy_example(tmp_path / "example")
 
 
 def test_example_validates_in_every_environment_without_secrets(example: Path) -> None:

@@ -10,12 +10,16 @@ of the test's own). Specs come from ``specs`` (templated, one file per key) or `
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests.support.tree import build_tree
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The example project at the repository's root: what `reconciler init` users start from.
+EXAMPLE = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
 FUTURE = "2035-10-28T10:00:00+05:30"
 PROD_URL = "https://contactswing.example.invalid"
 
@@ -152,3 +156,15 @@ def numbered(n: int) -> list[str]:
 def one_file(keys: Sequence[str], path: str = "campaigns/all.yaml") -> dict[str, str]:
     """A plain spec per key, all in one multi-document file."""
     return {path: "---\n".join(plain_spec(key, i) for i, key in enumerate(keys))}
+
+
+def copy_example(root: Path) -> Path:
+    """A copy of the repository's example project at ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.exists():
+            shutil.copy2(source, root / name)
+    return root
