@@ -27,6 +27,15 @@ from reconciler.specs.loader import load_campaigns
 from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import StateSnapshot
 
+# What waits for a person (``plan --attention-exitcode``): apply sends nothing for these
+# until someone resolves, promotes or re-keys them.
+ATTENTION = frozenset({ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION, ActionKind.CHANGED})
+
+
+def needs_attention(plan: Plan) -> bool:
+    """Whether any campaign of ``plan`` is in doubt, awaits promotion or has changed."""
+    return any(a.kind in ATTENTION for a in plan.actions)
+
 
 @dataclass(frozen=True)
 class PlanOutcome:
@@ -49,6 +58,7 @@ def make_plan_for_env(
     *,
     now: datetime,
     targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
     new_state: bool = False,
     strict: bool = False,
     max_creates: int | None = None,
@@ -61,7 +71,7 @@ def make_plan_for_env(
     """
     settings = project.environment(env, os_environ)
     planner = planner_for_env(
-        project, env, variables, now=now, targets=targets, os_environ=os_environ
+        project, env, variables, now=now, targets=targets, excludes=excludes, os_environ=os_environ
     )
     snapshot = read_state(settings, project.root)
     if not snapshot.exists and settings.require_state and not new_state:
@@ -91,6 +101,7 @@ class EnvPlanner:
     promotion: PromotionSource | None
     now: datetime
     targets: Sequence[str] = ()
+    excludes: Sequence[str] = ()
     load_warnings: Sequence[Diagnostic] = ()
     bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
 
@@ -103,6 +114,7 @@ class EnvPlanner:
             now=self.now,
             promotion=self.promotion,
             targets=self.targets,
+            excludes=self.excludes,
         )
 
     def with_bodies(self, keys: Collection[str]) -> EnvPlanner:
@@ -118,6 +130,7 @@ def planner_for_env(
     *,
     now: datetime,
     targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
     os_environ: Mapping[str, str],
 ) -> EnvPlanner:
     """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
@@ -133,6 +146,7 @@ def planner_for_env(
         promotion,
         now,
         tuple(targets),
+        tuple(excludes),
         (*loaded.warnings, *warnings),
         loaded.bodies,
     )
