@@ -46,5 +46,5 @@ def test_awaiting_promotion_exits_3(root: Path) -> None:
     assert result.returncode == 3, result.output
 
 
-def test_an_error_still_exits_1(root: Path) -> None:
+def test_an_error_exits_1_under_attention_exitcode(root: Path) -> None:
     assert run_cli(*ATTENTION, "--target", "nope", cwd=root).returncode == 1

@@ -217,7 +217,7 @@ def test_specs_are_rendered_for_the_source_a_chunk_of_files_at_a_time(tmp_path, 
     assert reasons(outcome)["sale"].endswith("differs from what it created (name)")
 
 
-def test_a_real_edit_found_in_the_source_cache_still_names_its_fields(root):
+def test_a_real_edit_found_in_the_source_cache_names_its_fields(root):
     """dev planned the edit first (its cache holds the render, without a body): prod's
     reason still names what differs, from the body loaded for it."""
     write_state(root, "dev", created=("promo",))
