@@ -214,9 +214,10 @@ def copy_state(
     if src.location.url == dst.location.url:
         raise StateError("the source and the target of `state migrate` are the same store")
     try:
-        with src.locked(command, environ=environ) as reading, dst.locked(
-            command, environ=environ
-        ) as writing:
+        with (
+            src.locked(command, environ=environ) as reading,
+            dst.locked(command, environ=environ) as writing,
+        ):
             with translated(src.location, "read"), reading.ready_engine().begin() as conn:
                 rows = read_all(conn)
             with translated(dst.location, "write"), writing.ready_engine().begin() as conn:

@@ -219,7 +219,9 @@ class SqlStateWriter(StepShortcuts):
             if read_meta(conn, self._binding, self.display) is not None:
                 return
             values = {"lineage": str(uuid.uuid4()), "environment": self.environment}
-            conn.execute(meta.insert().values(id=1, serial=0, api_url=url, created_at=now(), **values))
+            conn.execute(
+                meta.insert().values(id=1, serial=0, api_url=url, created_at=now(), **values)
+            )
 
     def record_step(
         self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]

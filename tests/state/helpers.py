@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from reconciler.state import SqlStateStore, open_reader, open_store, read_snapshot
-from reconciler.state.writer import SqlStateWriter
 from reconciler.state.base import Attempt, AttemptStatus, StateSnapshot, StateStore, StateWriter
+from reconciler.state.writer import SqlStateWriter
 from tests.state.conftest import StateTarget
 from tests.support.fake_state import FakeStateStore
 

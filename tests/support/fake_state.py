@@ -21,8 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from reconciler.api.base import CampaignAPI
 from reconciler.errors import JournalPendingError, StateError, StateLockedError
+from reconciler.executor import ApplyResult, CreateTask, execute
 from reconciler.state import rules
 from reconciler.state.base import (
     UNRESOLVED,
@@ -106,7 +109,11 @@ def _open(attempt: Attempt) -> bool:
 
 
 class FakeStateStore:
-    """A ``StateStore`` kept in dicts; every write bumps ``serial`` like the real one."""
+    """A ``StateStore`` kept in dicts; every write bumps ``serial`` like the real one.
+
+    It has no write method: ``locked()`` yields a ``writer_type`` writer."""
+
+    writer_type: type[FakeStateWriter]  # set below the writer's class
 
     def __init__(self, environment: str = "dev", *, bound_to: str | None = "sandbox") -> None:
         """A store already bound to ``bound_to``; ``bound_to=None`` for a state not yet made."""
@@ -183,7 +190,7 @@ class FakeStateStore:
         if self.fallback and command != "state recover":
             raise JournalPendingError("a fallback journal awaits `state recover`")
         self.holder = LockInfo("lock-1", self.environment, 1, "host", _now(), command=command)
-        writer = FakeStateWriter(self, self.holder)
+        writer = self.writer_type(self, self.holder)
         try:
             yield writer
         finally:
@@ -304,3 +311,14 @@ class FakeStateWriter(StepShortcuts):
                         rows.merge(attempt, actor)
             s.fallback = []
             return RecoverResult(merged, torn=False)
+
+
+FakeStateStore.writer_type = FakeStateWriter
+
+
+def execute_locked(
+    creates: Sequence[CreateTask], store: FakeStateStore, api: CampaignAPI, **options: Any
+) -> ApplyResult:
+    """``execute`` recording through ``store``'s writer, under its lock, as apply runs it."""
+    with store.locked("apply") as writer:
+        return execute(creates, writer, api, **options)
