@@ -224,13 +224,12 @@ class StepShortcuts:
 
 
 class StateWriter(Recorder, Protocol):
-    """Read-write access for apply and the state commands; it exists only under the lock
-    (``StateStore.locked``) and refuses every call once that lock is released."""
+    """Read-write access for apply and the state commands (``SqlStateWriter`` says what
+    each write does). It exists only under the lock (``StateStore.locked``) and refuses
+    every call once that lock is released."""
 
     @property
-    def info(self) -> LockInfo:
-        """The lock this writer holds."""
-        ...
+    def info(self) -> LockInfo: ...  # the lock this writer holds
 
     def snapshot(self) -> StateSnapshot: ...
 
@@ -238,25 +237,15 @@ class StateWriter(Recorder, Protocol):
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]: ...
 
-    def bind(self, api_url: str) -> None:
-        """Create the state on first write, bound to its environment and API; else check it."""
-        ...
+    def bind(self, api_url: str) -> None: ...
 
-    def import_campaign(self, record: RecordedCampaign) -> None:
-        """Record a campaign created outside this run (``state import``); journaled."""
-        ...
+    def import_campaign(self, record: RecordedCampaign) -> None: ...
 
-    def forget(self, key: str, *, actor: str) -> None:
-        """Drop a record and settle its in-doubt attempt (``state forget``); journaled."""
-        ...
+    def forget(self, key: str, *, actor: str) -> None: ...
 
-    def move(self, old_key: str, new_key: str, *, actor: str) -> None:
-        """Re-key a record after a rename listed in ``previous_keys``; journaled."""
-        ...
+    def move(self, old_key: str, new_key: str, *, actor: str) -> None: ...
 
-    def recover(self, *, actor: str) -> RecoverResult:
-        """Merge the fallback journal into the state (``state recover``); journaled."""
-        ...
+    def recover(self, *, actor: str) -> RecoverResult: ...
 
 
 class StateStore(StateReader, Protocol):

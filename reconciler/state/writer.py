@@ -116,10 +116,6 @@ class SqlStateWriter(StepShortcuts):
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
         return self.reader().journal(key)
 
-    def lock_holder(self) -> LockInfo | None:
-        with translated(self.location, "read the lock of"):
-            return self._lock.holder()
-
     # -- the lock's end ------------------------------------------------------------------
 
     def end(self) -> None:
