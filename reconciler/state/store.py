@@ -53,11 +53,10 @@ class SqlStateStore:
             with translated(location, "open"):
                 self._engine = server_engine(location)
         self._held = False
-        self._lock: EnvironmentLock = (
-            FileLock(location)
-            if self._engine is None
-            else AdvisoryLock(location, self._engine, self._prepare_server)
-        )
+        self._lock: EnvironmentLock = FileLock(location)
+        if (engine := self._engine) is not None:
+            # The ``locks`` table must exist before the lock's holder is recorded in it.
+            self._lock = AdvisoryLock(location, engine, lambda: self._schema.ensure(engine))
 
     @property
     def environment(self) -> str:
@@ -66,11 +65,6 @@ class SqlStateStore:
     @property
     def display(self) -> str:
         return self.location.display
-
-    def _prepare_server(self) -> None:
-        """The ``locks`` table must exist before the advisory lock's holder is recorded."""
-        assert self._engine is not None
-        self._schema.ensure(self._engine)
 
     # -- reading -----------------------------------------------------------------
 
