@@ -116,6 +116,11 @@ class SqlStateWriter(StepShortcuts):
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
         return self.reader().journal(key)
 
+    def lock_holder(self) -> LockInfo | None:
+        """The lock's holder as recorded (this writer's details)."""
+        with translated(self.location, "read the lock of"):
+            return self._lock.holder()
+
     # -- the lock's end ------------------------------------------------------------------
 
     def end(self) -> None:
