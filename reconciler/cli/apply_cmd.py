@@ -25,6 +25,7 @@ from reconciler.cli.common import (
     auto_approve_option,
     common_options,
     env_option,
+    exclude_option,
     format_option,
     lock_timeout_option,
     max_creates_option,
@@ -157,6 +158,7 @@ def _emit(report: ApplyReport, output_format: str, *, color: bool) -> None:
 @max_creates_option
 @lock_timeout_option
 @target_option
+@exclude_option
 @new_state_option
 @format_option()
 @show_sensitive_option
@@ -171,6 +173,7 @@ def apply(
     max_creates: int | None,
     lock_timeout: float,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     new_state: bool,
     output_format: str,
     show_sensitive: bool,
@@ -189,13 +192,13 @@ def apply(
     project = load_project(project_dir=common.project_dir)
     progress = _Progress(common.verbosity < 0, color=common.color(sys.stderr))
     hooks = _hooks(progress, show_sensitive, common)
-    if plan_file is not None and targets:
+    if plan_file is not None and (targets or excludes):
         raise ConfigError(
-            "--target cannot narrow a saved plan: it is applied whole",
-            hint="make the plan with it instead: reconciler plan --env E --target KEY --out F",
+            "--target and --exclude cannot narrow a saved plan: it is applied whole",
+            hint="make the plan with them instead: reconciler plan --env E --target KEY --out F",
         )
     options = ApplyOptions(
-        auto_approve, parallelism, rate, max_creates, lock_timeout, new_state, targets
+        auto_approve, parallelism, rate, max_creates, lock_timeout, new_state, targets, excludes
     )
     try:
         with _cancel_on_signals(hooks.cancel, progress.quiet), spec_cache_enabled():

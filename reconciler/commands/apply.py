@@ -51,6 +51,7 @@ class ApplyOptions:
     lock_timeout: float = 0.0
     new_state: bool = False
     targets: tuple[str, ...] = ()  # glob patterns limiting the plan, as plan --target
+    excludes: tuple[str, ...] = ()  # glob patterns left out, as plan --exclude
 
 
 @dataclass(frozen=True)
@@ -274,8 +275,9 @@ def apply_env(
         project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
     )
     planner = planner_for_env(
-        project, env_name, variables, now=runtime.now(), targets=options.targets, os_environ=environ
-    )
+        project, env_name, variables, now=runtime.now(), targets=options.targets,
+        excludes=options.excludes, os_environ=environ,
+    )  # fmt: skip
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         plan = planner.plan_for(snapshot)
