@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reconciler.models.catalog import catalog_schema
 from reconciler.output.diagnostic_formats import diagnostics_schema
 from reconciler.output.plan_schema import plan_schema
 
@@ -77,6 +78,7 @@ SCHEMAS: dict[str, Callable[[], Schema]] = {
     "campaign.schema.json": campaign_schema,
     "project.schema.json": project_schema,
     "plan.schema.json": plan_schema,
+    "catalog.schema.json": catalog_schema,
     "diagnostics.schema.json": diagnostics_schema,
 }
 

@@ -189,7 +189,8 @@ def _emit(
         click.echo(render_markdown(plan, show_sensitive=show_sensitive), nl=False)
     else:
         color = common.color(sys.stdout)
-        text = render_text(plan, show_sensitive=show_sensitive, color=color)
+        verbose = common.verbosity > 0
+        text = render_text(plan, show_sensitive=show_sensitive, color=color, verbose=verbose)
         click.echo(text, nl=False, color=color)
         return
     if common.verbosity >= 0 and not report:

@@ -18,6 +18,8 @@ from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
+from reconciler.models.catalog import Catalog
+from reconciler.models.preview import message_preview
 from reconciler.perf import gc_paused
 from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
@@ -81,7 +83,7 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = with_desired_bodies(planner.plan_for(snapshot), planner)
+    plan = with_previews(with_desired_bodies(planner.plan_for(snapshot), planner), planner.catalog)
     plan = with_changed_bodies(plan, settings, project.root)
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
@@ -104,6 +106,7 @@ class EnvPlanner:
     excludes: Sequence[str] = ()
     load_warnings: Sequence[Diagnostic] = ()
     bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
+    catalog: Catalog | None = None  # the previews' templates
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
@@ -149,6 +152,7 @@ def planner_for_env(
         tuple(excludes),
         (*loaded.warnings, *warnings),
         loaded.bodies,
+        loaded.catalog,
     )
 
 
@@ -173,6 +177,19 @@ def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
     loaded = {c.key: c for c in planner.with_bodies(keys).campaigns if c.key in keys}
     actions = tuple(
         dataclasses.replace(a, desired=loaded.get(a.desired.key, a.desired)) if a.desired else a
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
+
+
+def with_previews(plan: Plan, catalog: Catalog | None) -> Plan:
+    """The plan with each create's message preview (none without a catalogue)."""
+    if catalog is None:
+        return plan
+    actions = tuple(
+        dataclasses.replace(a, preview=message_preview(a.desired.body, catalog))
+        if a.kind is ActionKind.CREATE and a.desired is not None and a.desired.has_body
+        else a
         for a in plan.actions
     )
     return dataclasses.replace(plan, actions=actions)

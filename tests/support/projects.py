@@ -19,7 +19,14 @@ from tests.support.tree import build_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The example project at the repository's root: what `reconciler init` users start from.
-EXAMPLE = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
+EXAMPLE = (
+    "reconciler.yaml",
+    "campaigns",
+    "audiences",
+    "templates",
+    "environments",
+    "whatsapp-templates.json",
+)
 FUTURE = "2035-10-28T10:00:00+05:30"
 PROD_URL = "https://contactswing.example.invalid"
 
