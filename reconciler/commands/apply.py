@@ -35,7 +35,7 @@ from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, loa
 from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
-from reconciler.state.base import StateSnapshot, StateStore
+from reconciler.state.base import StateSnapshot, StateStore, StateWriter
 from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.words import count
 
@@ -181,11 +181,11 @@ def run_apply(
     load_bodies(preview)
     api = open_api() if preview.creates else None  # a missing token refuses here
     try:
-        with store.lock("apply", options.lock_timeout, environ=runtime.environ):
-            plan = _guarded_plan(store.snapshot(), target, plan_for, options)
+        with store.locked("apply", options.lock_timeout, environ=runtime.environ) as writer:
+            plan = _guarded_plan(writer.snapshot(), target, plan_for, options)
             if plan.creates and api is None:
                 api = open_api()
-            return _apply_plan(store, target, plan, api, options, hooks, runtime)
+            return _apply_plan(writer, target, plan, api, options, hooks, runtime)
     finally:
         if api is not None:
             api.close()
@@ -208,7 +208,7 @@ def _nothing_to_do(plan: Plan) -> bool:
 
 
 def _apply_plan(
-    store: StateStore,
+    writer: StateWriter,
     target: Target,
     plan: Plan,
     api: CampaignAPI | None,
@@ -227,14 +227,14 @@ def _apply_plan(
     # Every body is in hand before the first write (``load_bodies``, before the lock).
     tasks = [_task(a, target) for a in plan.creates]
     who = actor(runtime)
-    store.bind(target.api_url)
+    writer.bind(target.api_url)
     for old, new in moves_of(plan):
-        store.move(old, new, actor=who)
+        writer.move(old, new, actor=who)
         report.moved.append((old, new))
     if api is not None and tasks:
         report.result = execute(
             tasks,
-            store,
+            writer,
             api,
             parallelism=options.parallelism,
             rate=options.rate,

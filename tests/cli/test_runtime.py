@@ -15,7 +15,8 @@ import reconciler
 from reconciler import Runtime, cli
 from reconciler.commands.apply import actor
 from reconciler.state import open_store
-from tests.planner.project import make_project, write_state
+from tests.planner.project import write_state
+from tests.support.projects import PROMOTION, make_project, specs
 
 PACKAGE = Path(reconciler.__file__).parent
 # Reads of the process's surroundings that only reconciler/runtime.py may make.
@@ -24,7 +25,7 @@ PROCESS_READS = {("os", "environ"), ("os", "getenv"), ("getpass", "getuser")}
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "p")
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def _process_reads(path: Path) -> list[str]:
@@ -108,10 +109,10 @@ def test_the_actor_and_the_lock_name_the_runtime_user_and_ci_run(
     assert actor(runtime) == "ana (CI run 77)"
     store = open_store(".reconciler/dev.sqlite", "dev", root=root, api_url="sandbox")
     try:
-        with store.lock("apply", environ=runtime.environ) as info:
-            assert info.ci_run == "GitHub Actions run o/r 77"
-        with store.lock("apply", environ={}) as info:
-            assert info.ci_run == ""
+        with store.locked("apply", environ=runtime.environ) as writer:
+            assert writer.info.ci_run == "GitHub Actions run o/r 77"
+        with store.locked("apply", environ={}) as writer:
+            assert writer.info.ci_run == ""
     finally:
         store.close()
 

@@ -39,9 +39,9 @@ _HOLDER = textwrap.dedent(
     from reconciler.state import open_store
     from reconciler.state.base import Attempt, AttemptStatus
     store = open_store(sys.argv[1], "dev", root=Path(sys.argv[2]))
-    with store.lock("apply --env dev") as info:
-        store.bind("sandbox")
-        print("locked", info.lock_id, flush=True)
+    with store.locked("apply --env dev") as writer:
+        writer.bind("sandbox")
+        print("locked", writer.info.lock_id, flush=True)
         for line in sys.stdin:
             if line.strip() != "write":
                 break
@@ -51,7 +51,7 @@ _HOLDER = textwrap.dedent(
                 idempotency_key="idem-hung", started_at=datetime.now(UTC),
             )
             try:
-                store.record_intents([intent])
+                writer.record_intents([intent])
             except Exception as exc:
                 print("refused", type(exc).__name__, flush=True)
             else:
@@ -150,13 +150,13 @@ def test_a_killed_holder_frees_the_lock(target: StateTarget) -> None:
     with holder(target) as held:
         found = store.lock_holder()
         assert found is not None and found.pid == held.proc.pid
-        with pytest.raises(StateLockedError, match=f"pid {held.proc.pid}"), store.lock("apply"):
+        with pytest.raises(StateLockedError, match=f"pid {held.proc.pid}"), store.locked("apply"):
             pass
         held.proc.send_signal(signal.SIGKILL)
         held.proc.wait()
     # The server notices the closed session within moments; waiting is allowed for that.
-    with store.lock("apply", timeout=30) as info:
-        assert info.pid == os.getpid()
+    with store.locked("apply", timeout=30) as writer:
+        assert writer.info.pid == os.getpid()
     store.close()
 
 
