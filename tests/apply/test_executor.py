@@ -224,7 +224,7 @@ def test_a_journal_that_fails_too_is_logged_without_a_traceback(
     store.fail_record_outcome = 1
     store.fail_write_fallback = 1
     with caplog.at_level(logging.WARNING):
-        execute([task("k")], store, FakeCampaignAPI(store))
+        execute_locked([task("k")], store, FakeCampaignAPI(store))
     journal = [r for r in caplog.records if "fallback journal" in r.getMessage()]
     assert journal and all(r.exc_info is None for r in journal)
     assert "not writable (injected)" in journal[0].getMessage()

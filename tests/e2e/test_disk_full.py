@@ -20,11 +20,12 @@ import pytest
 from tests.e2e.support import (
     TOKEN_ENV,
     assert_converged,
-    make_project,
     resolve_in_doubt,
     sandbox_process,
 )
+from tests.support.backends import SQLITE_STATE
 from tests.support.cli import TRACEBACK_MARK, run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +57,8 @@ def test_a_full_disk_mid_apply_loses_nothing_and_sends_nothing_twice(small_fs: P
     root = small_fs / "project"
     root.mkdir()
     with sandbox_process("--latency-ms", "150") as sandbox:
-        keys = make_project(root, 30, sandbox.url)
+        keys = numbered(30)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=SQLITE_STATE)
         env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
         cmd = [sys.executable, "-m", "reconciler", "apply", "--env", "dev", "--auto-approve"]
         proc = subprocess.Popen(

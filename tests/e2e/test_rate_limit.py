@@ -13,8 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.support import TOKEN_ENV, assert_converged, make_project, sandbox_process
+from tests.e2e.support import TOKEN_ENV, assert_converged, sandbox_process
+from tests.support.backends import SQLITE_STATE
 from tests.support.cli import run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +30,8 @@ def test_a_thousand_creates_against_20_per_second_fail_none_and_rarely_hit_429(
     root = tmp_path / "project"
     root.mkdir()
     with sandbox_process("--rate-limit", LIMIT) as sandbox:
-        keys = make_project(root, CAMPAIGNS, sandbox.url)
+        keys = numbered(CAMPAIGNS)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=SQLITE_STATE)
         result = run_cli(
             "apply", "--env", "dev", "--auto-approve", "--parallelism", "16",
             "--format", "json", cwd=root, env=TOKEN_ENV, timeout=300,

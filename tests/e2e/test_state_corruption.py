@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import TOKEN_ENV, make_project, sandbox_process
+from tests.e2e.support import TOKEN_ENV, sandbox_process
+from tests.support.backends import SQLITE_STATE
 from tests.support.cli import TRACEBACK_MARK, run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +37,8 @@ def test_a_corrupted_state_is_refused_and_nothing_is_sent_again(
 ) -> None:
     root = tmp_path / "project"
     with sandbox_process() as sandbox:
-        keys = make_project(root, 5, sandbox.url)
+        keys = numbered(5)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=SQLITE_STATE)
         first = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=TOKEN_ENV)
         assert first.returncode == 0, first.output
         corrupt(root / ".reconciler" / "dev.sqlite")

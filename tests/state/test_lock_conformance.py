@@ -24,10 +24,11 @@ from dataclasses import dataclass
 import pytest
 
 from reconciler.errors import StateLockedError
-from tests.e2e.support import make_project, snapshot
+from tests.e2e.support import snapshot
 from tests.state.conftest import StateTarget
 from tests.state.helpers import open_target
 from tests.support.cli import TRACEBACK_MARK, CliResult, run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,7 @@ _HOLDER = textwrap.dedent(
                 idempotency_key="idem-hung", started_at=datetime.now(UTC),
             )
             try:
-                writer.record_intents([intent])
+                writer.record_step([], [intent])
             except Exception as exc:
                 print("refused", type(exc).__name__, flush=True)
             else:
@@ -96,7 +97,9 @@ def holder(target: StateTarget) -> Iterator[Holder]:
 
 
 def _project(target: StateTarget) -> list[str]:
-    return make_project(target.root, 3, "sandbox", target.location)
+    keys = numbered(3)
+    make_project(target.root, one_file(keys), state=target.location)
+    return keys
 
 
 def _apply(target: StateTarget, *args: str) -> CliResult:
