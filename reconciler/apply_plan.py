@@ -1,0 +1,77 @@
+"""The apply plan: what one apply writes and sends, however it was planned.
+
+``apply --env E`` builds it from the plan it makes under the lock, ``apply PLAN_FILE``
+from the saved plan's exact creates and moves (``planfile.saved_plan_as_plan``); both
+through ``ApplyPlan.from_plan``, and one executor path runs it. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from reconciler.errors import StateError
+from reconciler.executor_values import CreateTask
+from reconciler.plan import Plan, PlannedAction
+
+
+def idempotency_key(environment: str, key: str, fingerprint: str) -> str:
+    """The ``Idempotency-Key`` of a create: SHA-256 of environment, key and fingerprint.
+
+    The one derivation: the plan file stores it and the executor sends it.
+    """
+    material = "\x00".join((environment, key, fingerprint))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    """The record moves (``previous_keys`` renames), then the creates, for one binding.
+
+    ``lineage``/``serial``: the state it was planned against. ``plan`` is the guarded
+    plan shown and confirmed; it is not compared, since a saved plan shows only what it
+    does while a fresh one also shows what it leaves alone.
+    """
+
+    environment: str
+    api_url: str
+    lineage: str | None
+    serial: int
+    moves: tuple[tuple[str, str], ...]
+    tasks: tuple[CreateTask, ...]
+    plan: Plan = field(compare=False, repr=False)
+
+    @classmethod
+    def from_plan(cls, plan: Plan, api_url: str) -> ApplyPlan:
+        """Every create of ``plan`` with its body in hand, and its moves (``Plan.moves``).
+
+        StateError when a create holds no body: it was no create when the bodies were
+        loaded (before the lock), so another command changed the state meanwhile.
+        """
+        return cls(
+            environment=plan.environment,
+            api_url=api_url,
+            lineage=plan.lineage,
+            serial=plan.serial,
+            moves=plan.moves,
+            tasks=tuple(_task(a, plan.environment) for a in plan.creates),
+            plan=plan,
+        )
+
+
+def _task(action: PlannedAction, environment: str) -> CreateTask:
+    d = action.desired
+    assert d is not None  # a create always has its spec
+    if not d.has_body:
+        raise StateError(
+            f"{d.key!r} became a create after apply first read the state; nothing was sent",
+            hint="another command changed the state meanwhile; run apply again",
+        )
+    return CreateTask(
+        key=d.key,
+        name=d.name,
+        body=d.body,
+        fingerprint=d.fingerprint,
+        source_fingerprint=d.source_fingerprint,
+        idempotency_key=idempotency_key(environment, d.key, d.fingerprint),
+    )
