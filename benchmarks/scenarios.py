@@ -243,6 +243,10 @@ def run_all(session: Session) -> list[Measurement]:
         for audience in ("inline", "csv"):
             if session.wanted(f"plan-{audience}"):
                 plan_group(session, n, audience)
+        if session.wanted("promotion"):
+            from benchmarks.promotion import promotion_group  # it builds on this module
+
+            promotion_group(session, n)
     if session.wanted("big"):
         big_campaign_group(session)
     if session.wanted("apply"):

@@ -54,6 +54,7 @@ class DesiredCampaign:
         source_files: project-relative paths of every file the spec read, itself first.
         field_lines: source line (in ``location.file``) of the few fields that later
             layers report on, by dotted path (``touchpoint.start_at``); see ``location_of``.
+        environments: the spec's ``environments`` (the only ones it exists in); () for all.
     """
 
     key: str
@@ -68,6 +69,7 @@ class DesiredCampaign:
     previous_keys: tuple[str, ...] = ()
     source_files: tuple[str, ...] = ()
     field_lines: Mapping[str, int] = field(default_factory=dict)
+    environments: tuple[str, ...] = ()
 
     @classmethod
     def from_body(
@@ -83,7 +85,7 @@ class DesiredCampaign:
     ) -> DesiredCampaign:
         """A campaign holding ``body`` (``body_json``: its canonical JSON, when at hand).
 
-        ``more``: ``previous_keys``, ``source_files``, ``field_lines``.
+        ``more``: ``previous_keys``, ``source_files``, ``field_lines``, ``environments``.
         """
         return cls(
             key,

@@ -45,7 +45,8 @@ class PlannedAction:
 
     ``desired`` is None only for ``gone``; ``recorded`` is set when the state holds the key
     (or, with ``moved_from``, one of its previous keys). ``attempt`` is the in-doubt attempt,
-    or for a create the last failed one. ``reason`` explains awaiting promotion.
+    or for a create the last failed one. ``reason`` explains awaiting promotion (or
+    a create made without the promotion gate).
     """
 
     key: str

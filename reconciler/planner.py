@@ -6,33 +6,19 @@ The same inputs give the same plan, whatever order the campaigns come in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 from fnmatch import fnmatchcase
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.promotion import PromotionSource, awaiting_reason, ungated_note
 from reconciler.state.base import StateSnapshot
 
+__all__ = ["PromotionSource", "make_plan", "parse_start"]
+
 START_FIELD = "touchpoint.start_at"
-
-
-@dataclass(frozen=True)
-class PromotionSource:
-    """The ``promote_from`` environment: its name and, per created key, its source fingerprint."""
-
-    environment: str
-    source_fingerprints: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_snapshot(cls, snapshot: StateSnapshot) -> PromotionSource:
-        """What the source environment created, as read from its state."""
-        return cls(
-            environment=snapshot.environment,
-            source_fingerprints={k: r.source_fingerprint for k, r in snapshot.campaigns.items()},
-        )
 
 
 def make_plan(
@@ -48,7 +34,7 @@ def make_plan(
 
     ``targets`` (glob patterns) keep only the actions whose key, or the key a record
     moved from, matches one of them. ``promotion`` holds creates back until the
-    source environment has created the same source.
+    source environment has sent what the spec now says (``reconciler.promotion``).
     """
     ordered = sorted(desired, key=lambda d: d.key)
     claimed = _claim_previous_keys(ordered, state)
@@ -106,10 +92,13 @@ def _plan_one(
     if recorded is not None:
         kind = ActionKind.UNCHANGED if recorded.fingerprint == d.fingerprint else ActionKind.CHANGED
         return PlannedAction(d.key, kind, d, recorded, None, moved_from)
-    reason = _awaiting(d, promotion)
+    reason = awaiting_reason(d, promotion)
     if reason:
         return PlannedAction(d.key, ActionKind.AWAITING_PROMOTION, d, reason=reason)
-    return PlannedAction(d.key, ActionKind.CREATE, d, attempt=state.last_failures.get(d.key))
+    attempt = state.last_failures.get(d.key)
+    return PlannedAction(
+        d.key, ActionKind.CREATE, d, attempt=attempt, reason=ungated_note(d, promotion)
+    )
 
 
 def _doubt_reason(state: StateSnapshot, key: str, attempt_id: int) -> str:
@@ -127,18 +116,6 @@ def _doubt_reason(state: StateSnapshot, key: str, attempt_id: int) -> str:
         f"attempt {attempt_id} has an unknown outcome; resolve it with "
         "`state import` or `state forget`"
     )
-
-
-def _awaiting(d: DesiredCampaign, promotion: PromotionSource | None) -> str:
-    """Why a create waits for the promotion source, or "" when it may go ahead."""
-    if promotion is None:
-        return ""
-    source = promotion.source_fingerprints.get(d.key)
-    if source is None:
-        return f"not created in {promotion.environment} yet"
-    if source != d.source_fingerprint:
-        return f"{promotion.environment} created an older source"
-    return ""
 
 
 def _orphans(

@@ -44,12 +44,15 @@ def campaign_schema() -> Schema:
     for name, definition in list(defs.items()):
         defs[name] = _templatable_parts(definition)
     schema = _templatable_parts(schema)
+    # Read before any Jinja runs (a campaign left out of an environment is not rendered).
+    environments = schema["properties"]["environments"]
+    environments["anyOf"] = [s for s in environments["anyOf"] if s != _TEMPLATED_REF]
     schema["$defs"]["Templated"] = TEMPLATED
     return _document(
         schema,
         "urn:reconciler:schemas:campaign",
         "reconciler campaign spec",
-        "One campaign: the ContactSwing create body plus key and previous_keys. "
+        "One campaign: the ContactSwing create body plus key, previous_keys and environments. "
         "Values may be Jinja; rules that need rendered values are checked by "
         "`reconciler validate`.",
     )

@@ -14,6 +14,7 @@ PURE_MODULES = [
     "plan.py",
     "planner.py",
     "guards.py",
+    "promotion.py",
     "settings.py",
     *sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / "models").glob("*.py")),
 ]

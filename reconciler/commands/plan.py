@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
@@ -124,14 +125,15 @@ def planner_for_env(
     loaded = load_campaigns(project, env, variables, os_environ=os_environ)
     if loaded.errors:
         raise ValidationFailed(loaded.diagnostics)
-    promotion = _promotion_source(project, settings, os_environ)
+    campaigns = tuple(loaded.campaigns)
+    promotion, warnings = _promotion_source(project, settings, campaigns, os_environ)
     return EnvPlanner(
         env,
-        tuple(loaded.campaigns),
+        campaigns,
         promotion,
         now,
         tuple(targets),
-        tuple(loaded.warnings),
+        (*loaded.warnings, *warnings),
         loaded.bodies,
     )
 
@@ -184,13 +186,20 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
 
 
 def _promotion_source(
-    project: Project, settings: Environment, os_environ: Mapping[str, str]
-) -> PromotionSource | None:
-    """What the ``promote_from`` environment has created, read from its state read-only."""
+    project: Project,
+    settings: Environment,
+    campaigns: Sequence[DesiredCampaign],
+    os_environ: Mapping[str, str],
+) -> tuple[PromotionSource | None, list[Diagnostic]]:
+    """What the ``promote_from`` environment has sent, read from its state read-only."""
     if settings.promote_from is None:
-        return None
+        return None, []
     source = project.environment(settings.promote_from, os_environ)
-    return PromotionSource.from_snapshot(read_state(source, project.root))
+    snapshot = read_state(source, project.root)
+    line = project.line_of("environments", settings.name, "promote_from")
+    warning = missing_source(settings.name, source, snapshot, line)
+    promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)
+    return promotion, [] if warning is None else [warning]
 
 
 def save_plan(outcome: PlanOutcome, path: Path, *, now: datetime) -> SavedPlan:

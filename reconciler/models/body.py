@@ -29,7 +29,7 @@ from reconciler.models.fields import (
     rule_error,
 )
 
-SPEC_ONLY_KEYS: tuple[str, ...] = ("key", "previous_keys")
+SPEC_ONLY_KEYS: tuple[str, ...] = ("key", "previous_keys", "environments")
 
 
 class _Strict(BaseModel):
@@ -142,4 +142,10 @@ class CampaignSpec(CampaignBody):
     )
     previous_keys: PreviousKeys = Field(
         default_factory=list, description="Keys this campaign had before a rename."
+    )
+    environments: list[Text] | None = Field(
+        default=None,
+        min_length=1,
+        description="The only environments (of reconciler.yaml) the campaign exists in; "
+        "default: all.",
     )

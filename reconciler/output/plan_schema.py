@@ -48,7 +48,11 @@ _ACTION = {
             "string", "The old key whose record this campaign follows (previous_keys)."
         ),
         "ignore_suppression": _typed("boolean", "The spec would message people who opted out."),
-        "reason": _nullable("string", "Why a campaign is in doubt or awaits promotion."),
+        "reason": _nullable(
+            "string",
+            "Why a campaign is in doubt, awaits promotion, or is created without waiting for "
+            "promotion.",
+        ),
         "last_error": _nullable("string", "For a create: the error of the last failed attempt."),
         "attempt_id": _nullable("integer"),
         "file": _nullable("string"),

@@ -89,8 +89,8 @@ def note(action: PlannedAction, *, show_sensitive: bool) -> str:
         notes.append("changed: not applied, ContactSwing cannot update it")
     elif kind is ActionKind.GONE:
         notes.append("no spec: still live in ContactSwing")
-    elif kind in (ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION):
-        notes.append(action.reason)
+    elif kind in (ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION, ActionKind.CREATE):
+        notes.append(action.reason)  # a create's: made without the promotion gate
     if action.desired is not None and action.desired.ignore_suppression:
         notes.append("ignore_suppression: messages people who opted out")
     error = last_error(action, show_sensitive=show_sensitive)

@@ -46,6 +46,7 @@ CAMPAIGN_FIELDS = (
     "recipients",
     "start_at",
     "ignore_suppression",
+    "environments",
 )
 CACHE_SUFFIX = ".speccache"
 
@@ -246,6 +247,7 @@ def summary(campaign: DesiredCampaign) -> dict[str, Any]:
         "recipients": campaign.recipients,
         "start_at": campaign.start_at,
         "ignore_suppression": campaign.ignore_suppression,
+        "environments": list(campaign.environments),
     }
 
 

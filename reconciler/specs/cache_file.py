@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-FORMAT = "reconciler-speccache/3"
+FORMAT = "reconciler-speccache/4"
 MAGIC = FORMAT.encode() + b"\n"
 _MARSHAL_VERSION = 4  # plain containers only; read by every Python 3 since 3.4
 CACHE_DIR_ENV = "RECONCILER_CACHE_DIR"

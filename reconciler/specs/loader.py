@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import gc
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,12 +64,14 @@ def load_campaigns(
     variables: Mapping[str, Any],
     *,
     os_environ: Mapping[str, str],
+    only: Collection[str] | None = None,
 ) -> LoadResult:
     """Render and validate every spec file of ``project`` for environment ``env``.
 
     Inside ``spec_cache_enabled()`` (the CLI commands) an unchanged spec file is taken
     from the environment's validation cache instead (``reconciler.specs.cache``). The
     other files are loaded on every core when there are many (``reconciler.specs.parallel``).
+    ``only`` (project-relative paths) loads just those files, and never writes the cache.
     """
     project.settings(env)  # an unknown environment is a ConfigError
     environ = os_environ
@@ -77,14 +79,15 @@ def load_campaigns(
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
         found = discover(project.campaigns_dir)
-        files = _load_files(project, found.specs, context, cache, environ)
+        specs = found.specs if only is None else _selected(project, found.specs, only)
+        files = _load_files(project, specs, context, cache, environ, keep=only is None)
     campaigns = [c for f in files for c in f.campaigns]
     sources = variables.sources if isinstance(variables, Variables) else {}
     per_file = [(f.diagnostics, f.uses) for f in files]
     diagnostics = report_once(per_file, sources, project, env)
     diagnostics.extend(_duplicate_keys(campaigns))
     diagnostics.extend(not_spec_warnings(project.root, found.others))
-    if cache is not None and not any(d.is_error for d in diagnostics):
+    if cache is not None and only is None and not any(d.is_error for d in diagnostics):
         keep_for_saving(cache)  # written once the command succeeded; bad input: never
     return LoadResult(campaigns, sort_diagnostics(diagnostics), BodySource(project, context))
 
@@ -95,8 +98,11 @@ def _load_files(
     context: Mapping[str, Any],
     cache: SpecCache | None,
     environ: Mapping[str, str],
+    *,
+    keep: bool = True,
 ) -> list[_FileResult]:
-    """Each spec file's result, in file order: from the cache, or loaded in full."""
+    """Each spec file's result, in file order: from the cache, or loaded in full (and
+    stored in the cache when ``keep``)."""
     files: list[_FileResult | None] = []
     to_load: list[_ToLoad] = []
     for path in specs:
@@ -111,11 +117,15 @@ def _load_files(
     results = map_in_processes(loader, to_load, jobs)
     for item, result in zip(to_load, results, strict=True):
         files[item.index] = result
-        if cache is not None and not result.indirect:
+        if cache is not None and keep and not result.indirect:
             cache.store(
                 result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
             )
     return [f for f in files if f is not None]
+
+
+def _selected(project: Project, specs: list[Path], only: Collection[str]) -> list[Path]:
+    return [p for p in specs if project_rel(project.root, p) in only]
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,7 @@ def _cached_campaign(entry: Mapping[str, Any]) -> DesiredCampaign:
         previous_keys=tuple(entry["previous_keys"]),
         source_files=tuple(entry["source_files"]),
         field_lines=dict(entry["field_lines"]),
+        environments=tuple(entry["environments"]),
     )
 
 

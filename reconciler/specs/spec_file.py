@@ -21,6 +21,8 @@ from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.masking import mask_text, sender_digits
 from reconciler.specs.audiences import Audience, AudienceError, RowProblem, load_audience
 from reconciler.specs.discover import default_key, spec_kind
+from reconciler.specs.environments import KEY as ENVIRONMENTS
+from reconciler.specs.environments import spec_environments
 from reconciler.specs.linemap import LineMap
 from reconciler.specs.render import (
     SpecSandbox,
@@ -177,6 +179,8 @@ class SpecFile:
         plain = isinstance(key, str) and "{" not in key
         self.campaign = str(key) if plain else default_key(self.path, self.project.campaigns_dir)
         self.origins = {}
+        if not self._here(data, doc):
+            return
         if self.linemap is None:  # *.yaml: render inside string values only
             data = self._render_tree(data, (), doc)
             if data is None:
@@ -189,6 +193,15 @@ class SpecFile:
             reads[audience.file] = audience.raw
         self.reads.update(reads)
         self._validate(data, doc, audience, csv_failed, reads)
+
+    def _here(self, data: dict[str, Any], doc: Document) -> bool:
+        """Whether the document's ``environments`` include this one (reported when wrong)."""
+        only, problem = spec_environments(data, self.project.env_names)
+        if problem is not None:
+            line = doc.marks.line_of((ENVIRONMENTS,))
+            self.problem(line, problem.message, ENVIRONMENTS, problem.hint)
+            return False
+        return not only or self.context["env"] in only
 
     def _render_tree(self, value: Any, path: Path_, doc: Document) -> Any:
         """Render every string value; None when any failed (each failure recorded)."""
@@ -307,6 +320,7 @@ class SpecFile:
             previous_keys=tuple(str(k) for k in data.get("previous_keys") or ()),
             source_files=(self.rel, *sorted(set(reads) - {self.rel})),
             field_lines=self._field_lines(doc),
+            environments=tuple(data.get(ENVIRONMENTS) or ()),
         )
 
     def _field_lines(self, doc: Document) -> dict[str, int]:

@@ -113,3 +113,9 @@ def _names_set(scope: Scope) -> set[str]:
     if next(tree.find_all(nodes.For), None) is not None:
         found.add("loop")
     return found
+
+
+def closest(word: str, choices: Iterable[str]) -> str:
+    """``did you mean staging?`` for the closest of ``choices`` (no template involved), or ""."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"did you mean {close[0]}?" if close else ""

@@ -79,7 +79,9 @@ def test_promotion_waits_for_the_source_environment(tmp_path):
     outcome = plan_env(root, "prod", new_state=True)
     action = next(a for a in outcome.plan.actions if a.key == "promo")
     assert action.kind is ActionKind.AWAITING_PROMOTION
-    assert action.reason == "dev created an older source"
+    assert action.reason == (
+        "dev created an older source: the body dev would send differs from what it created (name)"
+    )
 
 
 def test_spec_errors_raise_validation_failed(tmp_path):

@@ -167,8 +167,11 @@ def test_promoted_when_source_env_created_the_same_source():
 
 def test_promotion_source_from_snapshot_maps_keys_to_source_fingerprints():
     """The promotion source is read from the source environment's created campaigns."""
-    snap = make_snapshot("staging", records=[make_record("a", source_fingerprint="s1")])
-    assert PromotionSource.from_snapshot(snap) == PromotionSource("staging", {"a": "s1"})
+    record = make_record("a", source_fingerprint="s1")
+    snap = make_snapshot("staging", records=[record])
+    assert PromotionSource.from_snapshot(snap) == PromotionSource(
+        "staging", {"a": "s1"}, {"a": record.fingerprint}
+    )
 
 
 def test_promotion_does_not_affect_recorded_campaigns():

@@ -1,0 +1,232 @@
+"""Promotion in process with real specs and states: what holds prod back and what does not.
+
+dev created the campaigns (``write_state``), then the spec files change; prod (which
+promotes from dev) plans against them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reconciler.commands.plan import make_plan_for_env
+from reconciler.config import load_project
+from reconciler.errors import Severity, StateError
+from reconciler.plan import ActionKind
+from reconciler.specs.loader import resolve_variables
+from tests.planner.project import PROJECT_YAML, make_project, spec, write_state
+from tests.support.cli import run_cli
+from tests.support.factories import NOW
+from tests.support.tree import build_tree
+
+
+def plan_prod(root, **kwargs):
+    project = load_project(project_dir=root)
+    variables = resolve_variables(project, "prod", os_environ={})
+    return make_plan_for_env(
+        project, "prod", variables, now=NOW, new_state=True, os_environ={}, **kwargs
+    )
+
+
+def kinds(outcome):
+    return {a.key: a.kind for a in outcome.plan.actions}
+
+
+def reasons(outcome):
+    return {a.key: a.reason for a in outcome.plan.actions}
+
+
+def test_a_comment_edit_after_dev_created_it_is_promotable(tmp_path):
+    """The source fingerprint differs, but dev would send what it created: prod creates."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo", "sale"))
+    path = root / "campaigns/promo.yaml"
+    commented = spec("promo").replace("  delay: 2", "  delay: 2 # minutes")
+    path.write_text("# reviewed by the team\n" + commented)
+    assert kinds(plan_prod(root)) == {"promo": ActionKind.CREATE, "sale": ActionKind.CREATE}
+
+
+WAVE = """\
+{% for k in KEYS %}
+---
+key: {{ k }}
+name: {{ k }} campaign
+workspace_id: "{{ vars.workspace_id }}"
+touchpoint:
+  name: {{ k }}-wa
+  type: WHATSAPP
+  status: scheduled
+  start_at: "2035-10-28T10:00:00+05:30"
+  assistant_id: 11
+  additional_settings:
+    execution_days: [mon, tue]
+    start_hour: 10
+    end_hour: 19
+    delay: 2
+    time_zone: Asia/Kolkata
+    from_numbers: ["+919800000001"]
+  customer_details:
+    - {id: c1, to_number: "+919812345601"}
+  whatsapp_data:
+    template: promo_offer
+    language_code: "{{ vars.language }}"
+{% endfor %}
+"""
+
+
+def test_a_loop_item_for_another_campaign_holds_nothing_back(tmp_path):
+    """A *.yaml.j2 loop gains w2: w1 (created by dev) may go, w2 waits for dev."""
+    root = make_project(tmp_path / "p", keys=())
+    wave = root / "campaigns/wave.yaml.j2"
+    wave.parent.mkdir()
+    wave.write_text(WAVE.replace("KEYS", '["w1"]'))
+    write_state(root, "dev", created=("w1",))
+    wave.write_text(WAVE.replace("KEYS", '["w1", "w2"]'))
+    outcome = plan_prod(root)
+    assert kinds(outcome) == {"w1": ActionKind.CREATE, "w2": ActionKind.AWAITING_PROMOTION}
+    assert reasons(outcome)["w2"] == "not created in dev yet"
+
+
+AUDIENCE_SPEC = spec("promo").replace(
+    """  customer_details:
+    - {id: c1, to_number: "+919812345601"}
+    - {id: c2, to_number: "+919812345602"}
+""",
+    '  customer_details_csv: "audiences/{{ vars.audience }}.csv"\n',
+)
+PER_ENV_AUDIENCE = PROJECT_YAML.replace(
+    "vars: {workspace_id: ws-dev,", "vars: {audience: testers, workspace_id: ws-dev,"
+).replace("vars: {workspace_id: ws-prod,", "vars: {audience: customers, workspace_id: ws-prod,")
+
+
+def test_an_audience_chosen_per_environment_by_a_variable_is_promotable(tmp_path):
+    """dev reads testers.csv, prod customers.csv: the sources differ, dev sent its own body."""
+    root = make_project(tmp_path / "p", keys=())
+    build_tree(
+        root,
+        {
+            "reconciler.yaml": PER_ENV_AUDIENCE,
+            "campaigns/promo.yaml": AUDIENCE_SPEC,
+            "audiences/testers.csv": "id,to_number\nt1,+919812345601\n",
+            "audiences/customers.csv": "id,to_number\nc1,+919812345602\nc2,+919812345603\n",
+        },
+    )
+    write_state(root, "dev", created=("promo",))
+    outcome = plan_prod(root)
+    assert kinds(outcome) == {"promo": ActionKind.CREATE}
+    assert outcome.plan.actions[0].recipients == 2  # prod's own audience
+
+
+def test_a_real_edit_is_held_back_with_the_fields_it_changes(tmp_path):
+    """An edit that changes what dev would send waits, naming the fields."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo",))
+    edited = (
+        spec("promo").replace("start_hour: 10", "start_hour: 9").replace("promo campaign", "Promo!")
+    )
+    (root / "campaigns/promo.yaml").write_text(edited)
+    outcome = plan_prod(root)
+    assert kinds(outcome)["promo"] is ActionKind.AWAITING_PROMOTION
+    assert reasons(outcome)["promo"] == (
+        "dev created an older source: the body dev would send differs from what it created "
+        "(name, touchpoint.additional_settings.start_hour)"
+    )
+
+
+def test_a_spec_that_no_longer_renders_for_the_source_is_held_back(tmp_path):
+    """A variable only prod defines: dev could not send it, so prod waits, saying why."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo",))
+    (root / "campaigns/promo.yaml").write_text(
+        spec("promo").replace("template: promo_offer", 'template: "{{ vars.prod_template }}"')
+    )
+    (root / "reconciler.yaml").write_text(
+        PROJECT_YAML.replace("{workspace_id: ws-prod,", "{prod_template: t, workspace_id: ws-prod,")
+    )
+    (reason,) = [a.reason for a in plan_prod(root).plan.actions if a.key == "promo"]
+    assert reason.startswith("dev created an older source, and the spec does not render for dev")
+    assert "prod_template" in reason
+
+
+def test_a_missing_source_state_is_a_warning(tmp_path):
+    """dev has no state (and no require_state): prod warns that nothing can be promoted."""
+    root = make_project(tmp_path / "p")
+    outcome = plan_prod(root)
+    (warning,) = [w for w in outcome.load_warnings if "promotes from" in w.message]
+    assert warning.severity is Severity.WARNING
+    assert "the state of dev" in warning.message and "does not exist" in warning.message
+    assert warning.field == "environments.prod.promote_from"
+    assert warning.hint
+
+
+def test_a_missing_source_state_is_an_error_when_the_source_requires_one(tmp_path):
+    """dev with require_state: true and no state: prod's plan stops, saying what to check."""
+    root = make_project(tmp_path / "p")
+    (root / "reconciler.yaml").write_text(
+        PROJECT_YAML.replace("api_url: sandbox\n", "api_url: sandbox\n    require_state: true\n", 1)
+    )
+    with pytest.raises(StateError, match="which prod promotes from, does not exist") as info:
+        plan_prod(root)
+    assert "environments.dev.state" in info.value.hint
+
+
+def test_plan_warns_of_a_missing_source_state_and_exits_0(tmp_path):
+    """As users see it: the warning names the promote_from line; the plan still exits 0."""
+    root = make_project(tmp_path / "p")
+    result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
+    assert result.returncode == 0, result.output
+    line = PROJECT_YAML.splitlines().index("    promote_from: dev") + 1
+    assert f"reconciler.yaml:{line}: warning: environments.prod.promote_from: " in result.stderr
+    assert "the state of dev (.reconciler/dev.sqlite), which prod promotes from" in result.stderr
+
+
+def test_plan_refuses_a_missing_required_source_state_with_a_hint(tmp_path):
+    root = make_project(tmp_path / "p")
+    (root / "reconciler.yaml").write_text(
+        PROJECT_YAML.replace("api_url: sandbox\n", "api_url: sandbox\n    require_state: true\n", 1)
+    )
+    result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
+    assert result.returncode == 1
+    assert "which prod promotes from, does not exist and require_state is true" in result.stderr
+    assert "hint: check environments.dev.state" in result.stderr
+
+
+def test_rendering_for_the_source_writes_nothing_of_the_source(tmp_path):
+    """prod renders a spec with dev's variables, read-only: dev's folder is left as it was."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo", "sale"))
+    (root / "campaigns/promo.yaml").write_text("# a comment\n" + spec("promo"))
+    before = {p.name: p.read_bytes() for p in (root / ".reconciler").iterdir()}
+    result = run_cli("plan", "--env", "prod", "--new-state", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.output
+    assert '"action": "create"' in result.stdout
+    after = {p.name: p.read_bytes() for p in (root / ".reconciler").iterdir()}
+    assert after == before
+
+
+def test_specs_are_rendered_for_the_source_a_chunk_of_files_at_a_time(tmp_path, monkeypatch):
+    """One file per chunk: each campaign is still decided on its own render."""
+    monkeypatch.setattr("reconciler.commands.promotion.CHUNK_FILES", 1)
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo", "sale"))
+    (root / "campaigns/promo.yaml").write_text("# a comment\n" + spec("promo"))
+    (root / "campaigns/sale.yaml").write_text(spec("sale").replace("sale campaign", "Sale!"))
+    outcome = plan_prod(root)
+    assert kinds(outcome) == {"promo": ActionKind.CREATE, "sale": ActionKind.AWAITING_PROMOTION}
+    assert reasons(outcome)["sale"].endswith("differs from what it created (name)")
+
+
+def test_a_real_edit_found_in_the_source_cache_still_names_its_fields(tmp_path):
+    """dev planned the edit first (its cache holds the render, without a body): prod's
+    reason still names what differs, from the body loaded for it."""
+    root = make_project(tmp_path / "p")
+    write_state(root, "dev", created=("promo",))
+    (root / "campaigns/promo.yaml").write_text(spec("promo").replace("promo campaign", "P!"))
+    assert run_cli("plan", "--env", "dev", cwd=root).returncode == 0
+    assert any(p.name.endswith(".speccache") for p in (root / ".reconciler").iterdir())
+    result = run_cli("plan", "--env", "prod", "--new-state", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.output
+    (promo,) = [a for a in json.loads(result.stdout)["actions"] if a["key"] == "promo"]
+    assert promo["action"] == "awaiting_promotion"
+    assert promo["reason"].endswith("differs from what it created (name)")
