@@ -265,3 +265,14 @@ def test_a_create_without_its_body_under_the_lock_stops_before_any_write() -> No
     with pytest.raises(StateError, match="became a create after apply first read the state"):
         _run(store, [lazy])
     assert store.writes == []
+
+
+def test_a_create_without_its_body_under_the_lock_is_refused_before_the_question() -> None:
+    """Nobody is asked to approve a run that would be refused: the bodies come first."""
+    lazy = dataclasses.replace(make_desired("a", name="a"), body_json=None)
+    store = FakeStateStore(bound_to=None)
+    asked: list[Plan] = []
+    hooks = ApplyHooks(confirm=lambda plan: asked.append(plan) is None)
+    with pytest.raises(StateError, match="became a create"):
+        _run(store, [lazy], options=ApplyOptions(), hooks=hooks)
+    assert asked == [] and store.writes == []
