@@ -1,9 +1,5 @@
-"""The apply plan: what one apply writes and sends, however it was planned.
-
-``apply --env E`` builds it from the plan it makes under the lock, ``apply PLAN_FILE``
-from the saved plan's exact creates and moves (``planfile.saved_plan_as_plan``); both
-through ``ApplyPlan.from_plan``, and one executor path runs it. Pure: no I/O.
-"""
+"""What one apply writes and sends, built alike from a fresh plan (``apply --env``) and a
+saved one (``apply PLAN_FILE``, via ``planfile.saved_plan_as_plan``). Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -28,9 +24,8 @@ def idempotency_key(environment: str, key: str, fingerprint: str) -> str:
 class ApplyPlan:
     """The record moves (``previous_keys`` renames), then the creates, for one binding.
 
-    ``lineage``/``serial``: the state it was planned against. ``plan`` is the guarded
-    plan shown and confirmed; it is not compared, since a saved plan shows only what it
-    does while a fresh one also shows what it leaves alone.
+    ``lineage``/``serial``: the state planned against. ``plan``, shown and confirmed, is
+    not compared: a saved plan shows only what it does, a fresh one all it leaves alone.
     """
 
     environment: str
@@ -43,10 +38,9 @@ class ApplyPlan:
 
     @classmethod
     def from_plan(cls, plan: Plan, api_url: str) -> ApplyPlan:
-        """Every create of ``plan`` with its body in hand, and its moves (``Plan.moves``).
+        """Every create of ``plan`` with its body, and its moves (``Plan.moves``).
 
-        StateError when a create holds no body: it was no create when the bodies were
-        loaded (before the lock), so another command changed the state meanwhile.
+        StateError when a create holds no body: it was none when the bodies were loaded.
         """
         return cls(
             environment=plan.environment,

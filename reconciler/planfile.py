@@ -209,10 +209,7 @@ def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:
 
 
 def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str) -> Plan:
-    """A saved plan as a Plan of its exact creates and moves (guarded, shown, then applied).
-
-    Call after ``check_not_stale``, which made sure each moved record is there.
-    """
+    """A saved plan as a Plan of its exact creates and moves; after ``check_not_stale``."""
     actions: list[PlannedAction] = []
     for c in saved.creates:
         desired = DesiredCampaign.from_body(

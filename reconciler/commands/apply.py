@@ -91,10 +91,6 @@ class Destination:
         return Binding(self.environment, self.api_url)
 
 
-def _no_bodies(preview: Plan) -> None:
-    """A saved plan holds its bodies: nothing to load."""
-
-
 @dataclass(frozen=True)
 class PlanSource:
     """Where an apply's plan comes from: the specs (``apply --env``) or a saved plan file.
@@ -105,7 +101,7 @@ class PlanSource:
 
     plan_for: Callable[[StateSnapshot], Plan]
     open_api: Callable[[], CampaignAPI]
-    load_bodies: Callable[[Plan], None] = _no_bodies
+    load_bodies: Callable[[Plan], None] = lambda preview: None  # a saved plan holds them
 
 
 def actor(runtime: Runtime) -> str:
