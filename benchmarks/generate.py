@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import random
 import sys
 from collections.abc import Iterator, Sequence
@@ -166,6 +167,19 @@ touchpoint:
 def write_project_file(root: Path, api_url: str = "sandbox") -> None:
     """(Re)write ``reconciler.yaml``; ``api_url`` is the staging environment's API."""
     (root / "reconciler.yaml").write_text(PROJECT_FILE.format(api_url=api_url), encoding="utf-8")
+
+
+def write_catalog(root: Path, templates: int = 500) -> Path:
+    """A template catalogue (Meta's export shape) holding every spec's ``offer_<segment>``."""
+    body = {"type": "BODY", "text": "Hello {{1}}, take {{2}} off this week."}
+    data = [
+        {"name": f"offer_{i}", "language": "en", "status": "APPROVED",
+         "category": "MARKETING", "components": [body, {"type": "FOOTER", "text": "STOP"}]}
+        for i in range(templates)
+    ]  # fmt: skip
+    path = root / "catalog.json"
+    path.write_text(json.dumps({"data": data}, indent=1), encoding="utf-8")
+    return path
 
 
 def _recipients(pool: Sequence[str], index: int, count: int) -> Iterator[tuple[str, str]]:

@@ -16,7 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.generate import ProjectShape, generate_project, write_project_file
+from benchmarks.generate import (
+    ProjectShape,
+    generate_project,
+    write_catalog,
+    write_project_file,
+)
 from benchmarks.measure import (
     CLI,
     Measurement,
@@ -146,6 +151,27 @@ def plan_group(session: Session, n: int, audience: str) -> None:
     _every_push(session, root, n, audience, mb)
 
 
+def catalog_group(session: Session, n: int) -> None:
+    """plan (empty state) without, then with a catalogue of 500 templates: within 1.25x."""
+    s = session.settings
+    root = session.project(ProjectShape(n, s.recipients, "inline"))
+    clear, check = _clear_state(root), _plan_check("create", n)
+    plain = Measurement("plan, empty state, no catalogue", n, s.recipients)
+    session.add(repeat(plain, _plan_argv(), root, s.repeat, session.env, before=clear, check=check))
+    catalog = write_catalog(root)
+    project = root / "reconciler.yaml"
+    project.write_text(project.read_text(encoding="utf-8") + "catalog: catalog.json\n", "utf-8")
+    try:
+        with_catalog = Measurement("plan, empty state, catalogue of 500", n, s.recipients)
+        target = 1.25 * plain.median if not plain.failed and n >= 10_000 else None
+        session.judged(with_catalog, target)
+        session.add(repeat(with_catalog, _plan_argv(), root, s.repeat, session.env,
+                           before=clear, check=check))  # fmt: skip
+    finally:
+        write_project_file(root)
+        catalog.unlink()
+
+
 def _every_push(session: Session, root: Path, n: int, audience: str, mb: float | None) -> None:
     """Create everything (in-process sandbox), then time the plan that finds nothing to do."""
     s = session.settings
@@ -243,6 +269,8 @@ def run_all(session: Session) -> list[Measurement]:
         for audience in ("inline", "csv"):
             if session.wanted(f"plan-{audience}"):
                 plan_group(session, n, audience)
+        if session.wanted("plan-catalog"):
+            catalog_group(session, n)
         if session.wanted("promotion"):
             from benchmarks.promotion import promotion_group  # it builds on this module
 

@@ -46,7 +46,8 @@ class PlannedAction:
     ``desired`` is None only for ``gone``; ``recorded`` is set when the state holds the key
     (or, with ``moved_from``, one of its previous keys). ``attempt`` is the in-doubt attempt,
     or for a create the last failed one. ``reason`` explains awaiting promotion (or
-    a create made without the promotion gate).
+    a create made without the promotion gate). ``preview``: a create's message as the
+    catalogue shows it (None without one).
     """
 
     key: str
@@ -56,6 +57,7 @@ class PlannedAction:
     attempt: Attempt | None = None
     moved_from: str | None = None
     reason: str = ""
+    preview: str | None = None
 
     @property
     def name(self) -> str:

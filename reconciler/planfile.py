@@ -26,6 +26,7 @@ from reconciler.campaign import DesiredCampaign, fingerprint
 from reconciler.errors import ConfigError, SourceLocation, StalePlanError
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.state.base import StateSnapshot
+from reconciler.state.binding import normalise_api_url
 
 PLAN_FILE_KIND = "reconciler-plan"
 PLAN_FILE_VERSION = 1
@@ -177,6 +178,15 @@ def _check_integrity(saved: SavedPlan, path: Path) -> None:
                 f"{path}: the saved body of {c.key} does not match its fingerprint",
                 hint="the file was edited after plan --out; plan again",
             )
+
+
+def check_same_api(saved: SavedPlan, api_url: str) -> None:
+    """Raise StalePlanError when the environment now uses another API than the plan's."""
+    if normalise_api_url(saved.api_url) != normalise_api_url(api_url):
+        raise StalePlanError(
+            f"stale plan: it was made for API {saved.api_url}, the environment now uses {api_url}",
+            hint="plan again, review the new plan, and apply that",
+        )
 
 
 def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:

@@ -29,20 +29,25 @@ def make_plan(
     now: datetime,
     promotion: PromotionSource | None = None,
     targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
 ) -> Plan:
     """Compare the desired campaigns with the state; actions ordered by key.
 
     ``targets`` (glob patterns) keep only the actions whose key, or the key a record
-    moved from, matches one of them. ``promotion`` holds creates back until the
-    source environment has sent what the spec now says (``reconciler.promotion``).
+    moved from, matches one of them; ``excludes`` then drop those that match one of
+    theirs. ``promotion`` holds creates back until the source environment has sent
+    what the spec now says (``reconciler.promotion``).
     """
     ordered = sorted(desired, key=lambda d: d.key)
     claimed = _claim_previous_keys(ordered, state)
     actions = [_plan_one(d, state, claimed.get(d.key), promotion) for d in ordered]
     actions.extend(_orphans(ordered, state, set(claimed.values())))
-    unmatched = [p for p in targets if not any(_targeted(a, [p]) for a in actions)]
-    actions = sorted((a for a in actions if _targeted(a, targets)), key=lambda a: a.key)
-    diagnostics = [_unmatched_target(p) for p in unmatched]
+    diagnostics = _unmatched(actions, targets, "--target")
+    diagnostics += _unmatched(actions, excludes, "--exclude")
+    targeted = [a for a in actions if not targets or _matches(a, targets)]
+    actions = sorted((a for a in targeted if not _matches(a, excludes)), key=lambda a: a.key)
+    if targeted and not actions and not diagnostics:
+        diagnostics.append(_nothing_left())
     diagnostics += [d for a in actions for d in _diagnostics_for(a, environment, now, state)]
     return Plan(
         environment=environment,
@@ -137,20 +142,37 @@ def _orphans(
     return actions
 
 
-def _targeted(action: PlannedAction, targets: Sequence[str]) -> bool:
-    if not targets:
-        return True
+def _matches(action: PlannedAction, patterns: Sequence[str]) -> bool:
     keys = [action.key] + ([action.moved_from] if action.moved_from else [])
-    return any(fnmatchcase(k, pattern) for k in keys for pattern in targets)
+    return any(fnmatchcase(k, pattern) for k in keys for pattern in patterns)
 
 
-def _unmatched_target(pattern: str) -> Diagnostic:
-    """A --target that selects nothing is a typo until proven otherwise, not a green plan."""
+def _unmatched(
+    actions: Sequence[PlannedAction], patterns: Sequence[str], option: str
+) -> list[Diagnostic]:
+    """A --target (or --exclude) that matches nothing is a typo until proven otherwise.
+
+    A mistyped --exclude would send what it meant to hold back: an error too.
+    """
+    return [
+        Diagnostic(
+            SourceLocation("command line"),
+            f"{pattern!r} matches no campaign",
+            field=option,
+            hint="patterns match keys (globs allowed); `reconciler render --env E` lists the keys",
+        )
+        for pattern in patterns
+        if not any(_matches(a, [pattern]) for a in actions)
+    ]
+
+
+def _nothing_left() -> Diagnostic:
+    """Excluding every campaign selected is a mistake, as a target matching nothing is."""
     return Diagnostic(
         SourceLocation("command line"),
-        f"{pattern!r} matches no campaign",
-        field="--target",
-        hint="targets match keys (globs allowed); `reconciler render --env E` lists the keys",
+        "--exclude leaves no campaign to plan",
+        field="--exclude",
+        hint="exclude fewer keys, or narrow with --target instead",
     )
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reconciler.models.catalog import catalog_schema
+from reconciler.output.diagnostic_formats import diagnostics_schema
 from reconciler.output.plan_schema import plan_schema
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -76,6 +78,8 @@ SCHEMAS: dict[str, Callable[[], Schema]] = {
     "campaign.schema.json": campaign_schema,
     "project.schema.json": project_schema,
     "plan.schema.json": plan_schema,
+    "catalog.schema.json": catalog_schema,
+    "diagnostics.schema.json": diagnostics_schema,
 }
 
 

@@ -63,6 +63,7 @@ class EnvironmentSettings:
     create_path: str = setting(DEFAULT_CREATE_PATH, "Path of the create endpoint.", expand=True)
     phone_format: PhoneFormat = setting(DEFAULT_PHONE_FORMAT, "to_number as sent.")
     allow_ignore_suppression: bool = setting(False, "Allow ignore_suppression.")
+    catalog: str | None = setting(None, "Meta's message_templates export; replaces the project's.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +74,7 @@ class ProjectSettings:
     required_version: str | None = setting(None, 'Tool versions, e.g. ">=1.0,<2".')
     campaigns: str = setting("campaigns", "Folder of spec files, project-relative.")
     vars: dict[str, Any] = setting({}, "Variables of every env.")
+    catalog: str | None = setting(None, "Meta's message_templates export (JSON/YAML).")
     environments: dict[str, EnvironmentSettings] = setting(
         REQUIRED, "The environments, by name.", minimum=1
     )

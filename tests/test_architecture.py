@@ -89,7 +89,8 @@ def test_only_the_specs_package_reads_spec_files(tmp_path: Path) -> None:
     import sys
 
     root = PACKAGE.parent
-    for name in ("reconciler.yaml", "campaigns", "audiences", "templates", "environments"):
+    example = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
+    for name in (*example, "whatsapp-templates.json"):
         source = root / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, tmp_path / name)

@@ -31,6 +31,8 @@ _COMMANDS: dict[str, str] = {
     "unlock": "reconciler.cli.unlock_cmd:unlock",
     "sandbox": "reconciler.cli.sandbox_cmd:sandbox",
     "schema": "reconciler.cli.schema_cmd:schema",
+    "envs": "reconciler.cli.envs_cmd:envs",
+    "show": "reconciler.cli.show_cmd:show",
 }
 
 
@@ -108,7 +110,7 @@ def _main(argv: Sequence[str] | None, invocation: Invocation) -> int:
         exc.show()
         return 1
     except ReconcilerError as exc:
-        echo_error(exc)
+        echo_error(exc, invocation.diagnostics)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

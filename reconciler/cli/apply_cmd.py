@@ -28,6 +28,7 @@ from reconciler.cli.common import (
     auto_approve_option,
     common_options,
     env_option,
+    exclude_option,
     format_option,
     lock_timeout_option,
     max_creates_option,
@@ -153,6 +154,7 @@ _RUN_OPTIONS = (
     max_creates_option,
     lock_timeout_option,
     target_option,
+    exclude_option,
     new_state_option,
 )
 
@@ -206,10 +208,10 @@ def apply(
     project = load_project(project_dir=common.project_dir)
     progress = _Progress(common.verbosity < 0, color=common.color(sys.stderr))
     hooks = _hooks(progress, show_sensitive, common)
-    if plan_file is not None and options.targets:
+    if plan_file is not None and (options.targets or options.excludes):
         raise ConfigError(
-            "--target cannot narrow a saved plan: it is applied whole",
-            hint="make the plan with it instead: reconciler plan --env E --target KEY --out F",
+            "--target and --exclude cannot narrow a saved plan: it is applied whole",
+            hint="make the plan with them instead: reconciler plan --env E --target KEY --out F",
         )
     try:
         with _cancel_on_signals(hooks.cancel, progress.quiet), spec_cache_enabled():

@@ -65,12 +65,14 @@ class CommonOptions:
 class Invocation:
     """One run of the CLI, the click context's ``obj``: what each group level was given.
 
-    ``command`` is the top-level command that runs (None for ``--help``/``--version``).
+    ``command`` is the top-level command that runs (None for ``--help``/``--version``);
+    ``diagnostics`` the format ``main()`` shows an error's problems in (``--diagnostics``).
     """
 
     runtime: Runtime
     levels: list[dict[str, Any]] = field(default_factory=list)
     command: str | None = None
+    diagnostics: str = "text"
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -197,6 +199,22 @@ def format_option(choices: tuple[str, ...] = ("text", "markdown", "json")) -> Ca
     )
 
 
+def _set_diagnostics(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    _invocation(ctx).diagnostics = value  # main()'s handler shows errors in this format
+    return value
+
+
+diagnostics_option = click.option(
+    "--diagnostics",
+    "diagnostics",
+    type=click.Choice(("text", "json", "github", "sarif")),
+    default="text",
+    show_default=True,
+    callback=_set_diagnostics,
+    help="How problems are shown on stderr: text, json, GitHub workflow commands "
+    "(annotations on the pull request) or SARIF 2.1.0 (code scanning).",
+)
+
 show_sensitive_option = click.option(
     "--show-sensitive",
     is_flag=True,
@@ -210,6 +228,14 @@ target_option = click.option(
     multiple=True,
     metavar="KEY",
     help="Only campaigns whose key matches (glob patterns; repeatable).",
+)
+
+exclude_option = click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="KEY",
+    help="Leave out campaigns whose key matches (glob patterns; repeatable; after --target).",
 )
 
 max_creates_option = click.option(

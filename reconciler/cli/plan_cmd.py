@@ -11,17 +11,19 @@ import click
 from reconciler.cli.common import (
     CommonOptions,
     common_options,
+    diagnostics_option,
     env_option,
+    exclude_option,
     format_option,
     max_creates_option,
     new_state_option,
     show_sensitive_option,
     target_option,
 )
-from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
+from reconciler.commands.plan import PlanOutcome, make_plan_for_env, needs_attention, save_plan
 from reconciler.config import load_project
 from reconciler.errors import GuardError
-from reconciler.output.diagnostics import echo_diagnostics
+from reconciler.output.diagnostics import echo_diagnostics, echo_report
 from reconciler.output.jsonout import render_json
 from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
@@ -31,6 +33,7 @@ from reconciler.specs.loader import resolve_variables
 from reconciler.words import count
 
 CHANGES_PENDING = 2
+NEEDS_ATTENTION = 3
 
 
 @click.command()
@@ -48,12 +51,20 @@ CHANGES_PENDING = 2
     help="Exit 2 when anything would be created (0: nothing to create, 1: error).",
 )
 @click.option(
+    "--attention-exitcode",
+    is_flag=True,
+    help="Exit 3 when a campaign waits for a person (in doubt, awaiting promotion, "
+    "changed); before 2 when both flags are given.",
+)
+@click.option(
     "--strict", is_flag=True, help="Warnings (changed, gone, in doubt, past start) are errors."
 )
 @new_state_option
 @target_option
+@exclude_option
 @max_creates_option
 @show_sensitive_option
+@diagnostics_option
 @common_options
 def plan(
     common: CommonOptions,
@@ -61,34 +72,43 @@ def plan(
     out: Path | None,
     output_format: str,
     detailed_exitcode: bool,
+    attention_exitcode: bool,
     strict: bool,
     new_state: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     max_creates: int | None,
     show_sensitive: bool,
+    diagnostics: str,
 ) -> int:
     """Compare the specs with the state and show what apply would do. Changes nothing.
 
-    Exit status: 0 ok, 1 error (a guard, or a warning under --strict), and with
-    --detailed-exitcode 2 when anything would be created.
+    Exit status: 0 ok, 1 error (a guard, or a warning under --strict), with
+    --detailed-exitcode 2 when anything would be created, and with --attention-exitcode
+    3 when a campaign waits for a person.
     """
     now = common.runtime.now()
     outcome = _outcome(
-        common,
-        env,
-        now,
-        targets=targets,
-        new_state=new_state,
-        strict=strict,
-        max_creates=max_creates,
-    )
-    if common.verbosity >= 0:
+        common, env, now, targets=targets, excludes=excludes,
+        new_state=new_state, strict=strict, max_creates=max_creates,
+    )  # fmt: skip
+    report = diagnostics != "text"  # then one report of every problem, on stderr
+    if common.verbosity >= 0 and not report:
         echo_diagnostics(list(outcome.load_warnings))
-    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common)
-    _refuse_if_failed(outcome, saving=out is not None)
+    _emit(outcome, output_format, show_sensitive=show_sensitive, common=common, report=report)
+    _refuse_if_failed(outcome, saving=out is not None, report=report)
+    if report:
+        echo_report([*outcome.load_warnings, *outcome.plan.warnings], diagnostics)
     if out is not None:
         _save(outcome, out, now=now, common=common)
-    if detailed_exitcode and outcome.plan.creates:
+    return _status(outcome, detailed=detailed_exitcode, attention=attention_exitcode)
+
+
+def _status(outcome: PlanOutcome, *, detailed: bool, attention: bool) -> int:
+    """3 when asked and a person must act, else 2 when asked and creates are pending."""
+    if attention and needs_attention(outcome.plan):
+        return NEEDS_ATTENTION
+    if detailed and outcome.plan.creates:
         return CHANGES_PENDING
     return 0
 
@@ -99,6 +119,7 @@ def _outcome(
     now: datetime,
     *,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     new_state: bool,
     strict: bool,
     max_creates: int | None,
@@ -117,6 +138,7 @@ def _outcome(
             variables,
             now=now,
             targets=targets,
+            excludes=excludes,
             new_state=new_state,
             strict=strict,
             max_creates=max_creates,
@@ -127,13 +149,18 @@ def _outcome(
     return outcome
 
 
-def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool) -> None:
-    """A failed plan's errors, for main()'s handler to show after the plan itself."""
+def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool, report: bool) -> None:
+    """A failed plan's errors, for main()'s handler to show after the plan itself.
+
+    With ``report`` (``--diagnostics`` other than text) the warnings too: that report
+    is the only one.
+    """
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
         saved = "; nothing was saved" if saving else ""
         message = f"the plan has {count(len(errors), 'problem')}{saved}."
-        raise GuardError(message, diagnostics=errors)
+        shown = [*outcome.load_warnings, *outcome.plan.diagnostics] if report else errors
+        raise GuardError(message, diagnostics=shown)
 
 
 def _save(outcome: PlanOutcome, out: Path, *, now: datetime, common: CommonOptions) -> None:
@@ -147,7 +174,12 @@ def _save(outcome: PlanOutcome, out: Path, *, now: datetime, common: CommonOptio
 
 
 def _emit(
-    outcome: PlanOutcome, output_format: str, *, show_sensitive: bool, common: CommonOptions
+    outcome: PlanOutcome,
+    output_format: str,
+    *,
+    show_sensitive: bool,
+    common: CommonOptions,
+    report: bool = False,
 ) -> None:
     """The plan in the chosen format on stdout; for json/markdown its warnings also on stderr."""
     plan = outcome.plan
@@ -157,8 +189,9 @@ def _emit(
         click.echo(render_markdown(plan, show_sensitive=show_sensitive), nl=False)
     else:
         color = common.color(sys.stdout)
-        text = render_text(plan, show_sensitive=show_sensitive, color=color)
+        verbose = common.verbosity > 0
+        text = render_text(plan, show_sensitive=show_sensitive, color=color, verbose=verbose)
         click.echo(text, nl=False, color=color)
         return
-    if common.verbosity >= 0:
+    if common.verbosity >= 0 and not report:
         echo_diagnostics(plan.warnings)

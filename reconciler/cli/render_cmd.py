@@ -15,15 +15,22 @@ from reconciler.output.diagnostics import echo_diagnostics
 @click.command()
 @env_option(required=False)
 @show_sensitive_option
+@click.option("--preview", is_flag=True, help="Print each message as the catalogue shows it.")
 @click.argument("keys", nargs=-1, metavar="[KEY]...")
 @common_options
 def render(
-    common: CommonOptions, env: str | None, show_sensitive: bool, keys: tuple[str, ...]
+    common: CommonOptions,
+    env: str | None,
+    show_sensitive: bool,
+    preview: bool,
+    keys: tuple[str, ...],
 ) -> int:
     """Print the API bodies the specs render to, as a JSON object keyed by campaign key.
 
     Recipients' numbers are masked unless --show-sensitive. --env is needed when the
     project has several environments. KEY may be a glob pattern.
+    --preview prints each message instead (static params filled in, dynamic ones by
+    name); it needs a catalog.
     """
     project = load_project(project_dir=common.project_dir)
     result = render_bodies(
@@ -31,11 +38,16 @@ def render(
         env,
         keys,
         show_sensitive=show_sensitive,
+        preview=preview,
         var_args=common.var_args,
         var_files=common.var_files,
         os_environ=common.runtime.environ,
     )
     if common.verbosity >= 0:
         echo_diagnostics(result.warnings)
+    if result.previews is not None:
+        for key, text in result.previews.items():
+            click.echo(f"# {key}\n{text or '(template not in the catalogue)'}\n")
+        return 0
     click.echo(json.dumps(result.bodies, indent=2, ensure_ascii=False))
     return 0

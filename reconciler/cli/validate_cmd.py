@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli.common import CommonOptions, common_options, env_option
+from reconciler.cli.common import CommonOptions, common_options, diagnostics_option, env_option
 from reconciler.commands.validate import validate as validate_project
 from reconciler.config import load_project
-from reconciler.output.diagnostics import echo_diagnostics
+from reconciler.output.diagnostics import echo_report
 from reconciler.specs.cache_session import spec_cache_enabled
 
 
 @click.command()
 @env_option(required=False)
+@diagnostics_option
 @common_options
-def validate(common: CommonOptions, env: str | None) -> int:
+def validate(common: CommonOptions, env: str | None, diagnostics: str) -> int:
     """Render and validate every spec (every environment without --env); no state, no network."""
     project = load_project(project_dir=common.project_dir)
     with spec_cache_enabled():  # unchanged specs are not validated again
@@ -25,8 +26,10 @@ def validate(common: CommonOptions, env: str | None) -> int:
             var_files=common.var_files,
             os_environ=common.runtime.environ,
         )
-    if common.verbosity >= 0:
-        echo_diagnostics(result.warnings)
+    if diagnostics != "text":  # one report, asked for: even with -q, and nothing else
+        echo_report(result.warnings, diagnostics)
+    elif common.verbosity >= 0:
+        echo_report(result.warnings, diagnostics)
         for name, count in result.counts.items():
             noun = "campaign" if count == 1 else "campaigns"
             click.echo(f"{count} {noun} valid in env {name}", err=True)

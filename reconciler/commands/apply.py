@@ -23,16 +23,22 @@ from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import planner_for_env
 from reconciler.config import Environment, Project
-from reconciler.errors import GuardError, StalePlanError
+from reconciler.errors import GuardError
 from reconciler.executor import ApplyEvent, ApplyResult, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.plan import ActionKind, Plan
-from reconciler.planfile import SavedPlan, check_not_stale, load_plan, saved_plan_as_plan
+from reconciler.planfile import (
+    SavedPlan,
+    check_not_stale,
+    check_same_api,
+    load_plan,
+    saved_plan_as_plan,
+)
 from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
-from reconciler.state.base import StateSnapshot, StateStore
-from reconciler.state.binding import Binding, normalise_api_url
+from reconciler.state.base import StateSnapshot, StateStore, StateWriter
+from reconciler.state.binding import Binding
 from reconciler.words import count
 
 
@@ -47,6 +53,7 @@ class ApplyOptions:
     lock_timeout: float = 0.0
     new_state: bool = False
     targets: tuple[str, ...] = ()  # glob patterns limiting the plan, as plan --target
+    excludes: tuple[str, ...] = ()  # glob patterns left out, as plan --exclude
 
 
 @dataclass(frozen=True)
@@ -156,11 +163,11 @@ def run_apply(
     source.load_bodies(preview)
     api = source.open_api() if preview.creates else None  # a missing token refuses here
     try:
-        with store.lock("apply", options.lock_timeout, environ=runtime.environ):
-            plan = _guarded_plan(store.snapshot(), destination, source, options)
+        with store.locked("apply", options.lock_timeout, environ=runtime.environ) as writer:
+            plan = _guarded_plan(writer.snapshot(), destination, source, options)
             if plan.creates and api is None:
                 api = source.open_api()
-            return _apply_plan(store, destination, plan, api, options, hooks, runtime)
+            return _apply_plan(writer, destination, plan, api, options, hooks, runtime)
     finally:
         if api is not None:
             api.close()
@@ -187,7 +194,7 @@ def _report_nothing_to_do(plan: Plan, hooks: ApplyHooks) -> ApplyReport:
 
 
 def _apply_plan(
-    store: StateStore,
+    writer: StateWriter,
     destination: Destination,
     plan: Plan,
     api: CampaignAPI | None,
@@ -203,12 +210,12 @@ def _apply_plan(
     _confirm(plan, options, hooks)
     report = ApplyReport(destination.environment, plan=plan, applied=applied)
     report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
-    _run_apply_plan(store, applied, api, options, hooks, runtime, report)
+    _run_apply_plan(writer, applied, api, options, hooks, runtime, report)
     return report
 
 
 def _run_apply_plan(
-    store: StateStore,
+    writer: StateWriter,
     applied: ApplyPlan,
     api: CampaignAPI | None,
     options: ApplyOptions,
@@ -218,14 +225,14 @@ def _run_apply_plan(
 ) -> None:
     """The one executor path of both kinds of apply: bind, move, create."""
     who = actor(runtime)
-    store.bind(applied.api_url)
+    writer.bind(applied.api_url)
     for old, new in applied.moves:
-        store.move(old, new, actor=who)
+        writer.move(old, new, actor=who)
         report.moved.append((old, new))
     if api is not None and applied.tasks:
         report.result = execute(
             list(applied.tasks),
-            store,
+            writer,
             api,
             parallelism=options.parallelism,
             rate=options.rate,
@@ -265,8 +272,9 @@ def apply_env(
         project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
     )
     planner = planner_for_env(
-        project, env_name, variables, now=runtime.now(), targets=options.targets, os_environ=environ
-    )
+        project, env_name, variables, now=runtime.now(), targets=options.targets,
+        excludes=options.excludes, os_environ=environ,
+    )  # fmt: skip
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         plan = planner.plan_for(snapshot)
@@ -307,12 +315,7 @@ def apply_saved(
     """
     saved = load_plan(plan_path)
     env = project.environment(saved.environment, runtime.environ)
-    if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
-        raise StalePlanError(
-            f"stale plan: it was made for API {saved.api_url}, the environment now uses "
-            f"{env.api_url}",
-            hint="plan again, review the new plan, and apply that",
-        )
+    check_same_api(saved, env.api_url)
     opener = functools.partial(
         open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
     )

@@ -18,6 +18,8 @@ from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
+from reconciler.models.catalog import Catalog
+from reconciler.models.preview import message_preview
 from reconciler.perf import gc_paused
 from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
@@ -26,6 +28,15 @@ from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns
 from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import StateSnapshot
+
+# What waits for a person (``plan --attention-exitcode``): apply sends nothing for these
+# until someone resolves, promotes or re-keys them.
+ATTENTION = frozenset({ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION, ActionKind.CHANGED})
+
+
+def needs_attention(plan: Plan) -> bool:
+    """Whether any campaign of ``plan`` is in doubt, awaits promotion or has changed."""
+    return any(a.kind in ATTENTION for a in plan.actions)
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ def make_plan_for_env(
     *,
     now: datetime,
     targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
     new_state: bool = False,
     strict: bool = False,
     max_creates: int | None = None,
@@ -61,7 +73,7 @@ def make_plan_for_env(
     """
     settings = project.environment(env, os_environ)
     planner = planner_for_env(
-        project, env, variables, now=now, targets=targets, os_environ=os_environ
+        project, env, variables, now=now, targets=targets, excludes=excludes, os_environ=os_environ
     )
     snapshot = read_state(settings, project.root)
     if not snapshot.exists and settings.require_state and not new_state:
@@ -71,7 +83,7 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = with_desired_bodies(planner.plan_for(snapshot), planner)
+    plan = with_previews(with_desired_bodies(planner.plan_for(snapshot), planner), planner.catalog)
     plan = with_changed_bodies(plan, settings, project.root)
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
@@ -91,8 +103,10 @@ class EnvPlanner:
     promotion: PromotionSource | None
     now: datetime
     targets: Sequence[str] = ()
+    excludes: Sequence[str] = ()
     load_warnings: Sequence[Diagnostic] = ()
     bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
+    catalog: Catalog | None = None  # the previews' templates
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
@@ -103,6 +117,7 @@ class EnvPlanner:
             now=self.now,
             promotion=self.promotion,
             targets=self.targets,
+            excludes=self.excludes,
         )
 
     def with_bodies(self, keys: Collection[str]) -> EnvPlanner:
@@ -118,6 +133,7 @@ def planner_for_env(
     *,
     now: datetime,
     targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
     os_environ: Mapping[str, str],
 ) -> EnvPlanner:
     """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
@@ -133,8 +149,10 @@ def planner_for_env(
         promotion,
         now,
         tuple(targets),
+        tuple(excludes),
         (*loaded.warnings, *warnings),
         loaded.bodies,
+        loaded.catalog,
     )
 
 
@@ -159,6 +177,19 @@ def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
     loaded = {c.key: c for c in planner.with_bodies(keys).campaigns if c.key in keys}
     actions = tuple(
         dataclasses.replace(a, desired=loaded.get(a.desired.key, a.desired)) if a.desired else a
+        for a in plan.actions
+    )
+    return dataclasses.replace(plan, actions=actions)
+
+
+def with_previews(plan: Plan, catalog: Catalog | None) -> Plan:
+    """The plan with each create's message preview (none without a catalogue)."""
+    if catalog is None:
+        return plan
+    actions = tuple(
+        dataclasses.replace(a, preview=message_preview(a.desired.body, catalog))
+        if a.kind is ActionKind.CREATE and a.desired is not None and a.desired.has_body
+        else a
         for a in plan.actions
     )
     return dataclasses.replace(plan, actions=actions)

@@ -12,6 +12,7 @@ from reconciler.commands.validate import load_env
 from reconciler.config import Project
 from reconciler.errors import ConfigError, Diagnostic, ValidationFailed
 from reconciler.masking import maybe_mask
+from reconciler.models.preview import message_preview
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class RenderResult:
     environment: str
     bodies: dict[str, dict[str, Any]]
     warnings: list[Diagnostic]
+    previews: dict[str, str | None] | None = None  # with ``preview``: each message, by key
 
 
 def pick_env(project: Project, env: str | None) -> str:
@@ -42,11 +44,16 @@ def render(
     keys: Sequence[str] = (),
     *,
     show_sensitive: bool = False,
+    preview: bool = False,
     var_args: Iterable[str] = (),
     var_files: Iterable[Path] = (),
     os_environ: Mapping[str, str],
 ) -> RenderResult:
-    """Render every campaign (or those matching ``keys``, globs allowed) of ``env``."""
+    """Render every campaign (or those matching ``keys``, globs allowed) of ``env``.
+
+    ``preview``: also each campaign's message as the catalogue shows it (ConfigError
+    without a catalogue).
+    """
     name = pick_env(project, env)
     result = load_env(project, name, var_args=var_args, var_files=var_files, os_environ=os_environ)
     if result.errors:
@@ -59,4 +66,12 @@ def render(
                 hint="`reconciler render --env ENV` lists every key",
             )
     bodies = {c.key: maybe_mask(c.body, show_sensitive=show_sensitive) for c in chosen}
-    return RenderResult(name, bodies, result.warnings)
+    if not preview:
+        return RenderResult(name, bodies, result.warnings)
+    if result.catalog is None:
+        raise ConfigError(
+            f"environment {name} has no catalog: there is no message to preview",
+            hint="set catalog: to Meta's message_templates export (docs/templates-and-cost.md)",
+        )
+    previews = {key: message_preview(body, result.catalog) for key, body in bodies.items()}
+    return RenderResult(name, bodies, result.warnings, previews)

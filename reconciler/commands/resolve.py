@@ -83,8 +83,8 @@ def import_campaign(
     """Record ``key`` as created with ``campaign_id``; returns what was done."""
     if not campaign_id.strip():
         raise StateError("--id must name the ContactSwing campaign id")
-    with store.lock("state import", how.lock_timeout, environ=how.runtime.environ):
-        snapshot = store.snapshot()
+    with store.locked("state import", how.lock_timeout, environ=how.runtime.environ) as writer:
+        snapshot = writer.snapshot()
         _check(snapshot, how)
         if key in snapshot.campaigns:
             existing = snapshot.campaigns[key].campaign_id
@@ -97,8 +97,8 @@ def import_campaign(
             key, campaign_id, attempt, None if attempt and attempt.body else desired(), how.runtime
         )
         _ask(f"Record {key} as created, campaign id {campaign_id}, with {source}?", how)
-        store.bind(how.api_url)
-        store.import_campaign(record)
+        writer.bind(how.api_url)
+        writer.import_campaign(record)
     settled = " and settled its in-doubt attempt" if attempt is not None else ""
     return (
         f"Imported {key} as campaign {campaign_id} with {source}{settled}; apply will not send it."
@@ -107,8 +107,8 @@ def import_campaign(
 
 def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
     """Drop ``key``'s record and in-doubt attempt so the next apply may send it again."""
-    with store.lock("state forget", how.lock_timeout, environ=how.runtime.environ):
-        snapshot = store.snapshot()
+    with store.locked("state forget", how.lock_timeout, environ=how.runtime.environ) as writer:
+        snapshot = writer.snapshot()
         _check(snapshot, how)
         record = snapshot.campaigns.get(key)
         attempt = snapshot.in_doubt.get(key)
@@ -125,15 +125,15 @@ def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
                 "the next apply will send it again."
             )
         _ask(question, how)
-        store.forget(key, actor=actor(how.runtime))
+        writer.forget(key, actor=actor(how.runtime))
     what = f"the record of campaign {record.campaign_id}" if record else "its in-doubt attempt"
     return f"Forgot {key} ({what}); the next apply will plan it as create."
 
 
 def recover_journal(store: StateStore, how: Resolution) -> str:
     """Merge the fallback journal into the state; returns what was merged."""
-    with store.lock("state recover", how.lock_timeout, environ=how.runtime.environ):
-        recovered = store.recover(actor=actor(how.runtime))
+    with store.locked("state recover", how.lock_timeout, environ=how.runtime.environ) as writer:
+        recovered = writer.recover(actor=actor(how.runtime))
     merged: Sequence[Attempt] = recovered.merged
     lines = [f"Merged {count(len(merged), 'outcome')} from the fallback journal."]
     lines += [

@@ -82,8 +82,8 @@ def upgrade_state(
     """Migrate the state's schema to this version's; returns (old, new) revisions."""
     store = open_store(env.state, env.name, root=env.root, api_url=env.api_url)
     try:
-        with store.lock(f"state upgrade --env {env.name}", lock_timeout, environ=environ):
-            return store.upgrade()
+        with store.locked(f"state upgrade --env {env.name}", lock_timeout, environ=environ) as w:
+            return w.upgrade()
     finally:
         store.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.errors import Diagnostic, ReconcilerError
+from reconciler.errors import Diagnostic, ReconcilerError, SourceLocation
 
 
 def format_diagnostic(d: Diagnostic) -> str:
@@ -36,7 +36,27 @@ def echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
         click.echo(format_diagnostic(d), err=True)
 
 
-def echo_error(exc: ReconcilerError) -> None:
-    """A user-facing error on stderr: its diagnostics, then ``Error: …`` and the hint."""
-    echo_diagnostics(exc.diagnostics)
-    click.echo(format_error(exc), err=True)
+def echo_error(exc: ReconcilerError, fmt: str = "text") -> None:
+    """A user-facing error on stderr: its diagnostics, then ``Error: …`` and the hint.
+
+    In another ``--diagnostics`` format, one report of them; an error with no
+    diagnostics is itself the one problem.
+    """
+    if fmt == "text":
+        echo_diagnostics(exc.diagnostics)
+        click.echo(format_error(exc), err=True)
+        return
+    problems = exc.diagnostics or [
+        Diagnostic(exc.location or SourceLocation(""), exc.message, hint=exc.hint)
+    ]
+    echo_report(problems, fmt, summary=exc.message)
+
+
+def echo_report(diagnostics: list[Diagnostic], fmt: str, *, summary: str = "") -> None:
+    """Diagnostics on stderr in ``fmt`` (``--diagnostics``): text lines, or one report."""
+    if fmt == "text":
+        echo_diagnostics(diagnostics)
+        return
+    from reconciler.output.diagnostic_formats import render_report
+
+    click.echo(render_report(diagnostics, fmt, summary=summary), nl=False, err=True)

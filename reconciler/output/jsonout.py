@@ -11,7 +11,7 @@ from collections.abc import Container
 from typing import Any
 
 from reconciler.errors import Diagnostic
-from reconciler.output.wording import last_error, mask_text, plan_senders
+from reconciler.output.wording import last_error, mask_text, plan_senders, preview_text
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedAction
 
 
@@ -76,6 +76,8 @@ def _indented(value: Any, level: int) -> str:
 
 def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
     d, r = action.desired, action.recorded
+    preview = preview_text(action, show_sensitive=show_sensitive)
+    shown = {"preview": preview} if preview is not None else {}  # only with a catalogue
     return {
         "key": action.key,
         "action": action.kind.value,
@@ -94,6 +96,7 @@ def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
         "attempt_id": action.attempt.id if action.attempt is not None else None,
         "file": d.location.file if d is not None else None,
         "line": d.location.line if d is not None else None,
+        **shown,
     }
 
 

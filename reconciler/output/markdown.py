@@ -21,6 +21,7 @@ from reconciler.output.wording import (
     display_body,
     note,
     plan_senders,
+    preview_text,
     state_line,
     summary_line,
 )
@@ -139,6 +140,9 @@ def _details(action: PlannedAction, show_sensitive: bool) -> str:
         return ""
     elif action.desired is not None:
         content = _fenced("json", _pretty(action.desired.body, show_sensitive))
+        preview = preview_text(action, show_sensitive=show_sensitive)
+        if preview is not None:
+            content = f"Message preview:\n\n{_fenced('text', preview)}\n\n{content}"
     elif action.attempt is not None and action.attempt.body is not None:
         content = _fenced("json", _pretty(action.attempt.body, show_sensitive))
     else:

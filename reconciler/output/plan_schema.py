@@ -57,6 +57,7 @@ _ACTION = {
         "attempt_id": _nullable("integer"),
         "file": _nullable("string"),
         "line": _nullable("integer"),
+        "preview": _typed("string", "For a create, with a catalogue: the message as sent."),
     },
 }
 

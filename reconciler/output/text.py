@@ -7,6 +7,7 @@ from reconciler.output.wording import (
     diagnostic_text,
     note,
     plan_senders,
+    preview_text,
     state_line,
     summary_line,
 )
@@ -22,11 +23,16 @@ _STYLES = {
 }
 
 
-def render_text(plan: Plan, *, show_sensitive: bool = False, color: bool = False) -> str:
-    """The whole plan as text (ends with a newline). Errors are not included: they go to stderr."""
+def render_text(
+    plan: Plan, *, show_sensitive: bool = False, color: bool = False, verbose: bool = False
+) -> str:
+    """The whole plan as text (ends with a newline). Errors are not included: they go to stderr.
+
+    ``verbose`` (``-v``): each create's message preview below its line.
+    """
     lines = [paint(f"Plan for {plan.environment} ({state_line(plan)})", "bold", enabled=color), ""]
     if plan.actions:
-        lines.extend(_rows(plan, show_sensitive=show_sensitive, color=color))
+        lines.extend(_rows(plan, show_sensitive=show_sensitive, color=color, verbose=verbose))
     else:
         lines.append("  no campaigns")
     lines.extend(["", paint(summary_line(plan), "bold", enabled=color)])
@@ -40,7 +46,7 @@ def render_text(plan: Plan, *, show_sensitive: bool = False, color: bool = False
     return "\n".join(lines) + "\n"
 
 
-def _rows(plan: Plan, *, show_sensitive: bool, color: bool) -> list[str]:
+def _rows(plan: Plan, *, show_sensitive: bool, color: bool, verbose: bool) -> list[str]:
     key_w = max(len(a.key) for a in plan.actions)
     name_w = min(40, max(len(a.name) for a in plan.actions))
     rows = []
@@ -53,6 +59,9 @@ def _rows(plan: Plan, *, show_sensitive: bool, color: bool) -> list[str]:
         extra = note(action, show_sensitive=show_sensitive)
         if extra:
             rows.append(" " * (6 + key_w) + paint(extra, "dim", enabled=color))
+        preview = preview_text(action, show_sensitive=show_sensitive) if verbose else None
+        if preview is not None:
+            rows.extend(" " * (6 + key_w) + "│ " + line for line in preview.splitlines())
     return rows
 
 

@@ -43,6 +43,14 @@ def _action_bodies(action: PlannedAction) -> Iterator[Mapping[str, Any] | None]:
         yield action.desired.body  # not for a campaign from the cache: it holds no body
 
 
+def preview_text(action: PlannedAction, *, show_sensitive: bool) -> str | None:
+    """The action's message preview as it may be shown (numbers in params masked)."""
+    if action.preview is None:
+        return None
+    senders = Senders(lambda: _action_bodies(action))
+    return mask_text(action.preview, show_sensitive=show_sensitive, senders=senders)
+
+
 def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:
     """A body as it may be shown: recipients masked unless ``show_sensitive``."""
     return maybe_mask(body, show_sensitive=show_sensitive)

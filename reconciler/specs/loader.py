@@ -14,7 +14,7 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.config import Project
@@ -37,6 +37,9 @@ from reconciler.specs.spec_file import SpecFile, project_rel
 from reconciler.specs.varerrors import VariableUse, report_once
 from reconciler.specs.variables import Variables, resolve_variables
 
+if TYPE_CHECKING:
+    from reconciler.models.catalog import Catalog
+
 __all__ = ["LoadResult", "load_campaigns", "resolve_variables"]
 
 
@@ -48,6 +51,7 @@ class LoadResult:
     diagnostics: list[Diagnostic]
     # Where the bodies of campaigns taken from the cache come from (``load_bodies``).
     bodies: BodySource | None = None
+    catalog: Catalog | None = None  # the environment's template catalogue, if it has one
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -76,20 +80,25 @@ def load_campaigns(
     project.settings(env)  # an unknown environment is a ConfigError
     environ = os_environ
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
+    from reconciler.specs.catalog_file import read_catalog
+
+    catalog, catalog_warnings = read_catalog(project, env)
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
         found = discover(project.campaigns_dir)
         specs = found.specs if only is None else _selected(project, found.specs, only)
-        files = _load_files(project, specs, context, cache, environ, keep=only is None)
+        files = _load_files(project, specs, context, cache, environ, catalog, keep=only is None)
     campaigns = [c for f in files for c in f.campaigns]
     sources = variables.sources if isinstance(variables, Variables) else {}
     per_file = [(f.diagnostics, f.uses) for f in files]
     diagnostics = report_once(per_file, sources, project, env)
     diagnostics.extend(_duplicate_keys(campaigns))
     diagnostics.extend(not_spec_warnings(project.root, found.others))
+    diagnostics.extend(catalog_warnings)
     if cache is not None and only is None and not any(d.is_error for d in diagnostics):
         keep_for_saving(cache)  # written once the command succeeded; bad input: never
-    return LoadResult(campaigns, sort_diagnostics(diagnostics), BodySource(project, context))
+    bodies = BodySource(project, context)
+    return LoadResult(campaigns, sort_diagnostics(diagnostics), bodies, catalog)
 
 
 def _load_files(
@@ -98,6 +107,7 @@ def _load_files(
     context: Mapping[str, Any],
     cache: SpecCache | None,
     environ: Mapping[str, str],
+    catalog: Catalog | None,
     *,
     keep: bool = True,
 ) -> list[_FileResult]:
@@ -110,7 +120,7 @@ def _load_files(
         if hit is None:
             to_load.append(_ToLoad(len(files), path))
         files.append(hit)
-    loader = _FreshLoader(project, context, keep_digests=cache is not None)
+    loader = _FreshLoader(project, context, keep_digests=cache is not None, catalog=catalog)
     jobs = jobs_for(len(to_load), environ)
     if jobs > 1:
         import reconciler.models  # noqa: F401 (once here, not in every worker)
@@ -190,6 +200,7 @@ class _FreshLoader:
     project: Project
     context: Mapping[str, Any]
     keep_digests: bool  # the digest of every file read, for the cache's entry
+    catalog: Catalog | None = None  # templates are checked against it
     sandbox: SpecSandbox | None = None
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
 
@@ -200,7 +211,14 @@ class _FreshLoader:
         template_reads(sandbox, reset=True)
         template_misses(sandbox, reset=True)
         template_indirect(sandbox, reset=True)
-        loaded = SpecFile(self.project, item.path, self.context, sandbox, checked=self.checked)
+        loaded = SpecFile(
+            self.project,
+            item.path,
+            self.context,
+            sandbox,
+            checked=self.checked,
+            catalog=self.catalog,
+        )
         loaded.load()
         indirect = loaded.indirect or bool(template_indirect(sandbox))
         keep = self.keep_digests and not indirect
@@ -231,6 +249,8 @@ def _open_cache(
     environ = os_environ
     if not cache_requested(environ):
         return None
+    from reconciler.specs.catalog_file import catalog_digest
+
     try:
         state = project.environment(env, os_environ).state
         salt = {
@@ -238,6 +258,7 @@ def _open_cache(
             # reordering a variable's keys can change what a spec renders to.
             "context": json.dumps(context, ensure_ascii=False),
             "campaigns_dir": project.campaigns_dir.relative_to(project.root).as_posix(),
+            "catalog": catalog_digest(project, env),  # it decides which specs are valid
         }
     except (ReconcilerError, TypeError, ValueError):
         return None  # variables that are not plain JSON are not keyed: load in full

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.campaign import DesiredCampaign, canonical_json, json_fingerprint
 from reconciler.config import Project
@@ -34,6 +34,9 @@ from reconciler.specs.render import (
 )
 from reconciler.specs.varerrors import VariableUse
 from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, load_documents
+
+if TYPE_CHECKING:
+    from reconciler.models.catalog import Catalog
 
 CSV_KEY = "customer_details_csv"
 # Fields the planner and the guards report on after loading; their lines travel with
@@ -66,6 +69,7 @@ class SpecFile:
     origins: dict[Path_, str] = field(default_factory=dict)
     # Digits of the file's sender numbers seen so far: shown in its messages, unmasked.
     senders: set[str] = field(default_factory=set)
+    catalog: Catalog | None = None  # the environment's templates, when it has a catalogue
 
     @functools.cached_property
     def rel(self) -> str:
@@ -287,6 +291,11 @@ class SpecFile:
         from reconciler.models import api_body, validate_spec
 
         spec, problems = validate_spec(data, None if audience is None else audience.lines)
+        touchpoint = data.get("touchpoint")
+        if self.catalog is not None and isinstance(touchpoint, Mapping):
+            from reconciler.models.template_checks import check_template
+
+            problems += check_template(touchpoint, self.catalog)
         # Bad rows were reported and left out; the other rows are checked, but "no
         # recipients" (when every row was bad) would only repeat them.
         incomplete = audience is not None and bool(audience.problems)

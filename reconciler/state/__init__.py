@@ -1,7 +1,8 @@
 """The state store: what was created in ContactSwing, per environment.
 
-Writers use ``open_store`` (then ``store.lock()``, ``store.bind()``); readers use
-``read_snapshot`` or ``open_reader``: a ``StateReader`` has no method that writes.
+Readers use ``read_snapshot`` or ``open_reader``: a ``StateReader`` has no method that
+writes. Writers use ``open_store``, whose store has none either: ``with store.locked(...)
+as writer:`` yields the only object that writes, and it ends with the lock.
 
 This module stays light: SQLAlchemy and alembic are imported when a store is opened,
 not when the value types of ``reconciler.state.base`` are (every command imports them).
@@ -63,7 +64,9 @@ def open_store(
     api_url: str | None = None,
     for_recovery: bool = False,
 ) -> SqlStateStore:
-    """A writer's store. Refuses while a fallback journal waits (unless ``for_recovery``)."""
+    """A writer's store: it reads and locks; ``store.locked()`` yields its writer.
+
+    Refuses while a fallback journal waits (unless ``for_recovery``)."""
     from reconciler.state.fallback import refuse_if_pending
     from reconciler.state.location import resolve_location
     from reconciler.state.store import SqlStateStore
@@ -211,10 +214,13 @@ def copy_state(
     if src.location.url == dst.location.url:
         raise StateError("the source and the target of `state migrate` are the same store")
     try:
-        with src.lock(command, environ=environ), dst.lock(command, environ=environ):
-            with translated(src.location, "read"), src.ready_engine().begin() as conn:
+        with (
+            src.locked(command, environ=environ) as reading,
+            dst.locked(command, environ=environ) as writing,
+        ):
+            with translated(src.location, "read"), reading.ready_engine().begin() as conn:
                 rows = read_all(conn)
-            with translated(dst.location, "write"), dst.ready_engine().begin() as conn:
+            with translated(dst.location, "write"), writing.ready_engine().begin() as conn:
                 refuse_non_empty(conn, dst.location.display)
                 return write_all(conn, rows)
     finally:

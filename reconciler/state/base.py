@@ -1,8 +1,8 @@
 """What a state holds, as plain values, and the interfaces of the stores.
 
-The planner reads a ``StateSnapshot`` and nothing else. Writers go through a
-``StateStore``, always under the environment's lock (``StateStore.lock``).
-Each write is its own durable transaction and bumps the serial.
+The planner reads a ``StateSnapshot`` and nothing else. A ``StateReader`` can only read;
+a ``StateWriter`` exists only under the environment's lock (``StateStore.locked``), and
+each of its writes is its own durable transaction that bumps the serial.
 """
 
 from __future__ import annotations
@@ -223,31 +223,39 @@ class StepShortcuts:
         self.record_step([attempt], ())
 
 
-class StateStore(StateReader, Recorder, Protocol):
-    """Read-write access for apply and the state commands. Call writers under ``lock``."""
+class StateWriter(Recorder, Protocol):
+    """Read-write access for apply and the state commands (``SqlStateWriter`` says what
+    each write does). It exists only under the lock (``StateStore.locked``) and refuses
+    every call once that lock is released."""
 
-    def lock(
+    @property
+    def info(self) -> LockInfo: ...  # the lock this writer holds
+
+    def snapshot(self) -> StateSnapshot: ...
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]: ...
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]: ...
+
+    def bind(self, api_url: str) -> None: ...
+
+    def import_campaign(self, record: RecordedCampaign) -> None: ...
+
+    def forget(self, key: str, *, actor: str) -> None: ...
+
+    def move(self, old_key: str, new_key: str, *, actor: str) -> None: ...
+
+    def recover(self, *, actor: str) -> RecoverResult: ...
+
+
+class StateStore(StateReader, Protocol):
+    """A store a writer opens: it reads, and writes only through ``locked``'s writer."""
+
+    def locked(
         self, command: str, timeout: float = 0.0, *, environ: Mapping[str, str] | None = None
-    ) -> AbstractContextManager[LockInfo]: ...
-
-    def bind(self, api_url: str) -> None:
-        """Create the state on first write, bound to its environment and API; else check it."""
-        ...
-
-    def import_campaign(self, record: RecordedCampaign) -> None:
-        """Record a campaign created outside this run (``state import``); journaled."""
-        ...
-
-    def forget(self, key: str, *, actor: str) -> None:
-        """Drop a record and settle its in-doubt attempt (``state forget``); journaled."""
-        ...
-
-    def move(self, old_key: str, new_key: str, *, actor: str) -> None:
-        """Re-key a record after a rename listed in ``previous_keys``; journaled."""
-        ...
-
-    def recover(self, *, actor: str) -> RecoverResult:
-        """Merge the fallback journal into the state (``state recover``); journaled."""
+    ) -> AbstractContextManager[StateWriter]:
+        """Hold the environment's lock (a second writer fails, or waits ``timeout`` s)
+        and yield the writer, which ends with the lock."""
         ...
 
 

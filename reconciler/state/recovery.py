@@ -16,12 +16,12 @@ from reconciler.state.tables import attempts
 from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt, insert_entries
 
 if TYPE_CHECKING:
-    from reconciler.state.store import SqlStateStore
+    from reconciler.state.writer import SqlStateWriter
 
 __all__ = ["RecoverResult", "merge_fallback"]
 
 
-def merge_fallback(store: SqlStateStore, *, actor: str) -> RecoverResult:
+def merge_fallback(store: SqlStateWriter, *, actor: str) -> RecoverResult:
     """Merge every entry in one transaction; the file goes only after the commit."""
     path = store.location.journal_path
     if not path.exists():

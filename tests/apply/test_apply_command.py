@@ -199,7 +199,8 @@ def test_campaigns_in_doubt_are_listed_and_not_sent() -> None:
     """An unresolved attempt plans as in doubt: warned about, never sent."""
     store = FakeStateStore()
     pending = Attempt(0, "a", "create", AttemptStatus.PENDING, "fp", "sfp", {}, "k", NOW)
-    store.record_intents([pending])
+    with store.locked("test") as writer:
+        writer.record_intents([pending])
     report, opener = _run(store, _desired("a", "b"))
     assert report.in_doubt_before == ["a"]  # type: ignore[attr-defined]
     assert [c[0] for c in opener.api.calls] == ["b"]
@@ -220,7 +221,7 @@ def test_a_renamed_key_moves_the_record_without_a_request() -> None:
 def test_a_second_writer_is_refused_by_the_lock() -> None:
     """While another writer holds the lock, apply fails and sends nothing."""
     store = FakeStateStore()
-    with store.lock("apply"), pytest.raises(StateLockedError):
+    with store.locked("apply"), pytest.raises(StateLockedError):
         _run(store, _desired("a"))
     assert store.campaigns == {}
 

@@ -11,11 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.api.base import CreateResult
-from reconciler.executor import CreateTask, execute
-from reconciler.state.base import RecordedCampaign
+from reconciler.executor import CreateTask
+from reconciler.state.base import Attempt, RecordedCampaign
 from tests.apply.helpers import tasks
 from tests.support.fake_api import FakeCampaignAPI, created, failed, in_doubt
-from tests.support.fake_state import FakeStateStore, SimulatedCrash
+from tests.support.fake_state import (
+    FakeStateStore,
+    FakeStateWriter,
+    SimulatedCrash,
+    execute_locked,
+)
 
 CALLS = ["ok", "ok", "fail", "doubt_created", "doubt_nothing", "crash_before", "crash_after"]
 
@@ -50,23 +55,28 @@ class FlakyAPI(FakeCampaignAPI):
 def _resolve_in_doubt(store: FakeStateStore, api: FakeCampaignAPI) -> None:
     """What a person does: import what ContactSwing has, forget what it does not."""
     for key, attempt in store.snapshot().in_doubt.items():
-        ids = api.server.get(key)
-        if ids:
-            store.import_campaign(
-                RecordedCampaign(
-                    key,
-                    ids[0],
-                    key,
-                    attempt.fingerprint,
-                    attempt.source_fingerprint,
-                    dict(attempt.body or {}),
-                    None,
-                    "person",
-                    attempt.started_at,
-                )
+        with store.locked("state import") as writer:
+            _settle(writer, key, attempt, api.server.get(key))
+
+
+def _settle(writer: FakeStateWriter, key: str, attempt: Attempt, ids: list[str] | None) -> None:
+    """Import what ContactSwing has, forget what it does not."""
+    if ids:
+        writer.import_campaign(
+            RecordedCampaign(
+                key,
+                ids[0],
+                key,
+                attempt.fingerprint,
+                attempt.source_fingerprint,
+                dict(attempt.body or {}),
+                None,
+                "person",
+                attempt.started_at,
             )
-        else:
-            store.forget(key, actor="person")
+        )
+    else:
+        writer.forget(key, actor="person")
 
 
 def _to_create(store: FakeStateStore, all_tasks: list[CreateTask]) -> list[CreateTask]:
@@ -100,7 +110,7 @@ def _converge(
         if not todo:
             break
         with contextlib.suppress(SimulatedCrash):
-            execute(todo, store, api, parallelism=parallelism, batch=3)
+            execute_locked(todo, store, api, parallelism=parallelism, batch=3)
         assert api.duplicates() == {}
     return store, api
 

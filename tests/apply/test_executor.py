@@ -9,11 +9,11 @@ import pytest
 
 from reconciler.api.base import CreateResult, Outcome
 from reconciler.errors import JournalPendingError
-from reconciler.executor import ApplyEvent, TokenBucket, execute
+from reconciler.executor import ApplyEvent, TokenBucket
 from reconciler.state.base import AttemptStatus
 from tests.apply.helpers import task, tasks
 from tests.support.fake_api import FakeCampaignAPI, Step, failed, in_doubt
-from tests.support.fake_state import FakeStateStore
+from tests.support.fake_state import FakeStateStore, execute_locked
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_every_create_is_recorded_before_and_after_its_request(
     """Each request finds its pending intent in the store; each outcome is recorded after."""
     store = make_store()
     api = FakeCampaignAPI(store)
-    result = execute(tasks(10), store, api, parallelism=3, actor="me", run_id="r1")
+    result = execute_locked(tasks(10), store, api, parallelism=3, actor="me", run_id="r1")
     assert api.violations == []
     assert len(api.calls) == 10
     assert set(store.campaigns) == {f"c{i:03d}" for i in range(10)}
@@ -46,7 +46,7 @@ def test_each_request_is_told_its_campaign_key() -> None:
     """The client names the campaign in its log lines (a 429 retry), so it must know it."""
     store = FakeStateStore()
     api = FakeCampaignAPI(store)
-    execute(tasks(3), store, api, parallelism=1)
+    execute_locked(tasks(3), store, api, parallelism=1)
     assert api.keys_given == ["c000", "c001", "c002"]
 
 
@@ -55,7 +55,7 @@ def test_intents_are_recorded_in_batches_never_skipping_one(
 ) -> None:
     """With batch 4, ten creates take three intent transactions and every key is journaled."""
     store = make_store()
-    execute(tasks(10), store, FakeCampaignAPI(store), parallelism=2, batch=4)
+    execute_locked(tasks(10), store, FakeCampaignAPI(store), parallelism=2, batch=4)
     assert store.intent_writes() == 3
     assert len(store.attempts) == 10
 
@@ -66,7 +66,7 @@ def test_the_canonical_body_and_idempotency_key_are_sent_and_recorded(
     """The API gets the canonical body (the client applies phone_format) and the key."""
     store = make_store()
     api = FakeCampaignAPI(store)
-    execute([task("k")], store, api)
+    execute_locked([task("k")], store, api)
     assert api.calls[0][1] == task("k").body
     assert store.campaigns["k"].body == task("k").body
     assert api.calls[0][2] == "idem-k"
@@ -79,7 +79,7 @@ def test_a_stop_run_answer_sends_nothing_more(
     """A bad token or wrong path stops the run; unsent intents are recorded cancelled."""
     store = make_store()
     api = FakeCampaignAPI(store, script={"c000": [failed(status, stop_run=True)]})
-    result = execute(tasks(10), store, api, parallelism=1, batch=3)
+    result = execute_locked(tasks(10), store, api, parallelism=1, batch=3)
     assert [c[0] for c in api.calls] == ["c000"]
     statuses = _statuses(store)
     assert statuses == {
@@ -98,7 +98,7 @@ def test_a_stop_run_on_the_first_create_costs_one_request_even_in_parallel(
     """The first create goes alone, so a bad token is found before N requests go out."""
     store = make_store()
     api = FakeCampaignAPI(store, default=lambda key: failed(401, stop_run=True))
-    result = execute(tasks(10), store, api, parallelism=4)
+    result = execute_locked(tasks(10), store, api, parallelism=4)
     assert len(api.calls) == 1
     assert result.exit_code == 1
 
@@ -107,7 +107,7 @@ def test_an_in_doubt_create_is_never_resent(make_store: type[FakeStateStore]) ->
     """A timeout is recorded in doubt after one request, and the run goes on with the rest."""
     store = make_store()
     api = FakeCampaignAPI(store, script={"c001": [in_doubt(server_created=True)]})
-    result = execute(tasks(3), store, api, parallelism=1)
+    result = execute_locked(tasks(3), store, api, parallelism=1)
     assert [c[0] for c in api.calls] == ["c000", "c001", "c002"]
     assert "c001" in store.snapshot().in_doubt
     assert "c001" not in store.campaigns
@@ -124,7 +124,7 @@ def test_a_client_exception_is_in_doubt_not_retried(make_store: type[FakeStateSt
         raise RuntimeError("socket went away")
 
     api.on_call = boom
-    result = execute([task("k")], store, api)
+    result = execute_locked([task("k")], store, api)
     assert len(api.calls) == 1
     assert result.outcomes[0].status is AttemptStatus.IN_DOUBT
 
@@ -134,7 +134,7 @@ def test_created_without_an_id_is_recorded_in_doubt(make_store: type[FakeStateSt
     store = make_store()
     step = Step(CreateResult(Outcome.CREATED, 200, campaign_id=None), False)
     api = FakeCampaignAPI(store, script={"k": [step]})
-    execute([task("k")], store, api)
+    execute_locked([task("k")], store, api)
     assert store.campaigns == {}
     assert "k" in store.snapshot().in_doubt
 
@@ -143,7 +143,7 @@ def test_failed_creates_are_recorded_with_the_api_message(make_store: type[FakeS
     """A 400 is recorded failed with its message and plans again (not in doubt)."""
     store = make_store()
     api = FakeCampaignAPI(store, script={"k": [failed(400, message="invalid template")]})
-    result = execute([task("k")], store, api)
+    result = execute_locked([task("k")], store, api)
     snap = store.snapshot()
     assert snap.last_failures["k"].error == "invalid template"
     assert "k" not in snap.in_doubt
@@ -168,7 +168,7 @@ def test_cancel_waits_for_in_flight_and_cancels_unsent_intents(
 
     helper = threading.Thread(target=cancel_when_two_in_flight)
     helper.start()
-    result = execute(tasks(8), store, api, parallelism=2, batch=4, cancel=cancel)
+    result = execute_locked(tasks(8), store, api, parallelism=2, batch=4, cancel=cancel)
     helper.join()
     assert len(api.calls) == 3
     statuses = _statuses(store)
@@ -187,16 +187,17 @@ def test_an_unwritable_state_sends_the_outcome_to_the_fallback_journal(
     store = make_store()
     store.fail_record_outcome = 1
     api = FakeCampaignAPI(store)
-    result = execute(tasks(5), store, api, parallelism=1, batch=1)
+    result = execute_locked(tasks(5), store, api, parallelism=1, batch=1)
     assert len(api.calls) == 1
     assert [a.status for a in store.fallback] == [AttemptStatus.CREATED]
     assert store.fallback[0].campaign_id == api.server["c000"][0]
     assert result.outcomes[0].recorded_in == "journal"
     assert result.state_failure
     assert result.exit_code == 1
-    with pytest.raises(JournalPendingError), store.lock("apply"):
+    with pytest.raises(JournalPendingError), store.locked("apply"):
         pass
-    store.recover()
+    with store.locked("state recover") as writer:
+        writer.recover()
     assert store.campaigns["c000"].campaign_id == api.server["c000"][0]
 
 
@@ -208,7 +209,7 @@ def test_when_the_journal_fails_too_the_outcome_is_reported_as_recorded_nowhere(
     store.fail_record_outcome = 1
     store.fail_write_fallback = 1
     api = FakeCampaignAPI(store)
-    result = execute([task("k")], store, api)
+    result = execute_locked([task("k")], store, api)
     outcome = result.outcomes[0]
     assert outcome.recorded_in == "nowhere"
     assert outcome.campaign_id == api.server["k"][0]
@@ -219,7 +220,7 @@ def test_an_unwritable_intent_sends_nothing(make_store: type[FakeStateStore]) ->
     store = make_store()
     store.fail_record_intents = 1
     api = FakeCampaignAPI(store)
-    result = execute(tasks(3), store, api)
+    result = execute_locked(tasks(3), store, api)
     assert api.calls == []
     assert result.not_started == ["c000", "c001", "c002"]
     assert result.exit_code == 1
@@ -231,7 +232,7 @@ def test_parallelism_bound_is_respected_and_reached(make_store: type[FakeStateSt
     api = FakeCampaignAPI(store)
     barrier = threading.Barrier(3, timeout=10)
     api.on_call = lambda key: None if key == "c000" else barrier.wait() and None
-    result = execute(tasks(22), store, api, parallelism=3)
+    result = execute_locked(tasks(22), store, api, parallelism=3)
     assert api.max_concurrent == 3
     assert len(result.of_status(AttemptStatus.CREATED)) == 22
 
@@ -251,7 +252,7 @@ def test_rate_limits_the_starts_per_second(make_store: type[FakeStateStore]) -> 
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    execute(
+    execute_locked(
         tasks(5),
         store,
         api,
@@ -281,7 +282,7 @@ def test_events_report_each_outcome(make_store: type[FakeStateStore]) -> None:
     """Progress events: one started and one finished per create, with the outcome."""
     store = make_store()
     events: list[ApplyEvent] = []
-    execute(tasks(3), store, FakeCampaignAPI(store), on_event=events.append)
+    execute_locked(tasks(3), store, FakeCampaignAPI(store), on_event=events.append)
     finished = [e for e in events if e.kind == "finished"]
     assert len([e for e in events if e.kind == "started"]) == 3
     assert {e.outcome.status for e in finished if e.outcome} == {AttemptStatus.CREATED}
@@ -298,7 +299,7 @@ def test_a_failing_progress_display_does_not_stop_recording(
     def broken(event: ApplyEvent) -> None:
         raise BrokenPipeError("stderr is gone")
 
-    result = execute(tasks(5), store, api, parallelism=2, on_event=broken)
+    result = execute_locked(tasks(5), store, api, parallelism=2, on_event=broken)
     assert len(api.calls) == 5
     assert set(store.campaigns) == {f"c{i:03d}" for i in range(5)}
     assert result.exit_code == 0
@@ -309,9 +310,9 @@ def test_a_stale_plan_is_refused_by_the_store_and_nothing_is_sent(
 ) -> None:
     """A task for a key created since the plan: the store refuses its intent, none is sent."""
     store = make_store()
-    execute([task("k")], store, FakeCampaignAPI(store))
+    execute_locked([task("k")], store, FakeCampaignAPI(store))
     api = FakeCampaignAPI(store)
-    result = execute([task("k")], store, api)
+    result = execute_locked([task("k")], store, api)
     assert api.calls == []
     assert result.not_started == ["k"]
     assert "refusing to send again" in result.state_failure

@@ -14,33 +14,42 @@ from reconciler.executor import ApplyEvent, execute
 from reconciler.state.base import Attempt, AttemptStatus
 from tests.apply.helpers import tasks
 from tests.support.fake_api import FakeCampaignAPI, failed
-from tests.support.fake_state import FakeStateStore
+from tests.support.fake_state import FakeStateStore, FakeStateWriter, execute_locked
+
+
+class SlowWriter(FakeStateWriter):
+    """Each step takes its store's ``delay`` s (an fsync), so requests finish meanwhile."""
+
+    store: SlowStore
+
+    def record_step(
+        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
+    ) -> Sequence[Attempt]:
+        s = self.store
+        time.sleep(s.delay)
+        if outcomes and s.accept_outcomes is not None:
+            if len(outcomes) > s.accept_outcomes:
+                s.accept_outcomes = 0
+                s.refused_sizes.append(len(outcomes))
+                raise StateError("state is not writable (injected)")
+            s.accept_outcomes -= len(outcomes)
+        return super().record_step(outcomes, intents)
 
 
 class SlowStore(FakeStateStore):
-    """Each step takes ``delay`` s (an fsync), so requests finish meanwhile.
+    """A fake whose writer is slow (``SlowWriter``).
 
     ``accept_outcomes``: how many outcomes the state takes; the step that would exceed it,
     and every later step with outcomes, is refused (its size kept in ``refused_sizes``).
     """
+
+    writer_type = SlowWriter
 
     def __init__(self, delay: float = 0.01, *, accept_outcomes: int | None = None) -> None:
         super().__init__()
         self.delay = delay
         self.accept_outcomes = accept_outcomes
         self.refused_sizes: list[int] = []
-
-    def record_step(
-        self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
-    ) -> Sequence[Attempt]:
-        time.sleep(self.delay)
-        if outcomes and self.accept_outcomes is not None:
-            if len(outcomes) > self.accept_outcomes:
-                self.accept_outcomes = 0
-                self.refused_sizes.append(len(outcomes))
-                raise StateError("state is not writable (injected)")
-            self.accept_outcomes -= len(outcomes)
-        return super().record_step(outcomes, intents)
 
 
 class MinimalRecorder:
@@ -103,7 +112,7 @@ def test_outcomes_finished_together_are_recorded_in_one_write() -> None:
     """While one outcome is written the others finish; they are then recorded at once."""
     store = SlowStore(0.05)
     api = CountingAPI(store)
-    result = execute(tasks(20), store, api, parallelism=4)
+    result = execute_locked(tasks(20), store, api, parallelism=4)
     assert result.exit_code == 0
     assert api.unrecorded == []
     assert len(api.sent) == 20
@@ -118,7 +127,7 @@ def test_a_refused_batch_goes_whole_to_the_fallback_journal() -> None:
     """When the state refuses, every outcome of every batch sent is kept in the journal."""
     store = SlowStore(0.05, accept_outcomes=2)  # at most two outcomes recorded; then none
     api = CountingAPI(store)
-    result = execute(tasks(20), store, api, parallelism=4)
+    result = execute_locked(tasks(20), store, api, parallelism=4)
     assert result.exit_code == 1
     assert result.state_failure
     assert len(api.sent) > 2
@@ -166,7 +175,7 @@ def test_a_step_records_outcomes_with_the_next_intents_in_one_write() -> None:
     """The SQL store's way: what finished and the next batch share a commit; none is lost."""
     store = SlowStore()
     api = SlowAPI(store)
-    result = execute(tasks(60), store, api, parallelism=4)
+    result = execute_locked(tasks(60), store, api, parallelism=4)
     assert result.exit_code == 0
     assert api.unrecorded == []
     assert sorted(api.sent) == sorted(t.idempotency_key for t in tasks(60))
@@ -181,7 +190,7 @@ def test_intents_recorded_ahead_of_sending_never_exceed_one_batch() -> None:
     """What a crash could leave in doubt unsent stays within ``batch`` (docs/apply.md)."""
     for store in (SlowStore(), FakeStateStore()):
         api = SlowAPI(store)
-        execute(tasks(40), store, api, parallelism=4, batch=4, on_event=api.on_event)
+        execute_locked(tasks(40), store, api, parallelism=4, batch=4, on_event=api.on_event)
         assert len(store.campaigns) == 40
         assert 0 < api.most_unstarted <= 4
 
@@ -192,7 +201,7 @@ def test_no_request_starts_after_an_answer_stops_the_run() -> None:
         store = FakeStateStore()
         api = FakeCampaignAPI(store, script={"c001": [failed(401, stop_run=True)]})
         api.on_call = lambda key: None if key in ("c000", "c001") else time.sleep(0.05)
-        result = execute(tasks(12), store, api, parallelism=4, batch=4)
+        result = execute_locked(tasks(12), store, api, parallelism=4, batch=4)
         assert [c[0] for c in api.calls][:2] == ["c000", "c001"]
         assert len(api.calls) == 5  # c000 alone, then c001..c004; nothing after the 401
         assert result.stopped

@@ -20,7 +20,8 @@ from tests.conftest import REPO_ROOT
 def _copy_example(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
-    for name in ("reconciler.yaml", "campaigns", "audiences", "templates", "environments"):
+    example = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
+    for name in (*example, "whatsapp-templates.json"):
         src = REPO_ROOT / name
         if src.is_dir():
             shutil.copytree(src, root / name)

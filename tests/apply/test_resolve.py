@@ -13,13 +13,12 @@ from reconciler.commands.resolve import (
     recover_journal,
 )
 from reconciler.errors import AbortedError, StateError
-from reconciler.executor import execute
 from reconciler.plan import ActionKind
 from reconciler.planner import make_plan
 from tests.apply.helpers import task
 from tests.support.factories import make_desired
 from tests.support.fake_api import FakeCampaignAPI, in_doubt
-from tests.support.fake_state import FakeStateStore
+from tests.support.fake_state import FakeStateStore, execute_locked
 
 HOW = Resolution("dev", "sandbox", auto_approve=True)
 NOW = datetime(2027, 10, 1, tzinfo=UTC)
@@ -28,7 +27,7 @@ NOW = datetime(2027, 10, 1, tzinfo=UTC)
 def _in_doubt_store(key: str = "k") -> FakeStateStore:
     store = FakeStateStore()
     api = FakeCampaignAPI(store, script={key: [in_doubt(server_created=True)]})
-    execute([task(key)], store, api)
+    execute_locked([task(key)], store, api)
     assert key in store.snapshot().in_doubt
     return store
 
@@ -107,10 +106,10 @@ def test_recover_merges_the_fallback_journal() -> None:
     store = FakeStateStore()
     store.fail_record_outcome = 1
     api = FakeCampaignAPI(store)
-    execute([task("k")], store, api)
+    execute_locked([task("k")], store, api)
     assert store.fallback
     message = recover_journal(store, HOW)
     assert "k: created" in message
     assert store.campaigns["k"].campaign_id == api.server["k"][0]
-    with store.lock("apply"):
+    with store.locked("apply"):
         pass

@@ -108,10 +108,10 @@ def test_the_actor_and_the_lock_name_the_runtime_user_and_ci_run(
     assert actor(runtime) == "ana (CI run 77)"
     store = open_store(".reconciler/dev.sqlite", "dev", root=root, api_url="sandbox")
     try:
-        with store.lock("apply", environ=runtime.environ) as info:
-            assert info.ci_run == "GitHub Actions run o/r 77"
-        with store.lock("apply", environ={}) as info:
-            assert info.ci_run == ""
+        with store.locked("apply", environ=runtime.environ) as writer:
+            assert writer.info.ci_run == "GitHub Actions run o/r 77"
+        with store.locked("apply", environ={}) as writer:
+            assert writer.info.ci_run == ""
     finally:
         store.close()
 

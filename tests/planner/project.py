@@ -81,11 +81,11 @@ def write_state(
     specs = desired(root, env)
     store = open_store(f".reconciler/{env}.sqlite", env, root=root, api_url=API_URLS[env])
     try:
-        with store.lock("test"):
-            store.bind(API_URLS[env])
+        with store.locked("test") as writer:
+            writer.bind(API_URLS[env])
             for key in created:
                 d = specs[key]
-                store.import_campaign(
+                writer.import_campaign(
                     RecordedCampaign(
                         key,
                         f"cmp-{key}",
@@ -98,7 +98,7 @@ def write_state(
                         CREATED_AT,
                     )
                 )
-            store.record_intents(
+            writer.record_intents(
                 [
                     Attempt(
                         0, key, "create", AttemptStatus.PENDING, "f", "s", None, "i", CREATED_AT

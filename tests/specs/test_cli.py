@@ -13,7 +13,14 @@ from tests.specs.helpers import GOOD_SPEC, PROJECT_YAML, make_project, snapshot,
 from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
-EXAMPLE = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
+EXAMPLE = (
+    "reconciler.yaml",
+    "campaigns",
+    "audiences",
+    "templates",
+    "environments",
+    "whatsapp-templates.json",
+)
 
 
 @pytest.fixture

@@ -133,6 +133,7 @@ ORDINARY_ENV = {
     "create_path": TEXT,
     "phone_format": st.sampled_from(["e164", "digits", "E164"]),
     "allow_ignore_suppression": st.booleans(),
+    "catalog": MAYBE_TEXT,
 }
 ENVS = st.fixed_dictionaries(
     {},
@@ -154,6 +155,7 @@ TOP_OPTIONAL = {
     "required_version": st.one_of(MAYBE_TEXT, VALUES),
     "campaigns": st.one_of(TEXT, VALUES),
     "vars": st.one_of(VARS, VALUES),
+    "catalog": st.one_of(MAYBE_TEXT, VALUES),
 }
 TOP = st.fixed_dictionaries(TOP_REQUIRED, optional=TOP_OPTIONAL)
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from reconciler.state import SqlStateStore, open_reader, open_store, read_snapshot
-from reconciler.state.base import Attempt, AttemptStatus, StateSnapshot, StateStore
+from reconciler.state.base import Attempt, AttemptStatus, StateSnapshot, StateStore, StateWriter
+from reconciler.state.writer import SqlStateWriter
 from tests.state.conftest import StateTarget
 from tests.support.fake_state import FakeStateStore
 
@@ -51,13 +52,13 @@ def open_target(target: StateTarget, **kwargs: Any) -> SqlStateStore:
 
 
 @contextmanager
-def locked(target: StateTarget, api_url: str = API) -> Iterator[SqlStateStore]:
-    """A writer store, locked and bound, closed afterwards."""
+def locked(target: StateTarget, api_url: str = API) -> Iterator[SqlStateWriter]:
+    """A writer, bound, its store locked and closed afterwards."""
     store = open_target(target)
     try:
-        with store.lock("test"):
-            store.bind(api_url)
-            yield store
+        with store.locked("test") as writer:
+            writer.bind(api_url)
+            yield writer
     finally:
         store.close()
 
@@ -72,15 +73,15 @@ class StoreBackend(Protocol):
 
     name: str
 
-    def locked(self) -> AbstractContextManager[StateStore]:
+    def locked(self) -> AbstractContextManager[StateWriter]:
         """A writer's store, locked and bound to ``API``."""
         ...
 
-    def recovering(self) -> AbstractContextManager[StateStore]:
+    def recovering(self) -> AbstractContextManager[StateWriter]:
         """A store opened and locked for ``state recover``."""
         ...
 
-    def writer(self) -> AbstractContextManager[StateStore]:
+    def writer(self) -> AbstractContextManager[StateWriter]:
         """A writer's store opened and locked for ``apply`` (not bound)."""
         ...
 
@@ -96,6 +97,10 @@ class StoreBackend(Protocol):
         """Whether outcomes wait in the fallback journal."""
         ...
 
+    def opened(self) -> AbstractContextManager[StateStore]:
+        """The store a writer opens (``open_store``), closed afterwards."""
+        ...
+
 
 class FakeBackend:
     """The in-memory fake of tests/support/fake_state.py, not yet bound."""
@@ -106,20 +111,24 @@ class FakeBackend:
         self.store = FakeStateStore(bound_to=None)
 
     @contextmanager
-    def locked(self) -> Iterator[StateStore]:
-        with self.store.lock("test"):
-            self.store.bind(API)
-            yield self.store
+    def locked(self) -> Iterator[StateWriter]:
+        with self.store.locked("test") as writer:
+            writer.bind(API)
+            yield writer
 
     @contextmanager
-    def recovering(self) -> Iterator[StateStore]:
-        with self.store.lock("state recover"):
-            yield self.store
+    def recovering(self) -> Iterator[StateWriter]:
+        with self.store.locked("state recover") as writer:
+            yield writer
 
     @contextmanager
-    def writer(self) -> Iterator[StateStore]:
-        with self.store.lock("apply"):
-            yield self.store
+    def writer(self) -> Iterator[StateWriter]:
+        with self.store.locked("apply") as writer:
+            yield writer
+
+    @contextmanager
+    def opened(self) -> Iterator[StateStore]:
+        yield self.store
 
     def fresh(self) -> StateSnapshot:
         return self.store.snapshot()
@@ -138,24 +147,32 @@ class SqlBackend:
         self.target = target
         self.name = target.backend
 
-    def locked(self) -> AbstractContextManager[StateStore]:
+    def locked(self) -> AbstractContextManager[StateWriter]:
         return locked(self.target)
 
     @contextmanager
-    def recovering(self) -> Iterator[StateStore]:
+    def recovering(self) -> Iterator[StateWriter]:
         store = open_target(self.target, for_recovery=True)
         try:
-            with store.lock("state recover"):
-                yield store
+            with store.locked("state recover") as writer:
+                yield writer
         finally:
             store.close()
 
     @contextmanager
-    def writer(self) -> Iterator[StateStore]:
+    def writer(self) -> Iterator[StateWriter]:
         store = open_target(self.target)
         try:
-            with store.lock("apply"):
-                yield store
+            with store.locked("apply") as writer:
+                yield writer
+        finally:
+            store.close()
+
+    @contextmanager
+    def opened(self) -> Iterator[StateStore]:
+        store = open_target(self.target)
+        try:
+            yield store
         finally:
             store.close()
 

@@ -89,7 +89,8 @@ def test_unlock_needs_approval_and_the_right_id(target: StateTarget):
     from tests.state.helpers import open_target
 
     holder = open_target(target)
-    with holder.lock("hung apply") as info:
+    with holder.locked("hung apply") as writer:
+        info = writer.info
         refused = run_cli("unlock", "--env", "dev", info.lock_id, cwd=root)
         assert refused.returncode == 1 and "--auto-approve" in refused.stderr
         wrong = run_cli("unlock", "--env", "dev", "wrong-id", "--auto-approve", cwd=root)

@@ -52,8 +52,8 @@ def test_torn_last_line_is_dropped_and_stays_in_doubt(target: StateTarget):
     first_line = whole.splitlines(keepends=True)[0]
     path.write_text(first_line + whole.splitlines()[1][:20])
     store = open_store(target.location, "dev", root=target.root, for_recovery=True)
-    with store.lock("state recover"):
-        result = store.recover(actor="ops")
+    with store.locked("state recover") as writer:
+        result = writer.recover(actor="ops")
     store.close()
     assert result.torn and [x.key for x in result.merged] == ["a"]
     snap = fresh(target)
@@ -67,7 +67,7 @@ def test_a_writer_that_opened_before_the_journal_appeared_refuses_under_the_lock
     waiting = open_store(target.location, "dev", root=target.root)  # opened: no journal yet
     try:
         _journal_after_lost_outcomes(target)
-        with pytest.raises(JournalPendingError), waiting.lock("apply"):
+        with pytest.raises(JournalPendingError), waiting.locked("apply"):
             pass
         assert waiting.lock_holder() is None  # the refused writer let go of the lock
     finally:

@@ -14,14 +14,15 @@ import pytest
 
 from reconciler.errors import StateError, StateLockedError
 from tests.state.conftest import StateTarget
-from tests.state.helpers import intent, locked, open_target
+from tests.state.helpers import intent, open_target
 
 
 def test_second_writer_fails_naming_the_holder(target: StateTarget):
     """While one store holds the lock, another fails at once with pid, host and lock id."""
     first, second = open_target(target), open_target(target)
-    with first.lock("apply --env dev") as info:
-        with pytest.raises(StateLockedError) as err, second.lock("apply"):
+    with first.locked("apply --env dev") as writer:
+        info = writer.info
+        with pytest.raises(StateLockedError) as err, second.locked("apply"):
             pass
         holder = second.lock_holder()
     message = err.value.message
@@ -29,7 +30,7 @@ def test_second_writer_fails_naming_the_holder(target: StateTarget):
     assert info.lock_id in message and info.lock_id in err.value.hint
     assert holder is not None and holder.command == "apply --env dev"
     assert second.lock_holder() is None
-    with second.lock("apply"):  # free again once released
+    with second.locked("apply"):  # free again once released
         pass
     first.close()
     second.close()
@@ -41,7 +42,7 @@ def test_lock_timeout_waits_for_the_holder(target: StateTarget):
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with first.lock("apply"):
+        with first.locked("apply"):
             holding.set()
             release.wait(30)
 
@@ -49,8 +50,8 @@ def test_lock_timeout_waits_for_the_holder(target: StateTarget):
     thread.start()
     holding.wait(30)
     threading.Timer(0.5, release.set).start()
-    with second.lock("apply", timeout=60) as info:
-        assert info.pid == os.getpid()
+    with second.locked("apply", timeout=60) as writer:
+        assert writer.info.pid == os.getpid()
     thread.join()
     first.close()
     second.close()
@@ -60,9 +61,9 @@ def test_locked_error_after_timeout_says_it_waited(target: StateTarget):
     """A second writer that times out says how long it waited."""
     first, second = open_target(target), open_target(target)
     with (
-        first.lock("apply"),
+        first.locked("apply"),
         pytest.raises(StateLockedError, match=r"after waiting 0\.3s"),
-        second.lock("apply", timeout=0.3),
+        second.locked("apply", timeout=0.3),
     ):
         pass
     first.close()
@@ -72,18 +73,19 @@ def test_locked_error_after_timeout_says_it_waited(target: StateTarget):
 def test_unlock_checks_the_id_and_frees_the_lock(target: StateTarget):
     """``unlock`` refuses a wrong id; with the right one a new writer can lock."""
     holder, other = open_target(target), open_target(target)
-    with holder.lock("hung apply") as info:
-        holder.bind("sandbox")
+    with holder.locked("hung apply") as writer:
+        info = writer.info
+        writer.bind("sandbox")
         with pytest.raises(StateError, match=r"does not match|no lock with id"):
             other.unlock("not-the-id")
         removed = other.unlock(info.lock_id)
         assert removed.lock_id == info.lock_id
         with pytest.raises(StateLockedError, match="was removed"):
-            holder.record_intents([intent("a")])  # a holder that lost its lock writes nothing
+            writer.record_intents([intent("a")])  # a holder that lost its lock writes nothing
         if target.backend == "sqlite":
-            with other.lock("apply"):
+            with other.locked("apply"):
                 assert other.lock_holder() is not None
-    with other.lock("apply"):  # PostgreSQL: the holder's session was terminated
+    with other.locked("apply"):  # PostgreSQL: the holder's session was terminated
         pass
     holder.close()
     other.close()
@@ -95,8 +97,8 @@ _HOLDER = textwrap.dedent(
     from pathlib import Path
     from reconciler.state import open_store
     store = open_store(sys.argv[1], "dev", root=Path(sys.argv[2]))
-    with store.lock("apply --env dev"):
-        store.bind("sandbox")
+    with store.locked("apply --env dev") as writer:
+        writer.bind("sandbox")
         print("locked", flush=True)
         time.sleep(600)
     """
@@ -116,7 +118,7 @@ def test_lock_frees_itself_when_the_holder_is_killed(target: StateTarget):
         store = open_target(target)
         holder = store.lock_holder()
         assert holder is not None and holder.pid == proc.pid
-        with pytest.raises(StateLockedError, match=f"pid {proc.pid}"), store.lock("apply"):
+        with pytest.raises(StateLockedError, match=f"pid {proc.pid}"), store.locked("apply"):
             pass
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -124,8 +126,8 @@ def test_lock_frees_itself_when_the_holder_is_killed(target: StateTarget):
         if proc.stdout is not None:
             proc.stdout.close()
     # The server notices the closed session within moments; waiting is allowed for that.
-    with store.lock("apply", timeout=30) as info:
-        assert info.pid == os.getpid()
+    with store.locked("apply", timeout=30) as writer:
+        assert writer.info.pid == os.getpid()
     store.close()
 
 
@@ -135,7 +137,7 @@ def test_holder_details_are_read_patiently(target: StateTarget, monkeypatch):
 
     monkeypatch.setattr(holder, "HOLDER_READ_SECONDS", 0.2)
     first, second = open_target(target), open_target(target)
-    with first.lock("apply"):
+    with first.locked("apply") as writer:
         if target.backend == "sqlite":
             first.location.holder_path.unlink()
         else:
@@ -143,11 +145,11 @@ def test_holder_details_are_read_patiently(target: StateTarget, monkeypatch):
 
             from reconciler.state.tables import locks
 
-            with first.ready_engine().begin() as conn:
+            with writer.ready_engine().begin() as conn:
                 conn.execute(delete(locks))
         with (
             pytest.raises(StateLockedError, match="has not recorded its details"),
-            second.lock("apply"),
+            second.locked("apply"),
         ):
             pass
     first.close()
@@ -156,9 +158,11 @@ def test_holder_details_are_read_patiently(target: StateTarget, monkeypatch):
 
 def test_writes_and_lock_in_one_store(target: StateTarget):
     """A store cannot take its own lock twice."""
+    store = open_target(target)
     with (
-        locked(target) as store,
+        store.locked("once"),
         pytest.raises(StateError, match="already held"),
-        store.lock("again"),
+        store.locked("again"),
     ):
         pass
+    store.close()

@@ -107,13 +107,13 @@ def test_state_upgrade_reports_revisions(target: StateTarget):
     """``upgrade`` moves a v1 state to head and says from where."""
     _make_v1_state(target)
     store = open_target(target)
-    with store.lock("state upgrade"):
-        assert store.upgrade() == ("0001", head_revision())
+    with store.locked("state upgrade") as writer:
+        assert writer.upgrade() == ("0001", head_revision())
     store.close()
     assert fresh(target).serial == 7
     store = open_target(target)
-    with store.lock("state upgrade"):
-        assert store.upgrade() == (head_revision(), head_revision())
+    with store.locked("state upgrade") as writer:
+        assert writer.upgrade() == (head_revision(), head_revision())
     store.close()
 
 
@@ -128,8 +128,8 @@ def test_newer_schema_is_refused(target: StateTarget):
     with pytest.raises(StateError, match="newer version of reconciler"):
         fresh(target)
     store = open_target(target)
-    with pytest.raises(StateError, match="newer version"), store.lock("apply"):
-        store.bind("sandbox")
+    with pytest.raises(StateError, match="newer version"), store.locked("apply") as writer:
+        writer.bind("sandbox")
     store.close()
 
 

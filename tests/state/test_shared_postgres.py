@@ -64,18 +64,18 @@ def test_a_holder_whose_session_ended_writes_nothing_after_a_new_holder(
     target = StateTarget("postgres", pg_database, tmp_path)
     old, new = open_target(target), open_target(target)
     try:
-        with old.lock("apply"):
-            old.bind(API)
-            [sent] = old.record_intents([intent("k1")])
+        with old.locked("apply") as writer:
+            writer.bind(API)
+            [sent] = writer.record_intents([intent("k1")])
             _terminate_lock_session(pg_database)
             # The race: the old holder checked its session an instant before it ended.
             monkeypatch.setattr(old._lock, "still_held", lambda: True)
-            with new.lock("apply", timeout=30):
+            with new.locked("apply", timeout=30) as successor:
                 with pytest.raises(StateLockedError, match="lost"):
-                    old.record_intents([intent("k2")])
+                    writer.record_intents([intent("k2")])
                 with pytest.raises(StateLockedError, match="lost"):
-                    old.record_outcome(created(sent, "cmp-1"))
-                seen = new.snapshot()
+                    writer.record_outcome(created(sent, "cmp-1"))
+                seen = successor.snapshot()
         assert set(seen.in_doubt) == {"k1"} and seen.campaigns == {}
         after = read_snapshot(target.location, "dev", root=tmp_path)
         assert set(after.in_doubt) == {"k1"} and after.campaigns == {}

@@ -13,12 +13,14 @@ from tests.state.helpers import API, fresh, intent, locked, open_target
 
 
 def test_writes_need_the_lock(target: StateTarget):
-    """A writer that did not take the environment lock cannot write."""
-    with locked(target):
+    """A writer that did not take the environment lock cannot write: the store has no
+    write method, and a writer kept past its lock refuses."""
+    with locked(target) as writer:
         pass
     store = open_target(target)
+    assert not hasattr(store, "record_intents")
     with pytest.raises(StateError, match="lock"):
-        store.record_intents([intent("a")])
+        writer.record_intents([intent("a")])
     store.close()
 
 
@@ -30,8 +32,8 @@ def test_foreign_environment_is_refused(target: StateTarget):
         read_snapshot(target.location, "prod", root=target.root)
     assert "must not re-create every campaign" in err.value.hint
     store = open_store(target.location, "prod", root=target.root)
-    with pytest.raises(StateError, match="belongs to environment"), store.lock("t"):
-        store.bind(API)
+    with pytest.raises(StateError, match="belongs to environment"), store.locked("t") as w:
+        w.bind(API)
     store.close()
 
 
@@ -53,15 +55,15 @@ def test_a_write_before_bind_is_refused_under_every_lock(target: StateTarget):
     try:
         for _ in range(2):
             with (
-                store.lock("test"),
+                store.locked("test") as writer,
                 pytest.raises(StateError, match="not bound to its environment yet"),
             ):
-                store.record_intents([intent("a")])
-        with store.lock("test"):
-            store.bind("https://api.example.test")
-            store.record_intents([intent("a")])
-        with store.lock("test"):
-            [b] = store.record_intents([intent("b")])
+                writer.record_intents([intent("a")])
+        with store.locked("test") as writer:
+            writer.bind("https://api.example.test")
+            writer.record_intents([intent("a")])
+        with store.locked("test") as writer:
+            [b] = writer.record_intents([intent("b")])
             assert b.id > 0
     finally:
         store.close()

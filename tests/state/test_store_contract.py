@@ -446,3 +446,43 @@ def test_failed_merge_keeps_the_journal(backend: StoreBackend):
             store.recover(actor="ops")
         assert store.snapshot().serial == serial
     assert backend.fallback_pending()
+
+
+# -- the writer exists only under the lock -------------------------------------------------
+
+_WRITES = ("bind", "record_step", "record_intents", "record_outcome", "write_fallback",
+           "import_campaign", "forget", "move", "recover", "upgrade", "run_write")  # fmt: skip
+
+
+def test_the_opened_store_has_no_method_that_writes(backend: StoreBackend):
+    """Only ``locked()``'s writer writes: the store itself has no write method at all."""
+    with backend.opened() as store:
+        assert [name for name in _WRITES if hasattr(store, name)] == []
+        assert hasattr(store, "locked") and not hasattr(store, "lock")
+        with store.locked("test") as writer:
+            assert {"bind", "record_step", "write_fallback", "move"} <= set(dir(writer))
+
+
+def test_a_writer_refuses_once_its_lock_is_released(backend: StoreBackend):
+    """A writer kept past its ``locked()`` block writes nothing, not even the fallback."""
+    with backend.locked() as writer:
+        [a] = writer.record_intents([intent("a")])
+        writer.record_outcome(created(a, "cmp-a"))
+    before = backend.fresh()
+    late = [
+        lambda: writer.record_intents([intent("b")]),
+        lambda: writer.record_step([], [intent("c")]),
+        lambda: writer.bind(API),
+        lambda: writer.move("a", "z", actor="late"),
+        lambda: writer.forget("a", actor="late"),
+        lambda: writer.import_campaign(_record("d", "cmp-d")),
+        lambda: writer.write_fallback(created(a, "cmp-a")),
+        lambda: writer.recover(actor="late"),
+        lambda: writer.snapshot(),
+    ]
+    for call in late:
+        with pytest.raises(StateError, match="lock was released"):
+            call()
+    after = backend.fresh()
+    assert (after.serial, set(after.campaigns)) == (before.serial, {"a"})
+    assert not backend.fallback_pending()

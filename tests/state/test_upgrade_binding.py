@@ -51,8 +51,8 @@ def _revision(target: StateTarget) -> str:
 def _upgrade(target: StateTarget, environment: str, api_url: str | None) -> None:
     store = open_store(target.location, environment, root=target.root, api_url=api_url)
     try:
-        with store.lock(f"state upgrade --env {environment}"):
-            store.upgrade()
+        with store.locked(f"state upgrade --env {environment}") as writer:
+            writer.upgrade()
     finally:
         store.close()
 

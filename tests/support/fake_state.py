@@ -1,4 +1,5 @@
-"""An in-memory ``StateStore`` with observable state and failure injection.
+"""An in-memory ``StateStore`` (and its ``StateWriter``) with observable state and failure
+injection.
 
 It keeps the rows in dicts but decides nothing itself: what a snapshot shows
 (``snapshot.journal_head``), what a write refuses and the journal entries it adds
@@ -20,8 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from reconciler.api.base import CampaignAPI
 from reconciler.errors import JournalPendingError, StateError, StateLockedError
+from reconciler.executor import ApplyResult, CreateTask, execute
 from reconciler.state import rules
 from reconciler.state.base import (
     UNRESOLVED,
@@ -104,8 +108,12 @@ def _open(attempt: Attempt) -> bool:
     return attempt.status in UNRESOLVED
 
 
-class FakeStateStore(StepShortcuts):
-    """A ``StateStore`` kept in dicts; every write bumps ``serial`` like the real one."""
+class FakeStateStore:
+    """A ``StateStore`` kept in dicts; every write bumps ``serial`` like the real one.
+
+    It has no write method: ``locked()`` yields a ``writer_type`` writer."""
+
+    writer_type: type[FakeStateWriter]  # set below the writer's class
 
     def __init__(self, environment: str = "dev", *, bound_to: str | None = "sandbox") -> None:
         """A store already bound to ``bound_to``; ``bound_to=None`` for a state not yet made."""
@@ -170,55 +178,87 @@ class FakeStateStore(StepShortcuts):
         """How many writes recorded intents."""
         return sum(1 for _, intents in self.steps if intents)
 
-    # -- writing -------------------------------------------------------------------------
+    # -- locking -------------------------------------------------------------------------
     @contextmanager
-    def lock(
+    def locked(
         self, command: str, timeout: float = 0.0, *, environ: Mapping[str, str] | None = None
-    ) -> Iterator[LockInfo]:
+    ) -> Iterator[FakeStateWriter]:
+        """Hold the lock and yield its writer, which refuses every call once it ends."""
         self.lock_calls += 1
         if self.holder is not None:
             raise StateLockedError(f"locked by {self.holder.describe()}")
         if self.fallback and command != "state recover":
             raise JournalPendingError("a fallback journal awaits `state recover`")
         self.holder = LockInfo("lock-1", self.environment, 1, "host", _now(), command=command)
+        writer = self.writer_type(self, self.holder)
         try:
-            yield self.holder
+            yield writer
         finally:
+            writer.live = False
             self.holder = None
+
+    def close(self) -> None:
+        return None
+
+
+class FakeStateWriter(StepShortcuts):
+    """The fake's writer: it exists only under ``FakeStateStore.locked`` and writes the
+    store's rows by the SQL store's rules."""
+
+    def __init__(self, store: FakeStateStore, info: LockInfo) -> None:
+        self.store, self.info = store, info
+        self.live = True
+
+    def snapshot(self) -> StateSnapshot:
+        return self._live().snapshot()
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        return self._live().bodies(keys)
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]:
+        return self._live().journal(key)
+
+    def _live(self) -> FakeStateStore:
+        if not self.live:
+            raise StateError("this state writer's lock was released: nothing more is written")
+        return self.store
 
     @contextmanager
     def _write(self, op: str) -> Iterator[_Rows]:
         """One journaled write: all of it or, on an error, none; bumps the serial."""
-        with self._mutex:
-            if self.crash_on is not None:
-                self.crash_on(op)
-            rows = _Rows(dict(self.attempts), dict(self.campaigns), self._next_id)
+        s = self._live()
+        with s._mutex:
+            if s.crash_on is not None:
+                s.crash_on(op)
+            rows = _Rows(dict(s.attempts), dict(s.campaigns), s._next_id)
             yield rows
-            self.attempts, self.campaigns = rows.attempts, rows.campaigns
-            self._next_id = rows.next_id
-            self.writes.append(op)
-            self.serial += 1
+            s.attempts, s.campaigns = rows.attempts, rows.campaigns
+            s._next_id = rows.next_id
+            s.writes.append(op)
+            s.serial += 1
 
     def bind(self, api_url: str) -> None:
-        if self.exists:
-            if self.api_url != api_url:
-                raise StateError(f"state is bound to {self.api_url}")
+        s = self._live()
+        if s.exists:
+            if s.api_url != api_url:
+                raise StateError(f"state is bound to {s.api_url}")
             return
-        if self.crash_on is not None:
-            self.crash_on("bind")
-        self.writes.append("bind")  # like the real store: the state is made at serial 0
-        self.exists, self.lineage, self.api_url = True, "lineage-1", api_url
+        if s.crash_on is not None:
+            s.crash_on("bind")
+        s.writes.append("bind")  # like the real store: the state is made at serial 0
+        s.exists, s.lineage, s.api_url = True, "lineage-1", api_url
 
     def record_step(
         self, outcomes: Sequence[Attempt], intents: Sequence[Attempt]
     ) -> Sequence[Attempt]:
         """Outcomes, then new intents, in one write (all or none): ``Recorder.record_step``."""
-        with self._mutex:
-            if outcomes and self.fail_record_outcome:
-                self.fail_record_outcome -= 1
+        s = self._live()
+        with s._mutex:
+            if outcomes and s.fail_record_outcome:
+                s.fail_record_outcome -= 1
                 raise StateError("state is not writable (injected)")
-            if intents and self.fail_record_intents:
-                self.fail_record_intents -= 1
+            if intents and s.fail_record_intents:
+                s.fail_record_intents -= 1
                 raise StateError("state is not writable (injected)")
             if not (outcomes or intents):
                 return []
@@ -226,15 +266,16 @@ class FakeStateStore(StepShortcuts):
                 if outcomes:
                     rows.record_outcomes(outcomes)
                 stored = rows.record_intents(intents)
-            self.steps.append((len(outcomes), len(intents)))
+            s.steps.append((len(outcomes), len(intents)))
             return stored
 
     def write_fallback(self, attempt: Attempt) -> None:
         """Append an outcome the state could not take (the journal beside the state)."""
-        if self.fail_write_fallback:
-            self.fail_write_fallback -= 1
+        s = self._live()
+        if s.fail_write_fallback:
+            s.fail_write_fallback -= 1
             raise OSError("fallback journal is not writable (injected)")
-        self.fallback.append(attempt)
+        s.fallback.append(attempt)
 
     def import_campaign(self, record: RecordedCampaign) -> None:
         with self._write("import") as rows:
@@ -261,14 +302,23 @@ class FakeStateStore(StepShortcuts):
 
     def recover(self, *, actor: str = "") -> RecoverResult:
         """Merge the fallback journal in one write; it is emptied only when that succeeds."""
-        with self._mutex:
-            merged = tuple(self.fallback)
+        s = self._live()
+        with s._mutex:
+            merged = tuple(s.fallback)
             if merged:
                 with self._write("recover") as rows:
                     for attempt in merged:
                         rows.merge(attempt, actor)
-            self.fallback = []
+            s.fallback = []
             return RecoverResult(merged, torn=False)
 
-    def close(self) -> None:
-        return None
+
+FakeStateStore.writer_type = FakeStateWriter
+
+
+def execute_locked(
+    creates: Sequence[CreateTask], store: FakeStateStore, api: CampaignAPI, **options: Any
+) -> ApplyResult:
+    """``execute`` recording through ``store``'s writer, under its lock, as apply runs it."""
+    with store.locked("apply") as writer:
+        return execute(creates, writer, api, **options)

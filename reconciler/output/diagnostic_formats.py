@@ -1,0 +1,219 @@
+"""``--diagnostics json|github|sarif``: the problems of a run for machines (CI, code scanning).
+
+Each takes the run's diagnostics (errors and warnings) and, for a failed run, the error's
+summary line. Every text is masked (``reconciler.masking.mask_text``): these reports end
+up in CI logs and code-scanning dashboards. A problem's *kind* is its field path with list
+indices dropped (``touchpoint.customer_details[].to_number``); ``file`` for problems
+of a file as a whole. SARIF makes one rule of each kind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler import __version__
+from reconciler.errors import Diagnostic
+from reconciler.masking import mask_text
+
+FORMATS = ("text", "json", "github", "sarif")
+FORMAT_VERSION = 1
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+RULES_DOC = "docs/validation-rules.md"
+# Locations that are not files of the project: nothing to annotate on a diff.
+_NOT_FILES = ("", "command line", "OS environment")
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def is_file(d: Diagnostic) -> bool:
+    """Whether the diagnostic points into a file of the project (not the command line…)."""
+    file = d.location.file
+    return file not in _NOT_FILES and not file.startswith("state of ")
+
+
+def kind(d: Diagnostic) -> str:
+    """The stable id of the diagnostic's kind of problem: its field path without indices."""
+    return _INDEX.sub("[]", d.field) if d.field else "file"
+
+
+def _text(d: Diagnostic) -> str:
+    """Message, hint and rendered excerpt as one masked text."""
+    parts = [d.message]
+    if d.hint:
+        parts.append(f"hint: {d.hint}")
+    if d.excerpt:
+        parts.append("rendered:\n" + d.excerpt)
+    return mask_text("\n".join(parts))
+
+
+def render_report(diagnostics: Sequence[Diagnostic], fmt: str, *, summary: str = "") -> str:
+    """The diagnostics in ``fmt`` (json, github or sarif); ``summary``: why the run failed."""
+    if fmt == "github":
+        return render_github(diagnostics)
+    if fmt == "sarif":
+        return render_sarif(diagnostics, summary=summary)
+    return render_json(diagnostics, summary=summary)
+
+
+# --- GitHub workflow commands --------------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit does (``escapeData``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value (``escapeProperty``): also ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(d: Diagnostic) -> str:
+    """``::error file=F,line=L,title=FIELD::message%0Ahint`` (or ``::warning``)."""
+    props: list[tuple[str, str]] = []
+    if is_file(d):
+        props.append(("file", d.location.file))
+        if d.location.line is not None:
+            props.append(("line", str(d.location.line)))
+    props.append(("title", mask_text(d.field or d.location.file or "reconciler")))
+    joined = ",".join(f"{name}={escape_property(value)}" for name, value in props)
+    return f"::{d.severity.value} {joined}::{escape_data(_text(d))}"
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """One workflow command a line, one per problem."""
+    return "".join(github_command(d) + "\n" for d in diagnostics)
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+
+def _json_diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "file": d.location.file,
+        "line": d.location.line,
+        "field": d.field or None,
+        "kind": kind(d),
+        "severity": d.severity.value,
+        "message": mask_text(d.message),
+        "hint": mask_text(d.hint) or None,
+        "excerpt": mask_text(d.excerpt) or None,
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic], *, summary: str = "") -> str:
+    """One JSON document, ``format_version`` 1 (schemas/diagnostics.schema.json)."""
+    errors = sum(1 for d in diagnostics if d.is_error)
+    document = {
+        "format_version": FORMAT_VERSION,
+        "ok": not summary and errors == 0,
+        "summary": {"errors": errors, "warnings": len(diagnostics) - errors},
+        "message": mask_text(summary) or None,
+        "diagnostics": [_json_diagnostic(d) for d in diagnostics],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _nullable(kind_: str) -> dict[str, Any]:
+    return {"type": [kind_, "null"]}
+
+
+def diagnostics_schema() -> dict[str, Any]:
+    """The JSON Schema of ``--diagnostics json`` (written to schemas/diagnostics.schema.json)."""
+    diagnostic = {
+        "type": "object",
+        "required": ["file", "line", "field", "kind", "severity", "message", "hint"],
+        "additionalProperties": True,
+        "properties": {
+            "file": {"type": "string", "description": "Project-relative, or where else."},
+            "line": _nullable("integer"),
+            "field": _nullable("string"),
+            "kind": {"type": "string", "minLength": 1, "description": "Field path, no indices."},
+            "severity": {"enum": ["error", "warning"]},
+            "message": {"type": "string"},
+            "hint": _nullable("string"),
+            "excerpt": _nullable("string"),
+        },
+    }
+    count = {"type": "integer", "minimum": 0}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:reconciler:schemas:diagnostics",
+        "title": "reconciler diagnostics (--diagnostics json)",
+        "description": "The problems of one validate or plan run. Fields may be added within "
+        "a format_version; none is renamed or removed.",
+        "type": "object",
+        "required": ["format_version", "ok", "summary", "message", "diagnostics"],
+        "additionalProperties": True,
+        "properties": {
+            "format_version": {"const": FORMAT_VERSION},
+            "ok": {"type": "boolean", "description": "False when the run failed."},
+            "summary": {
+                "type": "object",
+                "required": ["errors", "warnings"],
+                "properties": {"errors": count, "warnings": count},
+            },
+            "message": {**_nullable("string"), "description": "Why the run failed."},
+            "diagnostics": {"type": "array", "items": {"$ref": "#/$defs/diagnostic"}},
+        },
+        "$defs": {"diagnostic": diagnostic},
+    }
+
+
+# --- SARIF 2.1.0 ---------------------------------------------------------------------
+
+
+def _rule(rule_id: str, d: Diagnostic) -> dict[str, Any]:
+    what = "the file as a whole" if rule_id == "file" else f"the value at `{rule_id}`"
+    return {
+        "id": rule_id,
+        "shortDescription": {"text": f"A problem with {what}."},
+        "help": {
+            "text": f"Each result's message says what is wrong with {what} and how to fix "
+            f"it; the rules of a campaign spec are listed in {RULES_DOC}."
+        },
+        "defaultConfiguration": {"level": d.severity.value},
+    }
+
+
+def _sarif_result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": kind(d),
+        "ruleIndex": rule_index,
+        "level": d.severity.value,
+        "message": {"text": _text(d)},
+    }
+    if is_file(d):
+        physical: dict[str, Any] = {"artifactLocation": {"uri": d.location.file}}
+        if d.location.line is not None:
+            physical["region"] = {"startLine": max(d.location.line, 1)}
+        result["locations"] = [{"physicalLocation": physical}]
+    return result
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic], *, summary: str = "") -> str:
+    """A SARIF 2.1.0 log of one run: a rule per kind of problem, a result per problem."""
+    rules: dict[str, dict[str, Any]] = {}
+    for d in diagnostics:
+        rules.setdefault(kind(d), _rule(kind(d), d))
+    index = {rule_id: i for i, rule_id in enumerate(rules)}
+    invocation: dict[str, Any] = {"executionSuccessful": not summary}
+    if summary:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": mask_text(summary)}}
+        ]
+    driver = {"name": "reconciler", "version": __version__, "rules": list(rules.values())}
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "invocations": [invocation],
+                "results": [_sarif_result(d, index[kind(d)]) for d in diagnostics],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

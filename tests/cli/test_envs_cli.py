@@ -1,0 +1,76 @@
+"""``reconciler envs``: resolved settings of each environment, never a secret's value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.tree import build_tree
+
+PROJECT = """\
+version: 1
+environments:
+  dev:
+    api_url: sandbox
+  prod:
+    api_url: https://contactswing.example.invalid
+    state: ${PROD_STATE}
+    token_env: PROD_TOKEN
+    require_state: true
+    promote_from: dev
+    max_creates: 5
+    max_recipients: 100
+"""
+TOKEN = "tok-secret-0123456789"
+PASSWORD = "pw-s3cret-9876"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return build_tree(tmp_path / "p", {"reconciler.yaml": PROJECT})
+
+
+def test_json_resolves_settings_and_shows_no_secret(root: Path) -> None:
+    env = {"PROD_STATE": f"postgresql+psycopg://ops:{PASSWORD}@db/rec", "PROD_TOKEN": TOKEN}
+    result = run_cli("envs", "--format", "json", cwd=root, env=env)
+    assert result.returncode == 0, result.output
+    assert TOKEN not in result.output and PASSWORD not in result.output
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1
+    dev, prod = document["environments"]
+    assert (dev["name"], dev["state"], dev["state_backend"]) == (
+        "dev",
+        ".reconciler/dev.sqlite",
+        "sqlite",
+    )
+    assert prod["state"] == "postgresql+psycopg://ops:***@db/rec"
+    assert (prod["token_env"], prod["token_set"], prod["promote_from"]) == (
+        "PROD_TOKEN",
+        True,
+        "dev",
+    )
+    assert prod["guards"] == {
+        "max_creates": 5,
+        "max_recipients": 100,
+        "allow_ignore_suppression": False,
+    }
+    assert prod["require_state"] is True and prod["unset_variables"] == []
+
+
+def test_text_names_unset_variables_instead_of_refusing(root: Path) -> None:
+    """Without the CI's secrets, envs still shows prod and says what is unset."""
+    result = run_cli("envs", "--env", "prod", cwd=root)
+    assert result.returncode == 0, result.output
+    assert "state:" in result.stdout and "${PROD_STATE}" in result.stdout
+    assert "PROD_TOKEN (not set)" in result.stdout
+    assert "unset:" in result.stdout and "PROD_STATE" in result.stdout
+    assert "dev:" not in result.stdout
+
+
+def test_an_unknown_env_is_an_error(root: Path) -> None:
+    result = run_cli("envs", "--env", "nope", cwd=root)
+    assert result.returncode == 1
+    assert "no environment 'nope'" in result.stderr and "dev, prod" in result.stderr

@@ -1,0 +1,60 @@
+"""``reconciler show PLAN_FILE``: a saved plan as plan prints it, masked, and its staleness."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.planner.project import make_project, write_state
+from tests.support.cli import run_cli
+
+NUMBER = "+919812345601"  # a recipient of every spec of the project
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    root = make_project(tmp_path / "p")
+    result = run_cli("plan", "--env", "dev", "--out", "p.json", cwd=root)
+    assert result.returncode == 0, result.output
+    return root
+
+
+def test_text_shows_the_plan_masked_with_where_it_comes_from(saved: Path) -> None:
+    result = run_cli("show", "p.json", cwd=saved)
+    assert result.returncode == 0, result.output
+    out = result.stdout
+    assert out.startswith("Saved plan p.json\n")
+    for label in ("environment:  dev", "tool version: ", "lineage:", "serial:       0"):
+        assert label in out
+    assert "not stale" in out and "Plan for dev" in out and "2 to create" in out
+    assert NUMBER not in result.output
+    assert result.stderr == ""
+
+
+def test_json_and_markdown(saved: Path) -> None:
+    document = json.loads(run_cli("show", "p.json", "--format", "json", cwd=saved).stdout)
+    assert document["format_version"] == 1 and document["stale"] is False
+    assert (document["environment"], document["serial"]) == ("dev", 0)
+    assert "tool_version" in document and "git_commit" in document
+    assert [a["key"] for a in document["plan"]["actions"]] == ["promo", "sale"]
+    markdown = run_cli("show", "p.json", "--format", "markdown", cwd=saved)
+    assert "**Saved plan `p.json`**" in markdown.stdout and "### Plan for `dev`" in markdown.stdout
+    assert NUMBER not in markdown.output
+
+
+def test_a_stale_plan_is_shown_with_a_warning_not_refused(saved: Path) -> None:
+    write_state(saved, created=("promo",))
+    result = run_cli("show", "p.json", cwd=saved)
+    assert result.returncode == 0, result.output
+    assert "stale plan: the state has recorded 1 of its campaigns" in result.stdout
+    assert result.stderr.startswith("Warning: stale plan")
+    document = json.loads(run_cli("show", "p.json", "--format", "json", cwd=saved).stdout)
+    assert document["stale"] is True and "promo" in document["stale_reason"]
+
+
+def test_a_file_that_is_not_a_plan_is_an_error(saved: Path) -> None:
+    (saved / "x.json").write_text("{}", encoding="utf-8")
+    result = run_cli("show", "x.json", cwd=saved)
+    assert result.returncode == 1 and "is not a reconciler plan file" in result.stderr
