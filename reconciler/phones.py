@@ -112,7 +112,7 @@ class _Region:
     ``pattern`` is the general description (a lookahead) followed by the alternation of
     every type description: a full match is ``_number_type_helper(nsn) != UNKNOWN``.
     One regex call instead of a dozen Python-level checks: 200,000 numbers went from
-    ~0.7 s to ~0.15 s (benchmarks/RESULTS.md); tests/models/test_phones_fast.py proves
+    ~0.7 s to ~0.15 s (benchmarks/RESULTS.md); tests/models/test_phones_match_phonenumbers.py proves
     it equal to the library.
     """
 

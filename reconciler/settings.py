@@ -130,7 +130,8 @@ def ordinary_settings(data: object) -> ProjectSettings | None:
     """The settings of a file whose every value is exactly of its type, else None.
 
     None sends the file to the pydantic model, which accepts or explains it; for every
-    file accepted here the model gives the same values (tests/specs/test_config_fast.py).
+    file accepted here the model gives the same values
+    (tests/specs/test_config_without_pydantic.py).
     """
     if type(data) is not dict or not is_exactly(ProjectSettings, data):
         return None

@@ -84,16 +84,12 @@ def test_only_the_specs_package_reads_spec_files(tmp_path: Path) -> None:
     """Spec, audience and template files are opened by reconciler.specs alone."""
     import json
     import os
-    import shutil
     import subprocess
     import sys
 
-    root = PACKAGE.parent
-    example = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
-    for name in (*example, "whatsapp-templates.json"):
-        source = root / name
-        copy = shutil.copytree if source.is_dir() else shutil.copy
-        copy(source, tmp_path / name)
+    from tests.support.projects import copy_example
+
+    copy_example(tmp_path)
     commands = [["validate"], ["render", "--env", "dev"], ["plan", "--env", "dev"]]
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
     env.update({"RECONCILER_JOBS": "1", "RECONCILER_CACHE_DIR": str(tmp_path / "cache")})

@@ -85,7 +85,7 @@ def test_a_bare_recipient_number_standing_alone_is_masked(
 
 
 @given(before, e164, after)
-def test_sender_numbers_are_shown_and_recipients_still_masked(
+def test_sender_numbers_are_shown_and_recipients_masked(
     left: str, recipient: str, right: str
 ) -> None:
     """A sender number of the bodies at hand is shown; a recipient beside it is not."""

@@ -10,14 +10,9 @@ import shutil
 from pathlib import Path
 
 from reconciler.state import read_snapshot
-from tests.e2e.support import make_project, spec
 from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
-
-
-def _project(target: StateTarget, n: int = 2, api_url: str = "sandbox") -> Path:
-    make_project(target.root, n, api_url, target.location)
-    return target.root
+from tests.support.projects import make_project, numbered, one_file, plain_spec
 
 
 def _no_state(target: StateTarget, before: set[Path] | None = None) -> bool:
@@ -29,7 +24,7 @@ def _no_state(target: StateTarget, before: set[Path] | None = None) -> bool:
 
 def test_without_a_terminal_apply_refuses_and_writes_nothing(target: StateTarget) -> None:
     """No --auto-approve in a pipe: exit 1, the plan shown, no state created."""
-    root = _project(target)
+    root = make_project(target.root, one_file(numbered(2)), state=target.location)
     before = set(root.rglob("*"))
     result = run_cli("apply", "--env", "dev", cwd=root)
     assert result.returncode == 1
@@ -40,7 +35,9 @@ def test_without_a_terminal_apply_refuses_and_writes_nothing(target: StateTarget
 
 def test_a_missing_token_names_the_variable_and_sends_nothing(target: StateTarget) -> None:
     """A real API without its token: ConfigError naming CONTACTSWING_TOKEN; no state."""
-    root = _project(target, api_url="http://127.0.0.1:9")
+    root = make_project(
+        target.root, one_file(numbered(2)), api_url="http://127.0.0.1:9", state=target.location
+    )
     before = set(root.rglob("*"))
     result = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root)
     assert result.returncode == 1
@@ -50,8 +47,7 @@ def test_a_missing_token_names_the_variable_and_sends_nothing(target: StateTarge
 
 def test_a_no_op_apply_writes_nothing(target: StateTarget) -> None:
     """With nothing to create, apply makes no state at all and exits 0."""
-    root = target.root
-    make_project(root, 0, "sandbox", target.location)
+    root = make_project(target.root, one_file([]), state=target.location)
     before = set(root.rglob("*"))
     result = run_cli("apply", "--env", "dev", "--format", "json", cwd=root)
     assert result.returncode == 0, result.output
@@ -61,7 +57,7 @@ def test_a_no_op_apply_writes_nothing(target: StateTarget) -> None:
 
 def test_apply_reports_json_and_is_idempotent(target: StateTarget) -> None:
     """The JSON report lists each created campaign; a second apply creates nothing."""
-    root = _project(target)
+    root = make_project(target.root, one_file(numbered(2)), state=target.location)
     first = run_cli("apply", "--env", "dev", "--auto-approve", "--format", "json", cwd=root)
     assert first.returncode == 0, first.output
     report = json.loads(first.stdout)
@@ -75,7 +71,7 @@ def test_apply_reports_json_and_is_idempotent(target: StateTarget) -> None:
 
 def test_a_saved_plan_is_applied_at_most_once(target: StateTarget) -> None:
     """apply PLAN_FILE sends the saved creates; applying it again is refused as stale."""
-    root = _project(target)
+    root = make_project(target.root, one_file(numbered(2)), state=target.location)
     planned = run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=root)
     assert planned.returncode == 0, planned.output
     first = run_cli("apply", "plan.json", "--format", "json", cwd=root)
@@ -88,15 +84,14 @@ def test_a_saved_plan_is_applied_at_most_once(target: StateTarget) -> None:
 
 def test_env_and_plan_file_are_exclusive(tmp_path: Path) -> None:
     """apply needs exactly one of --env and PLAN_FILE."""
-    root = tmp_path / "project"
-    make_project(root, 2, "sandbox")
+    root = make_project(tmp_path / "project", one_file(numbered(2)))
     assert run_cli("apply", cwd=root).returncode == 1
     assert run_cli("apply", "--env", "dev", "x.json", cwd=root).returncode == 1
 
 
 def test_target_limits_what_apply_creates(target: StateTarget) -> None:
     """``apply --target`` creates only the matching campaigns, as ``plan --target`` shows."""
-    root = _project(target, n=3)
+    root = make_project(target.root, one_file(numbered(3)), state=target.location)
     result = run_cli(
         "apply", "--env", "dev", "--auto-approve", "--target", "c001", "--format", "json", cwd=root
     )
@@ -108,14 +103,13 @@ def test_target_limits_what_apply_creates(target: StateTarget) -> None:
 
 def test_a_saved_rename_is_applied_as_the_live_apply_applies_it(tmp_path: Path) -> None:
     """``apply PLAN_FILE`` and ``apply --env`` move a renamed record and create alike."""
-    live = tmp_path / "live"
-    make_project(live, 2, "sandbox")
+    live = make_project(tmp_path / "live", one_file(numbered(2)), state=".reconciler/dev.sqlite")
     assert run_cli("apply", "--env", "dev", "--auto-approve", cwd=live).returncode == 0
     specs = live / "campaigns" / "all.yaml"
     renamed = specs.read_text(encoding="utf-8").replace(
         "key: c000\n", "key: c000-renamed\nprevious_keys: [c000]\n"
     )
-    specs.write_text(renamed + "---\n" + spec("c002", 2), encoding="utf-8")
+    specs.write_text(renamed + "---\n" + plain_spec("c002", 2), encoding="utf-8")
     saved = tmp_path / "saved"
     shutil.copytree(live, saved)
     assert run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=saved).returncode == 0

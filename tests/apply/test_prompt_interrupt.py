@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pty
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,20 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-
-
-def _copy_example(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    example = ("reconciler.yaml", "campaigns", "audiences", "templates", "environments")
-    for name in (*example, "whatsapp-templates.json"):
-        src = REPO_ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, root / name)
-        elif src.exists():
-            shutil.copy(src, root / name)
-    return root
+from tests.support.projects import copy_example
 
 
 def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
@@ -63,7 +49,7 @@ def _apply_on_a_terminal(root: Path) -> tuple[subprocess.Popen[bytes], int]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_at_the_question_aborts_without_writing(tmp_path: Path, sig: int) -> None:
     """At the 'yes' prompt a signal exits 130; no state file exists afterwards."""
-    root = _copy_example(tmp_path)
+    root = copy_example(tmp_path / "project")
     proc, controller = _apply_on_a_terminal(root)
     try:
         shown = _read_until(controller, b"Only 'yes'", timeout=60)
@@ -83,7 +69,7 @@ def test_the_answer_typed_on_the_terminal_decides(
     tmp_path: Path, answer: str, status: int, created: bool
 ) -> None:
     """Typing ``yes`` applies; anything else refuses and leaves no state."""
-    root = _copy_example(tmp_path)
+    root = copy_example(tmp_path / "project")
     proc, controller = _apply_on_a_terminal(root)
     try:
         assert b"Only 'yes'" in _read_until(controller, b"Only 'yes'", timeout=60)

@@ -10,8 +10,8 @@ import click
 import pytest
 
 from reconciler import __version__, cli
-from tests.planner.project import make_project
 from tests.support.cli import run_cli
+from tests.support.projects import PROMOTION, make_project, specs
 
 COMMON = ("--project", "--var", "--var-file", "--quiet", "--verbose", "--no-color", "--version")
 ANSI = "\x1b["
@@ -21,7 +21,7 @@ FORCED_COLOR = {"NO_COLOR": "", "FORCE_COLOR": "1"}
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "p")
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def _leaves(group: click.Group, ctx: click.Context, path: tuple[str, ...] = ()) -> Iterator:

@@ -9,11 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.planner.project import make_project as make_plan_project
 from tests.planner.project import write_state
 from tests.specs.cases import CASES, Case
-from tests.specs.helpers import make_project
 from tests.support.cli import run_cli
+from tests.support.projects import PROMOTION, make_project, specs
 
 COMMAND = re.compile(r"^::(?P<level>error|warning)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +104,7 @@ def test_validate_sarif_and_json_on_bad_input(tmp_path: Path) -> None:
 
 def test_plan_github_warnings_on_stderr_and_the_plan_alone_on_stdout(tmp_path: Path) -> None:
     """A changed campaign warns as a command; stdout is still the plan in its format."""
-    root = make_plan_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     write_state(root, created=("promo",))
     spec = root / "campaigns/promo.yaml"
     spec.write_text(spec.read_text().replace("promo campaign", "promo campaign 2"), "utf-8")
@@ -119,7 +118,7 @@ def test_plan_github_warnings_on_stderr_and_the_plan_alone_on_stdout(tmp_path: P
 
 def test_plan_error_goes_through_the_handler_in_the_chosen_format(tmp_path: Path) -> None:
     """A target matching nothing is an error; as SARIF it has no file location."""
-    root = make_plan_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     result = run_cli("plan", "--env", "dev", "--target", "nope*", "--diagnostics", "json", cwd=root)
     assert result.returncode == 1
     document = json.loads(result.stderr)

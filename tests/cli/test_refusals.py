@@ -13,14 +13,14 @@ from reconciler.errors import ConfigError, GuardError, ReconcilerError
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.planner import make_plan
 from reconciler.state.base import StateSnapshot
-from tests.planner.project import make_project
 from tests.support.cli import TRACEBACK_MARK
 from tests.support.factories import NOW, make_desired
+from tests.support.projects import PROMOTION, make_project, specs
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "p")
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def _raised(args: list[str]) -> ReconcilerError:

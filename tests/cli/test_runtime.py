@@ -15,7 +15,8 @@ import reconciler
 from reconciler import Runtime, cli
 from reconciler.commands.apply import actor
 from reconciler.state import open_store
-from tests.planner.project import make_project, write_state
+from tests.planner.project import write_state
+from tests.support.projects import PROMOTION, make_project, specs
 
 PACKAGE = Path(reconciler.__file__).parent
 # Reads of the process's surroundings that only reconciler/runtime.py may make.
@@ -24,7 +25,7 @@ PROCESS_READS = {("os", "environ"), ("os", "getenv"), ("getpass", "getuser")}
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "p")
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def _process_reads(path: Path) -> list[str]:

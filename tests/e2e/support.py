@@ -1,14 +1,12 @@
-"""End-to-end helpers: a sandbox in its own process, generated projects, resolution, secrets."""
+"""End-to-end helpers: a sandbox in its own process, the state it leaves, resolution, secrets."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,58 +71,6 @@ def sandbox_process(*args: str, port: int = 0) -> Iterator[SandboxProcess]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-
-
-def spec(key: str, index: int) -> str:
-    """One campaign document named after its key, with its own recipient."""
-    return textwrap.dedent(
-        f"""\
-        key: {key}
-        name: {key}
-        type: OUTBOUND
-        company_plan_id: plan-1
-        business_goal: End-to-end test campaign
-        workspace_id: ws-e2e
-        touchpoint:
-          name: {key}-whatsapp
-          type: WHATSAPP
-          status: scheduled
-          start_at: "2099-10-28T10:00:00+05:30"
-          assistant_id: 11
-          additional_settings:
-            execution_days: [mon, tue, wed, thu, fri]
-            start_hour: 10
-            end_hour: 19
-            delay: 2
-            time_zone: Asia/Kolkata
-            from_numbers: ["+919800000001"]
-          customer_details:
-            - {{id: r{index}, to_number: "+9198{index:08d}"}}
-          whatsapp_data:
-            template: e2e_offer
-            language_code: en
-        """
-    )
-
-
-def make_project(
-    root: Path, n: int, api_url: str, state: str = ".reconciler/dev.sqlite"
-) -> list[str]:
-    """A project with ``n`` campaigns (one multi-document file) against ``api_url``.
-
-    ``state`` is the dev environment's state: a path or a database URL (a ``target``'s
-    location); the helpers below read it back from reconciler.yaml.
-    """
-    keys = [f"c{i:03d}" for i in range(n)]
-    (root / "campaigns").mkdir(parents=True, exist_ok=True)
-    (root / "reconciler.yaml").write_text(
-        "version: 1\ncampaigns: campaigns\nenvironments:\n"
-        f"  dev:\n    api_url: {api_url}\n    state: {json.dumps(state)}\n",
-        encoding="utf-8",
-    )
-    docs = "---\n".join(spec(k, i) for i, k in enumerate(keys))
-    (root / "campaigns" / "all.yaml").write_text(docs, encoding="utf-8")
-    return keys
 
 
 def state_of(root: Path) -> str:

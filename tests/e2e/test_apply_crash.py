@@ -17,12 +17,12 @@ from tests.e2e.support import (
     SandboxProcess,
     assert_converged,
     assert_no_secret,
-    make_project,
     resolve_in_doubt,
     sandbox_process,
 )
 from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,8 @@ def test_killing_apply_at_random_instants_never_duplicates(target: StateTarget) 
     root = target.root
     outputs: list[str] = []
     with sandbox_process("--latency-ms", "60") as sandbox:
-        keys = make_project(root, 100, sandbox.url, target.location)
+        keys = numbered(100)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         in_doubt_seen = 0
         for _ in range(TRIALS):
             outputs.append(_apply_and_kill(root, sandbox, rng.randint(1, 8)))

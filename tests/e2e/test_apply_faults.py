@@ -17,13 +17,13 @@ from tests.e2e.support import (
     assert_converged,
     assert_no_secret,
     free_port,
-    make_project,
     resolve_in_doubt,
     sandbox_process,
     snapshot,
 )
 from tests.support.backends import StateTarget
 from tests.support.cli import CliResult, run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,8 @@ def test_unknown_outcomes_are_in_doubt_and_never_resent(
     root = target.root
     args = ("--fail-rate", "0.5", "--faults", fault, "--seed", "3", "--stall-seconds", "6")
     with sandbox_process(*args) as sandbox:
-        keys = make_project(root, 10, sandbox.url, target.location)
+        keys = numbered(10)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         first = _apply(root)
         report = json.loads(first.stdout)
         doubtful = {r["key"] for r in report["results"] if r["outcome"] == "in_doubt"}
@@ -85,7 +86,8 @@ def test_rate_limits_are_retried_until_created(target: StateTarget) -> None:
     root = target.root
     args = ("--fail-rate", "0.4", "--faults", "429", "--seed", "5", "--retry-after", "0")
     with sandbox_process(*args) as sandbox:
-        keys = make_project(root, 10, sandbox.url, target.location)
+        keys = numbered(10)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         result = _apply(root)
         assert result.returncode == 0, result.output
         assert_converged(root, sandbox.url, sandbox, keys)
@@ -97,7 +99,8 @@ def test_refused_connections_are_retried_until_created(target: StateTarget) -> N
     root = target.root
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    keys = make_project(root, 5, url, target.location)
+    keys = numbered(5)
+    make_project(root, one_file(keys), api_url=url, state=target.location)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", "--env", "dev", "--auto-approve"],

@@ -17,11 +17,11 @@ from tests.e2e.support import (
     TOKEN_ENV,
     assert_converged,
     assert_no_secret,
-    make_project,
     sandbox_process,
 )
 from tests.support.backends import StateTarget
 from tests.support.cli import TRACEBACK_MARK
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,8 @@ def test_only_one_of_four_concurrent_applies_runs(target: StateTarget) -> None:
     env.update({**TOKEN_ENV, "NO_COLOR": "1"})
     cmd = [sys.executable, "-m", "reconciler", "apply", "--env", "dev", "--auto-approve"]
     with sandbox_process("--latency-ms", "200") as sandbox:
-        keys = make_project(root, 20, sandbox.url, target.location)
+        keys = numbered(20)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         procs = [
             subprocess.Popen(
                 [*cmd, "--parallelism", "1"],

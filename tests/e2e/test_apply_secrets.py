@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import TOKEN_ENV, assert_no_secret, make_project, sandbox_process
+from tests.e2e.support import TOKEN_ENV, assert_no_secret, sandbox_process
 from tests.support.cli import run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +17,7 @@ def test_a_rejected_token_stops_the_run_and_is_never_shown(tmp_path: Path) -> No
     """A 401 stops everything after one request; the token is in no output or file."""
     root = tmp_path / "project"
     with sandbox_process() as sandbox:
-        make_project(root, 5, sandbox.url)
+        make_project(root, one_file(numbered(5)), api_url=sandbox.url)
         wrong = {"CONTACTSWING_TOKEN": "tok-SECRET-999"}
         result = run_cli(
             "apply", "--env", "dev", "--auto-approve", "--format", "json", cwd=root, env=wrong

@@ -23,13 +23,13 @@ from tests.e2e.support import (
     SandboxProcess,
     assert_converged,
     assert_no_secret,
-    make_project,
     resolve_in_doubt,
     sandbox_process,
     snapshot,
 )
 from tests.support.backends import StateTarget, admin_url
 from tests.support.cli import run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,8 @@ def test_killing_the_lock_holder_frees_the_lock_for_the_next_apply(target: State
     """SIGKILL the holder mid-run: the next apply gets the lock without unlock, no duplicate."""
     root = target.root
     with sandbox_process("--latency-ms", "300") as sandbox:
-        keys = make_project(root, 12, sandbox.url, target.location)
+        keys = numbered(12)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         holder = _start_apply(root, "--parallelism", "1")
         _wait_for_creates(sandbox, holder, 2)
         holder.send_signal(signal.SIGKILL)
@@ -117,7 +118,8 @@ def test_a_database_that_goes_away_mid_apply_loses_nothing_and_sends_nothing_twi
     target = StateTarget("postgres", pg_database, tmp_path / "project")
     root = target.root
     with sandbox_process("--latency-ms", "300") as sandbox:
-        keys = make_project(root, 16, sandbox.url, target.location)
+        keys = numbered(16)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         proc = _start_apply(root, "--parallelism", "3", "--format", "json")
         _wait_for_creates(sandbox, proc, 3)
         assert _terminate_sessions(target.location) >= 1

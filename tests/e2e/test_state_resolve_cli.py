@@ -11,12 +11,12 @@ from tests.e2e.support import (
     TOKEN_ENV,
     assert_converged,
     assert_no_secret,
-    make_project,
     sandbox_process,
     snapshot,
 )
 from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
+from tests.support.projects import make_project, numbered, one_file
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,8 @@ def test_import_what_contactswing_has(target: StateTarget) -> None:
     """A reset after the server created: import with its id; it then plans unchanged."""
     root = target.root
     with sandbox_process("--fail-rate", "1", "--faults", "reset") as sandbox:
-        keys = make_project(root, 2, sandbox.url, target.location)
+        keys = numbered(2)
+        make_project(root, one_file(keys), api_url=sandbox.url, state=target.location)
         assert _apply(root)["summary"]["in_doubt"] == 2  # type: ignore[index]
         ids = sandbox.ids()
         refused = run_cli("state", "import", "c000", "--id", ids["c000"], "--env", "dev", cwd=root)
@@ -56,7 +57,7 @@ def test_forget_what_contactswing_does_not_have(target: StateTarget) -> None:
     """A 500 (nothing created): forget it, and the next apply sends it once."""
     root = target.root
     with sandbox_process("--fail-rate", "1", "--faults", "500") as sandbox:
-        make_project(root, 1, sandbox.url, target.location)
+        make_project(root, one_file(numbered(1)), api_url=sandbox.url, state=target.location)
         assert _apply(root)["summary"]["in_doubt"] == 1  # type: ignore[index]
         assert sandbox.campaigns() == []
         done = run_cli("state", "forget", "c000", "--env", "dev", "--auto-approve", cwd=root)

@@ -15,6 +15,7 @@ import pytest
 from reconciler import schemas
 from tests.conftest import REPO_ROOT
 from tests.support.cli import run_cli
+from tests.support.projects import make_project
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
@@ -57,19 +58,10 @@ def test_campaign_schema_has_identity_and_spec_only_keys() -> None:
     assert touchpoint["additionalProperties"] is False
 
 
-def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "reconciler.yaml").write_text(
-        "version: 1\nenvironments:\n  dev: {api_url: sandbox}\n", encoding="utf-8"
-    )
-    return root
-
-
 @pytest.mark.slow
 def test_schema_writes_then_check_passes_then_fails_after_an_edit(tmp_path: Path) -> None:
     """`schema` writes schemas/ under the project; `--check` exits 1 naming an edited file."""
-    root = _project(tmp_path)
+    root = make_project(tmp_path / "project")
     written = run_cli("schema", cwd=root)
     assert written.returncode == 0, written.output
     assert "wrote schemas/campaign.schema.json" in written.stderr
@@ -86,7 +78,7 @@ def test_schema_writes_then_check_passes_then_fails_after_an_edit(tmp_path: Path
 @pytest.mark.slow
 def test_schema_check_fails_when_a_file_is_missing(tmp_path: Path) -> None:
     """A project without schemas/ is out of date for every schema, and exits 1."""
-    result = run_cli("schema", "--check", cwd=_project(tmp_path))
+    result = run_cli("schema", "--check", cwd=make_project(tmp_path / "project"))
     assert result.returncode == 1
     assert "campaign.schema.json is out of date" in result.stderr
     assert "project.schema.json is out of date" in result.stderr

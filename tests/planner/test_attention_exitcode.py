@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.planner.project import make_project, write_state
+from tests.planner.project import write_state
 from tests.support.cli import run_cli
+from tests.support.projects import PROMOTION, make_project, specs
 
 ATTENTION = ("plan", "--env", "dev", "--attention-exitcode")
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "p")
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def test_creates_alone_need_no_attention(root: Path) -> None:
@@ -45,5 +46,5 @@ def test_awaiting_promotion_exits_3(root: Path) -> None:
     assert result.returncode == 3, result.output
 
 
-def test_an_error_still_exits_1(root: Path) -> None:
+def test_an_error_exits_1_under_attention_exitcode(root: Path) -> None:
     assert run_cli(*ATTENTION, "--target", "nope", cwd=root).returncode == 1

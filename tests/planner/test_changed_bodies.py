@@ -13,7 +13,8 @@ from reconciler.errors import StateError
 from reconciler.output.markdown import render_markdown
 from reconciler.plan import ActionKind
 from reconciler.specs.loader import resolve_variables
-from tests.planner.project import desired, make_project, spec, write_state
+from tests.planner.project import desired, write_state
+from tests.support.projects import PROMOTION, make_project, spec, specs
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -26,7 +27,7 @@ def _plan(root):
 
 def test_changed_actions_carry_the_recorded_body_and_unchanged_ones_none(tmp_path):
     """The changed record has the exact body sent (for the diff); the unchanged one none."""
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     old_body = desired(root)["promo"].body
     write_state(root, created=("promo", "sale"))
     (root / "campaigns/promo.yaml").write_text(spec("promo", "2036-01-01T10:00:00+05:30"))
@@ -44,7 +45,7 @@ def test_changed_actions_carry_the_recorded_body_and_unchanged_ones_none(tmp_pat
 
 def test_markdown_refuses_a_changed_action_without_its_recorded_body(tmp_path):
     """A diff never silently shows nothing: a changed record without its body is an error."""
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     write_state(root, created=("promo",))
     (root / "campaigns/promo.yaml").write_text(spec("promo", "2036-01-01T10:00:00+05:30"))
     plan = _plan(root)

@@ -18,8 +18,9 @@ from reconciler.guards import (
 from reconciler.plan import Plan
 from reconciler.planner import START_FIELD, make_plan
 from reconciler.state.base import StateSnapshot
-from tests.specs.helpers import GOOD_CSV, load, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, load, spec_with
 from tests.support.factories import NOW, make_desired
+from tests.support.projects import make_project
 
 LINES = {START_FIELD: 8, SUPPRESSION_FIELD: 11, RECIPIENTS_FIELD: 18}
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from reconciler.planner import make_plan
 from reconciler.state import read_snapshot
 from reconciler.state.base import StateSnapshot
-from tests.e2e.support import make_project as make_apply_project
-from tests.planner.project import make_project
 from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
 from tests.support.factories import NOW, make_desired, make_record, make_snapshot
+from tests.support.projects import PROMOTION, make_project, numbered, one_file, specs
 
 
 def plan_of(desired, state=None, **kwargs):
@@ -54,7 +53,7 @@ def test_excluding_everything_is_an_error() -> None:
 
 
 def test_plan_exclude_through_the_cli(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     result = run_cli("plan", "--env", "dev", "--exclude", "s*", "--format", "json", cwd=root)
     assert result.returncode == 0, result.stderr
     assert [a["key"] for a in json.loads(result.stdout)["actions"]] == ["promo"]
@@ -66,7 +65,7 @@ def test_plan_exclude_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_apply_exclude_creates_only_the_rest(target: StateTarget) -> None:
-    make_apply_project(target.root, 3, "sandbox", target.location)
+    make_project(target.root, one_file(numbered(3)), state=target.location)
     args = ("apply", "--env", "dev", "--auto-approve", "--format", "json")
     result = run_cli(*args, "--target", "c00*", "--exclude", "c001", cwd=target.root)
     assert result.returncode == 0, result.output
@@ -75,7 +74,7 @@ def test_apply_exclude_creates_only_the_rest(target: StateTarget) -> None:
 
 
 def test_apply_of_a_saved_plan_refuses_exclude(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     result = run_cli("apply", "plan.json", "--exclude", "promo", cwd=root)
     assert result.returncode == 1
     assert "cannot narrow a saved plan" in result.stderr

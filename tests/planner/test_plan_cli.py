@@ -8,15 +8,16 @@ import stat
 import pytest
 
 from reconciler.output.markdown import MARKER_PREFIX
-from tests.planner.project import make_project, write_state
+from tests.planner.project import write_state
 from tests.support.cli import run_cli
+from tests.support.projects import PROMOTION, make_project, specs
 
 TOKEN = "tok-secret-0123456789"
 
 
 @pytest.fixture
 def root(tmp_path):
-    return make_project(tmp_path / "p")
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def test_exit_0_without_detailed_exitcode_and_2_with_it(root):

@@ -15,9 +15,16 @@ from reconciler.plan import ActionKind
 from reconciler.planfile import check_not_stale, load_plan
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import read_snapshot
-from tests.planner.project import desired, make_project, spec, write_state
+from tests.planner.project import desired, write_state
+from tests.support.projects import PROMOTION, make_project, spec, specs
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def root(tmp_path):
+    """dev and prod (promoted from dev), with the specs promo and sale."""
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def plan_env(root, env="dev", **kwargs):
@@ -35,17 +42,15 @@ def tree_listing(root):
     }
 
 
-def test_missing_state_plans_everything_and_creates_nothing(tmp_path):
+def test_missing_state_plans_everything_and_creates_nothing(root):
     """Without a state every campaign is a create, and no state file or folder appears."""
-    root = make_project(tmp_path / "p")
     outcome = plan_env(root)
     assert [a.kind for a in outcome.plan.actions] == [ActionKind.CREATE, ActionKind.CREATE]
     assert not (root / ".reconciler").exists()
 
 
-def test_plan_reads_the_state_and_changes_nothing(tmp_path):
+def test_plan_reads_the_state_and_changes_nothing(root):
     """With a state, recorded keys are unchanged/in doubt and the state files are untouched."""
-    root = make_project(tmp_path / "p")
     write_state(root, created=("promo",), in_doubt=("sale",))
     before = tree_listing(root)
     outcome = plan_env(root)
@@ -58,9 +63,8 @@ def test_plan_reads_the_state_and_changes_nothing(tmp_path):
     assert after.serial == outcome.snapshot.serial
 
 
-def test_require_state_refuses_a_missing_state_unless_new_state(tmp_path):
+def test_require_state_refuses_a_missing_state_unless_new_state(root):
     """prod has require_state: a missing state is an error, --new-state plans it as empty."""
-    root = make_project(tmp_path / "p")
     with pytest.raises(StateError, match="does not exist"):
         plan_env(root, "prod")
     outcome = plan_env(root, "prod", new_state=True)
@@ -68,9 +72,8 @@ def test_require_state_refuses_a_missing_state_unless_new_state(tmp_path):
     assert not (root / ".reconciler").exists()
 
 
-def test_promotion_waits_for_the_source_environment(tmp_path):
+def test_promotion_waits_for_the_source_environment(root):
     """prod creates only what dev created from the same source."""
-    root = make_project(tmp_path / "p")
     write_state(root, "dev", created=("promo",))
     outcome = plan_env(root, "prod", new_state=True)
     kinds = {a.key: a.kind for a in outcome.plan.actions}
@@ -84,9 +87,8 @@ def test_promotion_waits_for_the_source_environment(tmp_path):
     )
 
 
-def test_spec_errors_raise_validation_failed(tmp_path):
+def test_spec_errors_raise_validation_failed(root):
     """A bad spec stops the plan with every diagnostic."""
-    root = make_project(tmp_path / "p")
     (root / "campaigns/bad.yaml").write_text(
         spec("bad").replace("start_hour: 10", "start_hours: 10")
     )
@@ -95,9 +97,8 @@ def test_spec_errors_raise_validation_failed(tmp_path):
     assert any(d.location.file == "campaigns/bad.yaml" for d in info.value.diagnostics)
 
 
-def test_guards_and_strict_fail_the_outcome(tmp_path):
+def test_guards_and_strict_fail_the_outcome(root):
     """--max-creates below the creates fails; --strict turns a gone warning into an error."""
-    root = make_project(tmp_path / "p")
     assert plan_env(root, max_creates=1).failed
     assert not plan_env(root, max_creates=2).failed
     write_state(root, created=("promo",))
@@ -106,15 +107,14 @@ def test_guards_and_strict_fail_the_outcome(tmp_path):
     assert plan_env(root, strict=True).failed
 
 
-def test_targets_limit_the_plan(tmp_path):
+def test_targets_limit_the_plan(root):
     """--target keeps only matching keys."""
-    root = make_project(tmp_path / "p")
     assert [a.key for a in plan_env(root, targets=("s*",)).plan.actions] == ["sale"]
 
 
 def test_saved_plan_round_trips_and_is_not_stale_until_applied(tmp_path):
     """save_plan writes a 0600 file that is not stale against the same state."""
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     write_state(root, created=("promo",))
     outcome = plan_env(root)
     path = tmp_path / "plan.json"

@@ -26,7 +26,7 @@ def kinds(plan):
     return {a.key: a.kind for a in plan.actions}
 
 
-def test_new_key_is_created():
+def test_a_key_without_a_record_is_created():
     """A key the state does not hold plans as create, with its recipients counted."""
     plan = plan_of([make_desired("a", recipients=3)])
     assert kinds(plan) == {"a": ActionKind.CREATE}
@@ -63,7 +63,7 @@ def test_other_fingerprint_is_changed_with_a_warning():
     assert plan.creates == []
 
 
-def test_record_without_spec_is_gone_and_still_live():
+def test_record_without_spec_is_gone_with_a_note_that_it_is_live():
     """A recorded key with no spec is gone, with a note that it is still live."""
     plan = plan_of([], make_snapshot(records=[make_record("old")]))
     (action,) = plan.actions
@@ -90,7 +90,7 @@ def test_in_doubt_wins_over_recorded_and_over_promotion():
     assert kinds(plan) == {"a": ActionKind.IN_DOUBT}
 
 
-def test_in_doubt_without_spec_is_still_shown():
+def test_in_doubt_without_spec_is_shown_not_dropped():
     """An unresolved attempt whose spec was removed is shown as in doubt, not dropped."""
     plan = plan_of([], make_snapshot(in_doubt=[make_attempt("x", status=AttemptStatus.PENDING)]))
     assert kinds(plan) == {"x": ActionKind.IN_DOUBT}
@@ -135,7 +135,7 @@ def test_previous_key_in_doubt_blocks_the_renamed_campaign():
     assert kinds(plan) == {"new-key": ActionKind.IN_DOUBT}
 
 
-def test_previous_key_still_specified_is_not_claimed():
+def test_a_previous_key_with_its_own_spec_keeps_its_record():
     """An old key that still has its own spec keeps its record; the new one is created."""
     old = make_desired("old-key")
     new = make_desired("new-key", previous_keys=["old-key"])
@@ -212,7 +212,7 @@ def test_targets_limit_the_plan_with_globs():
     assert [a.key for a in plan.actions] == ["diwali-b", "holi-a"]
 
 
-def test_target_on_old_key_keeps_the_moved_campaign():
+def test_target_on_a_previous_key_keeps_the_moved_campaign():
     """Targeting a renamed campaign's old key still shows it (not as gone)."""
     d_old = make_desired("old-key")
     d_new = make_desired("new-key", body=d_old.body, previous_keys=["old-key"])

@@ -15,10 +15,16 @@ from reconciler.config import load_project
 from reconciler.errors import Severity, StateError
 from reconciler.plan import ActionKind
 from reconciler.specs.loader import resolve_variables
-from tests.planner.project import PROJECT_YAML, make_project, spec, write_state
+from tests.planner.project import write_state
 from tests.support.cli import run_cli
 from tests.support.factories import NOW
-from tests.support.tree import build_tree
+from tests.support.projects import PROMOTION, PROMOTION_FILE, make_project, spec, specs
+
+
+@pytest.fixture
+def root(tmp_path):
+    """dev and prod (promoted from dev), with the specs promo and sale."""
+    return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
 def plan_prod(root, **kwargs):
@@ -37,9 +43,8 @@ def reasons(outcome):
     return {a.key: a.reason for a in outcome.plan.actions}
 
 
-def test_a_comment_edit_after_dev_created_it_is_promotable(tmp_path):
+def test_a_comment_edit_after_dev_created_it_is_promotable(root):
     """The source fingerprint differs, but dev would send what it created: prod creates."""
-    root = make_project(tmp_path / "p")
     write_state(root, "dev", created=("promo", "sale"))
     path = root / "campaigns/promo.yaml"
     commented = spec("promo").replace("  delay: 2", "  delay: 2 # minutes")
@@ -77,7 +82,7 @@ touchpoint:
 
 def test_a_loop_item_for_another_campaign_holds_nothing_back(tmp_path):
     """A *.yaml.j2 loop gains w2: w1 (created by dev) may go, w2 waits for dev."""
-    root = make_project(tmp_path / "p", keys=())
+    root = make_project(tmp_path / "p", environments=PROMOTION)
     wave = root / "campaigns/wave.yaml.j2"
     wave.parent.mkdir()
     wave.write_text(WAVE.replace("KEYS", '["w1"]'))
@@ -95,32 +100,28 @@ AUDIENCE_SPEC = spec("promo").replace(
 """,
     '  customer_details_csv: "audiences/{{ vars.audience }}.csv"\n',
 )
-PER_ENV_AUDIENCE = PROJECT_YAML.replace(
+PER_ENV_AUDIENCE = PROMOTION_FILE.replace(
     "vars: {workspace_id: ws-dev,", "vars: {audience: testers, workspace_id: ws-dev,"
 ).replace("vars: {workspace_id: ws-prod,", "vars: {audience: customers, workspace_id: ws-prod,")
 
 
 def test_an_audience_chosen_per_environment_by_a_variable_is_promotable(tmp_path):
     """dev reads testers.csv, prod customers.csv: the sources differ, dev sent its own body."""
-    root = make_project(tmp_path / "p", keys=())
-    build_tree(
-        root,
-        {
-            "reconciler.yaml": PER_ENV_AUDIENCE,
-            "campaigns/promo.yaml": AUDIENCE_SPEC,
-            "audiences/testers.csv": "id,to_number\nt1,+919812345601\n",
-            "audiences/customers.csv": "id,to_number\nc1,+919812345602\nc2,+919812345603\n",
-        },
-    )
+    files = {
+        "reconciler.yaml": PER_ENV_AUDIENCE,
+        "campaigns/promo.yaml": AUDIENCE_SPEC,
+        "audiences/testers.csv": "id,to_number\nt1,+919812345601\n",
+        "audiences/customers.csv": "id,to_number\nc1,+919812345602\nc2,+919812345603\n",
+    }
+    root = make_project(tmp_path / "p", files)
     write_state(root, "dev", created=("promo",))
     outcome = plan_prod(root)
     assert kinds(outcome) == {"promo": ActionKind.CREATE}
     assert outcome.plan.actions[0].recipients == 2  # prod's own audience
 
 
-def test_a_real_edit_is_held_back_with_the_fields_it_changes(tmp_path):
+def test_a_real_edit_is_held_back_with_the_fields_it_changes(root):
     """An edit that changes what dev would send waits, naming the fields."""
-    root = make_project(tmp_path / "p")
     write_state(root, "dev", created=("promo",))
     edited = (
         spec("promo").replace("start_hour: 10", "start_hour: 9").replace("promo campaign", "Promo!")
@@ -134,24 +135,25 @@ def test_a_real_edit_is_held_back_with_the_fields_it_changes(tmp_path):
     )
 
 
-def test_a_spec_that_no_longer_renders_for_the_source_is_held_back(tmp_path):
+def test_a_spec_that_no_longer_renders_for_the_source_is_held_back(root):
     """A variable only prod defines: dev could not send it, so prod waits, saying why."""
-    root = make_project(tmp_path / "p")
     write_state(root, "dev", created=("promo",))
     (root / "campaigns/promo.yaml").write_text(
         spec("promo").replace("template: promo_offer", 'template: "{{ vars.prod_template }}"')
     )
     (root / "reconciler.yaml").write_text(
-        PROJECT_YAML.replace("{workspace_id: ws-prod,", "{prod_template: t, workspace_id: ws-prod,")
+        PROMOTION_FILE.replace(
+            "{workspace_id: ws-prod,",
+            "{prod_template: t, workspace_id: ws-prod,",
+        )
     )
     (reason,) = [a.reason for a in plan_prod(root).plan.actions if a.key == "promo"]
     assert reason.startswith("dev created an older source, and the spec does not render for dev")
     assert "prod_template" in reason
 
 
-def test_a_missing_source_state_is_a_warning(tmp_path):
+def test_a_missing_source_state_is_a_warning(root):
     """dev has no state (and no require_state): prod warns that nothing can be promoted."""
-    root = make_project(tmp_path / "p")
     outcome = plan_prod(root)
     (warning,) = [w for w in outcome.load_warnings if "promotes from" in w.message]
     assert warning.severity is Severity.WARNING
@@ -160,41 +162,39 @@ def test_a_missing_source_state_is_a_warning(tmp_path):
     assert warning.hint
 
 
-def test_a_missing_source_state_is_an_error_when_the_source_requires_one(tmp_path):
+# dev (prod's source) with require_state: true.
+SOURCE_REQUIRES_STATE = PROMOTION_FILE.replace(
+    "api_url: sandbox\n", "api_url: sandbox\n    require_state: true\n", 1
+)
+
+
+def test_a_missing_source_state_is_an_error_when_the_source_requires_one(root):
     """dev with require_state: true and no state: prod's plan stops, saying what to check."""
-    root = make_project(tmp_path / "p")
-    (root / "reconciler.yaml").write_text(
-        PROJECT_YAML.replace("api_url: sandbox\n", "api_url: sandbox\n    require_state: true\n", 1)
-    )
+    (root / "reconciler.yaml").write_text(SOURCE_REQUIRES_STATE)
     with pytest.raises(StateError, match="which prod promotes from, does not exist") as info:
         plan_prod(root)
     assert "environments.dev.state" in info.value.hint
 
 
-def test_plan_warns_of_a_missing_source_state_and_exits_0(tmp_path):
+def test_plan_warns_of_a_missing_source_state_and_exits_0(root):
     """As users see it: the warning names the promote_from line; the plan still exits 0."""
-    root = make_project(tmp_path / "p")
     result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
     assert result.returncode == 0, result.output
-    line = PROJECT_YAML.splitlines().index("    promote_from: dev") + 1
+    line = PROMOTION_FILE.splitlines().index("    promote_from: dev") + 1
     assert f"reconciler.yaml:{line}: warning: environments.prod.promote_from: " in result.stderr
     assert "the state of dev (.reconciler/dev.sqlite), which prod promotes from" in result.stderr
 
 
-def test_plan_refuses_a_missing_required_source_state_with_a_hint(tmp_path):
-    root = make_project(tmp_path / "p")
-    (root / "reconciler.yaml").write_text(
-        PROJECT_YAML.replace("api_url: sandbox\n", "api_url: sandbox\n    require_state: true\n", 1)
-    )
+def test_plan_refuses_a_missing_required_source_state_with_a_hint(root):
+    (root / "reconciler.yaml").write_text(SOURCE_REQUIRES_STATE)
     result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
     assert result.returncode == 1
     assert "which prod promotes from, does not exist and require_state is true" in result.stderr
     assert "hint: check environments.dev.state" in result.stderr
 
 
-def test_rendering_for_the_source_writes_nothing_of_the_source(tmp_path):
+def test_rendering_for_the_source_writes_nothing_of_the_source(root):
     """prod renders a spec with dev's variables, read-only: dev's folder is left as it was."""
-    root = make_project(tmp_path / "p")
     write_state(root, "dev", created=("promo", "sale"))
     (root / "campaigns/promo.yaml").write_text("# a comment\n" + spec("promo"))
     before = {p.name: p.read_bytes() for p in (root / ".reconciler").iterdir()}
@@ -208,7 +208,7 @@ def test_rendering_for_the_source_writes_nothing_of_the_source(tmp_path):
 def test_specs_are_rendered_for_the_source_a_chunk_of_files_at_a_time(tmp_path, monkeypatch):
     """One file per chunk: each campaign is still decided on its own render."""
     monkeypatch.setattr("reconciler.commands.promotion.CHUNK_FILES", 1)
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     write_state(root, "dev", created=("promo", "sale"))
     (root / "campaigns/promo.yaml").write_text("# a comment\n" + spec("promo"))
     (root / "campaigns/sale.yaml").write_text(spec("sale").replace("sale campaign", "Sale!"))
@@ -217,10 +217,9 @@ def test_specs_are_rendered_for_the_source_a_chunk_of_files_at_a_time(tmp_path, 
     assert reasons(outcome)["sale"].endswith("differs from what it created (name)")
 
 
-def test_a_real_edit_found_in_the_source_cache_still_names_its_fields(tmp_path):
+def test_a_real_edit_found_in_the_source_cache_names_its_fields(root):
     """dev planned the edit first (its cache holds the render, without a body): prod's
     reason still names what differs, from the body loaded for it."""
-    root = make_project(tmp_path / "p")
     write_state(root, "dev", created=("promo",))
     (root / "campaigns/promo.yaml").write_text(spec("promo").replace("promo campaign", "P!"))
     assert run_cli("plan", "--env", "dev", cwd=root).returncode == 0

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.planner.project import make_project, write_state
+from tests.planner.project import write_state
 from tests.support.cli import run_cli
+from tests.support.projects import PROMOTION, make_project, specs
 
 NUMBER = "+919812345601"  # a recipient of every spec of the project
 
 
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
-    root = make_project(tmp_path / "p")
+    root = make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
     result = run_cli("plan", "--env", "dev", "--out", "p.json", cwd=root)
     assert result.returncode == 0, result.output
     return root

@@ -9,8 +9,9 @@ import pytest
 from reconciler.config import load_project
 from reconciler.schemas import campaign_schema
 from reconciler.specs.loader import load_campaigns, resolve_variables
-from tests.planner.project import PROJECT_YAML, desired, make_project, spec
+from tests.planner.project import desired
 from tests.support.cli import run_cli
+from tests.support.projects import PROMOTION_FILE, make_project, spec, specs
 
 # A variable only prod defines: rendering this spec for dev would fail.
 PROD_ONLY = (
@@ -18,17 +19,15 @@ PROD_ONLY = (
     .replace("key: launch\n", "key: launch\nenvironments: [prod]\n")
     .replace("template: promo_offer", 'template: "{{ vars.prod_template }}"')
 )
-PROJECT = PROJECT_YAML.replace(
+PROJECT = PROMOTION_FILE.replace(
     "{workspace_id: ws-prod,", "{prod_template: launch_offer, workspace_id: ws-prod,"
 )
 
 
 @pytest.fixture
 def root(tmp_path):
-    root = make_project(tmp_path / "p", keys=("promo",))
-    (root / "reconciler.yaml").write_text(PROJECT)
-    (root / "campaigns/launch.yaml").write_text(PROD_ONLY)
-    return root
+    files = {**specs("promo"), "reconciler.yaml": PROJECT, "campaigns/launch.yaml": PROD_ONLY}
+    return make_project(tmp_path / "p", files)
 
 
 def load(root, env):

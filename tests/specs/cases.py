@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, Setup, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, Setup, spec_with
+from tests.support.projects import PROJECT_FILE
 
 SPEC = "campaigns/promo.yaml"
 MARKER = "MARKER"  # a template that could run a command would create this file
@@ -177,7 +178,7 @@ CASES = [
     Case(
         "one-bad-variable-in-many-specs",
         {
-            "reconciler.yaml": PROJECT_YAML.replace("assistant_id: 11", "assistant_id: eleven"),
+            "reconciler.yaml": PROJECT_FILE.replace("assistant_id: 11", "assistant_id: eleven"),
             SPEC: GOOD_SPEC,
             "campaigns/other.yaml": GOOD_SPEC.replace("key: promo", "key: other"),
         },

@@ -1,24 +1,14 @@
-"""A small valid project and ways to break it, for the spec-loading tests."""
+"""A valid spec and ways to break it, and loading a project in process, for the spec tests."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.config import load_project
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
-from tests.support.tree import build_tree
-
-PROJECT_YAML = """\
-version: 1
-vars: {language: en}
-environments:
-  dev:
-    api_url: sandbox
-    vars: {workspace_id: ws-dev, assistant_id: 11, from_numbers: ["+919800000001"]}
-"""
 
 # Line numbers of this text are pinned by the tests: edit with care.
 GOOD_SPEC = """\
@@ -53,13 +43,6 @@ def spec_with(old: str, new: str, base: str = GOOD_SPEC) -> str:
     """GOOD_SPEC with one exact fragment replaced (it must be there)."""
     assert old in base, old
     return base.replace(old, new, 1)
-
-
-def make_project(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    """A project with the default reconciler.yaml, overridden and extended by ``files``."""
-    tree: dict[str, str | bytes] = {"reconciler.yaml": PROJECT_YAML}
-    tree.update(files)
-    return build_tree(root, tree)
 
 
 def load(root: Path, env: str = "dev", **kwargs: object) -> LoadResult:

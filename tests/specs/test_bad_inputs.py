@@ -8,8 +8,9 @@ import pytest
 
 from reconciler.errors import ValidationFailed
 from tests.specs.cases import CASES, MARKER, Case
-from tests.specs.helpers import load, make_project, snapshot
+from tests.specs.helpers import load, snapshot
 from tests.support.cli import run_cli
+from tests.support.projects import make_project
 
 
 def _build(tmp_path: Path, case: Case) -> Path:

@@ -24,8 +24,9 @@ from reconciler.specs.cache_file import MAGIC
 from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.state import read_bodies, read_snapshot
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, spec_with
 from tests.support.cli import run_cli
+from tests.support.projects import make_project
 
 CSV_SPEC = spec_with(
     """  customer_details:

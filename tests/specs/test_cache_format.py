@@ -18,7 +18,8 @@ from reconciler.specs import cache as cache_mod
 from reconciler.specs.cache_file import MAGIC, seal, unseal
 from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, spec_with
+from tests.support.projects import make_project
 
 KEY = b"k" * 64
 BASE = "b" * 64
@@ -50,7 +51,7 @@ def test_any_changed_byte_makes_the_file_untrusted(where: int):
     assert unseal(bytes(data), KEY, BASE) == {}
 
 
-def test_short_foreign_or_old_files_give_no_entries():
+def test_short_foreign_or_other_format_files_give_no_entries():
     """Truncated bytes, the JSON format of version 1 and junk are ignored, never raised."""
     data = seal(KEY, BASE, {"campaigns/a.yaml": ENTRY})
     for junk in (b"", MAGIC, data[:-1], data[: len(MAGIC) + 10], b'{"format": "x"}'):

@@ -12,7 +12,8 @@ from reconciler.config import load_project
 from reconciler.errors import Diagnostic, ValidationFailed
 from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
-from tests.specs.helpers import GOOD_SPEC, PROJECT_YAML, load, make_project, snapshot, spec_with
+from tests.specs.helpers import GOOD_SPEC, load, snapshot, spec_with
+from tests.support.projects import PROJECT_FILE, make_project
 
 # GOOD_SPEC's lines: whatsapp_data on 20, template on 21, language_code on 22.
 TEMPLATE_LINE, LANGUAGE_LINE = 21, 22
@@ -73,7 +74,7 @@ PROMO_PARAMS = """\
         - {type: date_time, date_time: {fallback_value: "5 Nov"}}
     button_params: {is_static: true, params: [{type: text, text: diwali}]}
 """
-WITH_CATALOG = PROJECT_YAML.replace("vars: {language: en}", "vars: {language: en}\ncatalog: t.json")
+WITH_CATALOG = PROJECT_FILE.replace("vars: {language: en}", "vars: {language: en}\ncatalog: t.json")
 
 
 def _spec(params: str = PROMO_PARAMS, template: str = "promo_offer", language: str = "") -> str:

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.specs.helpers import GOOD_SPEC, PROJECT_YAML, make_project, snapshot, spec_with
+from tests.specs.helpers import GOOD_SPEC, snapshot, spec_with
 from tests.support.cli import run_cli
+from tests.support.projects import PROJECT_FILE, copy_example, make_project
 
 pytestmark = pytest.mark.slow
-EXAMPLE = (
-    "reconciler.yaml",
-    "campaigns",
-    "audiences",
-    "templates",
-    "environments",
-    "whatsapp-templates.json",
-)
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the example project at the repo root."""
-    root = tmp_path / "example"
-    root.mkdir()
-    for name in EXAMPLE:
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy2(source, root / name)
-    return root
+    return copy_example(tmp_path / "example")
 
 
 def test_example_validates_in_every_environment_without_secrets(example: Path) -> None:
@@ -128,7 +111,7 @@ def test_bad_number_never_echoed_by_validate(tmp_path: Path) -> None:
 def test_environment_specific_problem_names_the_environment(tmp_path: Path) -> None:
     """An error that only one environment's variables cause says which environment."""
     yaml_text = (
-        PROJECT_YAML + '  prod:\n    vars: {workspace_id: w, from_numbers: ["+919800000001"]}\n'
+        PROJECT_FILE + '  prod:\n    vars: {workspace_id: w, from_numbers: ["+919800000001"]}\n'
     )
     root = make_project(
         tmp_path / "p", {"reconciler.yaml": yaml_text, "campaigns/promo.yaml": GOOD_SPEC}

@@ -10,10 +10,10 @@ from reconciler.api.defaults import DEFAULT_API_URL
 from reconciler.config import find_project, load_project
 from reconciler.errors import ConfigError, ValidationFailed
 from reconciler.settings import EnvironmentSettings, declared, version_matches
-from tests.specs.helpers import PROJECT_YAML, make_project
+from tests.support.projects import PROJECT_FILE, make_project
 
 WITH_PROD = (
-    PROJECT_YAML
+    PROJECT_FILE
     + """\
   prod:
     state: ${PROD_STATE}
@@ -45,7 +45,7 @@ def test_defaults_and_expansion_only_for_the_environment_in_use(tmp_path: Path) 
 
 def test_duplicate_key_in_project_file(tmp_path: Path) -> None:
     """The project file is read with the same strict YAML reader."""
-    root = make_project(tmp_path / "p", {"reconciler.yaml": PROJECT_YAML + "version: 1\n"})
+    root = make_project(tmp_path / "p", {"reconciler.yaml": PROJECT_FILE + "version: 1\n"})
     with pytest.raises(ValidationFailed, match="error") as info:
         load_project(project_dir=root)
     assert info.value.diagnostics[0].location.line == 7

@@ -8,8 +8,9 @@ import pytest
 
 from reconciler.config import load_project
 from reconciler.errors import ConfigError, Diagnostic, ValidationFailed
-from tests.specs.helpers import make_project, snapshot
+from tests.specs.helpers import snapshot
 from tests.support.cli import run_cli
+from tests.support.projects import make_project
 
 # Line numbers of this text are pinned by the cases: edit with care.
 BASE = """\

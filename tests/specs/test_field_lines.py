@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.specs.helpers import GOOD_CSV, load, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, load, spec_with
+from tests.support.projects import make_project
 
 # GOOD_SPEC pins its lines: start_at on 8, additional_settings on 10, customer_details on 17.
 SUPPRESSING = spec_with(

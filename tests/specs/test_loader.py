@@ -8,10 +8,11 @@ from pathlib import Path
 from reconciler.campaign import fingerprint
 from reconciler.specs.discover import default_key, spec_kind
 from tests.specs.cases import INLINE, J2_LOOP, MANY_BAD_ROWS
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, PROJECT_YAML, load, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, load, spec_with
+from tests.support.projects import PROJECT_FILE, make_project
 
 TWO_ENVS = (
-    PROJECT_YAML
+    PROJECT_FILE
     + """\
   prod:
     vars: {workspace_id: ws-prod, assistant_id: 12, from_numbers: ["+919800000002"]}

@@ -21,7 +21,8 @@ from reconciler.specs.cache_session import spec_cache_enabled
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from tests.specs.cases import J2_LOOP
-from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, make_project, spec_with
+from tests.specs.helpers import GOOD_CSV, GOOD_SPEC, spec_with
+from tests.support.projects import make_project
 
 CSV_SPEC = spec_with(
     """  customer_details:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.specs.render import TemplateProblem, make_environment, render_string, render_text
-from tests.specs.helpers import GOOD_SPEC, load, make_project, spec_with
+from tests.specs.helpers import GOOD_SPEC, load, spec_with
+from tests.support.projects import make_project
 
 CONTEXT = {
     "env": "dev",

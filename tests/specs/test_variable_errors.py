@@ -10,10 +10,11 @@ from reconciler.config import load_project
 from reconciler.errors import Diagnostic
 from reconciler.specs.loader import load_campaigns, resolve_variables
 from tests.specs.cases import J2_LOOP
-from tests.specs.helpers import GOOD_SPEC, PROJECT_YAML, load, make_project, spec_with
+from tests.specs.helpers import GOOD_SPEC, load, spec_with
 from tests.support.cli import run_cli
+from tests.support.projects import PROJECT_FILE, make_project
 
-BAD_ASSISTANT = PROJECT_YAML.replace("assistant_id: 11", "assistant_id: eleven")
+BAD_ASSISTANT = PROJECT_FILE.replace("assistant_id: 11", "assistant_id: eleven")
 
 
 def _specs(count: int, spec: str = GOOD_SPEC) -> dict[str, str | bytes]:
@@ -51,7 +52,7 @@ def test_each_field_a_variable_is_used_as_is_its_own_error(tmp_path: Path) -> No
 
 def test_an_item_of_a_list_variable_is_the_variables_error(tmp_path: Path) -> None:
     """A bad sender number in `from_numbers` is reported at the variable, once."""
-    project = PROJECT_YAML.replace('"+919800000001"', '"+91123"')
+    project = PROJECT_FILE.replace('"+919800000001"', '"+91123"')
     root = make_project(tmp_path / "p", {"reconciler.yaml": project, **_specs(2)})
     (error,) = load(root).errors
     assert _shown([error]) == [("reconciler.yaml:6", "environments.dev.vars.from_numbers")]
@@ -72,7 +73,7 @@ def test_the_error_is_at_the_layer_that_set_the_value(
     tmp_path: Path, how: str, where: str, field: str
 ) -> None:
     """vars_file and --var-file lines, the OS variable's name, or --var."""
-    project = PROJECT_YAML + "    vars_file: environments/dev.yaml\n"
+    project = PROJECT_FILE + "    vars_file: environments/dev.yaml\n"
     dev_vars = "language: en\nassistant_id: eleven\n" if how == "vars_file" else "language: en\n"
     var_file = tmp_path / "cli-vars.yaml"
     var_file.write_text("x: 1\nassistant_id: eleven\n", encoding="utf-8")
@@ -103,7 +104,7 @@ def test_a_bad_value_in_one_campaign_stays_there_and_names_the_variable(tmp_path
 
 def test_a_misspelt_definition_is_one_error_at_the_definition(tmp_path: Path) -> None:
     """Specs use vars.workspace_id; the project defines workpace_id: one error there."""
-    project = PROJECT_YAML.replace("workspace_id: ws-dev", "workpace_id: ws-dev")
+    project = PROJECT_FILE.replace("workspace_id: ws-dev", "workpace_id: ws-dev")
     root = make_project(tmp_path / "p", {"reconciler.yaml": project, **_specs(3)})
     (error,) = load(root).errors
     assert _shown([error]) == [("reconciler.yaml:6", "environments.dev.vars.workpace_id")]

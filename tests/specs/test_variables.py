@@ -9,7 +9,7 @@ import pytest
 from reconciler.config import load_project
 from reconciler.errors import ConfigError
 from reconciler.specs.variables import parse_scalar, resolve_variables
-from tests.specs.helpers import make_project
+from tests.support.projects import make_project
 
 LAYERED = """\
 version: 1

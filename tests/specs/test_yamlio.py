@@ -64,7 +64,7 @@ def test_several_documents_keep_their_start_lines() -> None:
     assert [(d.data, d.line) for d in docs] == [({"a": 1}, 1), ({"b": 2}, 3)]
 
 
-def test_alias_bomb_is_rejected_fast_with_bounded_memory() -> None:
+def test_alias_bomb_is_rejected_with_bounded_memory() -> None:
     """A billion-laughs document fails without expanding anything."""
     tracemalloc.start()
     try:

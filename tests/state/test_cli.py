@@ -9,28 +9,17 @@ import pytest
 
 from reconciler.state import read_snapshot
 from tests.state.conftest import StateTarget
-from tests.state.helpers import created, intent, locked, outcome
+from tests.state.helpers import API, created, intent, locked, outcome
 from tests.support.cli import run_cli
+from tests.support.projects import make_project
 
 pytestmark = pytest.mark.slow
 
-PROJECT = """\
-version: 1
-environments:
-  dev:
-    api_url: https://api.example.test
-    state: {state}
-"""
 RECIPIENT = "+919812345678"
 
 
-def _project(target: StateTarget) -> Path:
-    (target.root / "reconciler.yaml").write_text(PROJECT.format(state=json.dumps(target.location)))
-    return target.root
-
-
 def _populated(target: StateTarget) -> Path:
-    root = _project(target)
+    root = make_project(target.root, api_url=API, state=target.location)
     body = {
         "name": "Diwali",
         "touchpoint": {"customer_details": [{"id": "1", "to_number": RECIPIENT}]},
@@ -76,7 +65,7 @@ def test_show_masks_recipients_unless_asked(target: StateTarget):
 
 def test_read_commands_create_nothing(target: StateTarget):
     """``state list``/``show`` on a missing state create no file."""
-    root = _project(target)
+    root = make_project(target.root, api_url=API, state=target.location)
     assert run_cli("state", "list", "--env", "dev", cwd=root).returncode == 0
     assert run_cli("state", "show", "k", "--env", "dev", cwd=root).returncode == 1
     assert sorted(p.name for p in root.iterdir()) == ["reconciler.yaml"]

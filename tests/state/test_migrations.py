@@ -83,7 +83,7 @@ def test_reader_refuses_an_older_schema_and_names_the_command(target: StateTarge
     engine.dispose()
 
 
-def test_writer_migrates_a_v1_state_keeping_everything(target: StateTarget):
+def test_writer_migrates_a_first_revision_state_keeping_everything(target: StateTarget):
     """A writer upgrades a v1 state (SQLite: after a backup copy) and keeps its records."""
     _make_v1_state(target)
     with locked(target, api_url="sandbox") as store:

@@ -23,26 +23,21 @@ from reconciler.config import load_project
 from reconciler.errors import GuardError, StateError
 from reconciler.runtime import Runtime
 from reconciler.state.base import AttemptStatus
-from tests.e2e.support import spec
 from tests.support.cli import CliResult, run_cli
+from tests.support.projects import environment, make_project, one_file, plain_spec
 from tests.support.unprivileged import read_only, reader, shared_folder
 
 STATE = ".reconciler/dev.sqlite"
-PROJECT = f"""\
-version: 1
-campaigns: campaigns
-environments:
-  dev:
-    api_url: sandbox
-    state: {STATE}
-  other:                      # a switched state: dev's file, refused by the binding check
-    api_url: sandbox
-    state: {STATE}
-  promoted:                   # reads dev's state only
-    api_url: sandbox
-    state: .reconciler/promoted.sqlite
-    promote_from: dev
-"""
+
+
+def _environments(state: str = STATE) -> list[str]:
+    """dev; other, a switched state (dev's file, refused by the binding check); promoted,
+    which reads dev's state only."""
+    return [
+        environment("dev", state=state),
+        environment("other", state=state),
+        environment("promoted", state=".reconciler/promoted.sqlite", promote_from="dev"),
+    ]
 
 
 def _sqlite_files(folder: Path) -> dict[str, tuple[str, int]]:
@@ -73,11 +68,9 @@ def project() -> Iterator[Path]:
     which a reader needed -wal/-shm files beside it.
     """
     with shared_folder() as folder:
-        root = folder / "project"
-        (root / "campaigns").mkdir(parents=True)
-        (root / "reconciler.yaml").write_text(PROJECT, encoding="utf-8")
-        docs = "---\n".join(spec(k, i) for i, k in enumerate(["c000", "c001"]))
-        (root / "campaigns" / "all.yaml").write_text(docs, encoding="utf-8")
+        root = make_project(
+            folder / "project", one_file(["c000", "c001"]), environments=_environments()
+        )
         first = _apply(root, "dev")
         assert first.exit_code == 0 and len(first.result.of_status(AttemptStatus.CREATED)) == 1
         assert _apply(root, "dev").nothing_to_do
@@ -163,13 +156,8 @@ def test_an_apply_that_cannot_write_the_state_folder_is_a_user_error(project: Pa
 
 def test_a_state_path_under_a_file_is_a_user_error(tmp_path: Path):
     """``state: afile/dev.sqlite`` where afile is a file: named, with a hint; exit 1."""
-    root = tmp_path / "project"
-    (root / "campaigns").mkdir(parents=True)
-    (root / "reconciler.yaml").write_text(
-        PROJECT.replace(STATE, "afile/dev.sqlite"), encoding="utf-8"
-    )
-    (root / "campaigns" / "all.yaml").write_text(spec("c000", 0), encoding="utf-8")
-    (root / "afile").write_text("not a folder")
+    files = {**one_file(["c000"]), "afile": "not a folder"}
+    root = make_project(tmp_path / "project", files, environments=_environments("afile/dev.sqlite"))
     refused = _ok(run_cli("apply", "--env", "dev", "--auto-approve", cwd=root), 1)
     assert "cannot lock state afile/dev.sqlite: afile is a file, not a folder" in refused.stderr
     assert "hint: point `state:` of environment 'dev' at a file inside a folder" in refused.stderr
@@ -212,7 +200,7 @@ def test_a_refused_command_writes_no_validation_cache(
 
     assert run("plan", "--env", "dev") == 0
     warm = cache.read_bytes()
-    (root / "campaigns" / "more.yaml").write_text(spec("c002", 2), encoding="utf-8")
+    (root / "campaigns" / "more.yaml").write_text(plain_spec("c002", 2), encoding="utf-8")
     assert run("plan", "--env", "other") == 1  # dev's state: refused
     assert run("apply", "--env", "other", "--auto-approve") == 1
     assert run("apply", "--env", "dev", "--auto-approve", "--max-creates", "0") == 1

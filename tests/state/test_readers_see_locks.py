@@ -17,18 +17,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from tests.e2e.support import spec
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, intent, locked
-
-
-def _project(target: StateTarget) -> Path:
-    root = target.root
-    (root / "campaigns").mkdir(exist_ok=True)
-    (root / "campaigns" / "c.yaml").write_text(spec("c000", 0), encoding="utf-8")
-    config = {"version": 1, "environments": {"dev": {"api_url": API, "state": target.location}}}
-    (root / "reconciler.yaml").write_text(json.dumps(config), encoding="utf-8")
-    return root
+from tests.support.projects import make_project, one_file
 
 
 def _run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
@@ -42,7 +33,7 @@ def test_readers_name_the_apply_that_holds_an_in_flight_create(
 ):
     """plan and state list: c000 is "being applied by pid P on H since T"; an attempt
     left pending before that lock was taken is in doubt; both count as in doubt."""
-    root = _project(target)
+    root = make_project(target.root, one_file(["c000"]), api_url=API, state=target.location)
     who = f"being applied by pid {os.getpid()} on {socket.gethostname()}"
     with locked(target) as store:
         held = store.lock_holder()
@@ -80,7 +71,7 @@ def test_unlock_says_no_lock_is_held_without_asking(
 ):
     """No live holder: "no lock is held", exit 1, and no question (nor a refusal to ask);
     a live holder with another id: refused, naming the holder, without asking either."""
-    root = _project(target)
+    root = make_project(target.root, one_file(["c000"]), api_url=API, state=target.location)
     code, _, err = _run(capsys, root, "unlock", "--env", "dev", "some-lock-id")
     assert code == 1 and "no lock is held for environment 'dev'" in err
     assert "--auto-approve" not in err  # it did not get as far as asking

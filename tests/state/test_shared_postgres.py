@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -14,33 +13,7 @@ from reconciler.state import read_snapshot
 from tests.state.conftest import PG_URL, StateTarget
 from tests.state.helpers import API, created, intent, open_target
 from tests.support.cli import run_cli
-
-SPEC = """\
-key: c000
-name: c000
-type: OUTBOUND
-company_plan_id: plan-1
-business_goal: Shared state test
-workspace_id: ws-1
-touchpoint:
-  name: c000-whatsapp
-  type: WHATSAPP
-  status: scheduled
-  start_at: "2099-10-28T10:00:00+05:30"
-  assistant_id: 11
-  additional_settings:
-    execution_days: [mon]
-    start_hour: 10
-    end_hour: 19
-    delay: 2
-    time_zone: Asia/Kolkata
-    from_numbers: ["+919800000001"]
-  customer_details:
-    - {id: r1, to_number: "+919800000002"}
-  whatsapp_data:
-    template: offer
-    language_code: en
-"""
+from tests.support.projects import make_project, one_file
 
 
 def _terminate_lock_session(url: str) -> None:
@@ -57,7 +30,7 @@ def _terminate_lock_session(url: str) -> None:
 
 
 @pytest.mark.postgres
-def test_a_holder_whose_session_ended_writes_nothing_after_a_new_holder(
+def test_a_holder_whose_session_ended_writes_nothing_once_another_holds_the_lock(
     pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Even if its liveness check passed just before, the old holder's writes are fenced off."""
@@ -84,17 +57,6 @@ def test_a_holder_whose_session_ended_writes_nothing_after_a_new_holder(
         new.close()
 
 
-def _project(root: Path, state: str) -> Path:
-    (root / "campaigns").mkdir(parents=True)
-    (root / "campaigns" / "c000.yaml").write_text(SPEC, encoding="utf-8")
-    (root / "reconciler.yaml").write_text(
-        "version: 1\ncampaigns: campaigns\nenvironments:\n"
-        f"  dev:\n    api_url: sandbox\n    state: {json.dumps(state)}\n",
-        encoding="utf-8",
-    )
-    return root
-
-
 COMMANDS = [("plan", "--env", "dev"), ("apply", "--env", "dev", "--auto-approve")]
 
 
@@ -115,7 +77,7 @@ def test_connection_refused_is_a_clear_error(tmp_path: Path, command: str) -> No
     from tests.e2e.support import free_port
 
     url = f"postgresql+psycopg://ci:pw-SECRET-77@127.0.0.1:{free_port()}/reconciler"
-    root = _project(tmp_path / "p", url)
+    root = make_project(tmp_path / "p", one_file(["c000"]), state=url)
     result = run_cli(*next(c for c in COMMANDS if c[0] == command), cwd=root)
     assert result.returncode == 1
     assert "Connection refused" in result.stderr
@@ -140,6 +102,7 @@ def test_bad_password_and_missing_database_are_clear_errors(
 ) -> None:
     """A wrong password or a missing database: exit 1, a hint, the password never shown."""
     url = make_url(PG_URL).set(**change)  # type: ignore[arg-type]
-    root = _project(tmp_path / "p", url.render_as_string(hide_password=False))
+    state = url.render_as_string(hide_password=False)
+    root = make_project(tmp_path / "p", one_file(["c000"]), state=state)
     _assert_clear_error(root, str(url.password), *expected)
     assert str(make_url(PG_URL).password) not in run_cli("plan", "--env", "dev", cwd=root).output

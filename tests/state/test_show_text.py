@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,15 +11,9 @@ import pytest
 from reconciler.cli import main
 from reconciler.state.base import AttemptStatus, RecordedCampaign
 from tests.state.conftest import StateTarget
-from tests.state.helpers import intent, locked, outcome
+from tests.state.helpers import API, intent, locked, outcome
+from tests.support.projects import make_project
 
-PROJECT = """\
-version: 1
-environments:
-  dev:
-    api_url: https://api.example.test
-    state: {state}
-"""
 RECIPIENT = "+919812345678"
 # Longer than the old 80-character cut, so a cut id or message would show.
 CTX_ID = "ctx-" + "7f3a9c" * 12
@@ -30,7 +23,7 @@ SENT_AT = datetime(2024, 10, 1, 9, 30, 5, tzinfo=UTC)
 
 def _in_doubt(target: StateTarget) -> Path:
     """A project whose key ``diwali`` is in doubt after an HTTP 500, sent at SENT_AT."""
-    (target.root / "reconciler.yaml").write_text(PROJECT.format(state=json.dumps(target.location)))
+    make_project(target.root, api_url=API, state=target.location)
     body = {
         "name": "Diwali",
         "touchpoint": {"customer_details": [{"id": "1", "to_number": RECIPIENT}]},
@@ -84,8 +77,7 @@ def test_show_and_list_mask_a_recipient_in_a_recorded_error(target: StateTarget,
     """
     ctx = "34567892-1b07-4a2b-9c3d-123456789012"
     error = f"from +919800000001 to {RECIPIENT}: rejected ({ctx})"
-    root = target.root
-    (root / "reconciler.yaml").write_text(PROJECT.format(state=json.dumps(target.location)))
+    root = make_project(target.root, api_url=API, state=target.location)
     body = {
         "name": "Diwali",
         "touchpoint": {

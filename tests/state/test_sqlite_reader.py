@@ -114,7 +114,7 @@ def test_no_state_yet_is_empty_without_sqlalchemy(sqlite_target: StateTarget):
     assert out.stdout.split() == ["False", "[]"]
 
 
-def test_a_journal_without_a_state_file_is_still_refused(sqlite_target: StateTarget):
+def test_a_journal_without_a_state_file_is_refused(sqlite_target: StateTarget):
     """Outcomes waiting in a fallback journal are never planned over, state file or not."""
     with locked(sqlite_target) as store:
         [a] = store.record_intents([intent("a")])
@@ -137,7 +137,7 @@ def test_foreign_states_are_refused_and_urls_read_the_same(sqlite_target: StateT
         read_snapshot(sqlite_target.location, "prod", root=sqlite_target.root)
 
 
-def test_other_schema_revisions_are_refused_as_before(sqlite_target: StateTarget):
+def test_an_unknown_schema_revision_is_refused_with_its_message(sqlite_target: StateTarget):
     """A state of a revision this version does not know is refused with its message."""
     with locked(sqlite_target) as store:
         store.record_intents([intent("a")])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +16,7 @@ from reconciler.state.location import resolve_location
 from reconciler.state.schema import _config
 from tests.state.conftest import StateTarget
 from tests.state.helpers import locked
+from tests.support.projects import environment, make_project
 
 DEV_API = "https://dev.example.test"
 
@@ -69,7 +69,7 @@ def _backups(target: StateTarget) -> list[str]:
         ("dev", "https://prod.example.test", f"is bound to API {DEV_API}"),
     ],
 )
-def test_upgrade_refuses_a_foreign_old_state_untouched(
+def test_upgrade_leaves_a_foreign_first_revision_state_untouched(
     target: StateTarget, environment: str, api_url: str, message: str
 ):
     """Another environment's (or API's) v1 state is neither migrated nor copied aside."""
@@ -95,14 +95,8 @@ def test_state_upgrade_command_refuses_another_environments_state(tmp_path, caps
     """``state upgrade --env prod`` pointed at dev's file exits 1 with the binding error."""
     target = StateTarget("sqlite", ".reconciler/dev.sqlite", tmp_path)
     _make_v1_state(target)
-    project = {
-        "version": 1,
-        "environments": {
-            "dev": {"api_url": DEV_API, "state": target.location},
-            "prod": {"api_url": DEV_API, "state": target.location},
-        },
-    }
-    (tmp_path / "reconciler.yaml").write_text(json.dumps(project))
+    envs = [environment(env, DEV_API, state=target.location) for env in ("dev", "prod")]
+    make_project(tmp_path, environments=envs)
     code = main(["state", "upgrade", "--env", "prod", "--project", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 1 and "belongs to environment 'dev', not 'prod'" in err

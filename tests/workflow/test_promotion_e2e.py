@@ -9,28 +9,21 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
-from tests.support.tree import build_tree
+from tests.support.projects import environment, make_project
 
 pytestmark = pytest.mark.slow
 
-PROJECT = """
-    version: 1
-    vars: {language: en}
-    environments:
-      dev:
-        api_url: sandbox
-        state: .reconciler/dev.sqlite
-        vars: {workspace_id: ws-dev}
-      staging:
-        api_url: sandbox
-        state: .reconciler/staging.sqlite
-        vars: {workspace_id: ws-staging}
-      prod:
-        api_url: sandbox
-        state: .reconciler/prod.sqlite
-        promote_from: staging
-        vars: {workspace_id: ws-prod}
-"""
+# Each environment renders its own workspace; prod creates what staging created.
+ENVIRONMENTS = [
+    environment("dev", state=".reconciler/dev.sqlite", vars="{workspace_id: ws-dev}"),
+    environment("staging", state=".reconciler/staging.sqlite", vars="{workspace_id: ws-staging}"),
+    environment(
+        "prod",
+        state=".reconciler/prod.sqlite",
+        promote_from="staging",
+        vars="{workspace_id: ws-prod}",
+    ),
+]
 
 SPEC = """
     key: {key}
@@ -82,20 +75,14 @@ def _commit(project: Path, message: str) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = build_tree(
-        tmp_path / "repo",
-        {
-            "reconciler.yaml": PROJECT,
-            "campaigns/spring.yaml": SPEC.format(key="spring-2030"),
-            "audiences/spring.csv": CSV,
-        },
-    )
+    files = {"campaigns/spring.yaml": SPEC.format(key="spring-2030"), "audiences/spring.csv": CSV}
+    root = make_project(tmp_path / "repo", files, environments=ENVIRONMENTS)
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     _commit(root, "spring campaign")
     return root
 
 
-def test_prod_waits_for_staging_and_for_staging_to_create_each_new_source(project: Path) -> None:
+def test_prod_waits_until_staging_created_each_edited_source(project: Path) -> None:
     """Awaiting until staging applies; an edit holds prod back again; variables do not."""
     assert _actions(project, "prod") == {"spring-2030": "awaiting_promotion"}
     _apply(project, "staging")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from reconciler import cli
-from tests.specs.helpers import GOOD_SPEC, make_project, spec_with
+from tests.support.projects import make_project, numbered, one_file
 
 # Runs the console-script entry point (``main()`` without argv) with an atexit marker:
 # the marker is printed only when the interpreter shuts down the slow way.
@@ -20,14 +20,6 @@ ENTRY = (
     "sys.argv = ['reconciler', *sys.argv[1:]]\n"
     "sys.exit(main())\n"
 )
-
-
-def _project(tmp_path: Path, count: int = 40) -> Path:
-    files = {
-        f"campaigns/c{i:03}.yaml": spec_with("key: promo", f"key: promo-{i}", GOOD_SPEC)
-        for i in range(count)
-    }
-    return make_project(tmp_path / "p", files)
 
 
 def _entry(
@@ -49,7 +41,7 @@ def _entry(
 
 def test_plan_output_is_complete_and_the_status_kept(tmp_path: Path):
     """The whole JSON plan arrives (pipe and file) with exit status 2, without a slow exit."""
-    root = _project(tmp_path)
+    root = make_project(tmp_path / "p", one_file(numbered(40)))
     args = ("plan", "--env", "dev", "--format", "json", "--detailed-exitcode")
     piped = _entry(root, *args)
     assert piped.returncode == 2, piped.stderr
@@ -62,9 +54,9 @@ def test_plan_output_is_complete_and_the_status_kept(tmp_path: Path):
     assert out.read_text(encoding="utf-8") == piped.stdout
 
 
-def test_errors_still_reach_stderr(tmp_path: Path):
+def test_a_failing_plan_prints_its_error_before_the_process_ends(tmp_path: Path):
     """A plan that fails prints its error before the process ends, with status 1."""
-    root = _project(tmp_path, count=1)
+    root = make_project(tmp_path / "p", one_file(["c000"]))
     result = _entry(root, "plan", "--env", "nope")
     assert result.returncode == 1
     assert "no environment 'nope'" in result.stderr
@@ -73,7 +65,7 @@ def test_errors_still_reach_stderr(tmp_path: Path):
 
 def test_other_commands_and_in_process_calls_return(tmp_path: Path):
     """Writers exit the ordinary way; ``main(argv)`` in a process returns its status."""
-    root = _project(tmp_path, count=1)
+    root = make_project(tmp_path / "p", one_file(["c000"]))
     listed = _entry(root, "state", "list", "--env", "dev")
     assert listed.returncode == 0, listed.stderr
     assert "SLOW-EXIT" in listed.stderr
@@ -81,9 +73,9 @@ def test_other_commands_and_in_process_calls_return(tmp_path: Path):
     assert status == 2
 
 
-def test_common_options_before_the_command_keep_the_fast_exit(tmp_path: Path):
+def test_common_options_before_the_command_end_a_plan_after_its_output(tmp_path: Path):
     """``reconciler -q plan`` is the read-only plan too: the command, not argv[1], decides."""
-    root = _project(tmp_path, count=1)
+    root = make_project(tmp_path / "p", one_file(["c000"]))
     result = _entry(root, "-q", "--project", ".", "plan", "--env", "dev")
     assert result.returncode == 0, result.stderr
     assert "1 to create" in result.stdout

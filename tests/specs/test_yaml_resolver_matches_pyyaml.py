@@ -51,14 +51,14 @@ def _example_specs() -> list[str]:
 
 
 @pytest.mark.parametrize("text", DOCUMENTS + _example_specs())
-def test_fast_resolver_tags_nodes_like_pyyaml(text: str) -> None:
+def test_resolver_tags_nodes_like_pyyaml(text: str) -> None:
     """Every node of the document gets the tag PyYAML's BaseResolver gives it."""
     ours = [_tags(n, []) for n in yaml.compose_all(text, Loader=yaml_nodes.NodeLoader)]
     theirs = [_tags(n, []) for n in yaml.compose_all(text, Loader=_Reference)]
     assert ours == theirs
 
 
-def test_aliases_are_still_refused() -> None:
+def test_a_text_with_an_alias_is_refused() -> None:
     """Skipping the alias walk for texts without "*" never lets an alias through."""
     with pytest.raises(yamlio.YamlError, match="aliases"):
         yamlio.load_documents("a: &x [1, 2]\nb: *x\n")

@@ -26,7 +26,7 @@ from reconciler.settings import (
     settings_from,
 )
 from reconciler.specs.yamlio import load_documents
-from tests.specs.helpers import PROJECT_YAML, make_project
+from tests.support.projects import PROJECT_FILE, make_project
 
 FULL = {
     "version": 1,
@@ -65,7 +65,7 @@ def _model(data: Any) -> Any:
         FULL,
         {"version": 1, "environments": {"dev": {}}},
         {"version": 1, "environments": {"dev\n": {}}},  # the model's own rule lets it pass
-        load_documents(PROJECT_YAML)[0].data,
+        load_documents(PROJECT_FILE)[0].data,
     ],
 )
 def test_ordinary_files_give_the_models_settings(data: dict[str, Any]):

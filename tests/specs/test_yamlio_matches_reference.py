@@ -1,6 +1,6 @@
 """The YAML reader's fast construction and on-demand lines equal the eager reference.
 
-The reference below is the reader as it was before the fast path: PyYAML's own resolver
+The reference below is an eager reader: PyYAML's own resolver
 (path resolvers included), every value constructed with its path, and a line recorded
 for every path. Generated documents (valid ones, and ones with duplicate keys, refused
 tags, bad ``!!int`` values, non-text keys) must give the same data (types included),
