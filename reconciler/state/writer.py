@@ -100,8 +100,12 @@ class SqlStateWriter(StepShortcuts):
 
     def reader(self) -> SqliteReader | ServerReader:
         self._require_live()
-        self._schema.ensure(self._engine)  # a writer migrates before it reads
         path = self.location.path
+        # A writer migrates an existing state before it reads it; a missing SQLite file is
+        # read as "no state" and created by the first write only: an apply that is
+        # refused or cancelled before its first write leaves no file behind.
+        if path is None or path.exists():
+            self._schema.ensure(self._engine)
         if path is None:
             return ServerReader(self.location, self._engine, self._binding, self._lock.holder)
         return SqliteReader(path, self.location.root, self._binding, connect_for_writer)

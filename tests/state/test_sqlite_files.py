@@ -12,7 +12,7 @@ import pytest
 from reconciler.errors import StateError
 from reconciler.state import open_reader, open_store, read_snapshot
 from tests.state.conftest import StateTarget
-from tests.state.helpers import created, intent, locked
+from tests.state.helpers import created, intent, locked, open_target
 
 
 @pytest.fixture
@@ -163,3 +163,15 @@ def test_an_immutable_read_that_saw_the_file_change_is_read_again(sqlite_target:
     reader = SqliteReader(path, sqlite_target.root, Binding("dev"), connect_then_commit)
     assert set(reader.snapshot().in_doubt) == {"a", "b"}
     assert opened == [True, False]  # the writer left the file in rollback mode
+
+
+def test_a_writer_that_only_reads_a_missing_state_creates_no_file(sqlite_target: StateTarget):
+    """An apply cancelled or refused before its first write leaves no state file behind."""
+    store = open_target(sqlite_target)
+    try:
+        with store.locked("apply") as writer:
+            assert not writer.snapshot().exists
+            assert writer.journal() == []
+    finally:
+        store.close()
+    assert not (sqlite_target.root / ".reconciler" / "dev.sqlite").exists()
