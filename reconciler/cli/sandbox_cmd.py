@@ -116,6 +116,12 @@ def sandbox(
         retry_after=retry_after,
     )
     server = _listen(core, host, port, latency_ms, stall_seconds, quiet)
+    _serve(server, core, injector, host)
+    return 0
+
+
+def _serve(server: SandboxServer, core: Sandbox, injector: FaultInjector | None, host: str) -> None:
+    """Announce the URL, then serve until Ctrl-C or SIGTERM; the server is closed after."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _announce(server, core, injector, host)
@@ -126,7 +132,6 @@ def sandbox(
         signal.signal(signal.SIGTERM, previous)
         server.close()
     click.echo("sandbox: stopped", err=True)
-    return 0
 
 
 def _listen(
