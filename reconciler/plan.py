@@ -96,6 +96,11 @@ class Plan:
         return self.of_kind(ActionKind.CREATE)
 
     @property
+    def moves(self) -> tuple[tuple[str, str], ...]:
+        """(old key, new key) of each record that follows a renamed key: a move, no request."""
+        return tuple((a.moved_from, a.key) for a in self.actions if a.moved_from and a.recorded)
+
+    @property
     def summary(self) -> dict[str, int]:
         """Count per action, every action present (0 when none)."""
         counts = Counter(a.kind for a in self.actions)

@@ -9,7 +9,6 @@ second apply of the same file is stale: a saved plan is applied at most once.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import subprocess
@@ -22,22 +21,15 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.api.wire import to_wire
-from reconciler.campaign import fingerprint
-from reconciler.errors import ConfigError, StalePlanError
-from reconciler.plan import Plan
+from reconciler.apply_plan import idempotency_key
+from reconciler.campaign import DesiredCampaign, fingerprint
+from reconciler.errors import ConfigError, SourceLocation, StalePlanError
+from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.state.base import StateSnapshot
+from reconciler.state.binding import normalise_api_url
 
 PLAN_FILE_KIND = "reconciler-plan"
 PLAN_FILE_VERSION = 1
-
-
-def idempotency_key(environment: str, key: str, fingerprint: str) -> str:
-    """The ``Idempotency-Key`` of a create: SHA-256 of environment, key and fingerprint.
-
-    The one derivation: the plan file stores it and the executor sends it.
-    """
-    material = "\x00".join((environment, key, fingerprint))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -99,7 +91,6 @@ def build_saved_plan(
                 last_attempt_id=action.attempt.id if action.attempt is not None else None,
             )
         )
-    moves = tuple((a.moved_from, a.key) for a in plan.actions if a.moved_from and a.recorded)
     return SavedPlan(
         environment=plan.environment,
         api_url=api_url,
@@ -111,7 +102,7 @@ def build_saved_plan(
         tool_version=__version__,
         git_commit=git_commit,
         creates=tuple(creates),
-        moves=moves,
+        moves=plan.moves,
     )
 
 
@@ -189,6 +180,15 @@ def _check_integrity(saved: SavedPlan, path: Path) -> None:
             )
 
 
+def check_same_api(saved: SavedPlan, api_url: str) -> None:
+    """Raise StalePlanError when the environment now uses another API than the plan's."""
+    if normalise_api_url(saved.api_url) != normalise_api_url(api_url):
+        raise StalePlanError(
+            f"stale plan: it was made for API {saved.api_url}, the environment now uses {api_url}",
+            hint="plan again, review the new plan, and apply that",
+        )
+
+
 def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:
     """Raise StalePlanError when the state moved on in a way that concerns this plan.
 
@@ -216,6 +216,31 @@ def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:
             f"it was made ({listed}); a saved plan is applied at most once",
             hint=hint,
         )
+
+
+def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str) -> Plan:
+    """A saved plan as a Plan of its exact creates and moves; after ``check_not_stale``."""
+    actions: list[PlannedAction] = []
+    for c in saved.creates:
+        desired = DesiredCampaign.from_body(
+            c.key,
+            c.body,
+            fingerprint=c.fingerprint,
+            source_fingerprint=c.source_fingerprint,
+            location=SourceLocation(plan_file),
+        )
+        actions.append(PlannedAction(c.key, ActionKind.CREATE, desired=desired))
+    for old, new in saved.moves:
+        record = snapshot.campaigns[old]
+        actions.append(PlannedAction(new, ActionKind.UNCHANGED, recorded=record, moved_from=old))
+    actions.sort(key=lambda a: a.key)
+    return Plan(
+        environment=saved.environment,
+        actions=tuple(actions),
+        lineage=snapshot.lineage,
+        serial=snapshot.serial,
+        state_exists=snapshot.exists,
+    )
 
 
 def _recorded_since(saved: SavedPlan, snapshot: StateSnapshot) -> set[str]:

@@ -9,6 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reconciler"
 PURE_MODULES = [
+    "apply_plan.py",
     "campaign.py",
     "plan.py",
     "planner.py",

@@ -7,6 +7,8 @@ the run stop new requests; those in flight finish and are recorded; exit 130.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import signal
 import sys
 import threading
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 from rich.console import Console
@@ -35,7 +38,7 @@ from reconciler.cli.common import (
     terminal_asker,
 )
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env, apply_saved
-from reconciler.config import load_project
+from reconciler.config import Project, load_project
 from reconciler.errors import ConfigError
 from reconciler.executor import ApplyEvent
 from reconciler.output import apply_report
@@ -133,6 +136,44 @@ def _emit(report: ApplyReport, output_format: str, *, color: bool) -> None:
         apply_report.print_summary(report, console)
 
 
+_RUN_OPTIONS = (
+    auto_approve_option,
+    click.option(
+        "--parallelism",
+        type=click.IntRange(1, 64),
+        default=4,
+        show_default=True,
+        help="Creates in flight at once.",
+    ),
+    click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="At most this many creates started per second.",
+    ),
+    max_creates_option,
+    lock_timeout_option,
+    target_option,
+    exclude_option,
+    new_state_option,
+)
+
+
+def _run_options(func: Callable[..., int]) -> Callable[..., int]:
+    """The run's options, handed to the command as one ``options: ApplyOptions``."""
+    names = [f.name for f in dataclasses.fields(ApplyOptions)]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> int:
+        options = ApplyOptions(**{name: kwargs.pop(name) for name in names})
+        return func(options=options, **kwargs)
+
+    result: Callable[..., int] = wrapper
+    for option in reversed(_RUN_OPTIONS):
+        result = option(result)
+    return result
+
+
 @click.command()
 @env_option(required=False)
 @click.argument(
@@ -141,25 +182,7 @@ def _emit(report: ApplyReport, output_format: str, *, color: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="[PLAN_FILE]",
 )
-@auto_approve_option
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Creates in flight at once.",
-)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="At most this many creates started per second.",
-)
-@max_creates_option
-@lock_timeout_option
-@target_option
-@exclude_option
-@new_state_option
+@_run_options
 @format_option()
 @show_sensitive_option
 @common_options
@@ -167,14 +190,7 @@ def apply(
     common: CommonOptions,
     env: str | None,
     plan_file: Path | None,
-    auto_approve: bool,
-    parallelism: int,
-    rate: float | None,
-    max_creates: int | None,
-    lock_timeout: float,
-    targets: tuple[str, ...],
-    excludes: tuple[str, ...],
-    new_state: bool,
+    options: ApplyOptions,
     output_format: str,
     show_sensitive: bool,
 ) -> int:
@@ -192,28 +208,36 @@ def apply(
     project = load_project(project_dir=common.project_dir)
     progress = _Progress(common.verbosity < 0, color=common.color(sys.stderr))
     hooks = _hooks(progress, show_sensitive, common)
-    if plan_file is not None and (targets or excludes):
+    if plan_file is not None and (options.targets or options.excludes):
         raise ConfigError(
             "--target and --exclude cannot narrow a saved plan: it is applied whole",
             hint="make the plan with them instead: reconciler plan --env E --target KEY --out F",
         )
-    options = ApplyOptions(
-        auto_approve, parallelism, rate, max_creates, lock_timeout, new_state, targets, excludes
-    )
     try:
         with _cancel_on_signals(hooks.cancel, progress.quiet), spec_cache_enabled():
-            if plan_file is not None:
-                report = apply_saved(project, plan_file, options, hooks, runtime=common.runtime)
-            else:
-                assert env is not None
-                report = apply_env(
-                    project, env, options, hooks, runtime=common.runtime,
-                    var_args=common.var_args, var_files=common.var_files,
-                )  # fmt: skip
+            report = _run(project, env, plan_file, options, hooks, common)
     finally:
         progress.stop()
     _emit(report, output_format, color=common.color(sys.stdout))
     return report.exit_code
+
+
+def _run(
+    project: Project,
+    env: str | None,
+    plan_file: Path | None,
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    common: CommonOptions,
+) -> ApplyReport:
+    """The saved plan's apply, or the environment's."""
+    if plan_file is not None:
+        return apply_saved(project, plan_file, options, hooks, runtime=common.runtime)
+    assert env is not None
+    return apply_env(
+        project, env, options, hooks, runtime=common.runtime,
+        var_args=common.var_args, var_files=common.var_files,
+    )  # fmt: skip
 
 
 def _hooks(progress: _Progress, show_sensitive: bool, common: CommonOptions) -> ApplyHooks:

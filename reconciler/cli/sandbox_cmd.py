@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import signal
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -126,16 +125,15 @@ def sandbox(
         rate_limit=RateLimit(rate_limit) if rate_limit else None,
     )
     server = _listen(core, host, port, latency_ms, stall_seconds, quiet)
-    _serve(server, lambda: _announce(server, core, injector, host))
+    _serve(server, core, injector, host)
     return 0
 
 
-def _serve(server: SandboxServer, announce: Callable[[], None]) -> None:
-    """Announce, then serve until Ctrl-C or SIGTERM (either may come as soon as the URL
-    is printed), then close."""
+def _serve(server: SandboxServer, core: Sandbox, injector: FaultInjector | None, host: str) -> None:
+    """Announce the URL, then serve until Ctrl-C or SIGTERM; the server is closed after."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        announce()
+        _announce(server, core, injector, host)
         server.serve_forever(poll_interval=0.2)
     except (KeyboardInterrupt, _Stop):
         pass

@@ -1,9 +1,10 @@
 """Apply: lock, plan under the lock, guard, confirm, then create (PRODUCT.md section 6).
 
-``run_apply`` is the use case over a store, a planning function and an API factory; it
-never prints (``ApplyHooks`` carries the interactions). ``apply_env`` and ``apply_saved``
-wire it to the project's real pieces. The token is read (``api.factory.open_api``) only
-after everything that can refuse without it has been checked.
+``run_apply`` is the use case over a store, a ``Destination`` and a ``PlanSource``; it
+never prints (``ApplyHooks`` carries the interactions). ``apply_env`` (the specs) and
+``apply_saved`` (a plan file) differ only in their source: both run the ``ApplyPlan``
+of the plan made under the lock. The token is read (``api.factory.open_api``) only after
+everything that can refuse without it has been checked.
 """
 
 from __future__ import annotations
@@ -18,25 +19,26 @@ from pathlib import Path
 
 from reconciler.api.base import CampaignAPI
 from reconciler.api.factory import open_api
-from reconciler.campaign import DesiredCampaign
+from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import planner_for_env
 from reconciler.config import Environment, Project
-from reconciler.errors import (
-    GuardError,
-    SourceLocation,
-    StalePlanError,
-    StateError,
-)
-from reconciler.executor import ApplyEvent, ApplyResult, CreateTask, execute
+from reconciler.errors import GuardError
+from reconciler.executor import ApplyEvent, ApplyResult, execute
 from reconciler.guards import GuardSettings, with_guards
-from reconciler.plan import ActionKind, Plan, PlannedAction
-from reconciler.planfile import SavedPlan, check_not_stale, idempotency_key, load_plan
+from reconciler.plan import ActionKind, Plan
+from reconciler.planfile import (
+    SavedPlan,
+    check_not_stale,
+    check_same_api,
+    load_plan,
+    saved_plan_as_plan,
+)
 from reconciler.runtime import Runtime
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import StateSnapshot, StateStore, StateWriter
-from reconciler.state.binding import Binding, normalise_api_url
+from reconciler.state.binding import Binding
 from reconciler.words import count
 
 
@@ -74,6 +76,7 @@ class ApplyReport:
     moved: list[tuple[str, str]] = field(default_factory=list)
     nothing_to_do: bool = False
     plan: Plan | None = None
+    applied: ApplyPlan | None = None  # what was run: None when there was nothing to do
 
     @property
     def exit_code(self) -> int:
@@ -81,19 +84,31 @@ class ApplyReport:
 
 
 @dataclass(frozen=True)
-class Target:
-    """Where an apply writes and sends: the environment's name, API and guard settings."""
+class Destination:
+    """The environment an apply writes to and sends to: its name, API and guard settings."""
 
     environment: str
     api_url: str
     guards: GuardSettings
     require_state: bool = False
-    idempotency_key: Callable[[str, str, str], str] = idempotency_key
 
     @property
     def binding(self) -> Binding:
         """The environment and API the state must be bound to."""
         return Binding(self.environment, self.api_url)
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """Where an apply's plan comes from: the specs (``apply --env``) or a saved plan file.
+
+    ``plan_for`` plans a snapshot, unguarded; ``load_bodies`` loads the bodies of the
+    preview's creates before the lock; ``open_api`` reads the token and opens the client.
+    """
+
+    plan_for: Callable[[StateSnapshot], Plan]
+    open_api: Callable[[], CampaignAPI]
+    load_bodies: Callable[[Plan], None] = lambda preview: None  # a saved plan holds them
 
 
 def actor(runtime: Runtime) -> str:
@@ -114,29 +129,6 @@ def refuse_on_guards(plan: Plan) -> None:
         raise GuardError(message, diagnostics=errors)
 
 
-def _task(action: PlannedAction, target: Target) -> CreateTask:
-    d = action.desired
-    assert d is not None  # a create always has its spec
-    if not d.has_body:  # not a create when the preview read the state: its body was not loaded
-        raise StateError(
-            f"{d.key!r} became a create after apply first read the state; nothing was sent",
-            hint="another command changed the state meanwhile; run apply again",
-        )
-    return CreateTask(
-        key=d.key,
-        name=d.name,
-        body=d.body,
-        fingerprint=d.fingerprint,
-        source_fingerprint=d.source_fingerprint,
-        idempotency_key=target.idempotency_key(target.environment, d.key, d.fingerprint),
-    )
-
-
-def moves_of(plan: Plan) -> list[tuple[str, str]]:
-    """Records that follow a renamed key (``previous_keys``): state moves, no request."""
-    return [(a.moved_from, a.key) for a in plan.actions if a.moved_from and a.recorded]
-
-
 def _confirm(plan: Plan, options: ApplyOptions, hooks: ApplyHooks) -> None:
     hooks.show_plan(plan)
     confirm = hooks.confirm
@@ -150,90 +142,96 @@ def _confirm(plan: Plan, options: ApplyOptions, hooks: ApplyHooks) -> None:
 
 def run_apply(
     store: StateStore,
-    target: Target,
-    plan_for: Callable[[StateSnapshot], Plan],
-    open_api: Callable[[], CampaignAPI],
+    destination: Destination,
+    source: PlanSource,
     options: ApplyOptions,
     hooks: ApplyHooks,
     runtime: Runtime,
-    load_bodies: Callable[[Plan], None] = lambda preview: None,
 ) -> ApplyReport:
-    """Lock, plan under the lock, guard, confirm, move, create.
+    """Preview; then lock, plan under the lock, guard, confirm, move, create.
 
-    A read-only preview comes first, so that what needs no lock is settled without
-    writing anything, not even a lock file: a no-op returns at once (unless another
-    writer holds the lock: then the lock's refusal names it), and a run that would be
-    refused anyway (binding, guards, no terminal to ask, no token) is refused.
-    ``load_bodies`` loads the bodies of the preview's creates, before the lock: a spec
-    that can no longer give its planned body stops the run with nothing written.
+    The read-only preview settles what needs no lock without writing anything, not even
+    a lock file: a no-op returns at once (unless another writer holds the lock: then the
+    lock's refusal names it), and a run that would be refused anyway (binding, guards,
+    no terminal to ask, no token, a body the specs can no longer give) is refused.
     """
-    preview = _guarded_plan(store.snapshot(), target, plan_for, options)
+    preview = _guarded_plan(store.snapshot(), destination, source, options)
     if _nothing_to_do(preview) and store.lock_holder() is None:
-        hooks.show_plan(preview)
-        return ApplyReport(
-            target.environment,
-            plan=preview,
-            in_doubt_before=[a.key for a in preview.of_kind(ActionKind.IN_DOUBT)],
-            nothing_to_do=True,
-        )
+        return _report_nothing_to_do(preview, hooks)
     if preview.creates and not options.auto_approve and hooks.confirm is None:
         _confirm(preview, options, hooks)  # refuses: there is no terminal to ask
-    load_bodies(preview)
-    api = open_api() if preview.creates else None  # a missing token refuses here
+    source.load_bodies(preview)
+    api = source.open_api() if preview.creates else None  # a missing token refuses here
     try:
         with store.locked("apply", options.lock_timeout, environ=runtime.environ) as writer:
-            plan = _guarded_plan(writer.snapshot(), target, plan_for, options)
+            plan = _guarded_plan(writer.snapshot(), destination, source, options)
             if plan.creates and api is None:
-                api = open_api()
-            return _apply_plan(writer, target, plan, api, options, hooks, runtime)
+                api = source.open_api()
+            return _apply_plan(writer, destination, plan, api, options, hooks, runtime)
     finally:
         if api is not None:
             api.close()
 
 
 def _guarded_plan(
-    snapshot: StateSnapshot,
-    target: Target,
-    plan_for: Callable[[StateSnapshot], Plan],
-    options: ApplyOptions,
+    snapshot: StateSnapshot, destination: Destination, source: PlanSource, options: ApplyOptions
 ) -> Plan:
-    target.binding.check(snapshot, must_exist=target.require_state and not options.new_state)
-    plan = with_guards(plan_for(snapshot), target.guards)
+    must_exist = destination.require_state and not options.new_state
+    destination.binding.check(snapshot, must_exist=must_exist)
+    plan = with_guards(source.plan_for(snapshot), destination.guards)
     refuse_on_guards(plan)
     return plan
 
 
 def _nothing_to_do(plan: Plan) -> bool:
-    return not plan.creates and not moves_of(plan)
+    return not plan.creates and not plan.moves
+
+
+def _report_nothing_to_do(plan: Plan, hooks: ApplyHooks) -> ApplyReport:
+    hooks.show_plan(plan)
+    in_doubt = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
+    return ApplyReport(plan.environment, plan=plan, in_doubt_before=in_doubt, nothing_to_do=True)
 
 
 def _apply_plan(
     writer: StateWriter,
-    target: Target,
+    destination: Destination,
     plan: Plan,
     api: CampaignAPI | None,
     options: ApplyOptions,
     hooks: ApplyHooks,
     runtime: Runtime,
 ) -> ApplyReport:
-    """Under the lock, with a guarded plan: confirm, then write and send."""
-    report = ApplyReport(target.environment, plan=plan)
-    report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
+    """Under the lock, with a guarded plan: confirm, then run its ApplyPlan."""
     if _nothing_to_do(plan):
-        report.nothing_to_do = True
-        hooks.show_plan(plan)
-        return report
+        return _report_nothing_to_do(plan, hooks)
+    # Every body is in hand before the question and the first write (``load_bodies``).
+    applied = ApplyPlan.from_plan(plan, destination.api_url)
     _confirm(plan, options, hooks)
-    # Every body is in hand before the first write (``load_bodies``, before the lock).
-    tasks = [_task(a, target) for a in plan.creates]
+    report = ApplyReport(destination.environment, plan=plan, applied=applied)
+    report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
+    _run_apply_plan(writer, applied, api, options, hooks, runtime, report)
+    return report
+
+
+def _run_apply_plan(
+    writer: StateWriter,
+    applied: ApplyPlan,
+    api: CampaignAPI | None,
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    runtime: Runtime,
+    report: ApplyReport,
+) -> None:
+    """The one executor path of both kinds of apply: bind, move, create."""
     who = actor(runtime)
-    writer.bind(target.api_url)
-    for old, new in moves_of(plan):
+    writer.bind(applied.api_url)
+    for old, new in applied.moves:
         writer.move(old, new, actor=who)
         report.moved.append((old, new))
-    if api is not None and tasks:
+    if api is not None and applied.tasks:
         report.result = execute(
-            tasks,
+            list(applied.tasks),
             writer,
             api,
             parallelism=options.parallelism,
@@ -243,15 +241,14 @@ def _apply_plan(
             actor=who,
             run_id=new_run_id(runtime),
         )
-    return report
 
 
 # -- wiring to the project's real pieces ------------------------------------------------
 
 
-def _target(env: Environment, options: ApplyOptions) -> Target:
+def _destination(env: Environment, options: ApplyOptions) -> Destination:
     guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
-    return Target(env.name, env.api_url, guards, env.require_state, idempotency_key)
+    return Destination(env.name, env.api_url, guards, env.require_state)
 
 
 def apply_env(
@@ -288,51 +285,20 @@ def apply_env(
         planner = planner.with_bodies({a.key for a in preview.creates})
 
     opener = functools.partial(open_api, env, cancel=hooks.cancel, environ=environ)
-    return _run_on(env, project.root, plan_for, opener, options, hooks, runtime, load_bodies)
+    source = PlanSource(plan_for, opener, load_bodies)
+    return _run_on(env, project.root, source, options, hooks, runtime)
 
 
-def _run_on(
-    env: Environment,
-    root: Path,
-    plan_for: Callable[[StateSnapshot], Plan],
-    opener: Callable[[], CampaignAPI],
-    options: ApplyOptions,
-    hooks: ApplyHooks,
-    runtime: Runtime,
-    load_bodies: Callable[[Plan], None] = lambda preview: None,
-) -> ApplyReport:
-    """``run_apply`` on ``env``'s state store, closed afterwards."""
-    store = open_store(env.state, env.name, root=root, api_url=env.api_url)
-    try:
-        target = _target(env, options)
-        return run_apply(store, target, plan_for, opener, options, hooks, runtime, load_bodies)
-    finally:
-        store.close()
+def saved_plan_source(
+    saved: SavedPlan, plan_file: str, opener: Callable[[], CampaignAPI]
+) -> PlanSource:
+    """A saved plan's source: its exact creates and moves, unless the state made it stale."""
 
+    def plan_for(snapshot: StateSnapshot) -> Plan:
+        check_not_stale(saved, snapshot)
+        return saved_plan_as_plan(saved, snapshot, plan_file)
 
-def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str) -> Plan:
-    """A saved plan as a Plan of its exact creates and moves, for guards and the executor."""
-    actions: list[PlannedAction] = []
-    for c in saved.creates:
-        desired = DesiredCampaign.from_body(
-            c.key,
-            c.body,
-            fingerprint=c.fingerprint,
-            source_fingerprint=c.source_fingerprint,
-            location=SourceLocation(plan_file),
-        )
-        actions.append(PlannedAction(c.key, ActionKind.CREATE, desired=desired))
-    for old, new in saved.moves:
-        record = snapshot.campaigns[old]  # check_not_stale made sure it is there
-        actions.append(PlannedAction(new, ActionKind.UNCHANGED, recorded=record, moved_from=old))
-    actions.sort(key=lambda a: a.key)
-    return Plan(
-        environment=saved.environment,
-        actions=tuple(actions),
-        lineage=snapshot.lineage,
-        serial=snapshot.serial,
-        state_exists=snapshot.exists,
-    )
+    return PlanSource(plan_for, opener)
 
 
 def apply_saved(
@@ -349,19 +315,26 @@ def apply_saved(
     """
     saved = load_plan(plan_path)
     env = project.environment(saved.environment, runtime.environ)
-    if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
-        raise StalePlanError(
-            f"stale plan: it was made for API {saved.api_url}, the environment now uses "
-            f"{env.api_url}",
-            hint="plan again, review the new plan, and apply that",
-        )
-
-    def plan_for(snapshot: StateSnapshot) -> Plan:
-        check_not_stale(saved, snapshot)
-        return saved_plan_as_plan(saved, snapshot, plan_path.name)
-
-    approved = dataclasses.replace(options, auto_approve=True, new_state=True)
+    check_same_api(saved, env.api_url)
     opener = functools.partial(
         open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
     )
-    return _run_on(env, project.root, plan_for, opener, approved, hooks, runtime)
+    approved = dataclasses.replace(options, auto_approve=True, new_state=True)
+    source = saved_plan_source(saved, plan_path.name, opener)
+    return _run_on(env, project.root, source, approved, hooks, runtime)
+
+
+def _run_on(
+    env: Environment,
+    root: Path,
+    source: PlanSource,
+    options: ApplyOptions,
+    hooks: ApplyHooks,
+    runtime: Runtime,
+) -> ApplyReport:
+    """``run_apply`` on ``env``'s state store, closed afterwards."""
+    store = open_store(env.state, env.name, root=root, api_url=env.api_url)
+    try:
+        return run_apply(store, _destination(env, options), source, options, hooks, runtime)
+    finally:
+        store.close()

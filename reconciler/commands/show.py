@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.commands.apply import saved_plan_as_plan
 from reconciler.commands.plan import read_state
 from reconciler.config import Project
 from reconciler.errors import ReconcilerError, StalePlanError
 from reconciler.masking import mask_text
 from reconciler.plan import Plan
-from reconciler.planfile import SavedPlan, check_not_stale, load_plan
+from reconciler.planfile import (
+    SavedPlan,
+    check_not_stale,
+    check_same_api,
+    load_plan,
+    saved_plan_as_plan,
+)
 from reconciler.state.base import StateSnapshot
-from reconciler.state.binding import normalise_api_url
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,7 @@ def _current_state(
     project: Project, saved: SavedPlan, os_environ: Mapping[str, str]
 ) -> StateSnapshot:
     env = project.environment(saved.environment, os_environ)
-    if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
-        raise StalePlanError(
-            f"stale plan: it was made for API {saved.api_url}, the environment now uses "
-            f"{env.api_url}"
-        )
+    check_same_api(saved, env.api_url)
     return read_state(env, project.root)
 
 

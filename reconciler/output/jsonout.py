@@ -11,7 +11,7 @@ from collections.abc import Container
 from typing import Any
 
 from reconciler.errors import Diagnostic
-from reconciler.output.plan_common import last_error, mask_text, plan_senders, preview_text
+from reconciler.output.wording import last_error, mask_text, plan_senders, preview_text
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedAction
 
 

@@ -16,7 +16,7 @@ from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from reconciler.errors import Diagnostic
-from reconciler.output.plan_common import (
+from reconciler.output.wording import (
     diagnostic_text,
     display_body,
     note,

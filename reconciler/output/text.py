@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.output.color import paint
-from reconciler.output.plan_common import (
+from reconciler.output.wording import (
     diagnostic_text,
     note,
     plan_senders,

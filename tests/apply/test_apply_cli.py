@@ -6,12 +6,13 @@ Every test that writes a state runs on each backend (``target``: SQLite, Postgre
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from reconciler.state import read_snapshot
 from tests.support.backends import StateTarget
 from tests.support.cli import run_cli
-from tests.support.projects import make_project, numbered, one_file
+from tests.support.projects import make_project, numbered, one_file, plain_spec
 
 
 def _no_state(target: StateTarget, before: set[Path] | None = None) -> bool:
@@ -98,3 +99,30 @@ def test_target_limits_what_apply_creates(target: StateTarget) -> None:
     assert [r["key"] for r in json.loads(result.stdout)["results"]] == ["c001"]
     state = read_snapshot(target.location, "dev", root=root)
     assert set(state.campaigns) == {"c001"}
+
+
+def test_a_saved_rename_is_applied_as_the_live_apply_applies_it(tmp_path: Path) -> None:
+    """``apply PLAN_FILE`` and ``apply --env`` move a renamed record and create alike."""
+    live = make_project(tmp_path / "live", one_file(numbered(2)), state=".reconciler/dev.sqlite")
+    assert run_cli("apply", "--env", "dev", "--auto-approve", cwd=live).returncode == 0
+    specs = live / "campaigns" / "all.yaml"
+    renamed = specs.read_text(encoding="utf-8").replace(
+        "key: c000\n", "key: c000-renamed\nprevious_keys: [c000]\n"
+    )
+    specs.write_text(renamed + "---\n" + plain_spec("c002", 2), encoding="utf-8")
+    saved = tmp_path / "saved"
+    shutil.copytree(live, saved)
+    assert run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=saved).returncode == 0
+    reports = [
+        run_cli("apply", "--env", "dev", "--auto-approve", "--format", "json", cwd=live),
+        run_cli("apply", "plan.json", "--format", "json", cwd=saved),
+    ]
+    done = [json.loads(p.stdout) for p in reports]
+    assert done[0]["moved"] == done[1]["moved"] == [{"from": "c000", "to": "c000-renamed"}]
+    created = [[(r["key"], r["outcome"]) for r in d["results"]] for d in done]
+    assert created[0] == created[1] == [("c002", "created")]
+    states = [read_snapshot(".reconciler/dev.sqlite", "dev", root=r) for r in (live, saved)]
+    recorded = [{k: r.fingerprint for k, r in s.campaigns.items()} for s in states]
+    assert recorded[0] == recorded[1] and set(recorded[0]) == {"c000-renamed", "c001", "c002"}
+    moved = [s.campaigns["c000-renamed"].campaign_id for s in states]
+    assert moved[0] == moved[1]  # the same record, moved, not created again

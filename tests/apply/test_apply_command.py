@@ -13,7 +13,8 @@ from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import (
     ApplyHooks,
     ApplyOptions,
-    Target,
+    Destination,
+    PlanSource,
     run_apply,
 )
 from reconciler.errors import AbortedError, ConfigError, GuardError, StateError, StateLockedError
@@ -57,7 +58,7 @@ def _run(
     load_bodies: Callable[[Plan], None] = lambda preview: None,
 ) -> tuple[object, Opener]:
     opener = Opener(FakeCampaignAPI(store))
-    target = Target("dev", "sandbox", guards or GuardSettings(), require_state=require_state)
+    destination = Destination("dev", "sandbox", guards or GuardSettings(), require_state)
 
     under_lock: list[bool] = []
 
@@ -67,9 +68,8 @@ def _run(
 
     writes_before = len(store.writes)
     try:
-        report = run_apply(
-            store, target, plan_for, opener, options, hooks or ApplyHooks(), Runtime(), load_bodies
-        )
+        source = PlanSource(plan_for, opener, load_bodies)
+        report = run_apply(store, destination, source, options, hooks or ApplyHooks(), Runtime())
     finally:
         # A read-only preview may plan without the lock; whatever is written or sent
         # must come from a plan made under it.
@@ -266,3 +266,14 @@ def test_a_create_without_its_body_under_the_lock_stops_before_any_write() -> No
     with pytest.raises(StateError, match="became a create after apply first read the state"):
         _run(store, [lazy])
     assert store.writes == []
+
+
+def test_a_create_without_its_body_under_the_lock_is_refused_before_the_question() -> None:
+    """Nobody is asked to approve a run that would be refused: the bodies come first."""
+    lazy = dataclasses.replace(make_desired("a", name="a"), body_json=None)
+    store = FakeStateStore(bound_to=None)
+    asked: list[Plan] = []
+    hooks = ApplyHooks(confirm=lambda plan: asked.append(plan) is None)
+    with pytest.raises(StateError, match="became a create"):
+        _run(store, [lazy], options=ApplyOptions(), hooks=hooks)
+    assert asked == [] and store.writes == []

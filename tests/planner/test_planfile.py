@@ -9,12 +9,12 @@ import subprocess
 
 import pytest
 
+from reconciler.apply_plan import idempotency_key
 from reconciler.errors import ConfigError, StalePlanError
 from reconciler.planfile import (
     build_saved_plan,
     check_not_stale,
     git_commit,
-    idempotency_key,
     load_plan,
     write_plan,
 )

@@ -1,4 +1,7 @@
-"""Pieces every plan renderer shares: the summary sentence, notes, masking of free text."""
+"""The words every plan renderer (text, markdown, JSON) shares.
+
+The summary sentence, the notes beside actions, and free text with numbers masked.
+"""
 
 from __future__ import annotations
 
