@@ -227,6 +227,32 @@ def apply_group(session: Session) -> None:
             _apply_runs(session, root, sandbox, measurement, parallelism)
             session.add(measurement)
         write_project_file(root)
+    _latency_row(session, root)
+
+
+LATENCY_MS = 250
+
+
+def _latency_row(session: Session, root: Path) -> None:
+    """apply at p16 against a sandbox that answers after 250 ms: the ceiling is 64 creates/s
+    (16 in flight, 4 answers each per second); the target is 80 % of it while sending."""
+    s = session.settings
+    name = f"apply to sandbox at {LATENCY_MS} ms latency, p16"
+    measurement = Measurement(name, s.apply_n, s.recipients, rate_unit="creates/s")
+    if s.judge and s.apply_n >= 1_000:
+        ceiling = 16 * 1000 / LATENCY_MS
+        measurement.target = f"≥ {0.8 * ceiling:g} creates/s sending (80 % of {ceiling:g})"
+        measurement.target_rate, measurement.judge_sending = 0.8 * ceiling, True
+    try:
+        sandbox = Sandbox(root, session.env, "--latency-ms", str(LATENCY_MS))
+    except RuntimeError as exc:
+        session.add(Measurement("reconciler sandbox start", 0, 0, error=str(exc)))
+        return
+    with sandbox:
+        write_project_file(root, sandbox.url)
+        _apply_runs(session, root, sandbox, measurement, 16)
+        session.add(measurement)
+        write_project_file(root)
 
 
 def _apply_runs(

@@ -202,8 +202,8 @@ class _Run:
     def _fallback(self, attempt: Attempt) -> str:
         try:
             self.store.write_fallback(attempt)
-        except Exception:
-            log.exception("the fallback journal could not be written either")
+        except Exception as exc:  # a full disk: the report below carries the outcome
+            log.error("the fallback journal could not be written either: %s", exc)
             return "nowhere"
         return "journal"
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from reconciler import __version__
-from reconciler.api.base import CreateResult
+from reconciler.api.base import CreateResult, Outcome
 from reconciler.api.classify import (
     MIN_SECRET,
     Verdict,
@@ -31,6 +31,7 @@ from reconciler.api.classify import (
     scrub,
 )
 from reconciler.api.defaults import DEFAULT_PHONE_FORMAT, DEFAULT_TIMEOUT
+from reconciler.api.limiter import AdaptiveLimiter
 from reconciler.api.wire import PHONE_FORMATS, to_wire
 from reconciler.masking import Senders
 from reconciler.words import count
@@ -45,6 +46,13 @@ DEFAULT_TOKEN_HINT = "the environment variable named by token_env"  # noqa: S105
 MAX_RETRY_AFTER = 120.0  # a longer Retry-After fails the create instead of stalling the run
 
 
+def _not_sent(last: Verdict | None) -> CreateResult:
+    """The result of a create the cancel stopped before its next request went out."""
+    result = last.result if last is not None else CreateResult(Outcome.FAILED)
+    note = f"{'not retried' if last else 'not sent'}: the run was cancelled"
+    return replace(result, message=f"{result.message}; {note}" if result.message else note)
+
+
 class HttpCampaignAPI:
     """``CampaignAPI`` over httpx; thread-safe (one client shared by the executor's workers).
 
@@ -53,6 +61,7 @@ class HttpCampaignAPI:
     ``token_hint`` names where the token came from (the ``token_env`` variable) for messages.
     ``cancelled`` is asked after each backoff wait: once it says yes, no retry is sent (the
     executor passes its cancel flag, and a ``sleep`` that wakes up on cancel).
+    ``limiter`` paces every send of every worker to the server's limit (learnt from 429s).
     """
 
     def __init__(
@@ -70,6 +79,7 @@ class HttpCampaignAPI:
         token_hint: str = DEFAULT_TOKEN_HINT,
         max_retry_after: float = MAX_RETRY_AFTER,
         cancelled: Callable[[], bool] = lambda: False,
+        limiter: AdaptiveLimiter | None = None,
     ) -> None:
         if phone_format not in PHONE_FORMATS:
             raise ValueError(f"unknown phone_format {phone_format!r}")
@@ -83,6 +93,7 @@ class HttpCampaignAPI:
         self._token_hint = token_hint
         self._max_retry_after = max_retry_after
         self._cancelled = cancelled
+        self._limiter = limiter if limiter is not None else AdaptiveLimiter()
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -102,24 +113,24 @@ class HttpCampaignAPI:
         ``key`` is the campaign's key, for log lines (the idempotency key is a hash that
         tells a person nothing).
         """
-        # E.164 is the canonical form: the body is encoded as it is (to_wire's copy of it
-        # cost ~110 us per 100-recipient body, on the executor's shared GIL).
-        e164 = self._phone_format == "e164" and isinstance(body, dict)
-        wire = body if e164 else to_wire(body, self._phone_format)
-        content = json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         senders = Senders.of(body)  # shown in messages: the business's own numbers
+        content = self._encode(body)
         ctx_ids: list[str] = []
-        attempt = 0
-        while True:
-            attempt += 1
-            verdict = self._send_once(content, idempotency_key)
+        verdict: Verdict | None = None
+        wait = 0.0
+        for attempt in range(1, self._max_retries + 3):
+            paced = self._send_paced(content, idempotency_key, wait)
+            if paced is None:  # a retry would be a new request: not after a cancel
+                return self._finish(_not_sent(verdict), senders)
+            verdict = paced
             if verdict.result.ctx_id:
                 ctx_ids.append(verdict.result.ctx_id)
             if not verdict.retry:
                 return self._finish(verdict.result, senders)
-            wait = self._wait_before_retry(verdict, attempt)
-            if wait is None:
-                return self._finish(self._give_up(verdict, attempt, ctx_ids), senders)
+            backoff = self._wait_before_retry(verdict, attempt)
+            if backoff is None:
+                break
+            wait = backoff
             log.warning(
                 "create %s: %s; retrying in %.1fs (attempt %d of %d)",
                 key or idempotency_key,
@@ -128,11 +139,15 @@ class HttpCampaignAPI:
                 attempt + 1,
                 self._max_retries + 1,
             )
-            self._sleep(wait)
-            if self._cancelled():  # a retry would be a new request: not after a cancel
-                note = "; not retried: the run was cancelled"
-                cancelled = replace(verdict.result, message=verdict.result.message + note)
-                return self._finish(cancelled, senders)
+        assert verdict is not None  # the loop ran at least once
+        return self._finish(self._give_up(verdict, attempt, ctx_ids), senders)
+
+    def _encode(self, body: Mapping[str, Any]) -> bytes:
+        # E.164 is the canonical form: the body is encoded as it is (to_wire's copy of it
+        # cost ~110 us per 100-recipient body, on the executor's shared GIL).
+        e164 = self._phone_format == "e164" and isinstance(body, dict)
+        wire = body if e164 else to_wire(body, self._phone_format)
+        return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -143,6 +158,22 @@ class HttpCampaignAPI:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _send_paced(self, content: bytes, idempotency_key: str, wait: float) -> Verdict | None:
+        """Wait ``wait`` (a retry's backoff) or longer for the shared limiter, send, and
+        tell the limiter the answer; None: cancelled while waiting, nothing sent."""
+        slot = self._limiter.reserve(after=wait)
+        if slot.delay > 0:
+            self._sleep(slot.delay)
+            if self._cancelled():
+                return None
+        verdict = self._send_once(content, idempotency_key)
+        throttled = verdict.result.http_status == 429
+        pause = verdict.retry_after
+        if pause is not None and pause > self._max_retry_after:
+            pause = None  # this create gives up; the others must not all wait that long
+        self._limiter.settle(slot, throttled=throttled, retry_after=pause)
+        return verdict
 
     def _send_once(self, content: bytes, idempotency_key: str) -> Verdict:
         headers = {

@@ -12,7 +12,7 @@ import click
 from reconciler.api.defaults import DEFAULT_CREATE_PATH
 from reconciler.cli.common import CommonOptions, common_options
 from reconciler.errors import ConfigError
-from reconciler.sandbox import Fault, FaultInjector, Sandbox, parse_faults
+from reconciler.sandbox import Fault, FaultInjector, RateLimit, Sandbox, parse_faults
 from reconciler.sandbox.server import DEFAULT_STALL_SECONDS, SandboxServer, stderr_log
 
 ALL = ",".join(f.value for f in Fault)
@@ -84,6 +84,12 @@ def _is_loopback(host: str) -> bool:
     help="How long an injected timeout holds the connection silent.",
 )
 @click.option("--retry-after", default=1, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Answer 429 with Retry-After to creates above this many per second.",
+)
 @common_options
 def sandbox(
     common: CommonOptions,
@@ -98,11 +104,13 @@ def sandbox(
     create_path: str,
     stall_seconds: float,
     retry_after: int,
+    rate_limit: float | None,
 ) -> int:
     """Serve a fake ContactSwing (create endpoint only) until Ctrl-C or SIGTERM.
 
     Prints its base URL on stdout once it listens; use it as an environment's api_url.
-    GET /_sandbox/campaigns lists what it created; DELETE /_sandbox/campaigns clears.
+    GET /_sandbox/campaigns lists what it created; DELETE /_sandbox/campaigns clears;
+    GET /_sandbox/stats counts the answers by status.
     -q: no access log. The sandbox reads no project: --project and --var are ignored.
     """
     quiet = common.verbosity < 0
@@ -114,6 +122,7 @@ def sandbox(
         faults=injector,
         state_file=state_file,
         retry_after=retry_after,
+        rate_limit=RateLimit(rate_limit) if rate_limit else None,
     )
     server = _listen(core, host, port, latency_ms, stall_seconds, quiet)
     _serve(server, core, injector, host)
@@ -161,9 +170,12 @@ def _announce(
         click.echo(
             f"sandbox: warning: listening on {host}, reachable from other machines", err=True
         )
+    limit = f", at most {core.rate_limit.per_second:g}/s" if core.rate_limit else ""
     faults = (
         f"fail rate {injector.rate:g} over {','.join(k.value for k in injector.kinds)}"
         if injector
         else "no faults"
     )
-    click.echo(f"sandbox: POST {server.url}{core.create_path} ({faults}); Ctrl-C stops", err=True)
+    click.echo(
+        f"sandbox: POST {server.url}{core.create_path} ({faults}{limit}); Ctrl-C stops", err=True
+    )

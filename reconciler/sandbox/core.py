@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import os
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +27,10 @@ from typing import Any
 
 from reconciler.api.defaults import DEFAULT_CREATE_PATH
 from reconciler.sandbox.contract import validate_body
-from reconciler.sandbox.faults import Fault, FaultInjector
+from reconciler.sandbox.faults import Fault, FaultInjector, RateLimit
 
 ADMIN_PATH = "/_sandbox/campaigns"
+STATS_PATH = "/_sandbox/stats"
 JSON = {"content-type": "application/json"}
 
 
@@ -72,6 +75,8 @@ class Sandbox:
     ``token``: when given, the bearer token must equal it; otherwise any non-empty bearer
     token is accepted. ``faults`` injects failures into create requests. ``state_file``
     keeps the created campaigns across restarts (JSON, private to its owner).
+    ``rate_limit`` answers 429 (with Retry-After) to creates above its rate. Every answer
+    to a non-admin request is counted by status (``stats``, ``GET /_sandbox/stats``).
     """
 
     def __init__(
@@ -82,13 +87,16 @@ class Sandbox:
         faults: FaultInjector | None = None,
         state_file: Path | None = None,
         retry_after: int = 1,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.create_path = "/" + create_path.lstrip("/")
         self._token = token
         self._faults = faults
         self._state_file = state_file
         self._retry_after = retry_after
+        self.rate_limit = rate_limit
         self._lock = threading.Lock()
+        self._answered: Counter[str] = Counter()
         self._campaigns: list[CreatedCampaign] = self._load()
 
     def campaigns(self) -> list[CreatedCampaign]:
@@ -104,19 +112,37 @@ class Sandbox:
             self._save()
         return count
 
+    def stats(self) -> dict[str, object]:
+        """How many requests (admin ones aside) were answered, in all and by status."""
+        with self._lock:
+            by_status = dict(sorted(self._answered.items()))
+        return {"requests": sum(by_status.values()), "by_status": by_status}
+
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> SandboxResponse:
         """Answer one request."""
         method = method.upper()
         path = path.split("?", 1)[0]
-        lowered = {k.lower(): v for k, v in headers.items()}
         if path == ADMIN_PATH:
             return self._admin(method)
+        if path == STATS_PATH:
+            return _answer(200, self.stats())
+        answer = self._api(method, path, {k.lower(): v for k, v in headers.items()}, body)
+        with self._lock:
+            self._answered[answer.lost.value if answer.lost else str(answer.status)] += 1
+        return answer
+
+    def _api(
+        self, method: str, path: str, lowered: Mapping[str, str], body: bytes
+    ) -> SandboxResponse:
         if path != self.create_path:
             return _error(404, "Not Found")
         if method != "POST":
             return _error(405, "Method Not Allowed", {"allow": "POST"})
+        wait = self.rate_limit.admit() if self.rate_limit else None
+        if wait is not None:  # Retry-After is whole seconds: never 0, never early
+            return _error(429, "Too Many Requests", {"retry-after": str(max(1, math.ceil(wait)))})
         fault = self._faults.draw() if self._faults else None
         if fault is not None and not fault.creates:
             return self._refuse(fault)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 
@@ -68,3 +69,28 @@ class FaultInjector:
             if self.rate <= 0.0 or self._random.random() >= self.rate:
                 return None
             return self._random.choice(self.kinds)
+
+
+class RateLimit:
+    """ContactSwing's request limit: a token bucket of ``per_second`` tokens (a second's
+    burst), refilled at ``per_second``; thread-safe, ``clock`` injectable for tests."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if per_second <= 0:
+            raise ValueError(f"the rate limit must be positive, not {per_second}")
+        self.per_second = per_second
+        self._clock = clock
+        self._tokens = per_second
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def admit(self) -> float | None:
+        """None when a request may pass; else the seconds until it could (Retry-After)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.per_second, self._tokens + (now - self._at) * self.per_second)
+            self._at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return None
+            return (1.0 - self._tokens) / self.per_second

@@ -15,6 +15,7 @@ from reconciler import __version__
 from reconciler.api.base import CreateResult, Outcome
 from reconciler.api.classify import parse_retry_after
 from reconciler.api.client import HttpCampaignAPI
+from reconciler.api.limiter import AdaptiveLimiter
 from tests.api.bodies import TOKEN, valid_body
 
 BASE = "https://cs.test"
@@ -26,10 +27,15 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 @dataclass
 class Harness:
-    """A client on a scripted transport; records requests and sleeps."""
+    """A client on a scripted transport; records requests and sleeps (which move its clock)."""
 
     requests: list[httpx.Request] = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
+    now: float = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
     def api(self, handler: Handler, **kwargs: object) -> HttpCampaignAPI:
         def record(request: httpx.Request) -> httpx.Response:
@@ -38,7 +44,8 @@ class Harness:
 
         options: dict[str, object] = {
             "transport": httpx.MockTransport(record),
-            "sleep": self.sleeps.append,
+            "sleep": self.sleep,
+            "limiter": AdaptiveLimiter(clock=lambda: self.now),
             "rng": lambda: 0.0,
             "token_hint": "CONTACTSWING_TOKEN",
         }
@@ -282,6 +289,39 @@ def test_retry_after_longer_than_the_limit_fails_at_once() -> None:
     assert h.sleeps == []
     assert len(h.requests) == 1
     assert "3600s" in result.message
+
+
+def test_a_retry_after_too_long_to_wait_does_not_hold_the_other_creates() -> None:
+    """The shared limiter ignores a Retry-After the client would not wait: the next
+    create of the run goes at once (and fails at once too, if the server insists)."""
+    h = Harness()
+    handler = sequence(answer(429, headers={"Retry-After": "3600"}), answer(201, OK))
+    with h.api(handler) as api:
+        assert api.create(valid_body(), idempotency_key="a").outcome is Outcome.FAILED
+        assert api.create(valid_body(), idempotency_key="b").outcome is Outcome.CREATED
+    assert h.sleeps == []
+
+
+def test_a_cancel_during_the_limiters_wait_sends_nothing() -> None:
+    """Cancelled while held back by the limiter: FAILED (the server saw nothing), not sent."""
+    h = Harness()
+    handler = sequence(answer(429, headers={"Retry-After": "2"}), answer(201, OK))
+    with h.api(handler, max_retries=0, cancelled=lambda: True) as api:
+        api.create(valid_body(), idempotency_key="a")  # no wait: the cancel is not asked
+        second = api.create(valid_body(), idempotency_key="b")
+    assert second.outcome is Outcome.FAILED
+    assert second.message == "not sent: the run was cancelled"
+    assert len(h.requests) == 1
+
+
+def test_one_429_paces_every_create_of_the_client() -> None:
+    """The limiter is shared: after a 429 with Retry-After 2, the next create waits it out."""
+    h = Harness()
+    handler = sequence(answer(429, headers={"Retry-After": "2"}), answer(201, OK), answer(201, OK))
+    with h.api(handler, max_retries=0) as api:
+        assert api.create(valid_body(), idempotency_key="a").outcome is Outcome.FAILED
+        assert api.create(valid_body(), idempotency_key="b").outcome is Outcome.CREATED
+    assert h.sleeps == [2.0]
 
 
 @pytest.mark.parametrize("exc_type", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])

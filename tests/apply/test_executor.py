@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 
 import pytest
@@ -213,6 +214,20 @@ def test_when_the_journal_fails_too_the_outcome_is_reported_as_recorded_nowhere(
     outcome = result.outcomes[0]
     assert outcome.recorded_in == "nowhere"
     assert outcome.campaign_id == api.server["k"][0]
+
+
+def test_a_journal_that_fails_too_is_logged_without_a_traceback(
+    make_store: type[FakeStateStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full disk fails the state and the journal: one plain line, never a traceback."""
+    store = make_store()
+    store.fail_record_outcome = 1
+    store.fail_write_fallback = 1
+    with caplog.at_level(logging.WARNING):
+        execute_locked([task("k")], store, FakeCampaignAPI(store))
+    journal = [r for r in caplog.records if "fallback journal" in r.getMessage()]
+    assert journal and all(r.exc_info is None for r in journal)
+    assert "not writable (injected)" in journal[0].getMessage()
 
 
 def test_an_unwritable_intent_sends_nothing(make_store: type[FakeStateStore]) -> None:

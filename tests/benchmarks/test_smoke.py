@@ -115,6 +115,15 @@ def test_targets_and_linearity_are_judged_from_medians() -> None:
     assert failed.met() is False and "FAILED" in results_table([failed])
 
 
+def test_a_sending_rate_target_is_judged_on_the_sending_phase() -> None:
+    """The latency row: a slow start-up does not fail it, a slow sending phase does."""
+    row = Measurement("apply at 250 ms", 1_000, 100, runs=[_run(20.0)], rates=[50.0],
+                      sending_rates=[60.0], target_rate=51.2, judge_sending=True)  # fmt: skip
+    assert row.met() is True
+    row.sending_rates = [45.0]
+    assert row.met() is False
+
+
 def test_campaign_count_reads_the_sandbox_listing_shapes() -> None:
     """The sandbox listing is counted whether it is a list or an object holding one."""
     assert campaign_count([{}, {}]) == 2

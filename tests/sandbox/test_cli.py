@@ -83,6 +83,14 @@ def test_unknown_fault_is_a_usage_error(tmp_path: Path) -> None:
     assert "'502'" in result.stderr
 
 
+def test_a_rate_limit_must_be_positive(tmp_path: Path) -> None:
+    """``--rate-limit 0`` would refuse everything: a usage error, not a server."""
+    result = run_cli("sandbox", "--rate-limit", "0", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "--rate-limit" in result.stderr
+    assert TRACEBACK_MARK not in result.stderr
+
+
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     """A port already taken exits 1 with a hint, without a traceback."""
     with sandbox_process("-q") as (_proc, url):

@@ -14,11 +14,13 @@ from reconciler.sandbox import (
     ADMIN_PATH,
     Fault,
     FaultInjector,
+    RateLimit,
     Sandbox,
     SandboxResponse,
     parse_faults,
 )
 from reconciler.sandbox.contract import validate_body
+from reconciler.sandbox.core import STATS_PATH
 from tests.api.bodies import valid_body
 
 PATH = "/v2/campaign/create_with_touchpoint"
@@ -206,3 +208,37 @@ def test_parse_faults() -> None:
         parse_faults("502")
     with pytest.raises(ValueError, match="no fault"):
         parse_faults(" , ")
+
+
+class _Clock:
+    now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limit_answers_429_with_retry_after_above_n_per_second() -> None:
+    """A second's burst of N passes; the next is 429 with a whole-second Retry-After and
+    creates nothing; once the bucket refills, creates pass again."""
+    clock = _Clock()
+    sb = Sandbox(rate_limit=RateLimit(5, clock))
+    assert [post(sb, valid_body()).status for _ in range(6)] == [201] * 5 + [429]
+    refused = post(sb, valid_body())
+    assert refused.status == 429
+    assert refused.headers["retry-after"] == "1"
+    assert len(sb.campaigns()) == 5
+    clock.now += 0.2  # one token (1/5 s)
+    assert [post(sb, valid_body()).status for _ in range(2)] == [201, 429]
+
+
+def test_stats_count_every_answer_by_status_but_not_admin_requests() -> None:
+    clock = _Clock()
+    sb = Sandbox(rate_limit=RateLimit(2, clock))
+    for _ in range(3):
+        post(sb, valid_body())
+    post(sb, {"name": "x"})  # refused by the limit before it is read
+    clock.now += 1.0
+    post(sb, {"name": "x"})
+    sb.handle("GET", ADMIN_PATH, {}, b"")
+    answer = sb.handle("GET", STATS_PATH, {}, b"")
+    assert answer.json() == {"requests": 5, "by_status": {"201": 2, "400": 1, "429": 2}}

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import textwrap
 import threading
 
 import pytest
@@ -89,46 +85,6 @@ def test_unlock_checks_the_id_and_frees_the_lock(target: StateTarget):
         pass
     holder.close()
     other.close()
-
-
-_HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from reconciler.state import open_store
-    store = open_store(sys.argv[1], "dev", root=Path(sys.argv[2]))
-    with store.locked("apply --env dev") as writer:
-        writer.bind("sandbox")
-        print("locked", flush=True)
-        time.sleep(600)
-    """
-)
-
-
-@pytest.mark.slow
-def test_lock_frees_itself_when_the_holder_is_killed(target: StateTarget):
-    """A SIGKILLed holder blocks nobody: the OS or the database frees its lock."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, target.location, str(target.root)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        store = open_target(target)
-        holder = store.lock_holder()
-        assert holder is not None and holder.pid == proc.pid
-        with pytest.raises(StateLockedError, match=f"pid {proc.pid}"), store.locked("apply"):
-            pass
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-    # The server notices the closed session within moments; waiting is allowed for that.
-    with store.locked("apply", timeout=30) as writer:
-        assert writer.info.pid == os.getpid()
-    store.close()
 
 
 def test_holder_details_are_read_patiently(target: StateTarget, monkeypatch):
