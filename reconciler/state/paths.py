@@ -12,6 +12,9 @@ from pathlib import Path
 JOURNAL_SUFFIX = ".journal"
 LOCK_SUFFIX = ".lock"  # the OS file lock a writer holds
 HOLDER_SUFFIX = ".lock.json"  # the holder's details (pid, host, since)
+# Present only while a writer creates a new SQLite state's schema: a file without tables
+# and without this marker was emptied or replaced, and is refused, never read as "no state".
+CREATING_SUFFIX = ".creating"
 WAL_SUFFIX = "-wal"  # SQLite's write-ahead log, while the file is in WAL mode
 
 

@@ -68,3 +68,16 @@ def refuse_unusable(
             hint=f"run `reconciler state upgrade --env {environment}` "
             "(apply and the other writers also upgrade it)",
         )
+
+
+def refuse_schemaless(display: str) -> None:
+    """Raise for a state file that exists but holds no tables (truncated or replaced).
+
+    Read as "no state", it would plan every campaign as new and send them all again.
+    """
+    raise StateError(
+        f"state {display} exists but holds no reconciler tables (empty, truncated or "
+        "replaced); nothing was planned or sent",
+        hint="restore it from a backup (`state upgrade` keeps a .bak copy); only if nothing "
+        "was ever created in this environment, delete the file and run again",
+    )

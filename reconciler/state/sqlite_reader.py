@@ -25,8 +25,13 @@ from reconciler.errors import StateError, relative_to_root
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
 from reconciler.state.binding import Binding
 from reconciler.state.holder import live_holder
-from reconciler.state.paths import JOURNAL_SUFFIX, WAL_SUFFIX, beside
-from reconciler.state.revisions import SchemaStatus, refuse_unusable, status_of
+from reconciler.state.paths import CREATING_SUFFIX, JOURNAL_SUFFIX, WAL_SUFFIX, beside
+from reconciler.state.revisions import (
+    SchemaStatus,
+    refuse_schemaless,
+    refuse_unusable,
+    status_of,
+)
 from reconciler.state.rows import attempt_from_row, campaign_from_row
 from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
 
@@ -73,6 +78,15 @@ def connect_readonly(path: Path) -> ReadOnlyConnection:
     conn.path = path
     conn.immutable_as = identity if immutable else None
     return conn
+
+
+def holds_no_tables(path: Path) -> bool:
+    """Whether the SQLite file ``path`` has no table at all (read-only: changes nothing)."""
+    conn = connect_readonly(path)
+    try:
+        return bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
+    finally:
+        conn.close()
 
 
 def connect_for_writer(path: Path) -> sqlite3.Connection:
@@ -257,7 +271,9 @@ class SqliteReader:
             revisions = [r["version_num"] for r in conn.execute("SELECT * FROM alembic_version")]
         status, revision = status_of("meta" in tables, revisions)
         if status is SchemaStatus.MISSING:
-            return None
+            if not beside(self.path, CREATING_SUFFIX).exists():
+                refuse_schemaless(self.display)
+            return None  # a writer is creating it (or was killed doing so): no state yet
         refuse_unusable(self.display, self.environment, status, revision)
         return conn
 

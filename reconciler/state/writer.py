@@ -24,10 +24,12 @@ from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import create_private_file, private_sidecars, translated
 from reconciler.state.location import StateLocation
 from reconciler.state.locking import EnvironmentLock
+from reconciler.state.paths import CREATING_SUFFIX, beside
 from reconciler.state.recovery import RecoverResult, merge_fallback
+from reconciler.state.revisions import refuse_schemaless
 from reconciler.state.rows import now
 from reconciler.state.server_reader import ServerReader, read_meta
-from reconciler.state.sqlite_reader import SqliteReader, connect_for_writer
+from reconciler.state.sqlite_reader import SqliteReader, connect_for_writer, holds_no_tables
 from reconciler.state.tables import locks, meta
 from reconciler.state.writes import forget_key, import_record, move_record, write_step
 
@@ -51,15 +53,21 @@ class SchemaGate:
 
     def _migrate(self, engine: Engine) -> None:
         path = self._location.path
-        if path is not None:
+        creating = None if path is None else beside(path, CREATING_SUFFIX)
+        if path is not None and creating is not None:
             with translated(self._location, "create"):
+                if not path.exists():
+                    create_private_file(creating)  # before the file: see CREATING_SUFFIX
+                elif not creating.exists() and holds_no_tables(path):
+                    refuse_schemaless(self._location.display)  # before SQLite writes to it
                 create_private_file(path)  # 0600, before SQLite can create it
         with translated(self._location, "upgrade"), engine.begin() as conn:
             # Another environment's state is refused before it is migrated or copied aside.
             if (bound := schema.stored_binding(conn)) is not None:
                 self._binding.refuse_stored(self._location.display, *bound)
             self.before = schema.upgrade(conn, self._location)
-        if path is not None:
+        if path is not None and creating is not None:
+            creating.unlink(missing_ok=True)
             private_sidecars(path)
         self.ready = True
 

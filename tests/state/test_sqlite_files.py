@@ -175,3 +175,33 @@ def test_a_writer_that_only_reads_a_missing_state_creates_no_file(sqlite_target:
     finally:
         store.close()
     assert not (sqlite_target.root / ".reconciler" / "dev.sqlite").exists()
+
+
+def test_an_emptied_state_file_is_refused_by_readers_and_writers(sqlite_target: StateTarget):
+    """A state truncated to zero bytes is never read as "no state" (that would resend all)."""
+    with locked(sqlite_target) as writer:
+        [a] = writer.record_intents([intent("a")])
+        writer.record_outcome(created(a, "1"))
+    path = sqlite_target.root / ".reconciler" / "dev.sqlite"
+    path.write_bytes(b"")
+    with pytest.raises(StateError, match="holds no reconciler tables"):
+        read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
+    refused = pytest.raises(StateError, match="holds no reconciler tables")
+    with refused, locked(sqlite_target) as writer:
+        writer.snapshot()
+    assert path.read_bytes() == b""
+
+
+def test_a_state_left_half_created_by_a_killed_writer_reads_as_no_state(
+    sqlite_target: StateTarget,
+):
+    """Killed between creating the file and its schema: the marker says nothing was recorded."""
+    path = sqlite_target.root / ".reconciler" / "dev.sqlite"
+    path.parent.mkdir()
+    path.write_bytes(b"")
+    (path.parent / "dev.sqlite.creating").write_bytes(b"")
+    assert not read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root).exists
+    with locked(sqlite_target) as writer:  # binds: the schema is created, the marker goes
+        assert writer.snapshot().campaigns == {}
+    assert not (path.parent / "dev.sqlite.creating").exists()
+    assert read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root).exists
