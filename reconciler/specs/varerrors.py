@@ -42,6 +42,9 @@ class _Member:
     campaign: str
 
 
+_GroupKey = tuple[str, bool, str, str, str]
+
+
 def report_once(
     files: Sequence[tuple[Sequence[Diagnostic], Sequence[VariableUse]]],
     sources: Mapping[str, VariableSource],
@@ -49,19 +52,9 @@ def report_once(
     env: str,
 ) -> list[Diagnostic]:
     """Every file's diagnostics, each variable's identical errors in 2+ campaigns as one."""
-    groups: dict[tuple[str, bool, str, str, str], list[_Member]] = {}
-    for number, (diagnostics, uses) in enumerate(files):
-        for use in uses:
-            d = diagnostics[use.index]
-            # An undefined variable is one problem wherever it is used; a bad value, one
-            # per field it is used as.
-            field = "" if use.undefined else d.field
-            key = (use.variable, use.undefined, field, d.message, d.hint)
-            member = _Member(number, use.index, d, use.campaign)
-            groups.setdefault(key, []).append(member)
     replaced: dict[tuple[int, int], Diagnostic | None] = {}
     grouped: list[Diagnostic] = []
-    for key, members in groups.items():
+    for key, members in _groups(files).items():
         variable, undefined = key[0], key[1]
         campaigns = sorted({m.campaign for m in members})
         source = sources.get(variable)
@@ -84,6 +77,22 @@ def report_once(
         for index, d in enumerate(diagnostics)
     ]
     return [d for d in kept if d is not None] + grouped
+
+
+def _groups(
+    files: Sequence[tuple[Sequence[Diagnostic], Sequence[VariableUse]]],
+) -> dict[_GroupKey, list[_Member]]:
+    """The uses of variables whose errors say the same, by variable and error."""
+    groups: dict[_GroupKey, list[_Member]] = {}
+    for number, (diagnostics, uses) in enumerate(files):
+        for use in uses:
+            d = diagnostics[use.index]
+            # An undefined variable is one problem wherever it is used; a bad value, one
+            # per field it is used as.
+            field = "" if use.undefined else d.field
+            key = (use.variable, use.undefined, field, d.message, d.hint)
+            groups.setdefault(key, []).append(_Member(number, use.index, d, use.campaign))
+    return groups
 
 
 def _names(campaigns: Sequence[str]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from reconciler.config import PROJECT_FILE, Project
 from reconciler.errors import ConfigError, Diagnostic, SourceLocation, ValidationFailed
 from reconciler.specs.render import resolve_inside
-from reconciler.specs.yamlio import YamlError, decode_utf8, load_documents
+from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
 
 OS_PREFIX = "RECONCILER_VAR_"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -152,6 +152,15 @@ def _read_vars_file(
         hint = "check the path (relative to the project root)"
         message = f"variables file {shown} not found"
         raise ValidationFailed([Diagnostic(where, message, setting, hint)])
+    doc = _one_mapping(path, shown, setting)
+    if doc is None:
+        return shown, {}, {}
+    data: dict[str, Any] = doc.data
+    return shown, data, _variable_lines(doc, shown)
+
+
+def _one_mapping(path: Path, shown: str, setting: str) -> Document | None:
+    """The file's one YAML mapping (None for an empty file); ValidationFailed otherwise."""
     try:
         docs = load_documents(decode_utf8(path.read_bytes()))
     except YamlError as exc:
@@ -159,30 +168,22 @@ def _read_vars_file(
             [Diagnostic(SourceLocation(shown, exc.line), exc.message, hint=exc.hint)]
         ) from None
     if not docs:
-        return shown, {}, {}
+        return None
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        raise ValidationFailed(
-            [
-                Diagnostic(
-                    SourceLocation(shown, 1),
-                    "a variables file must be one YAML mapping of name: value",
-                    hint=f"write one `name: value` per line (the file is named by {setting})",
-                )
-            ]
-        )
-    data: dict[str, Any] = docs[0].data
+        message = "a variables file must be one YAML mapping of name: value"
+        hint = f"write one `name: value` per line (the file is named by {setting})"
+        raise ValidationFailed([Diagnostic(SourceLocation(shown, 1), message, hint=hint)])
+    return docs[0]
+
+
+def _variable_lines(doc: Document, shown: str) -> dict[str, int]:
+    """Each variable's line; ValidationFailed for a name that is not a name."""
     lines: dict[str, int] = {}
-    for name in data:
-        line = docs[0].marks.line_of((name,))
+    for name in doc.data:
+        line = doc.marks.line_of((name,))
         if not _NAME.match(name):
-            raise ValidationFailed(
-                [
-                    Diagnostic(
-                        SourceLocation(shown, line),
-                        f"variable name {name!r}: use letters, digits and _",
-                    )
-                ]
-            )
+            message = f"variable name {name!r}: use letters, digits and _"
+            raise ValidationFailed([Diagnostic(SourceLocation(shown, line), message)])
         if line is not None:
             lines[name] = line
-    return shown, data, lines
+    return lines
