@@ -44,13 +44,14 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _fill(mount: Path) -> None:
-    with (mount / "filler").open("wb") as handle:
-        try:
+    """Fill the filesystem; it may be full already (the apply's own files filled it)."""
+    try:
+        with (mount / "filler").open("wb") as handle:
             while True:
                 handle.write(b"\0" * 65536)
                 handle.flush()
-        except OSError:
-            pass
+    except OSError:
+        pass  # full: what the test wants
 
 
 def test_a_full_disk_mid_apply_loses_nothing_and_sends_nothing_twice(small_fs: Path) -> None:
@@ -65,14 +66,19 @@ def test_a_full_disk_mid_apply_loses_nothing_and_sends_nothing_twice(small_fs: P
             [*cmd, "--parallelism", "1"], cwd=root, env={**env, **TOKEN_ENV},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        while len(sandbox.campaigns()) < 5 and proc.poll() is None:
-            time.sleep(0.05)
-        _fill(small_fs)
-        _, err = proc.communicate(timeout=120)
+        try:
+            while len(sandbox.campaigns()) < 5 and proc.poll() is None:
+                time.sleep(0.05)
+            _fill(small_fs)
+            _, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()  # the pipes closed, the process reaped, whatever failed
         assert proc.returncode == 1, err
         assert "disk is full" in err or "No space left" in err, err
         assert TRACEBACK_MARK not in err
-        (small_fs / "filler").unlink()
+        (small_fs / "filler").unlink(missing_ok=True)
         refused = run_cli("plan", "--env", "dev", cwd=root, env=TOKEN_ENV)
         if refused.returncode == 1 and "state recover" in refused.output:
             recovered = run_cli("state", "recover", "--env", "dev", cwd=root, env=TOKEN_ENV)
