@@ -6,10 +6,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.errors import Diagnostic
 from reconciler.state.base import Attempt, RecordedCampaign
+
+if TYPE_CHECKING:  # the policies import this module
+    from reconciler.policies.findings import Finding
 
 FORMAT_VERSION = 1
 
@@ -78,7 +82,8 @@ class Plan:
 
     ``lineage``/``serial`` are the state's at plan time (None/0 for a state not yet made);
     ``diagnostics`` holds warnings (changed, gone, in doubt, past start, flagged
-    suppression) and guard errors.
+    suppression) and guard errors; ``policies``: the audience policies' findings (each
+    also one of ``diagnostics``), for the formats that list them apart.
     """
 
     environment: str
@@ -87,6 +92,7 @@ class Plan:
     serial: int = 0
     state_exists: bool = False
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
+    policies: Sequence[Finding] = field(default_factory=tuple)
 
     def of_kind(self, kind: ActionKind) -> list[PlannedAction]:
         return [a for a in self.actions if a.kind is kind]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.policy_inputs import PolicyContext, policy_context
 from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
@@ -27,7 +28,7 @@ from reconciler.planner import PromotionSource, make_plan
 from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns
 from reconciler.state import read_bodies, read_snapshot
-from reconciler.state.base import StateSnapshot
+from reconciler.state.base import RecordedCampaign, StateSnapshot
 
 # What waits for a person (``plan --attention-exitcode``): apply sends nothing for these
 # until someone resolves, promotes or re-keys them.
@@ -85,6 +86,9 @@ def make_plan_for_env(
         )
     plan = with_previews(with_desired_bodies(planner.plan_for(snapshot), planner), planner.catalog)
     plan = with_changed_bodies(plan, settings, project.root)
+    plan = with_policy_findings(
+        plan, policy_context(project, env), snapshot, settings, project.root
+    )
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
@@ -214,6 +218,18 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
         for a in plan.actions
     )
     return dataclasses.replace(plan, actions=actions)
+
+
+def with_policy_findings(
+    plan: Plan, context: PolicyContext, snapshot: StateSnapshot, settings: Environment, root: Path
+) -> Plan:
+    """The plan with the audience policies' findings; recorded bodies read read-only."""
+
+    def bodies(records: Sequence[RecordedCampaign]) -> Mapping[str, RecordedCampaign]:
+        state, name, api_url = settings.state, settings.name, settings.api_url
+        return read_bodies(state, name, records, root=root, api_url=api_url)
+
+    return context.check(plan, snapshot, bodies)
 
 
 def _promotion_source(

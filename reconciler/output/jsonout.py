@@ -11,8 +11,10 @@ from collections.abc import Container
 from typing import Any
 
 from reconciler.errors import Diagnostic
+from reconciler.masking import mask_phone
 from reconciler.output.wording import last_error, mask_text, plan_senders, preview_text
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedAction
+from reconciler.policies.findings import Finding
 
 
 def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
@@ -29,6 +31,7 @@ def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
         "actions": [_action(a, show_sensitive) for a in plan.actions],
         "warnings": [_diagnostic(d, show_sensitive, senders) for d in plan.warnings],
         "errors": [_diagnostic(d, show_sensitive, senders) for d in plan.diagnostics if d.is_error],
+        "policies": [_finding(f, show_sensitive) for f in plan.policies],
     }
 
 
@@ -97,6 +100,19 @@ def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
         "file": d.location.file if d is not None else None,
         "line": d.location.line if d is not None else None,
         **shown,
+    }
+
+
+def _finding(f: Finding, show_sensitive: bool) -> dict[str, Any]:
+    examples = list(f.examples) if show_sensitive else [mask_phone(n) for n in f.examples]
+    return {
+        "policy": f.policy,
+        "severity": f.severity.value,
+        "keys": list(f.keys),
+        "count": f.count,
+        "examples": examples,
+        "message": mask_text(f.message, show_sensitive=show_sensitive),
+        "hint": f.hint or None,
     }
 
 

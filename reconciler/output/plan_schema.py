@@ -75,6 +75,29 @@ _DIAGNOSTIC = {
     },
 }
 
+_POLICY_FINDING = {
+    "type": "object",
+    "required": ["policy", "severity", "keys", "count", "examples"],
+    "additionalProperties": True,
+    "properties": {
+        "policy": {"enum": ["suppression", "frequency_cap", "messaging_limit", "quiet_hours"]},
+        "severity": {"enum": ["error", "warning"]},
+        "keys": _typed(
+            "array", "The campaigns concerned, one to create first.", items=_typed("string")
+        ),
+        "count": _typed(
+            "integer", "Recipients concerned (messaging_limit: unique ones).", minimum=0
+        ),
+        "examples": _typed(
+            "array",
+            "A few of their numbers, masked unless --show-sensitive.",
+            items=_typed("string"),
+        ),
+        "message": _typed("string"),
+        "hint": _nullable("string"),
+    },
+}
+
 PLAN_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "reconciler plan (reconciler plan --format json)",
@@ -109,8 +132,13 @@ PLAN_SCHEMA: dict[str, Any] = {
         "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},
         "warnings": _DIAGNOSTICS,
         "errors": _DIAGNOSTICS,
+        "policies": _typed(
+            "array",
+            "The audience policies' findings (docs/policies.md); each is also a warning or error.",
+            items={"$ref": "#/$defs/policy_finding"},
+        ),
     },
-    "$defs": {"action": _ACTION, "diagnostic": _DIAGNOSTIC},
+    "$defs": {"action": _ACTION, "diagnostic": _DIAGNOSTIC, "policy_finding": _POLICY_FINDING},
 }
 
 
