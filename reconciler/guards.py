@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.policies.findings import is_note
 from reconciler.settings import EnvironmentSettings
 from reconciler.words import count
 
@@ -108,12 +109,16 @@ def _suppression(
 def apply_strict(plan: Plan) -> Plan:
     """``--strict``: the planner's warnings (changed, gone, in doubt, past start) become errors.
 
-    The suppression flag stays a warning: the environment allowed it explicitly.
+    The suppression flag stays a warning: the environment allowed it explicitly; so do
+    the policies' notes (recipients dropped, numbers of no known zone).
     """
     upgraded = tuple(
         dataclasses.replace(d, severity=Severity.ERROR)
-        if not d.is_error and d.field != SUPPRESSION_FIELD
+        if not d.is_error and d.field != SUPPRESSION_FIELD and not is_note(d.field)
         else d
         for d in plan.diagnostics
     )
-    return dataclasses.replace(plan, diagnostics=upgraded)
+    findings = tuple(
+        f if f.note else dataclasses.replace(f, severity=Severity.ERROR) for f in plan.policies
+    )
+    return dataclasses.replace(plan, diagnostics=upgraded, policies=findings)

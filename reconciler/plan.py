@@ -51,7 +51,9 @@ class PlannedAction:
     (or, with ``moved_from``, one of its previous keys). ``attempt`` is the in-doubt attempt,
     or for a create the last failed one. ``reason`` explains awaiting promotion (or
     a create made without the promotion gate). ``preview``: a create's message as the
-    catalogue shows it (None without one).
+    catalogue shows it (None without one). ``unsuppressed``: with ``suppression_mode:
+    drop``, the spec before its opted-out recipients were dropped (its body is the one
+    the fingerprint is of).
     """
 
     key: str
@@ -62,6 +64,7 @@ class PlannedAction:
     moved_from: str | None = None
     reason: str = ""
     preview: str | None = None
+    unsuppressed: DesiredCampaign | None = None
 
     @property
     def name(self) -> str:

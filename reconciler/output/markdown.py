@@ -16,6 +16,7 @@ from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from reconciler.errors import Diagnostic
+from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
     diagnostic_text,
     display_body,
@@ -90,6 +91,8 @@ def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: 
         "",
         f"**{_escape(summary_line(plan))}** — {_escape(state_line(plan))}",
     ]
+    if index == 1 and (policies := policy_summary(plan)) is not None:
+        lines += ["", _escape(policies)]
     rows = [b[0] for b in group if b[0]]
     details = [b[1] for b in group if b[1]]
     warnings = [b[2] for b in group if b[2]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reconciler.output.color import paint
+from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
     diagnostic_text,
     note,
@@ -36,6 +37,8 @@ def render_text(
     else:
         lines.append("  no campaigns")
     lines.extend(["", paint(summary_line(plan), "bold", enabled=color)])
+    if (policies := policy_summary(plan)) is not None:
+        lines.append(policies)
     if plan.warnings:
         lines.extend(["", "Warnings:"])
         senders = plan_senders(plan)

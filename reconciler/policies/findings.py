@@ -24,6 +24,7 @@ class Finding:
     message: str
     hint: str = ""
     location: SourceLocation = field(default_factory=lambda: SourceLocation(""))
+    note: bool = False  # says what was done or not checked: stays a warning under --strict
 
     @property
     def is_error(self) -> bool:
@@ -31,14 +32,21 @@ class Finding:
 
     def diagnostic(self) -> Diagnostic:
         """The finding as a diagnostic: the plan's warnings and errors list it."""
-        return Diagnostic(
-            self.location, self.message, field_of(self.policy), self.hint, self.severity
-        )
+        where = field_of(self.policy) + (NOTE_SUFFIX if self.note else "")
+        return Diagnostic(self.location, self.message, where, self.hint, self.severity)
+
+
+NOTE_SUFFIX = ".note"
 
 
 def field_of(policy: str) -> str:
     """The diagnostic field of a policy's findings (``policies.frequency_cap``)."""
     return f"policies.{policy}"
+
+
+def is_note(field_path: str) -> bool:
+    """Whether a diagnostic's field is a policy's note (kept a warning by --strict)."""
+    return field_path.startswith("policies.") and field_path.endswith(NOTE_SUFFIX)
 
 
 def severity_of(mode: str) -> Severity:

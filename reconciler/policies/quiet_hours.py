@@ -162,16 +162,11 @@ def _findings(
     if unknown:
         who = count(len(unknown), "recipient")
         message = f"{key}: {who} with no known time zone (quiet hours not checked)"
+        hint = "a note: check these numbers' local time yourself"
+        shown = examples_of(unknown)
         found.append(
             Finding(
-                POLICY,
-                Severity.WARNING,
-                (key,),
-                len(unknown),
-                examples_of(unknown),
-                message,
-                "",
-                where,
+                POLICY, Severity.WARNING, (key,), len(unknown), shown, message, hint, where, True
             )
         )
     return found

@@ -46,9 +46,10 @@ def check(
         if not hit:
             actions.append(action)
             continue
-        findings.append(_finding(desired, hit, mode, lists))
-        if mode == "drop":
-            action = dataclasses.replace(action, desired=_dropped(desired, body, kept))
+        findings.append(_finding(desired, hit, mode, lists, emptied=not kept))
+        if mode == "drop" and kept:
+            dropped = _dropped(desired, body, kept)
+            action = dataclasses.replace(action, desired=dropped, unsuppressed=desired)
         actions.append(action)
     return actions, findings
 
@@ -68,21 +69,29 @@ def _split(
 
 
 def _finding(
-    desired: DesiredCampaign, hit: list[str], mode: str, lists: Sequence[SuppressionList]
+    desired: DesiredCampaign,
+    hit: list[str],
+    mode: str,
+    lists: Sequence[SuppressionList],
+    *,
+    emptied: bool,
 ) -> Finding:
     files = ", ".join(s.file for s in lists)
     who = count(len(hit), "recipient")
-    if mode == "drop":
+    if mode == "drop" and emptied:
+        message = f"{desired.key}: every recipient ({who}) is on the opt-out list ({files})"
+        severity, hint = Severity.ERROR, "nobody is left to message: remove the campaign"
+    elif mode == "drop":
         message = f"{desired.key}: {who} on the opt-out list ({files}) dropped from its audience"
-        severity, hint = Severity.WARNING, ""
+        severity, hint = Severity.WARNING, "a note: the campaign is sent without them"
     else:
         message = f"{desired.key}: {who} on the opt-out list ({files})"
         severity = severity_of(mode)
         hint = "remove them from the audience, or set suppression_mode: drop to leave them out"
     location = desired.location_of("touchpoint.customer_details")
-    return Finding(
-        POLICY, severity, (desired.key,), len(hit), examples_of(hit), message, hint, location
-    )
+    note = mode == "drop" and not emptied
+    shown = examples_of(hit)
+    return Finding(POLICY, severity, (desired.key,), len(hit), shown, message, hint, location, note)
 
 
 def _dropped(
