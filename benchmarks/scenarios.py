@@ -301,6 +301,10 @@ def run_all(session: Session) -> list[Measurement]:
             from benchmarks.promotion import promotion_group  # it builds on this module
 
             promotion_group(session, n)
+        if session.wanted("policies"):
+            from benchmarks.policies import policies_group  # it builds on this module
+
+            policies_group(session, n)
     if session.wanted("big"):
         big_campaign_group(session)
     if session.wanted("apply"):
