@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reconciler.errors import Diagnostic, Severity, SourceLocation
+from reconciler.masking import mask_phone
 
 EXAMPLES = 3  # numbers shown per finding (masked unless --show-sensitive)
 
@@ -33,7 +34,9 @@ class Finding:
     def diagnostic(self) -> Diagnostic:
         """The finding as a diagnostic: the plan's warnings and errors list it."""
         where = field_of(self.policy) + (NOTE_SUFFIX if self.note else "")
-        return Diagnostic(self.location, self.message, where, self.hint, self.severity)
+        shown = ", ".join(map(mask_phone, self.examples))
+        message = f"{self.message}; e.g. {shown}" if shown else self.message
+        return Diagnostic(self.location, message, where, self.hint, self.severity)
 
 
 NOTE_SUFFIX = ".note"

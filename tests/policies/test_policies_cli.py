@@ -110,3 +110,37 @@ def test_bad_policy_settings_exit_1_at_their_line(tmp_path: Path) -> None:
     assert "reconciler.yaml:4: error: quiet_hours.start" in err
     assert err.count("hint:") >= 3
     assert not (root / ".reconciler").exists()
+
+
+def test_drop_through_a_saved_plan_records_the_body_sent_and_stays_unchanged(
+    tmp_path: Path,
+) -> None:
+    """plan --out with drop, apply FILE: the state holds the body without the opted-out
+    recipient under the full body's fingerprint; a longer list later changes nothing."""
+    from reconciler.campaign import fingerprint
+    from reconciler.state import read_bodies, read_snapshot
+
+    two = _spec("a", 1).replace(
+        f'- {{id: r0, to_number: "{SAME}"}}',
+        f'- {{id: r0, to_number: "{SAME}"}}\n    - {{id: r1, to_number: "+919800000888"}}',
+    )
+    policies = "suppression: [audiences/opt-outs.csv]\nsuppression_mode: drop\n"
+    root = _project(tmp_path, policies, {})
+    (root / "campaigns/all.yaml").write_text(two, encoding="utf-8")
+    saved = run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=root)
+    assert saved.returncode == 0, saved.output
+    assert "1 opted-out recipient dropped" in saved.stdout
+    applied = run_cli("apply", "plan.json", cwd=root)
+    assert applied.returncode == 0, applied.output
+    snapshot = read_snapshot(".reconciler/dev.sqlite", "dev", root=root)
+    record = read_bodies(".reconciler/dev.sqlite", "dev", snapshot.campaigns.values(), root=root)[
+        "a"
+    ]
+    sent = record.loaded_body()["touchpoint"]["customer_details"]
+    assert [r["to_number"] for r in sent] == ["+919800000888"]
+    assert record.fingerprint != fingerprint(record.loaded_body())  # the full body's
+    with (root / "audiences/opt-outs.csv").open("a", encoding="utf-8") as more:
+        more.write(",+919800000888\n")
+    again = run_cli("plan", "--env", "dev", "--format", "json", cwd=root)
+    assert again.returncode == 0, again.output
+    assert json.loads(again.stdout)["summary"]["unchanged"] == 1
