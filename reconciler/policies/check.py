@@ -114,8 +114,9 @@ def _audience(action: PlannedAction) -> Audience:
 
 
 def _where(action: PlannedAction) -> SourceLocation:
+    """The campaign's ``start_at`` line: when it sends is what these policies weigh."""
     assert action.desired is not None
-    return action.desired.location
+    return action.desired.location_of("touchpoint.start_at")
 
 
 def _merged(plan: Plan, creates: Sequence[PlannedAction], findings: list[Finding]) -> Plan:
