@@ -41,7 +41,11 @@ def recipients_of(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def audience_of(key: str, body: Mapping[str, Any], *, created: bool = False) -> Audience:
     """The audience of a campaign body: its start and its recipients' numbers."""
-    numbers = tuple(str(r.get("to_number", "")) for r in recipients_of(body))
+    details = _touchpoint(body).get("customer_details", [])
+    try:  # a validated body: a list of mappings, each with its number
+        numbers = tuple([r["to_number"] for r in details])
+    except (KeyError, TypeError):
+        numbers = tuple(str(r.get("to_number", "")) for r in recipients_of(body))
     return Audience(key, start_of(body), numbers, created)
 
 

@@ -6,6 +6,7 @@ asked for (``PolicyInputs.recorded``): a plan that creates nothing pays nothing.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,23 +79,26 @@ def _recorded(
 ) -> tuple[list[Audience], list[Audience]]:
     """The recorded campaigns near enough to a planned one to share a 24-hour window
     (all their numbers), and a frequency window (only numbers of planned campaigns)."""
-    first, last = min(a.start for a in planned), max(a.start for a in planned)
+    starts = sorted(a.start for a in planned)
     cap = settings.frequency_cap
     span = timedelta(days=cap.days) if cap is not None else None
     wanted = {n for a in planned for n in a.numbers}
     near_day, near_cap = [], []
     for key, body in bodies:
         a = audience_of(key, body, created=True)
-        if settings.messaging_limit is not None and _near(a.start, first, last, messaging.DAY):
+        if settings.messaging_limit is not None and _near(a.start, starts, messaging.DAY):
             near_day.append(a)
-        if span is not None and _near(a.start, first, last, span):
+        if span is not None and _near(a.start, starts, span):
             kept = tuple(n for n in a.numbers if n in wanted)
             near_cap.append(dataclasses.replace(a, numbers=kept))
     return near_day, near_cap
 
 
-def _near(start: datetime, first: datetime, last: datetime, span: timedelta) -> bool:
-    return first - span < start < last + span
+def _near(start: datetime, starts: Sequence[datetime], span: timedelta) -> bool:
+    """Whether a planned campaign (``starts``, sorted) starts less than ``span`` from it."""
+    at = bisect.bisect_left(starts, start)
+    after = at < len(starts) and starts[at] - start < span
+    return after or (at > 0 and start - starts[at - 1] < span)
 
 
 def _quiet(creates: Sequence[PlannedAction], settings: PolicySettings) -> list[Finding]:

@@ -7,7 +7,6 @@ Recorded campaigns (in-doubt ones as sent) count; a finding names a campaign to 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
 
 from reconciler.errors import SourceLocation
 from reconciler.policies.audience import Audience
@@ -17,20 +16,22 @@ from reconciler.words import count
 
 POLICY = "frequency_cap"
 
-# A number's campaigns: (start, key, is a campaign to create).
-Entry = tuple[datetime, str, bool]
+# A number's campaigns: (start as a POSIX timestamp, key, is a campaign to create).
+Entry = tuple[float, str, bool]
 
 
 def entries(creates: Sequence[Audience], recorded: Iterable[Audience]) -> dict[str, list[Entry]]:
     """Each number of a campaign to create: every campaign it is in (others are not needed)."""
     found: dict[str, list[Entry]] = {}
     for a in creates:
+        entry = (a.start.timestamp(), a.key, True)
         for number in a.numbers:
-            found.setdefault(number, []).append((a.start, a.key, True))
+            found.setdefault(number, []).append(entry)
     for a in recorded:
+        entry = (a.start.timestamp(), a.key, False)
         for number in a.numbers:
             if (listed := found.get(number)) is not None:
-                listed.append((a.start, a.key, False))
+                listed.append(entry)
     return found
 
 
@@ -40,15 +41,13 @@ def over_cap(starts: list[Entry], cap: FrequencyCap) -> set[str]:
     if len(starts) <= cap.max:
         return set()
     ordered = sorted(starts)
-    span, end = timedelta(days=cap.days), 0
+    span, end, size = cap.days * 86_400, 0, len(ordered)
     keys: set[str] = set()
     for i, (start, _, _) in enumerate(ordered):
-        end = max(end, i)
-        while end < len(ordered) and ordered[end][0] - start < span:
+        while end < size and ordered[end][0] - start < span:
             end += 1
-        window = ordered[i:end]
-        if len(window) > cap.max and any(create for _, _, create in window):
-            keys.update(key for _, key, _ in window)
+        if end - i > cap.max and any(create for _, _, create in ordered[i:end]):
+            keys.update(key for _, key, _ in ordered[i:end])
     return keys
 
 

@@ -33,13 +33,13 @@ def windows_over(campaigns: Sequence[Audience], limit: int) -> list[_Window]:
     found, end, creates = [], 0, 0
     for i, first in enumerate(campaigns):
         while end < len(campaigns) and campaigns[end].start - first.start < DAY:
-            for number in set(campaigns[end].numbers):
+            for number in campaigns[end].numbers:  # twice in one: added, removed twice
                 seen[number] = seen.get(number, 0) + 1
             creates += not campaigns[end].created
             end += 1
         if creates and len(seen) > limit:
             found.append(_Window(i, end, len(seen)))
-        for number in set(first.numbers):
+        for number in first.numbers:
             if seen[number] == 1:
                 del seen[number]
             else:

@@ -31,6 +31,11 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UNKNOWN = "Etc/Unknown"
 
 
+# ZoneInfo keeps only a few zones strongly: reading a zone's file again costs more than
+# the check itself.
+_zone = cache(ZoneInfo)
+
+
 @cache
 def _country_zones(code: int) -> tuple[str, ...]:
     return tuple(TIMEZONE_DATA.get(str(code), ()))
@@ -60,7 +65,7 @@ def send_windows(
 ) -> Iterator[tuple[datetime, datetime]]:
     """The campaign's send windows, as aware instants, on its execution days of the week
     from ``start`` (in its ``time_zone``); a window ending before ``start`` is skipped."""
-    zone = ZoneInfo(str(settings.get("time_zone", "UTC")))
+    zone = _zone(str(settings.get("time_zone", "UTC")))
     first, last = int(settings.get("start_hour", 0)), int(settings.get("end_hour", 24))
     days = {str(d).lower()[:3] for d in settings.get("execution_days", _DAYS)}
     local_start = start.astimezone(zone)
@@ -94,9 +99,12 @@ def quiet_spans(
         day += timedelta(days=1)
 
 
-def clashes(zone_name: str, windows: list[tuple[datetime, datetime]], quiet: QuietHours) -> bool:
+@cache  # campaigns of the same days and hours share their windows
+def clashes(
+    zone_name: str, windows: tuple[tuple[datetime, datetime], ...], quiet: QuietHours
+) -> bool:
     """Whether any send window overlaps the quiet hours in ``zone_name``."""
-    zone = ZoneInfo(zone_name)
+    zone = _zone(zone_name)
     return any(
         begins < closes and opens < ends
         for opens, closes in windows
@@ -114,19 +122,37 @@ def check(
     """The findings of one campaign to create: numbers whose quiet hours it touches, and
     (as a note) numbers with no known zone."""
     settings = body.get("touchpoint", {}).get("additional_settings", {})
-    windows = list(send_windows(settings, start_of(body)))
-    verdict: dict[tuple[str, ...], bool] = {}
+    windows = tuple(send_windows(settings, start_of(body)))
+    by_code: dict[int, bool | None] = {}
+    by_zones: dict[tuple[str, ...], bool] = {}
     hit, unknown = [], []
     for number in numbers:
-        zones = zones_of(number)
-        if not zones:
-            unknown.append(number)
-            continue
-        if zones not in verdict:
-            verdict[zones] = any(clashes(z, windows, quiet) for z in zones)
-        if verdict[zones]:
+        code, _ = split_country_code(number[1:])
+        if code not in by_code:
+            by_code[code] = _agreed(_country_zones(code), windows, quiet)
+        verdict = by_code[code]
+        if verdict is None:  # the calling code's zones disagree: the number's own decide
+            zones = zones_of(number)
+            if not zones:
+                unknown.append(number)
+                continue
+            if zones not in by_zones:
+                by_zones[zones] = any(clashes(z, windows, quiet) for z in zones)
+            verdict = by_zones[zones]
+        if verdict:
             hit.append(number)
     return _findings(key, hit, unknown, quiet, settings, where)
+
+
+def _agreed(
+    zones: tuple[str, ...], windows: tuple[tuple[datetime, datetime], ...], quiet: QuietHours
+) -> bool | None:
+    """The verdict every zone of a calling code gives, or None when they differ (or it
+    has none). A number's zones are among its calling code's in the library's data
+    (tests/policies/test_quiet_hours.py checks it), so an agreed verdict is the number's
+    too, without parsing it (parsing is most of the cost)."""
+    verdicts = {clashes(z, windows, quiet) for z in zones}
+    return verdicts.pop() if len(verdicts) == 1 else None
 
 
 def _findings(

@@ -81,3 +81,26 @@ def test_warn_mode_only_flags():
     sunday = _campaign("2027-11-05T10:00:00+05:30", ["sun"], 18, 20, "Asia/Kolkata", NEW_YORK)
     plan = check(plan_of(sunday), quiet_hours=quiet(21, 8, "warn"))
     assert plan.policies and not plan.has_errors
+
+
+def test_a_numbers_zones_are_among_its_calling_codes_in_the_librarys_data():
+    """What lets a calling code whose zones agree decide for its numbers unparsed."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    from reconciler.phones import split_country_code
+
+    for prefix, zones in TIMEZONE_DATA.items():
+        code, rest = split_country_code(prefix)
+        if code and rest:
+            assert set(zones) <= set(TIMEZONE_DATA[str(code)]), prefix
+
+
+def test_a_calling_code_of_several_zones_is_decided_number_by_number():
+    """New York and Los Angeles differ by three hours: 20:00-22:00 in India is 09:30 in
+    New York (summer), 06:30 in Los Angeles: only the second is in its quiet hours."""
+    los_angeles = "+14155550123"
+    action = _campaign(
+        "2027-06-01T10:00:00+05:30", ["tue"], 19, 21, "Asia/Kolkata", NEW_YORK, los_angeles
+    )
+    (finding,) = _found(action)
+    assert finding.examples == (los_angeles,)
