@@ -165,26 +165,14 @@ def _findings(
 ) -> list[Finding]:
     found = []
     if hit:
-        window = (
-            f"{settings.get('start_hour')}-{settings.get('end_hour')} {settings.get('time_zone')}"
-        )
+        hours = f"{settings.get('start_hour')}-{settings.get('end_hour')}"
         message = (
-            f"{key}: the send window {window} falls in the quiet hours "
-            f"({quiet.start}-{quiet.end} local) of {count(len(hit), 'recipient')}"
+            f"{key}: the send window {hours} {settings.get('time_zone')} falls in the quiet "
+            f"hours ({quiet.start}-{quiet.end} local) of {count(len(hit), 'recipient')}"
         )
         hint = "narrow start_hour/end_hour, or split the audience by time zone"
-        found.append(
-            Finding(
-                POLICY,
-                severity_of(quiet.mode),
-                (key,),
-                len(hit),
-                examples_of(hit),
-                message,
-                hint,
-                where,
-            )
-        )
+        severity, shown = severity_of(quiet.mode), examples_of(hit)
+        found.append(Finding(POLICY, severity, (key,), len(hit), shown, message, hint, where))
     if unknown:
         who = count(len(unknown), "recipient")
         message = f"{key}: {who} with no known time zone (quiet hours not checked)"
