@@ -16,6 +16,7 @@ from reconciler.errors import StateError
 from reconciler.masking import Senders, mask_text, maybe_mask
 from reconciler.state import CopyResult, copy_state, open_reader, open_store
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+from reconciler.state.holder import check_lock_id
 
 FORMAT_VERSION = 1
 
@@ -122,19 +123,7 @@ def held_lock(env: Environment, lock_id: str) -> LockInfo:
     A lock whose holder has died is already free (the OS or the database freed it), so
     ``unlock`` has nothing to remove and says so before it asks anything.
     """
-    holder = current_holder(env)
-    if holder is None:
-        raise StateError(
-            f"no lock is held for environment {env.name!r}: nothing to unlock",
-            hint="a lock frees itself when its holder ends; a writer may run now",
-        )
-    if holder.lock_id != lock_id:
-        raise StateError(
-            f"lock id {lock_id} is not the holder's: environment {env.name!r} is locked "
-            f"by {holder.describe()}",
-            hint="copy the lock id from the error of the writer that was refused",
-        )
-    return holder
+    return check_lock_id(env.name, current_holder(env), lock_id)
 
 
 # -- JSON shapes (versioned: scripts rely on them) -------------------------------------
