@@ -35,9 +35,9 @@ class Resolution:
 
 
 def _ask(question: str, how: Resolution) -> None:
-    confirm = how.confirm
     require_approval(
-        None if confirm is None else lambda: confirm(question),
+        how.confirm,
+        question,
         auto_approve=how.auto_approve,
         command="this command",
         declined="cancelled; the state was not changed",
