@@ -7,7 +7,7 @@ each of its writes is its own durable transaction that bumps the serial.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -257,8 +257,3 @@ class StateStore(StateReader, Protocol):
         """Hold the environment's lock (a second writer fails, or waits ``timeout`` s)
         and yield the writer, which ends with the lock."""
         ...
-
-
-def iter_unresolved(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
-    """The attempts whose outcome nobody knows yet."""
-    return (a for a in attempts if a.status in UNRESOLVED)
