@@ -52,7 +52,6 @@ class ServerReader:
         return self.location.display
 
     def snapshot(self) -> StateSnapshot:
-        """The snapshot, then the lock's live holder (its pending attempts are in flight)."""
         snapshot = self.snapshot_only()
         return replace(snapshot, writer=self.lock_holder()) if snapshot.exists else snapshot
 
@@ -73,7 +72,6 @@ class ServerReader:
             )
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        """The records of ``keys`` with their bodies; keys not recorded are absent."""
         wanted = sorted(set(keys))
         found: dict[str, RecordedCampaign] = {}
         with self._reading() as conn:
@@ -87,7 +85,6 @@ class ServerReader:
         return found
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        """Every journal entry (of one key), oldest first."""
         with self._reading() as conn:
             if conn is None or self._meta(conn) is None:
                 return []
@@ -97,12 +94,10 @@ class ServerReader:
             return [attempt_from_row(r) for r in conn.execute(query).mappings()]
 
     def lock_holder(self) -> LockInfo | None:
-        """Who holds the environment's lock now, if anyone."""
         with translated(self.location, "read the lock of"):
             return self.holder()
 
     def close(self) -> None:
-        """Release the engine's connections."""
         self.engine.dispose()
 
     def _meta(self, conn: Connection) -> Mapping[Any, Any] | None:

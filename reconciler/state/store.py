@@ -65,20 +65,15 @@ class SqlStateStore(AtLocation):
         return reader_at(self.location, self._engine, self._binding, self._lock.holder)
 
     def snapshot(self) -> StateSnapshot:
-        """Everything the planner needs, then the lock's live holder (its pending attempts
-        are in flight)."""
         return self.reader().snapshot()
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        """The records of ``keys`` with their bodies; keys not recorded are absent."""
         return self.reader().bodies(keys)
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        """Every journal entry (of one key), oldest first."""
         return self.reader().journal(key)
 
     def lock_holder(self) -> LockInfo | None:
-        """Who holds the environment's lock now, if anyone."""
         if self.location.path is not None and not self.location.path.parent.exists():
             return None
         with translated(self.location, "read the lock of"):
@@ -134,6 +129,5 @@ class SqlStateStore(AtLocation):
             return self._lock.unlock(lock_id)
 
     def close(self) -> None:
-        """Release the engine's connections."""
         if self._engine is not None:
             self._engine.dispose()
