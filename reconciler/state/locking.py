@@ -117,13 +117,8 @@ def acquire(lock: EnvironmentLock, location: StateLocation, info: LockInfo, time
     deadline = time.monotonic() + max(timeout, 0.0)
     while not lock.try_acquire(info):
         if time.monotonic() >= deadline:
-            raise locked_error(location, read_holder_patiently(lock), timeout)
+            raise locked_error(location, read_patiently(lock.read_holder), timeout)
         time.sleep(POLL_SECONDS)
-
-
-def read_holder_patiently(lock: EnvironmentLock) -> LockInfo | None:
-    """The holder's details, retried briefly while the holder may still be writing them."""
-    return read_patiently(lock.read_holder)
 
 
 class FileLock:
@@ -287,7 +282,7 @@ class AdvisoryLock:
         with self._engine.connect() as conn:
             if self._holder_pid(conn) is None:
                 return None
-        return read_holder_patiently(self)
+        return read_patiently(self.read_holder)
 
     def unlock(self, lock_id: str) -> LockInfo:
         with self._engine.connect() as conn:
