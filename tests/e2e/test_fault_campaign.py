@@ -74,7 +74,7 @@ SEED = int(os.environ.get("RECONCILER_CAMPAIGN_SEED", "16"))
 EXAMPLES = int(os.environ.get("RECONCILER_CAMPAIGN_EXAMPLES", "4"))
 STEPS = int(os.environ.get("RECONCILER_CAMPAIGN_STEPS", "16"))
 MAX_SPECS = 6
-APPLY = ("apply", "--env", "dev", "--auto-approve", "--lock-timeout", "10")
+APPLY = ("apply", "--env", "dev", "--auto-approve", "--format", "json", "--lock-timeout", "10")
 
 profiles = st.builds(
     FaultProfile,
@@ -83,6 +83,14 @@ profiles = st.builds(
     seed=st.integers(0, 999),
     latency_ms=st.sampled_from([5, 40, 150]),
 )
+
+
+def _is_report(stdout: str) -> bool:
+    """Whether apply printed its whole JSON report."""
+    try:
+        return "summary" in json.loads(stdout)
+    except ValueError:
+        return False
 
 
 def _admin(statement: str) -> None:
@@ -222,9 +230,10 @@ class FaultCampaign(RuleBasedStateMachine):
             suffix = f" &  # then kill -{ending[3:]} after {answers} answers and {delay}s"
         self.history.run(*args, suffix=suffix)
         expected = EXITS[ending] | ({-signal.SIGTERM} if ending == "SIGTERM" else set())
-        finish(proc, expected)
-        if proc.returncode == -signal.SIGTERM:  # before its handler was installed
-            self._check(self.sandbox.answered() == before, "SIGTERM's default action mid-send")
+        out, err = finish(proc, expected)
+        if proc.returncode == -signal.SIGTERM:  # before its handlers were set, or after
+            ended = self.sandbox.answered() == before or _is_report(out)
+            self._check(ended, f"SIGTERM's default action ended an apply mid-run:\n{out}{err}")
         self.figures.kills += proc.returncode == -signal.SIGKILL
         self.figures.terms += proc.returncode == 130
         self.sandbox.settle()

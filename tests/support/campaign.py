@@ -203,12 +203,13 @@ def interrupt(
         proc.send_signal(sig)
 
 
-def finish(proc: subprocess.Popen[str], expected: set[int]) -> str:
-    """Wait for ``proc``; its exit status must be one of ``expected`` and show no traceback."""
+def finish(proc: subprocess.Popen[str], expected: set[int]) -> tuple[str, str]:
+    """Wait for ``proc``: its stdout and stderr; the exit status one of ``expected``, no
+    traceback."""
     out, err = proc.communicate(timeout=120)
     assert TRACEBACK_MARK not in out + err, out + err
     assert proc.returncode in expected, f"exit {proc.returncode}:\n{out}{err}"
-    return out + err
+    return out, err
 
 
 SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
