@@ -57,8 +57,12 @@ from tests.support.campaign import (
     FAULT_NAMES,
     SIGNALS,
     CampaignSandbox,
+    Command,
     FaultProfile,
     History,
+    RunApply,
+    RunPlan,
+    RunTwoApplies,
     Spec,
     cli,
     finish,
@@ -72,16 +76,33 @@ pytestmark = pytest.mark.slow
 
 SEED = int(os.environ.get("RECONCILER_CAMPAIGN_SEED", "16"))
 EXAMPLES = int(os.environ.get("RECONCILER_CAMPAIGN_EXAMPLES", "4"))
-STEPS = int(os.environ.get("RECONCILER_CAMPAIGN_STEPS", "16"))
-MAX_SPECS = 6
+STEPS = int(os.environ.get("RECONCILER_CAMPAIGN_STEPS", "10"))
+MAX_SPECS = 8
 APPLY = ("apply", "--env", "dev", "--auto-approve", "--format", "json", "--lock-timeout", "10")
 
 profiles = st.builds(
     FaultProfile,
-    rate=st.sampled_from([0.0, 0.25, 0.5]),
+    rate=st.sampled_from([0.0, 0.3, 0.5, 0.8]),
     kinds=st.lists(st.sampled_from(FAULT_NAMES), min_size=1, unique=True).map(tuple),
     seed=st.integers(0, 999),
     latency_ms=st.sampled_from([5, 40, 150]),
+)
+applies = st.builds(
+    RunApply,
+    parallelism=st.sampled_from([1, 2, 4]),
+    ending=st.sampled_from(["finish", "SIGTERM", "SIGKILL"]),
+    answers=st.integers(1, 3),
+    delay=st.sampled_from([0.0, 0.01, 0.05]),
+    restart=st.none() | profiles,
+)
+# What may follow a change: applies are what the campaign is about, so three times as likely.
+commands = st.one_of(
+    st.none(),
+    st.builds(RunPlan),
+    applies,
+    applies,
+    applies,
+    st.builds(RunTwoApplies, wait=st.booleans()),
 )
 
 
@@ -107,13 +128,15 @@ class Figures:
 
     def __init__(self) -> None:
         self.histories = self.steps = self.kills = self.terms = self.duplicates = 0
+        self.resolved = 0
         self.faults: dict[str, int] = dict.fromkeys(FAULT_NAMES, 0)
 
     def line(self) -> str:
         faults = ", ".join(f"{k} {v}" for k, v in self.faults.items())
         return (
             f"{self.histories} histories, {self.steps} steps, {self.kills} SIGKILL, "
-            f"{self.terms} SIGTERM, faults injected: {faults}; duplicates: {self.duplicates}"
+            f"{self.terms} SIGTERM, {self.resolved} resolved; faults injected: {faults}; "
+            f"duplicates: {self.duplicates}"
         )
 
 
@@ -136,14 +159,17 @@ class FaultCampaign(RuleBasedStateMachine):
         self.database = ""
         self.figures.histories += 1
 
-    # -- set-up and the specs (no command runs) -------------------------------------------
+    # -- set-up, and the rules: a change, then maybe a command -----------------------------
 
-    @initialize(profile=profiles)
-    def start(self, profile: FaultProfile) -> None:
+    @initialize(profile=profiles, specs=st.integers(3, MAX_SPECS))
+    def start(self, profile: FaultProfile, specs: int) -> None:
+        """A sandbox misbehaving by ``profile``, and a project of ``specs`` campaigns."""
         self.sandbox.start(profile)
         self.state = SQLITE_STATE if self.backend == "sqlite" else self._new_database()
         make_project(self.root, api_url=self.sandbox.url, state=self.state)
         self.history.lines.append(f"# project: dev on {self.sandbox.url}, state {self.state}")
+        for _ in range(specs):
+            self.add_spec(None)
 
     def _new_database(self) -> str:
         self.database = f"reconciler_c_{uuid.uuid4().hex[:12]}"
@@ -151,111 +177,78 @@ class FaultCampaign(RuleBasedStateMachine):
         url = make_url(admin_url()).set(database=self.database)
         return url.render_as_string(hide_password=False)
 
-    def _write(self, spec: Spec) -> None:
+    def _write(self, spec: Spec, then: Command) -> None:
         (self.root / spec.path).parent.mkdir(parents=True, exist_ok=True)
         (self.root / spec.path).write_text(spec.text(), encoding="utf-8")
         self.history.write(spec)
+        self._then(then)
+
+    def _then(self, command: Command) -> None:
+        """After a change, maybe a command (every rule may lead to one: see ``commands``)."""
         self.figures.steps += 1
+        if command is None:
+            return
+        self.promises_hold()  # after the change, before the command
+        self.figures.steps += 1
+        if isinstance(command, RunPlan):
+            self._plan_cli()
+        elif isinstance(command, RunApply):
+            self._apply(command)
+        else:
+            self._two_applies(command)
+
+    def _pick(self, specs: dict[str, Spec], which: int) -> Spec:
+        return specs[sorted(specs)[which % len(specs)]]
 
     @precondition(lambda self: len(self.specs) < MAX_SPECS)
-    @rule()
-    def add_spec(self) -> None:
-        spec = Spec(self.numbers)
+    @rule(then=commands)
+    def add_spec(self, then: Command) -> None:
+        spec = Spec(self.numbers, [f"s{self.numbers}"])
         self.numbers += 1
-        spec.keys.append(spec.name)
         self.specs[spec.name] = spec
-        self._write(spec)
+        self._write(spec, then)
 
     @precondition(lambda self: self.deleted and len(self.specs) < MAX_SPECS)
-    @rule(data=st.data())
-    def restore_spec(self, data: st.DataObject) -> None:
-        spec = self.deleted.pop(data.draw(st.sampled_from(sorted(self.deleted))))
+    @rule(which=st.integers(0, 9), then=commands)
+    def restore_spec(self, which: int, then: Command) -> None:
+        spec = self.deleted.pop(self._pick(self.deleted, which).name)
         self.specs[spec.name] = spec
-        self._write(spec)
+        self._write(spec, then)
 
     @precondition(lambda self: self.specs)
-    @rule(data=st.data())
-    def edit_spec(self, data: st.DataObject) -> None:
-        spec = self.specs[data.draw(st.sampled_from(sorted(self.specs)))]
+    @rule(which=st.integers(0, 9), then=commands)
+    def edit_spec(self, which: int, then: Command) -> None:
+        spec = self._pick(self.specs, which)
         spec.version += 1
-        self._write(spec)
+        self._write(spec, then)
 
     @precondition(lambda self: self.specs)
-    @rule(data=st.data())
-    def rename_spec(self, data: st.DataObject) -> None:
-        spec = self.specs[data.draw(st.sampled_from(sorted(self.specs)))]
+    @rule(which=st.integers(0, 9), then=commands)
+    def rename_spec(self, which: int, then: Command) -> None:
+        spec = self._pick(self.specs, which)
         spec.keys.append(f"{spec.name}-r{len(spec.keys)}")
-        self._write(spec)
+        self._write(spec, then)
 
     @precondition(lambda self: self.specs)
-    @rule(data=st.data())
-    def delete_spec(self, data: st.DataObject) -> None:
-        spec = self.specs.pop(data.draw(st.sampled_from(sorted(self.specs))))
+    @rule(which=st.integers(0, 9), then=commands)
+    def delete_spec(self, which: int, then: Command) -> None:
+        spec = self.specs.pop(self._pick(self.specs, which).name)
         self.deleted[spec.name] = spec
         (self.root / spec.path).unlink()
         self.history.lines.append(f"rm {spec.path}")
-        self.figures.steps += 1
+        self._then(then)
 
-    # -- commands ---------------------------------------------------------------------------
-
-    @rule(profile=profiles)
-    def restart_sandbox(self, profile: FaultProfile) -> None:
-        self.sandbox.start(profile)
-        self.figures.steps += 1
-
-    @rule()
-    def plan(self) -> None:
-        result = cli(self.history, self.root, "plan", "--env", "dev", "--format", "json")
-        assert result.returncode == 0, result.output
-        held = self.sandbox.names()
-        creates = [
-            a["key"] for a in json.loads(result.stdout)["actions"] if a["action"] == "create"
-        ]
-        self._check([k for k in creates if identity(k) in held] == [], "plan creates a held key")
-        self.figures.steps += 1
-
-    @rule(
-        parallelism=st.sampled_from([1, 2, 4]),
-        ending=st.sampled_from(["finish", "SIGTERM", "SIGKILL"]),
-        answers=st.integers(0, 3),
-        delay=st.sampled_from([0.0, 0.02, 0.1]),
-    )
-    def apply(self, parallelism: int, ending: str, answers: int, delay: float) -> None:
-        args = (*APPLY, "--parallelism", str(parallelism))
-        before = self.sandbox.answered()
-        proc = start_cli(self.root, *args)
-        suffix = ""
-        if ending in SIGNALS:
-            interrupt(proc, self.sandbox, answers, delay, SIGNALS[ending])
-            suffix = f" &  # then kill -{ending[3:]} after {answers} answers and {delay}s"
-        self.history.run(*args, suffix=suffix)
-        expected = EXITS[ending] | ({-signal.SIGTERM} if ending == "SIGTERM" else set())
-        out, err = finish(proc, expected)
-        if proc.returncode == -signal.SIGTERM:  # before its handlers were set, or after
-            ended = self.sandbox.answered() == before or _is_report(out)
-            self._check(ended, f"SIGTERM's default action ended an apply mid-run:\n{out}{err}")
-        self.figures.kills += proc.returncode == -signal.SIGKILL
-        self.figures.terms += proc.returncode == 130
-        self.sandbox.settle()
-        self.figures.steps += 1
-
-    @rule(wait=st.booleans())
-    def two_applies(self, wait: bool) -> None:
-        """Two applies at once: one holds the lock; the other waits for it or exits 1."""
-        second = ("--lock-timeout", "30") if wait else ("--lock-timeout", "0")
-        procs = [start_cli(self.root, *APPLY), start_cli(self.root, *APPLY[:-2], *second)]
-        self.history.run(*APPLY, suffix=" &")
-        self.history.run(*APPLY[:-2], *second, suffix=" &\nwait")
-        for proc in procs:
-            finish(proc, {0, 1})
-        self.sandbox.settle()
-        self.figures.steps += 1
+    @rule(then=commands)
+    def run(self, then: Command) -> None:
+        """A command with no change before it."""
+        self._then(then)
 
     @precondition(lambda self: self._unresolved())
-    @rule(data=st.data())
-    def resolve(self, data: st.DataObject) -> None:
+    @rule(which=st.integers(0, 9))
+    def resolve(self, which: int) -> None:
         """What a person does with a key in doubt: import it if ContactSwing has it."""
-        key = data.draw(st.sampled_from(sorted(self._unresolved())))
+        keys = self._unresolved()
+        key = keys[which % len(keys)]
         server_id = self.sandbox.ids().get(identity(key))
         common = ("--env", "dev", "--auto-approve", "--lock-timeout", "10")
         if server_id is not None:
@@ -266,6 +259,51 @@ class FaultCampaign(RuleBasedStateMachine):
             result = cli(self.history, self.root, "state", "forget", key, *common)
         assert result.returncode == 0, result.output
         self.figures.steps += 1
+        self.figures.resolved += 1
+
+    # -- the commands -------------------------------------------------------------------------
+
+    def _plan_cli(self) -> None:
+        result = cli(self.history, self.root, "plan", "--env", "dev", "--format", "json")
+        assert result.returncode == 0, result.output
+        held = self.sandbox.names()
+        actions = json.loads(result.stdout)["actions"]
+        creates = [a["key"] for a in actions if a["action"] == "create"]
+        self._check([k for k in creates if identity(k) in held] == [], "plan creates a held key")
+
+    def _apply(self, command: RunApply) -> None:
+        if command.restart is not None:  # the API restarted, misbehaving otherwise
+            self.sandbox.start(command.restart)
+        args = (*APPLY, "--parallelism", str(command.parallelism))
+        before = self.sandbox.answered()
+        proc = start_cli(self.root, *args)
+        suffix, signalled = "", False
+        if command.ending in SIGNALS:
+            sig = SIGNALS[command.ending]
+            signalled = interrupt(proc, self.sandbox, command.answers, command.delay, sig)
+            suffix = f" &  # then kill -{command.ending[3:]} after {command.answers} answers"
+            suffix += f" and {command.delay}s"
+        self.history.run(*args, suffix=suffix)
+        expected = EXITS[command.ending]
+        out, err = finish(
+            proc, expected | {-signal.SIGTERM} if command.ending == "SIGTERM" else expected
+        )
+        if proc.returncode == -signal.SIGTERM:  # before its handlers were set, or after
+            ended = self.sandbox.answered() == before or _is_report(out)
+            self._check(ended, f"SIGTERM's default action ended an apply mid-run:\n{out}{err}")
+        self.figures.kills += signalled and command.ending == "SIGKILL"
+        self.figures.terms += signalled and command.ending == "SIGTERM"
+        self.sandbox.settle()
+
+    def _two_applies(self, command: RunTwoApplies) -> None:
+        """Two applies at once: one holds the lock; the other waits for it or exits 1."""
+        second = ("--lock-timeout", "30" if command.wait else "0")
+        procs = [start_cli(self.root, *APPLY), start_cli(self.root, *APPLY[:-2], *second)]
+        self.history.run(*APPLY, suffix=" &")
+        self.history.run(*APPLY[:-2], *second, suffix=" &\nwait")
+        for proc in procs:
+            finish(proc, {0, 1})
+        self.sandbox.settle()
 
     def _unresolved(self) -> list[str]:
         return sorted(self._snapshot().in_doubt)

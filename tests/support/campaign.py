@@ -82,6 +82,33 @@ class FaultProfile:
         return args
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """``plan --format json``."""
+
+
+@dataclass(frozen=True)
+class RunApply:
+    """``apply``, let finish or signalled (``ending``) after ``answers`` answers and ``delay``;
+    first the sandbox restarts with the ``restart`` profile, if any."""
+
+    parallelism: int
+    ending: str
+    answers: int
+    delay: float
+    restart: FaultProfile | None = None
+
+
+@dataclass(frozen=True)
+class RunTwoApplies:
+    """Two applies at once; the second waits for the lock (``wait``) or gives up at once."""
+
+    wait: bool
+
+
+Command = RunPlan | RunApply | RunTwoApplies | None
+
+
 @dataclass
 class History:
     """What the campaign did, as shell lines run from the project directory."""
@@ -189,18 +216,20 @@ def start_cli(root: Path, *args: str) -> subprocess.Popen[str]:
 
 def interrupt(
     proc: subprocess.Popen[str], sandbox: CampaignSandbox, answers: int, delay: float, sig: int
-) -> None:
+) -> bool:
     """Send ``sig`` once the sandbox has answered ``answers`` more requests and ``delay`` passed.
 
     Counting answers rather than seconds puts the signal inside the sending phase however
-    slow start-up is; an apply that ends first is simply not signalled.
+    slow start-up is; an apply that ends first is simply not signalled (False).
     """
     target = sandbox.answered() + answers
     while proc.poll() is None and sandbox.answered() < target:
         time.sleep(0.01)
     time.sleep(delay)
-    if proc.poll() is None:
-        proc.send_signal(sig)
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(sig)
+    return True
 
 
 def finish(proc: subprocess.Popen[str], expected: set[int]) -> tuple[str, str]:
