@@ -75,14 +75,14 @@ from tests.support.projects import make_project
 pytestmark = pytest.mark.slow
 
 SEED = int(os.environ.get("RECONCILER_CAMPAIGN_SEED", "16"))
-EXAMPLES = int(os.environ.get("RECONCILER_CAMPAIGN_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("RECONCILER_CAMPAIGN_EXAMPLES", "3"))
 STEPS = int(os.environ.get("RECONCILER_CAMPAIGN_STEPS", "10"))
-MAX_SPECS = 8
+MAX_SPECS = 6
 APPLY = ("apply", "--env", "dev", "--auto-approve", "--format", "json", "--lock-timeout", "10")
 
 profiles = st.builds(
     FaultProfile,
-    rate=st.sampled_from([0.0, 0.3, 0.5, 0.8]),
+    rate=st.sampled_from([0.0, 0.2, 0.4]),
     kinds=st.lists(st.sampled_from(FAULT_NAMES), min_size=1, unique=True).map(tuple),
     seed=st.integers(0, 999),
     latency_ms=st.sampled_from([5, 40, 150]),
@@ -357,6 +357,9 @@ class FaultCampaign(RuleBasedStateMachine):
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+# The budget above takes about two minutes per backend on a loaded 2-core machine; the
+# timeout only stops a hung history (a bigger budget needs --timeout 0 or a larger one).
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_generated_histories_keep_every_promise(backend: str) -> None:
     """Every history keeps the four promises after every step (see the module docstring)."""
