@@ -243,5 +243,10 @@ def finish(proc: subprocess.Popen[str], expected: set[int]) -> tuple[str, str]:
 
 SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
 # What an apply may exit with: 0 done, 1 something failed or in doubt (or locked out),
-# 130 stopped by SIGTERM, -9 killed.
-EXITS = {"finish": {0, 1}, "SIGTERM": {0, 1, 130}, "SIGKILL": {0, 1, -signal.SIGKILL}}
+# 130 stopped by SIGTERM, -9 killed; -15 (SIGTERM's default action) only before apply set
+# its handlers or after it printed its report, which the campaign checks.
+EXITS = {
+    "finish": {0, 1},
+    "SIGTERM": {0, 1, 130, -signal.SIGTERM},
+    "SIGKILL": {0, 1, -signal.SIGKILL},
+}
