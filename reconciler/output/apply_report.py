@@ -166,7 +166,8 @@ def warnings(report: ApplyReport) -> list[str]:
     if report.in_doubt_before:
         keys = ", ".join(report.in_doubt_before)
         out.append(f"already in doubt before this run (not sent): {keys}")
-    if report.result.state_failure:
+    journaled = any(o.recorded_in == "journal" for o in report.result.outcomes)
+    if report.result.state_failure and journaled:
         out.append(
             "the state could not be written; outcomes were kept in the fallback journal: "
             f"run `reconciler state recover --env {report.environment}`"
