@@ -15,6 +15,7 @@ else, and anything the fast path does not accept, goes through the full library.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -165,6 +166,28 @@ def _is_valid_in(regions: tuple[_Region | None, ...], nsn: str) -> bool:
         elif region.has_type(nsn):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def region_of(number: str) -> str | None:
+    """The region (``US``, ``CA``…) of a number in canonical E.164, or None.
+
+    As ``phonenumbers.region_code_for_number`` decides (+1 is shared by the US, Canada
+    and the Caribbean), without parsing: tests/models/test_phones.py compares them.
+    """
+    code, nsn = split_country_code(number[1:])
+    names = COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    if len(names) <= 1:
+        return names[0] if names else None
+    for name, region in zip(names, _regions(code), strict=True):
+        if region is None:
+            continue
+        if region.leading_digits is not None:
+            if region.leading_digits.match(nsn):
+                return name
+        elif region.has_type(nsn):
+            return name
+    return None
 
 
 def _slow(number: str) -> str:

@@ -64,6 +64,10 @@ class EnvironmentSettings:
     phone_format: PhoneFormat = setting(DEFAULT_PHONE_FORMAT, "to_number as sent.")
     allow_ignore_suppression: bool = setting(False, "Allow ignore_suppression.")
     catalog: str | None = setting(None, "Meta's message_templates export; replaces the project's.")
+    rate_card: str | None = setting(None, "Prices per market (CSV); replaces the project's.")
+    max_cost: int | float | None = setting(
+        None, "Most estimated cost of one apply, in the rate card's currency.", minimum=0
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +82,7 @@ class ProjectSettings:
     environments: dict[str, EnvironmentSettings] = setting(
         REQUIRED, "The environments, by name.", minimum=1
     )
+    rate_card: str | None = setting(None, "Prices per market and category (CSV).")
 
 
 # A broken rule between settings: where (below the key checked), the message, a hint.

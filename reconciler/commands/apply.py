@@ -277,7 +277,11 @@ def apply_env(
     )  # fmt: skip
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
+        nonlocal planner  # the creates' bodies in hand for their preview and estimate
         plan = planner.plan_for(snapshot)
+        if planner.catalog is not None or planner.rate_card is not None:
+            planner = planner.with_bodies({a.key for a in plan.creates})
+            plan = planner.reviewed(planner.plan_for(snapshot))
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
     def load_bodies(preview: Plan) -> None:

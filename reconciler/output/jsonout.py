@@ -11,6 +11,7 @@ from collections.abc import Container
 from typing import Any
 
 from reconciler.errors import Diagnostic
+from reconciler.models.cost import exact
 from reconciler.output.wording import last_error, mask_text, plan_senders, preview_text
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedAction
 
@@ -29,7 +30,18 @@ def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
         "actions": [_action(a, show_sensitive) for a in plan.actions],
         "warnings": [_diagnostic(d, show_sensitive, senders) for d in plan.warnings],
         "errors": [_diagnostic(d, show_sensitive, senders) for d in plan.diagnostics if d.is_error],
+        **_plan_cost(plan),
     }
+
+
+def _plan_cost(plan: Plan) -> dict[str, Any]:
+    """The top-level ``cost``, with a rate card only; amounts as exact decimal strings."""
+    cost = plan.cost
+    if cost is None:
+        return {}
+    shown = {"currency": cost.currency, "total": exact(cost.total)}
+    card = {"rate_card_date": cost.rate_card_date, "rate_card": cost.rate_card_file}
+    return {"cost": {**shown, **card, "unpriced_recipients": cost.unpriced}}
 
 
 def render_json(plan: Plan, *, show_sensitive: bool = False) -> str:
@@ -77,7 +89,13 @@ def _indented(value: Any, level: int) -> str:
 def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
     d, r = action.desired, action.recorded
     preview = preview_text(action, show_sensitive=show_sensitive)
-    shown = {"preview": preview} if preview is not None else {}  # only with a catalogue
+    shown: dict[str, Any] = {"preview": preview} if preview is not None else {}  # a catalogue
+    if action.cost is not None:  # only with a rate card
+        cost = action.cost
+        shown["cost"] = {
+            **{"currency": cost.currency, "amount": exact(cost.amount)},
+            **{"category": cost.category, "unpriced_recipients": cost.unpriced},
+        }
     return {
         "key": action.key,
         "action": action.kind.value,
