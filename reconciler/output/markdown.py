@@ -18,6 +18,7 @@ from typing import Any
 from reconciler.errors import Diagnostic
 from reconciler.output.wording import (
     action_cost,
+    cost_breakdown,
     cost_line,
     diagnostic_text,
     display_body,
@@ -155,6 +156,8 @@ def _details(action: PlannedAction, show_sensitive: bool) -> str:
         preview = preview_text(action, show_sensitive=show_sensitive)
         if preview is not None:
             content = f"Message preview:\n\n{_fenced('text', preview)}\n\n{content}"
+        if (breakdown := cost_breakdown(action)) is not None:
+            content = f"Estimated cost: {_escape(breakdown)}\n\n{content}"
     elif action.attempt is not None and action.attempt.body is not None:
         content = _fenced("json", _pretty(action.attempt.body, show_sensitive))
     else:

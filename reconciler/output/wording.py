@@ -99,6 +99,16 @@ def action_cost(action: PlannedAction) -> str:
     return f"{shown} + {cost.unpriced:,} unpriced" if cost.unpriced else shown
 
 
+def cost_breakdown(action: PlannedAction) -> str | None:
+    """E.g. ``₹3.67, marketing: India 2, North America 1``; None without an estimate."""
+    cost = action.cost
+    if cost is None:
+        return None
+    markets = ", ".join(f"{market} {n:,}" for market, n in cost.markets.items())
+    unpriced = f", unpriced {cost.unpriced:,}" if cost.unpriced else ""
+    return f"{money(cost.amount, cost.currency)}, {cost.category}: {markets or 'none'}{unpriced}"
+
+
 def last_error(action: PlannedAction, *, show_sensitive: bool) -> str | None:
     """The last failed attempt's error of a create, masked, or None."""
     attempt = action.attempt
