@@ -71,3 +71,19 @@ def test_the_example_projects_plan_has_a_cost_and_the_quickstart_still_applies(
     applied = run_cli("apply", "--env", "dev", "--auto-approve", cwd=example)
     assert applied.returncode == 0, applied.output
     assert "Estimated cost: " in applied.output
+
+
+def test_docs_plan_md_shows_the_example_projects_real_markdown_plan(
+    example: Path,  # noqa: F811
+) -> None:
+    """docs/plan.md quotes the real output: each part between "…" lines, the body elided."""
+    docs = (GOLDEN.parents[2] / "docs/plan.md").read_text(encoding="utf-8")
+    block = docs.split("### Message preview and cost", 1)[1].split("````markdown\n", 1)[1]
+    block = block.split("\n````", 1)[0]
+    real = run_cli("plan", "--env", "dev", "--format", "markdown", cwd=example)
+    assert real.returncode == 0, real.output
+    parts = block.split("\n…\n")
+    assert len(parts) == 3
+    parts[1] = parts[1].split('\n{ "business_goal"', 1)[0]  # the body, elided in the docs
+    for part in parts:
+        assert part in real.stdout
