@@ -184,7 +184,8 @@ def write_catalog(root: Path, templates: int = 500) -> Path:
 
 def write_rate_card(root: Path) -> Path:
     """A rate card with a market for each region's calling code, and ``*`` for the rest."""
-    lines = ["# effective: 2025-07-01", "market,calling_codes,currency,marketing,utility,authentication"]
+    header = "market,calling_codes,currency,marketing,utility,authentication"
+    lines = ["# effective: 2025-07-01", header]
     codes = sorted({phonenumbers.country_code_for_region(region) for region in REGIONS})
     lines += [f"Market {code},{code},USD,0.{code:04d},0.0014,0.0014" for code in codes]
     lines.append("Rest of world,*,USD,0.0600,0.0150,0.0300")

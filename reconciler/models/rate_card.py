@@ -25,20 +25,21 @@ _PRICE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _CODE = re.compile(r"[0-9]{1,6}")
 
 # ISO 4217 (active codes) and their minor units: 2 unless listed.
-CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
-    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP
-    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK
-    JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK
-    MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
-    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS
-    TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG
-    XOF XPF YER ZAR ZMW ZWG""".split()
-)
+_ISO_4217 = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
+BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES
+KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
+MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
+SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+_NO_MINOR = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+CURRENCIES = frozenset(_ISO_4217.split())
 MINOR_UNITS = {
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
+    **dict.fromkeys(_NO_MINOR.split(), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
 }
 
 
@@ -87,7 +88,9 @@ class RateCard:
 Record = tuple[int, Sequence[str]]  # a CSV record and the line it starts on
 
 
-def parse_rate_card(file: str, records: Sequence[Record]) -> tuple[RateCard | None, list[CardProblem]]:
+def parse_rate_card(
+    file: str, records: Sequence[Record]
+) -> tuple[RateCard | None, list[CardProblem]]:
     """The card of a CSV file's records (comment lines included), or None and every problem."""
     if not records:
         return None, [CardProblem(1, "the rate card is empty", _EFFECTIVE_HINT)]
@@ -195,7 +198,9 @@ class _Builder:
         for code in codes:
             other = self.wildcard if code == WILDCARD else self.codes.get(code)
             if code != WILDCARD and not _CODE.fullmatch(code):
-                self.problems.append(CardProblem(line, f"calling code {code!r} is not digits", hint))
+                self.problems.append(
+                    CardProblem(line, f"calling code {code!r} is not digits", hint)
+                )
             elif other is not None:
                 message = f"calling code {code} is in two markets: {other} and {market}"
                 self.problems.append(CardProblem(line, message, "list each code in one market"))

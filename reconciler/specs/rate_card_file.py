@@ -40,7 +40,9 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
         raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)]) from None
     card, problems = parse_rate_card(shown, records)
     if card is None:
-        found = [Diagnostic(SourceLocation(shown, p.line), p.message, hint=p.hint) for p in problems]
+        found = [
+            Diagnostic(SourceLocation(shown, p.line), p.message, hint=p.hint) for p in problems
+        ]
         raise ValidationFailed(found)
     return card
 

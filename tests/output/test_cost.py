@@ -29,7 +29,10 @@ def cost_plan() -> Plan:
     """A marketing create (two Indian numbers, one US) and a utility one, priced and previewed."""
     static = _body(STATIC)
     static["touchpoint"]["customer_details"].append({"id": "c3", "to_number": "+14155550123"})
-    desired = [make_desired("a-static", body=static), make_desired("b-dynamic", body=_body(DYNAMIC))]
+    desired = [
+        make_desired("a-static", body=static),
+        make_desired("b-dynamic", body=_body(DYNAMIC)),
+    ]
     plan = make_plan(desired, make_snapshot("prod"), environment="prod", now=NOW)
     return with_review(plan, _catalog(), card_of())
 

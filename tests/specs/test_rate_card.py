@@ -8,13 +8,18 @@ from pathlib import Path
 import pytest
 
 from tests.models.test_cost import CARD
-from tests.specs.helpers import GOOD_SPEC, snapshot, spec_with
+from tests.specs.helpers import snapshot, spec_with
 from tests.support.cli import run_cli
 from tests.support.projects import PROJECT_FILE, make_project
 
 US = '    - {id: c3, to_number: "+14155550123"}\n'
-SPEC = spec_with('    - {id: c2, to_number: "+919812345602"}\n', '    - {id: c2, to_number: "+919812345602"}\n' + US)
-WITH_CARD = PROJECT_FILE.replace("vars: {language: en}", "vars: {language: en}\nrate_card: rates.csv")
+SPEC = spec_with(
+    '    - {id: c2, to_number: "+919812345602"}\n',
+    '    - {id: c2, to_number: "+919812345602"}\n' + US,
+)
+WITH_CARD = PROJECT_FILE.replace(
+    "vars: {language: en}", "vars: {language: en}\nrate_card: rates.csv"
+)
 # 2 x India (0.7846) + 1 x North America (2.10), marketing: no catalogue.
 TOTAL = "3.6692"
 
@@ -47,11 +52,16 @@ def test_marketing_to_a_us_number_is_a_warning_naming_the_campaign(tmp_path: Pat
     plan = _plan_json(_project(tmp_path))
     (warning,) = plan["warnings"]
     assert "promo: 1 recipient in the United States (+1)" in warning["message"]
-    assert (warning["file"], warning["field"]) == ("campaigns/promo.yaml", "touchpoint.customer_details")
+    assert (warning["file"], warning["field"]) == (
+        "campaigns/promo.yaml",
+        "touchpoint.customer_details",
+    )
 
 
 def test_an_environments_rate_card_replaces_the_projects(tmp_path: Path) -> None:
-    config = WITH_CARD.replace("    api_url: sandbox", "    api_url: sandbox\n    rate_card: dev.csv")
+    config = WITH_CARD.replace(
+        "    api_url: sandbox", "    api_url: sandbox\n    rate_card: dev.csv"
+    )
     root = _project(tmp_path, config=config)
     (root / "dev.csv").write_text(CARD.replace("0.7846", "1.0000"), encoding="utf-8")
     assert _plan_json(root)["cost"]["total"] == "4.1000"
@@ -75,7 +85,7 @@ def test_text_and_markdown_show_the_estimate_rounded_once(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("card", "line", "message"),
     [
-        ("# effective: 2025-07-01\nmarket,\"calling_codes\n", 2, "invalid CSV"),
+        ('# effective: 2025-07-01\nmarket,"calling_codes\n', 2, "invalid CSV"),
         ("# effective: 2025-07-01\nmarket,calling_codes,currency\n", 2, "the header lacks"),
         (CARD.replace("0.7846", "-1"), 3, "marketing price -1 is negative"),
         (CARD.replace("0.7846", "n/a"), 3, "marketing price 'n/a' is not a number"),
