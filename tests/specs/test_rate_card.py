@@ -159,3 +159,17 @@ def test_max_cost_without_a_rate_card_is_an_error_at_its_line(tmp_path: Path) ->
     result = run_cli("plan", "--env", "dev", cwd=_project(tmp_path, config=config))
     assert result.returncode == 1
     assert "reconciler.yaml:6" in result.stderr and "max_cost needs a rate card" in result.stderr
+
+
+def test_applying_a_saved_plan_is_refused_by_max_cost_before_anything_is_sent(
+    tmp_path: Path,
+) -> None:
+    root = _with_max_cost(tmp_path, "10")
+    saved = run_cli("plan", "--env", "dev", "--out", "plan.json", cwd=root)
+    assert saved.returncode == 0, saved.output
+    config = root / "reconciler.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("10", "3.50"), encoding="utf-8")
+    before = snapshot(root)
+    result = run_cli("apply", "plan.json", cwd=root)
+    assert result.returncode == 1 and "more than max_cost (₹3.50) allows" in result.stderr
+    assert snapshot(root) == before
