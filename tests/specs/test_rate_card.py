@@ -173,3 +173,11 @@ def test_applying_a_saved_plan_is_refused_by_max_cost_before_anything_is_sent(
     result = run_cli("apply", "plan.json", cwd=root)
     assert result.returncode == 1 and "more than max_cost (₹3.50) allows" in result.stderr
     assert snapshot(root) == before
+
+
+def test_validate_reports_a_bad_card_offline(tmp_path: Path) -> None:
+    root = _project(tmp_path, CARD.replace("0.7846", "-1"))
+    result = run_cli("validate", cwd=root)
+    assert result.returncode == 1
+    assert "rates.csv:3" in result.stderr and "negative" in result.stderr
+    assert run_cli("validate", cwd=_project(tmp_path / "good")).returncode == 0
