@@ -9,8 +9,7 @@ short of it. Each create's body is decoded once for all of these.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
 
 from reconciler.errors import Diagnostic, Severity
 from reconciler.guards import recipients_field
@@ -18,8 +17,9 @@ from reconciler.models.catalog import Catalog
 from reconciler.models.cost import (
     DEFAULT_CATEGORY,
     CampaignCost,
-    estimate_campaign,
+    estimate_numbers,
     no_marketing_recipients,
+    recipient_numbers,
     template_category,
     total_cost,
 )
@@ -46,10 +46,11 @@ def with_review(plan: Plan, catalog: Catalog | None, card: RateCard | None) -> P
             actions.append(action)
             continue
         body = desired.body
+        numbers, category = recipient_numbers(body), template_category(body, catalog)
         preview = message_preview(body, catalog) if catalog is not None else None
-        cost = estimate_campaign(body, card, catalog) if card is not None else None
+        cost = estimate_numbers(numbers, category, card) if card is not None else None
         actions.append(dataclasses.replace(action, preview=preview, cost=cost))
-        found += _findings(action, body, cost, catalog, card)
+        found += _findings(action, numbers, category, cost, card)
         costs += [cost] if cost is not None else []
     total = total_cost(costs, card) if card is not None else None
     diagnostics = (*plan.diagnostics, *found)
@@ -58,16 +59,15 @@ def with_review(plan: Plan, catalog: Catalog | None, card: RateCard | None) -> P
 
 def _findings(
     action: PlannedAction,
-    body: Mapping[str, Any],
+    numbers: Sequence[str],
+    category: str,
     cost: CampaignCost | None,
-    catalog: Catalog | None,
     card: RateCard | None,
 ) -> list[Diagnostic]:
     assert action.desired is not None
     where, field_path = recipients_field(action.desired)
     found = []
-    category = cost.category if cost is not None else template_category(body, catalog)
-    us = no_marketing_recipients(body) if category == DEFAULT_CATEGORY else 0
+    us = no_marketing_recipients(numbers) if category == DEFAULT_CATEGORY else 0
     if us:
         message = (
             f"{action.key}: {count(us, 'recipient')} in the United States (+1) would get a "

@@ -71,16 +71,25 @@ class RateCard:
     def _lengths(self) -> tuple[int, ...]:
         return tuple(sorted({len(code) for code in self.codes}, reverse=True))
 
+    @property
+    def longest_code(self) -> int:
+        """Digits of the longest calling code listed (0 without any)."""
+        return self._lengths[0] if self._lengths else 0
+
     def market_of(self, number: str) -> str | None:
-        """The market of an E.164 number: its longest listed calling code, else ``*``'s."""
+        """The market of an E.164 number (or its first digits): its longest listed calling
+        code, else ``*``'s; None when neither."""
         known = self._memo.get(number, "")
         if known != "":
             return known
         digits = number[1:] if number.startswith("+") else number
-        codes = self.codes
-        market = next((codes[digits[:n]] for n in self._lengths if digits[:n] in codes), None)
-        market = self.wildcard if market is None else market
-        if len(self._memo) < 1 << 18:  # audiences overlap: one lookup per distinct number
+        market = self.wildcard
+        for length in self._lengths:
+            found = self.codes.get(digits[:length])
+            if found is not None:
+                market = found
+                break
+        if len(self._memo) < 1 << 16:
             self._memo[number] = market
         return market
 

@@ -80,10 +80,29 @@ def _indented(value: Any, level: int) -> str:
         flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
         return flat[0] + inner + flat[1:-1] + outer + flat[-1]
     if isinstance(value, dict):
-        parts = [f"{_key(k)}: {_indented(v, level + 1)}" for k, v in value.items()]
-        return "{" + inner + ("," + inner).join(parts) + outer + "}"
+        return "{" + inner + ("," + inner).join(_dict_parts(value, level, inner)) + outer + "}"
     parts = [_indented(v, level + 1) for v in value]
     return "[" + inner + ("," + inner).join(parts) + outer + "]"
+
+
+def _dict_parts(value: dict[Any, Any], level: int, inner: str) -> list[str]:
+    """A dict's items as written, each run of flat values in one C call (an action with
+    a nested ``cost`` stays as fast as a flat one)."""
+    parts: list[str] = []
+    run: dict[Any, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, _CONTAINERS):
+            if run:
+                parts.append(
+                    json.dumps(run, ensure_ascii=False, separators=("," + inner, ": "))[1:-1]
+                )
+                run = {}
+            parts.append(f"{_key(key)}: {_indented(item, level + 1)}")
+        else:
+            run[key] = item
+    if run:
+        parts.append(json.dumps(run, ensure_ascii=False, separators=("," + inner, ": "))[1:-1])
+    return parts
 
 
 def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
