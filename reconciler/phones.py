@@ -141,11 +141,13 @@ def _region(metadata: Any) -> _Region:
 @cache
 def _regions(code: int) -> tuple[_Region | None, ...]:
     """Per region of a calling code: its rules, or None where the library has no metadata."""
-    result: list[_Region | None] = []
-    for region in COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
-        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region.upper())
-        result.append(_region(metadata) if metadata is not None else None)
-    return tuple(result)
+    return tuple(_region_named(code, name) for name in COUNTRY_CODE_TO_REGION_CODE.get(code, ()))
+
+
+@cache
+def _region_named(code: int, name: str) -> _Region | None:
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, name.upper())
+    return _region(metadata) if metadata is not None else None
 
 
 def _is_valid(code: int, nsn: str) -> bool:
@@ -179,7 +181,8 @@ def region_of(number: str) -> str | None:
     names = COUNTRY_CODE_TO_REGION_CODE.get(code, ())
     if len(names) <= 1:
         return names[0] if names else None
-    for name, region in zip(names, _regions(code), strict=True):
+    for name in names:  # compiled as reached: a US number needs the US rules alone
+        region = _region_named(code, name)
         if region is None:
             continue
         if region.leading_digits is not None:
