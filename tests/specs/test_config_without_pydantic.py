@@ -134,6 +134,8 @@ ORDINARY_ENV = {
     "phone_format": st.sampled_from(["e164", "digits", "E164"]),
     "allow_ignore_suppression": st.booleans(),
     "catalog": MAYBE_TEXT,
+    "rate_card": MAYBE_TEXT,
+    "max_cost": st.one_of(st.none(), st.integers(-1, 3), st.floats(width=16)),
 }
 ENVS = st.fixed_dictionaries(
     {},
@@ -156,6 +158,7 @@ TOP_OPTIONAL = {
     "campaigns": st.one_of(TEXT, VALUES),
     "vars": st.one_of(VARS, VALUES),
     "catalog": st.one_of(MAYBE_TEXT, VALUES),
+    "rate_card": st.one_of(MAYBE_TEXT, VALUES),
 }
 TOP = st.fixed_dictionaries(TOP_REQUIRED, optional=TOP_OPTIONAL)
 
