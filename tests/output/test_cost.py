@@ -90,3 +90,21 @@ def test_docs_plan_md_shows_the_example_projects_real_markdown_plan(
     parts[1] = parts[1].split('\n{ "business_goal"', 1)[0]  # the body, elided in the docs
     for part in parts:
         assert part in real.stdout
+
+
+def test_the_us_warning_needs_a_marketing_template_with_or_without_a_rate_card() -> None:
+    """With the catalogue alone its category decides; without catalogue and card: nothing."""
+    marketing = _body(STATIC)
+    marketing["touchpoint"]["customer_details"].append({"id": "c3", "to_number": "+14155550123"})
+    utility = _body(DYNAMIC)
+    utility["touchpoint"]["customer_details"].append({"id": "c3", "to_number": "+14155550123"})
+    desired = [make_desired("a", body=marketing), make_desired("b", body=utility)]
+    plan = make_plan(desired, make_snapshot("prod"), environment="prod", now=NOW)
+    warned = [d.message.split(":")[0] for d in with_review(plan, _catalog(), None).warnings]
+    assert warned == ["a"]
+    assert with_review(plan, _catalog(), None).cost is None
+    assert with_review(plan, None, None).warnings == []
+    assert [d.message.split(":")[0] for d in with_review(plan, None, card_of()).warnings] == [
+        "a",
+        "b",  # no catalogue: marketing is assumed
+    ]
