@@ -137,7 +137,7 @@ def _is_comment(cells: Sequence[str]) -> bool:
 
 def _effective(first: Record) -> tuple[str, list[CardProblem]]:
     line, cells = first
-    match = _EFFECTIVE.fullmatch(",".join(cells))
+    match = _EFFECTIVE.fullmatch(",".join(cells).rstrip(", "))  # a spreadsheet pads commas
     if match is None:
         return "", [CardProblem(line, "the first line must give the card's date", _EFFECTIVE_HINT)]
     try:

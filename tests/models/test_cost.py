@@ -153,6 +153,13 @@ def test_a_bad_card_is_every_problem_at_its_line(text: str, line: int, message: 
     assert any(p.line == line and message in p.message for p in problems), problems
 
 
+def test_a_card_saved_by_a_spreadsheet_reads_the_same() -> None:
+    """Comment and blank rows padded with commas, CRLF line ends."""
+    lines = CARD.splitlines()
+    padded = [lines[0] + ",,,,,", *lines[1:3], ",,,,,", *lines[3:]]
+    assert card_of("\r\n".join(padded) + "\r\n") == card_of()
+
+
 def test_comments_and_extra_columns_are_ignored() -> None:
     text = CARD.replace("authentication\n", "authentication,service\n", 1)
     text = text.replace(",0.1150\n", ",0.1150,0\n").replace(",3.00\n", ",3.00,0\n")
