@@ -98,6 +98,10 @@ class EnvironmentSettings:
     messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
     messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
     quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
+    rate_card: str | None = setting(None, "Prices per market (CSV); replaces the project's.")
+    max_cost: int | float | None = setting(
+        None, "Most estimated cost of one apply, in the rate card's currency.", minimum=0
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +122,7 @@ class ProjectSettings:
     messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
     messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
     quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
+    rate_card: str | None = setting(None, "Prices per market and category (CSV).")
 
 
 # A broken rule between settings: where (below the key checked), the message, a hint.

@@ -35,8 +35,11 @@ from reconciler.planfile import (
     load_plan,
     saved_plan_as_plan,
 )
+from reconciler.review import with_review
 from reconciler.runtime import Runtime
+from reconciler.specs.catalog_file import read_catalog
 from reconciler.specs.loader import resolve_variables
+from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import open_store
 from reconciler.state.base import StateReader, StateSnapshot, StateStore, StateWriter
 from reconciler.state.binding import Binding
@@ -287,7 +290,11 @@ def apply_env(
     )  # fmt: skip
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
+        nonlocal planner  # the creates' bodies in hand for their preview and estimate
         plan = planner.plan_for(snapshot)
+        if planner.catalog is not None or planner.rate_card is not None:
+            planner = planner.with_bodies({a.key for a in plan.creates})
+            plan = planner.reviewed(planner.plan_for(snapshot))
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
     def load_bodies(preview: Plan) -> None:
@@ -300,13 +307,19 @@ def apply_env(
 
 
 def saved_plan_source(
-    saved: SavedPlan, plan_file: str, opener: Callable[[], CampaignAPI]
+    saved: SavedPlan,
+    plan_file: str,
+    opener: Callable[[], CampaignAPI],
+    review: Callable[[Plan], Plan] = lambda plan: plan,
 ) -> PlanSource:
-    """A saved plan's source: its exact creates and moves, unless the state made it stale."""
+    """A saved plan's source: its exact creates and moves, unless the state made it stale.
+
+    ``review``: the previews and estimates of its creates (for ``max_cost``).
+    """
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         check_not_stale(saved, snapshot)
-        return saved_plan_as_plan(saved, snapshot, plan_file)
+        return review(saved_plan_as_plan(saved, snapshot, plan_file))
 
     return PlanSource(plan_for, opener)
 
@@ -330,7 +343,10 @@ def apply_saved(
         open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
     )
     approved = dataclasses.replace(options, auto_approve=True, new_state=True)
-    source = saved_plan_source(saved, plan_path.name, opener)
+    catalog, _ = read_catalog(project, saved.environment)
+    card = read_rate_card(project, saved.environment)
+    review = functools.partial(with_review, catalog=catalog, card=card)
+    source = saved_plan_source(saved, plan_path.name, opener, review)
     return _run_on(env, project, source, approved, hooks, runtime)
 
 

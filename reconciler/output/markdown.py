@@ -18,6 +18,9 @@ from typing import Any
 from reconciler.errors import Diagnostic
 from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
+    action_cost,
+    cost_breakdown,
+    cost_line,
     diagnostic_text,
     display_body,
     note,
@@ -37,6 +40,10 @@ DIFF_LIMIT = 20_000
 _TABLE_HEAD = (
     "| | Key | Action | Name | Recipients | Start at | Note |\n|---|---|---|---|--:|---|---|"
 )
+_COST_HEAD = (
+    "| | Key | Action | Name | Recipients | Est. cost | Start at | Note |\n"
+    "|---|---|---|---|--:|--:|---|---|"
+)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
@@ -50,7 +57,8 @@ def render_markdown_parts(
 ) -> list[str]:
     """The plan as one or more comments, each shorter than ``limit`` characters."""
     actions = [a for a in plan.actions if a.kind is not ActionKind.UNCHANGED or a.moved_from]
-    blocks = [_action_block(a, show_sensitive) for a in actions]
+    costed = plan.cost is not None
+    blocks = [_action_block(a, show_sensitive, costed) for a in actions]
     senders = plan_senders(plan)
     blocks += [_warning_block(d, show_sensitive, senders) for d in plan.diagnostics]
     groups = _pack(blocks, limit - _RESERVE)
@@ -85,11 +93,13 @@ def _pack(blocks: Sequence[tuple[str, str, str]], budget: int) -> list[list[tupl
 def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: int) -> str:
     env = plan.environment
     suffix = f" (part {index} of {total})" if total > 1 else ""
+    cost = cost_line(plan)
+    summary = summary_line(plan) + ("" if cost is None else f" · est. {cost}")
     lines = [
         f"{MARKER_PREFIX} env={_attr(env)} part={index}/{total} -->",
         f"### Plan for `{_code(env)}`{suffix}",
         "",
-        f"**{_escape(summary_line(plan))}** — {_escape(state_line(plan))}",
+        f"**{_escape(summary)}** — {_escape(state_line(plan))}",
     ]
     if index == 1 and (policies := policy_summary(plan)) is not None:
         lines += ["", _escape(policies)]
@@ -97,7 +107,7 @@ def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: 
     details = [b[1] for b in group if b[1]]
     warnings = [b[2] for b in group if b[2]]
     if rows:
-        lines += ["", _TABLE_HEAD, *rows]
+        lines += ["", _COST_HEAD if cost is not None else _TABLE_HEAD, *rows]
     elif index == 1 and not warnings:
         lines += ["", "No campaign to create, change or review."]
     if details:
@@ -107,7 +117,9 @@ def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: 
     return "\n".join(lines) + "\n"
 
 
-def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str, str]:
+def _action_block(
+    action: PlannedAction, show_sensitive: bool, costed: bool
+) -> tuple[str, str, str]:
     d = action.desired
     recipients = f"{action.recipients:,}" if d is not None else "-"
     start = _escape(d.start_at) if d is not None else ""
@@ -117,6 +129,7 @@ def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str
         action.kind.value.replace("_", " "),
         _escape(action.name),
         recipients,
+        *([_escape(action_cost(action))] if costed else []),
         start,
         _escape(note(action, show_sensitive=show_sensitive)),
     ]
@@ -146,6 +159,8 @@ def _details(action: PlannedAction, show_sensitive: bool) -> str:
         preview = preview_text(action, show_sensitive=show_sensitive)
         if preview is not None:
             content = f"Message preview:\n\n{_fenced('text', preview)}\n\n{content}"
+        if (breakdown := cost_breakdown(action)) is not None:
+            content = f"Estimated cost: {_escape(breakdown)}\n\n{content}"
     elif action.attempt is not None and action.attempt.body is not None:
         content = _fenced("json", _pretty(action.attempt.body, show_sensitive))
     else:

@@ -169,6 +169,8 @@ ORDINARY_ENV = {
     "allow_ignore_suppression": st.booleans(),
     "catalog": MAYBE_TEXT,
     **POLICIES,
+    "rate_card": MAYBE_TEXT,
+    "max_cost": st.one_of(st.none(), st.integers(-1, 3), st.floats(width=16)),
 }
 ENVS = st.fixed_dictionaries(
     {},
@@ -192,6 +194,7 @@ TOP_OPTIONAL = {
     "vars": st.one_of(VARS, VALUES),
     "catalog": st.one_of(MAYBE_TEXT, VALUES),
     **{key: st.one_of(value, value, VALUES) for key, value in POLICIES.items()},
+    "rate_card": st.one_of(MAYBE_TEXT, VALUES),
 }
 TOP = st.fixed_dictionaries(TOP_REQUIRED, optional=TOP_OPTIONAL)
 
