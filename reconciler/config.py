@@ -22,6 +22,7 @@ from reconciler.settings import (
     PROJECT_FILE,
     EnvironmentSettings,
     ProjectSettings,
+    in_force,
     ordinary_settings,
 )
 from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
@@ -98,6 +99,14 @@ class Project:
             ((setting,), getattr(self.file, setting)),
             (at_env, getattr(self.settings(env), setting)),
         ]
+
+    def in_force(self, env: str, setting: str) -> tuple[tuple[str, ...], Any] | None:
+        """Where ``setting`` applies to ``env`` and its value (settings.in_force).
+
+        ConfigError when ``env`` is unknown.
+        """
+        self.settings(env)
+        return in_force(self.file, env, setting)
 
     def environment(self, name: str, os_environ: Mapping[str, str]) -> Environment:
         """The environment's settings with ``${VAR}`` expanded from ``os_environ``.

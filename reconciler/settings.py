@@ -125,6 +125,20 @@ class ProjectSettings:
     rate_card: str | None = setting(None, "Prices per market and category (CSV).")
 
 
+def in_force(project: ProjectSettings, env: str, name: str) -> tuple[tuple[str, ...], Any] | None:
+    """Where setting ``name`` applies to environment ``env``, and its value.
+
+    The environment's own value replaces the project's; None when neither sets it.
+    """
+    for at, holder in (
+        (("environments", env, name), project.environments[env]),
+        ((name,), project),
+    ):
+        if (value := getattr(holder, name)) is not None:
+            return at, value
+    return None
+
+
 # A broken rule between settings: where (below the key checked), the message, a hint.
 Rule = tuple[tuple[str, ...], str, str]
 

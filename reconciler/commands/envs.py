@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.config import Project
 from reconciler.errors import ConfigError
+from reconciler.policies.resolved import PolicySettings
 from reconciler.state.location import resolve_location
 
 FORMAT_VERSION = 1
@@ -79,28 +80,53 @@ def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict
         "token_env": env.token_env,
         "token_set": bool(os_environ.get(env.token_env)),
         "promote_from": env.promote_from,
+        "catalog": _in_force(project, name, "catalog"),
+        "rate_card": _in_force(project, name, "rate_card"),
         "guards": {
             "max_creates": env.max_creates,
             "max_recipients": env.max_recipients,
+            "max_cost": None if env.max_cost is None else str(env.max_cost),
             "allow_ignore_suppression": env.allow_ignore_suppression,
         },
+        "policies": _policies(PolicySettings.of(project.file, name)),
     }
+
+
+def _in_force(project: Project, env: str, setting: str) -> Any:
+    found = project.in_force(env, setting)
+    return None if found is None else found[1]
+
+
+def _policies(policies: PolicySettings) -> dict[str, Any]:
+    """The audience policies in force, as plain data (None: not set)."""
+    described = dataclasses.asdict(policies)
+    described["suppression"] = list(policies.suppression)
+    return described
 
 
 def render_envs_text(described: Mapping[str, Any]) -> str:
     """The environments as aligned ``setting: value`` lines, one block each."""
     blocks = []
     for env in described["environments"]:
-        skip = ("name", "guards", "token_set", "unset_variables")
+        skip = ("name", "guards", "policies", "token_set", "unset_variables")
         flat = {k: v for k, v in env.items() if k not in skip}
         flat["unset"] = ", ".join(env["unset_variables"]) or None
         flat["token_env"] = f"{env['token_env']} ({'set' if env['token_set'] else 'not set'})"
         flat.update(env["guards"])
+        flat.update({k: _policy_text(v) for k, v in env["policies"].items()})
         width = max(len(k) for k in flat) + 1
         lines = [f"{env['name']}:"]
         lines += [f"  {k + ':':<{width}} {_shown(v)}" for k, v in flat.items()]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _policy_text(value: object) -> object:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or None
+    return value
 
 
 def _shown(value: object) -> str:

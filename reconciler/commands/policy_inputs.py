@@ -36,11 +36,11 @@ class PolicyContext:
 
 def policy_context(project: Project, env: str) -> PolicyContext:
     """The policies in force for ``env`` and its opt-out lists, read (ValidationFailed)."""
-    settings = PolicySettings.of(project.file, project.settings(env))
-    if not settings.suppression:
+    project.settings(env)  # ConfigError when unknown
+    settings = PolicySettings.of(project.file, env)
+    if not (suppression := project.in_force(env, "suppression")):
         return PolicyContext(settings)
-    found = [at for at, value in project.layers(env, "suppression") if value is not None]
-    where = SourceLocation(PROJECT_FILE, project.line_of(*found[-1]))
+    where = SourceLocation(PROJECT_FILE, project.line_of(*suppression[0]))
     return PolicyContext(settings, tuple(read_lists(project.root, settings.suppression, where)))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.settings import EnvironmentSettings, FrequencyCap, ProjectSettings, QuietHours
+from reconciler.settings import FrequencyCap, ProjectSettings, QuietHours, in_force
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,12 @@ class PolicySettings:
     quiet_hours: QuietHours | None = None
 
     @classmethod
-    def of(cls, project: ProjectSettings, env: EnvironmentSettings) -> PolicySettings:
+    def of(cls, project: ProjectSettings, env: str) -> PolicySettings:
         """Each setting of ``env`` replaces the project's; unset at both: the default."""
 
         def pick(name: str) -> Any:
-            own = getattr(env, name)
-            return own if own is not None else getattr(project, name)
+            found = in_force(project, env, name)
+            return None if found is None else found[1]
 
         return cls(
             suppression=tuple(pick("suppression") or ()),

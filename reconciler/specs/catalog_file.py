@@ -20,8 +20,7 @@ from reconciler.specs.yamlio import YamlError, decode_utf8, load_documents
 
 def catalog_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
     """Where ``catalog`` is set for ``env`` and its path; the environment's wins."""
-    found = [(at, value) for at, value in project.layers(env, "catalog") if value is not None]
-    return found[-1] if found else None
+    return project.in_force(env, "catalog")
 
 
 def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagnostic]]:

@@ -17,8 +17,7 @@ DOCS = "docs/templates-and-cost.md"
 
 def rate_card_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
     """Where ``rate_card`` is set for ``env`` and its path; the environment's wins."""
-    found = [(at, value) for at, value in project.layers(env, "rate_card") if value is not None]
-    return found[-1] if found else None
+    return project.in_force(env, "rate_card")
 
 
 def read_rate_card(project: Project, env: str) -> RateCard | None:

@@ -55,9 +55,36 @@ def test_json_resolves_settings_and_shows_no_secret(root: Path) -> None:
     assert prod["guards"] == {
         "max_creates": 5,
         "max_recipients": 100,
+        "max_cost": None,
         "allow_ignore_suppression": False,
     }
     assert prod["require_state"] is True and prod["unset_variables"] == []
+
+
+def test_policies_catalogue_and_rate_card_in_force_are_shown(tmp_path: Path) -> None:
+    """The environment's own policy replaces the project's; the rest comes from the top."""
+    project = (
+        "version: 1\ncatalog: t.json\nrate_card: r.csv\nfrequency_cap: {max: 2, days: 7}\n"
+        "suppression: [o.csv]\nenvironments:\n  dev: {api_url: sandbox}\n"
+        "  prod:\n    api_url: sandbox\n    max_cost: 250.5\n"
+        "    frequency_cap: {max: 1, days: 3, mode: warn}\n    quiet_hours: {start: 21, end: 8}\n"
+    )
+    root = build_tree(tmp_path / "p", {"reconciler.yaml": project})
+    result = run_cli("envs", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.output
+    dev, prod = json.loads(result.stdout)["environments"]
+    assert (prod["catalog"], prod["rate_card"], prod["guards"]["max_cost"]) == (
+        "t.json",
+        "r.csv",
+        "250.5",
+    )
+    assert dev["policies"]["frequency_cap"] == {"max": 2, "days": 7, "mode": "error"}
+    assert prod["policies"]["frequency_cap"] == {"max": 1, "days": 3, "mode": "warn"}
+    assert prod["policies"]["quiet_hours"] == {"start": 21, "end": 8, "mode": "error"}
+    assert dev["policies"]["quiet_hours"] is None
+    assert prod["policies"]["suppression"] == ["o.csv"]
+    text = run_cli("envs", "--env", "prod", cwd=root).stdout
+    assert "frequency_cap:" in text and "max 1, days 3, mode warn" in text
 
 
 def test_text_names_unset_variables_instead_of_refusing(root: Path) -> None:

@@ -22,20 +22,14 @@ def test_the_scaffold_carries_every_policy_commented_out_and_each_loads(tmp_path
     )
     for name in policies:
         assert f"\n# {name}: " in text
-    assert (
-        PolicySettings.of(
-            load_project(project_dir=tmp_path).file,
-            load_project(project_dir=tmp_path).settings("dev"),
-        )
-        == PolicySettings()
-    )
+    assert PolicySettings.of(load_project(project_dir=tmp_path).file, "dev") == PolicySettings()
     (tmp_path / "audiences").mkdir(exist_ok=True)
     (tmp_path / "audiences" / "opt-outs.csv").write_text("id,to_number\n", encoding="utf-8")
     for name in policies:
         text = text.replace(f"\n# {name}: ", f"\n{name}: ")
     project_file.write_text(text, encoding="utf-8")
     project = load_project(project_dir=tmp_path)
-    found = PolicySettings.of(project.file, project.settings("dev"))
+    found = PolicySettings.of(project.file, "dev")
     assert found.suppression == ("audiences/opt-outs.csv",)
     assert (found.frequency_cap.max, found.frequency_cap.days) == (2, 7)
     assert found.messaging_limit == 10000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from reconciler.api.defaults import DEFAULT_API_URL
 from reconciler.config import find_project, load_project
 from reconciler.errors import ConfigError, ValidationFailed
-from reconciler.settings import EnvironmentSettings, declared, version_matches
+from reconciler.settings import EnvironmentSettings, declared, in_force, version_matches
 from tests.support.projects import PROJECT_FILE, make_project
 
 WITH_PROD = (
@@ -108,3 +109,21 @@ def test_a_setting_of_both_levels_is_layered_project_then_environment(tmp_path: 
     assert project.layers("prod", "vars")[1] == (("environments", "prod", "vars"), {})
     with pytest.raises(ConfigError, match="no environment 'qa'"):
         project.layers("qa", "vars")
+
+
+def test_a_setting_in_force_is_the_environments_own_else_the_projects(tmp_path: Path) -> None:
+    """One rule for catalog, rate_card and the policies: the environment's value wins."""
+    text = WITH_PROD.replace(
+        "environments:", "catalog: top.json\nrate_card: top.csv\nenvironments:"
+    )
+    project = load_project(project_dir=make_project(tmp_path / "p", {"reconciler.yaml": text}))
+    data = project.file
+    prod = dataclasses.replace(data.environments["prod"], catalog="prod.json")
+    file = dataclasses.replace(data, environments={**data.environments, "prod": prod})
+    assert in_force(file, "prod", "catalog") == (("environments", "prod", "catalog"), "prod.json")
+    assert in_force(file, "dev", "catalog") == (("catalog",), "top.json")
+    assert in_force(file, "dev", "rate_card") == (("rate_card",), "top.csv")
+    assert in_force(file, "dev", "quiet_hours") is None
+    assert project.in_force("dev", "catalog") == (("catalog",), "top.json")
+    with pytest.raises(ConfigError, match="no environment 'qa'"):
+        project.in_force("qa", "catalog")
