@@ -78,11 +78,12 @@ def test_apply_refuses_before_any_write_or_request(tmp_path: Path) -> None:
 def test_a_bad_number_in_a_list_names_its_file_and_line(tmp_path: Path) -> None:
     root = _project(tmp_path, "suppression: [audiences/opt-outs.csv]\n", {"a": 1})
     (root / "audiences/opt-outs.csv").write_text("id,to_number\nr1,+919800000001\nr2,12345\n")
-    result = run_cli("plan", "--env", "dev", cwd=root)
-    assert result.returncode == 1
-    assert "audiences/opt-outs.csv:3: error: to_number: " in result.stderr
-    assert "hint: write it in international form" in result.stderr
-    assert not (root / ".reconciler").exists()
+    for command in (("plan", "--env", "dev"), ("validate",)):  # validate reads lists too
+        result = run_cli(*command, cwd=root)
+        assert result.returncode == 1, command
+        assert "audiences/opt-outs.csv:3: error: to_number: " in result.stderr
+        assert "hint: write it in international form" in result.stderr
+        assert not (root / ".reconciler").exists()
 
 
 def test_a_list_without_its_columns_or_file_is_refused(tmp_path: Path) -> None:
