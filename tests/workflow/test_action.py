@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.ci.comment_set import marker
 from reconciler.ci.github_action import readable, reconciler_args, succeeded
 from reconciler.planfile import load_plan
+from reconciler.scaffold import project_files
 from tests.support.composite import action_step, load_action, run_step
 from tests.support.fake_github import PR, REPO, FakeGitHub, serving
 from tests.support.projects import make_project, spec, specs
@@ -296,11 +298,24 @@ def test_action_matches_github_actions_schema() -> None:
 
 def _documented(heading: str) -> list[str]:
     text = (REPO_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
-    section = text.split(f"### {heading}\n", 1)[1].split("\n#", 1)[0]
-    return re.findall(r"^\| `([\w-]+)` \|", section, flags=re.M)
+    section = text.split(f"### {heading}\n\n", 1)[1]
+    table = section.split("\n\n", 1)[0]  # the first table, right below the heading
+    return re.findall(r"^\| `([\w-]+)` \|", table, flags=re.M)
 
 
 @pytest.mark.parametrize(("key", "heading"), [("inputs", "Inputs"), ("outputs", "Outputs")])
 def test_inputs_and_outputs_are_the_documented_ones(key: str, heading: str) -> None:
     """docs/ci.md lists every input and output of action.yml, in order, and no other."""
     assert _documented(heading) == list(load_action()[key])
+
+
+def test_docs_show_the_plan_workflow_init_writes() -> None:
+    """docs/ci.md's plan workflow "in full" is the one init writes (comments aside)."""
+    text = (REPO_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    shown = next(
+        b
+        for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+        if "name: reconciler plan" in b
+    )
+    written = project_files()[".github/workflows/reconciler-plan.yml"]
+    assert yaml.safe_load(shown) == yaml.safe_load(written)
