@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ _WORKFLOW_COMMAND = re.compile(r"^::(\w+)(?: ([^:]*))?::(.*)$")
 def output_dir(environ: Mapping[str, str]) -> Path:
     """Where the run step keeps the command's stdout and stderr for the comment step."""
     name = environ.get("RECONCILER_ACTION_ENV") or "all"
-    return Path(environ["RUNNER_TEMP"]) / "reconciler" / name
+    return Path(environ.get("RUNNER_TEMP") or tempfile.gettempdir()) / "reconciler" / name
 
 
 def reconciler_args(command: str, env: str, plan_file: Path) -> list[str]:
@@ -92,9 +93,10 @@ def run_teed(args: Sequence[str], folder: Path) -> int:
         stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
-    streams = [(proc.stdout, "stdout.md", sys.stdout.buffer), (proc.stderr, "stderr.txt",
-               sys.stderr.buffer)]  # fmt: skip
-    threads = [threading.Thread(target=_tee, args=(s, folder / n, k)) for s, n, k in streams]
+    threads = [
+        threading.Thread(target=_tee, args=(proc.stdout, folder / "stdout.md", sys.stdout.buffer)),
+        threading.Thread(target=_tee, args=(proc.stderr, folder / "stderr.txt", sys.stderr.buffer)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -143,8 +145,11 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     plan_file.unlink(missing_ok=True)  # an earlier run's plan is not this one's
     rc = run_teed(reconciler_args(command, env, plan_file), folder)
     shown = outputs(command, rc, plan_file)
-    _append(environ["GITHUB_OUTPUT"], "".join(f"{k}={v}\n" for k, v in shown.items()))
-    _append(environ["GITHUB_STEP_SUMMARY"], summary(command, env, rc, folder))
+    # Outside a runner (trying it by hand) there is nowhere to write them: not an error.
+    _append(
+        environ.get("GITHUB_OUTPUT", os.devnull), "".join(f"{k}={v}\n" for k, v in shown.items())
+    )
+    _append(environ.get("GITHUB_STEP_SUMMARY", os.devnull), summary(command, env, rc, folder))
     return 0 if succeeded(command, rc) else 1
 
 
