@@ -25,6 +25,7 @@ from tests.support.projects import make_project, spec, specs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_secret-token-value"
+PIP_FLAGS = ["--disable-pip-version-check"]
 BAD = spec("bad").replace("start_hour: 10", "start_hour: 25")
 
 
@@ -171,6 +172,38 @@ def test_readable_turns_workflow_commands_back_into_lines() -> None:
     """What a person reads in a comment: file:line: level: field: message, hint below."""
     text = "::warning file=a%2Cb.yaml,line=3,title=x.y::50%25 off%0Ahint: check\nplain"
     assert readable(text) == "a,b.yaml:3: warning: x.y: 50% off\nhint: check\nplain"
+
+
+@pytest.mark.parametrize(
+    ("version", "words"),
+    [
+        ("", [f"{REPO_ROOT}[postgres]"]),
+        ("campaign-reconciler[postgres]==1.0.0", ["campaign-reconciler[postgres]==1.0.0"]),
+        (
+            "-r ci-requirements.txt --require-hashes",
+            ["-r", "ci-requirements.txt", "--require-hashes"],
+        ),
+        ("*", ["*"]),  # never globbed
+    ],
+)
+def test_install_step_hands_pip_the_version_as_words(
+    tmp_path: Path, version: str, words: list[str]
+) -> None:
+    """Empty: the action's own checkout with the PostgreSQL driver; else its words."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "x.txt").write_text("a file a glob would find", encoding="utf-8")
+    fake = bin_dir / "python"  # stands in for setup-python's interpreter: prints its args
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', encoding="utf-8")
+    fake.chmod(0o755)
+    step = run_step(
+        "Install reconciler", cwd=tmp_path, runner_temp=tmp_path,
+        inputs={"version": version, "working-directory": "repo"},
+        environ={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+    )  # fmt: skip
+    assert step.returncode == 0, step.stderr
+    assert step.stdout.decode().splitlines() == ["-m", "pip", "install", *PIP_FLAGS, *words]
 
 
 # --- the comment step, against a fake GitHub API -----------------------------------------
