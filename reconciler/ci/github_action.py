@@ -27,6 +27,7 @@ from typing import IO
 from reconciler.ci.comment_set import PLAN_OK, failure_text
 from reconciler.errors import ReconcilerError
 from reconciler.planfile import load_plan
+from reconciler.runtime import Runtime
 
 COMMANDS = ("validate", "plan", "apply")
 _WORKFLOW_COMMAND = re.compile(r"^::(\w+)(?: ([^:]*))?::(.*)$")
@@ -129,8 +130,9 @@ def _append(path: str, text: str) -> None:
         handle.write(text)
 
 
-def main(environ: Mapping[str, str] = os.environ) -> int:
+def main(runtime: Runtime | None = None) -> int:
     """Run the action's command; exit 0 when it succeeded (see ``succeeded``), else 1."""
+    environ = (Runtime.from_process() if runtime is None else runtime).environ
     command = environ.get("RECONCILER_ACTION_COMMAND", "")
     env = environ.get("RECONCILER_ACTION_ENV", "")
     if command not in COMMANDS:

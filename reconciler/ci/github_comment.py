@@ -13,7 +13,6 @@ artifact, optional), GITHUB_API_URL, GITHUB_REPOSITORY and GITHUB_TOKEN (never p
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +21,7 @@ import httpx
 
 from reconciler.ci.comment_set import Note, Op, plan_parts, sync_ops
 from reconciler.ci.github_action import output_dir, readable
+from reconciler.runtime import Runtime
 
 
 class PullRequest:
@@ -68,8 +68,9 @@ def comment_parts(environ: Mapping[str, str]) -> list[str]:
     return parts
 
 
-def main(environ: Mapping[str, str] = os.environ) -> int:
+def main(runtime: Runtime | None = None) -> int:
     """Bring the pull request's comments in line with the plan; 1 on a problem (on stderr)."""
+    environ = (Runtime.from_process() if runtime is None else runtime).environ
     names = ["RECONCILER_ACTION_ENV", "RECONCILER_ACTION_PR", "GITHUB_REPOSITORY"]
     missing = [n for n in [*names, "GITHUB_TOKEN", "RUNNER_TEMP"] if not environ.get(n)]
     if missing:
