@@ -12,7 +12,6 @@ else that escapes is a bug and is reported as such.
     │   └── JournalPendingError          a fallback journal awaits ``state recover``
     ├── StalePlanError                   a saved plan no longer matches the state
     ├── GuardError                       a guard (max_creates, suppression, --strict…) refuses
-    ├── ApiError                         ContactSwing answered in a way that stops the run
     └── AbortedError                     the user declined, or there is no terminal to ask
 """
 
@@ -135,10 +134,6 @@ class StalePlanError(ReconcilerError):
 
 class GuardError(ReconcilerError):
     """A safety guard refuses the operation; ``diagnostics`` holds each guard's finding."""
-
-
-class ApiError(ReconcilerError):
-    """ContactSwing answered in a way that stops the run (bad token, wrong path)."""
 
 
 class AbortedError(ReconcilerError):

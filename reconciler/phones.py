@@ -259,14 +259,6 @@ def _normalize(number: str) -> str:
     return _slow(number)
 
 
-def is_e164(number: str) -> bool:
-    """True if ``number`` is already a valid number in canonical E.164 form."""
-    try:
-        return normalize(number) == number
-    except ValueError:
-        return False
-
-
 def map_body_numbers(
     body: Mapping[str, Any],
     recipient: Callable[[str], str],

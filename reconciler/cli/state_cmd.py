@@ -14,6 +14,7 @@ from reconciler.cli.common import (
     CommonOptions,
     common_options,
     env_option,
+    format_option,
     group_common_options,
     lock_timeout_option,
     show_sensitive_option,
@@ -24,14 +25,7 @@ from reconciler.errors import ConfigError
 from reconciler.state.base import Attempt
 from reconciler.words import count
 
-_format = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="Output format on stdout.",
-)
+_format = format_option(("text", "json"))
 
 
 def _environment(common: CommonOptions, env: str) -> Environment:

@@ -35,9 +35,9 @@ def unlock(common: CommonOptions, lock_id: str, env: str, auto_approve: bool) ->
             f"Remove lock {lock_id} of environment {env}? It is held by {holder.describe()}.\n"
             "If that writer is still working, two writers may then run at once."
         )
-        ask = terminal_asker()
         require_approval(
-            None if ask is None else lambda: ask(question),
+            terminal_asker(),
+            question,
             auto_approve=False,
             command="unlock",
             declined="unlock cancelled; nothing was changed",

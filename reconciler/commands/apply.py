@@ -131,9 +131,9 @@ def refuse_on_guards(plan: Plan) -> None:
 
 def _confirm(plan: Plan, options: ApplyOptions, hooks: ApplyHooks) -> None:
     hooks.show_plan(plan)
-    confirm = hooks.confirm
     require_approval(
-        None if confirm is None else lambda: confirm(plan),
+        hooks.confirm,
+        plan,
         auto_approve=options.auto_approve,
         command="apply",
         declined="apply cancelled; nothing was sent",

@@ -14,6 +14,7 @@ from reconciler.commands.apply import actor
 from reconciler.commands.approval import require_approval
 from reconciler.errors import StateError
 from reconciler.runtime import Runtime
+from reconciler.state import rules
 from reconciler.state.base import Attempt, RecordedCampaign, StateSnapshot, StateStore
 from reconciler.state.binding import Binding
 from reconciler.words import count
@@ -35,9 +36,9 @@ class Resolution:
 
 
 def _ask(question: str, how: Resolution) -> None:
-    confirm = how.confirm
     require_approval(
-        None if confirm is None else lambda: confirm(question),
+        how.confirm,
+        question,
         auto_approve=how.auto_approve,
         command="this command",
         declined="cancelled; the state was not changed",
@@ -86,12 +87,8 @@ def import_campaign(
     with store.locked("state import", how.lock_timeout, environ=how.runtime.environ) as writer:
         snapshot = writer.snapshot()
         _check(snapshot, how)
-        if key in snapshot.campaigns:
-            existing = snapshot.campaigns[key].campaign_id
-            raise StateError(
-                f"{key!r} is already recorded as campaign {existing}",
-                hint="`state forget` it first if that record is wrong",
-            )
+        recorded = snapshot.campaigns.get(key)
+        rules.refuse_import(key, recorded.campaign_id if recorded else None)
         attempt = snapshot.in_doubt.get(key)
         record, source = _import_record(
             key, campaign_id, attempt, None if attempt and attempt.body else desired(), how.runtime
@@ -112,8 +109,7 @@ def forget_campaign(store: StateStore, key: str, how: Resolution) -> str:
         _check(snapshot, how)
         record = snapshot.campaigns.get(key)
         attempt = snapshot.in_doubt.get(key)
-        if record is None and attempt is None:
-            raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
+        rules.refuse_forget(key, record is not None, attempt is not None)
         if record is not None:
             question = (
                 f"Forget {key} (campaign {record.campaign_id})? It stays live in ContactSwing, "

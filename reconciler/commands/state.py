@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from reconciler.errors import StateError
 from reconciler.masking import Senders, mask_text, maybe_mask
 from reconciler.state import CopyResult, copy_state, open_reader, open_store
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+from reconciler.state.holder import check_lock_id
 
 FORMAT_VERSION = 1
 
@@ -122,76 +124,49 @@ def held_lock(env: Environment, lock_id: str) -> LockInfo:
     A lock whose holder has died is already free (the OS or the database freed it), so
     ``unlock`` has nothing to remove and says so before it asks anything.
     """
-    holder = current_holder(env)
-    if holder is None:
-        raise StateError(
-            f"no lock is held for environment {env.name!r}: nothing to unlock",
-            hint="a lock frees itself when its holder ends; a writer may run now",
-        )
-    if holder.lock_id != lock_id:
-        raise StateError(
-            f"lock id {lock_id} is not the holder's: environment {env.name!r} is locked "
-            f"by {holder.describe()}",
-            hint="copy the lock id from the error of the writer that was refused",
-        )
-    return holder
+    return check_lock_id(env.name, current_holder(env), lock_id)
 
 
 # -- JSON shapes (versioned: scripts rely on them) -------------------------------------
 
 
-def _time(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+# The fields of each value, in the order scripts see them.
+_LOCK_FIELDS = ("lock_id", "pid", "host", "user", "ci_run", "command", "started_at")
+_RECORD_FIELDS = (
+    *("key", "campaign_id", "name", "ctx_id", "fingerprint", "source_fingerprint"),
+    *("created_by", "created_at"),
+)
+_ATTEMPT_FIELDS = (
+    *("id", "key", "kind", "status", "started_at", "finished_at", "http_status"),
+    *("campaign_id", "ctx_id", "error", "actor", "run_id", "fingerprint"),
+)
+
+
+def _plain(value: object, names: Sequence[str]) -> dict[str, Any]:
+    """The ``names`` of ``value`` as JSON values (times in ISO 8601)."""
+    data = {name: getattr(value, name) for name in names}
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
 
 def lock_json(info: LockInfo | None) -> dict[str, Any] | None:
-    if info is None:
-        return None
-    return {
-        "lock_id": info.lock_id,
-        "pid": info.pid,
-        "host": info.host,
-        "user": info.user,
-        "ci_run": info.ci_run,
-        "command": info.command,
-        "started_at": _time(info.started_at),
-    }
+    return None if info is None else _plain(info, _LOCK_FIELDS)
 
 
 def record_json(
     record: RecordedCampaign, *, show_sensitive: bool, body: bool = False
 ) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "key": record.key,
-        "campaign_id": record.campaign_id,
-        "name": record.name,
-        "ctx_id": record.ctx_id,
-        "fingerprint": record.fingerprint,
-        "source_fingerprint": record.source_fingerprint,
-        "created_by": record.created_by,
-        "created_at": _time(record.created_at),
-    }
+    data = _plain(record, _RECORD_FIELDS)
     if body:
         data["body"] = maybe_mask(record.loaded_body(), show_sensitive=show_sensitive)
     return data
 
 
 def attempt_json(attempt: Attempt, *, show_sensitive: bool, body: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": attempt.id,
-        "key": attempt.key,
-        "kind": attempt.kind,
+    shown = {
         "status": str(attempt.status),
-        "started_at": _time(attempt.started_at),
-        "finished_at": _time(attempt.finished_at),
-        "http_status": attempt.http_status,
-        "campaign_id": attempt.campaign_id,
-        "ctx_id": attempt.ctx_id,
         "error": shown_error(attempt, show_sensitive=show_sensitive),
-        "actor": attempt.actor,
-        "run_id": attempt.run_id,
-        "fingerprint": attempt.fingerprint,
     }
+    data = _plain(attempt, _ATTEMPT_FIELDS) | shown
     if body:
         data["body"] = _masked_or_none(attempt.body, show_sensitive)
     return data

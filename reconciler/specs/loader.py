@@ -29,9 +29,6 @@ from reconciler.specs.render import (
     SpecSandbox,
     is_inside,
     make_environment,
-    template_indirect,
-    template_misses,
-    template_reads,
 )
 from reconciler.specs.spec_file import SpecFile, project_rel
 from reconciler.specs.varerrors import VariableUse, report_once
@@ -208,9 +205,8 @@ class _FreshLoader:
         if self.sandbox is None:  # one per process: compiled expressions are cached in it
             self.sandbox = make_environment(self.project.root)
         sandbox = self.sandbox
-        template_reads(sandbox, reset=True)
-        template_misses(sandbox, reset=True)
-        template_indirect(sandbox, reset=True)
+        templates = sandbox.project_loader
+        templates.reset()
         loaded = SpecFile(
             self.project,
             item.path,
@@ -220,14 +216,14 @@ class _FreshLoader:
             catalog=self.catalog,
         )
         loaded.load()
-        indirect = loaded.indirect or bool(template_indirect(sandbox))
+        indirect = loaded.indirect or bool(templates.indirect)
         keep = self.keep_digests and not indirect
         result = _FileResult(
             loaded.rel,
             loaded.campaigns,
             loaded.diagnostics,
-            digests=file_digests({**loaded.reads, **template_reads(sandbox)}) if keep else {},
-            misses=sorted(template_misses(sandbox)) if keep else [],
+            digests=file_digests({**loaded.reads, **templates.reads}) if keep else {},
+            misses=sorted(templates.misses) if keep else [],
             indirect=indirect,
             uses=loaded.uses,
         )

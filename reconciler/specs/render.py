@@ -67,6 +67,12 @@ class ProjectLoader(jinja2.BaseLoader):
         # does not capture, so the validation cache does not keep such a spec.
         self.indirect: set[str] = set()
 
+    def reset(self) -> None:
+        """Forget what was read, missed and reached through links (before the next file)."""
+        self.reads.clear()
+        self.misses.clear()
+        self.indirect.clear()
+
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
@@ -181,6 +187,12 @@ class SpecSandbox(ImmutableSandboxedEnvironment):
         self.expressions: dict[str, Any] = {}
         self.texts: dict[str, jinja2.Template] = {}
 
+    @property
+    def project_loader(self) -> ProjectLoader:
+        """The loader that logs every template file read (``make_environment``'s)."""
+        assert isinstance(self.loader, ProjectLoader)
+        return self.loader
+
     def call_binop(
         self, context: jinja2.runtime.Context, operator_: str, left: Any, right: Any
     ) -> Any:
@@ -210,39 +222,6 @@ def make_environment(root: Path) -> SpecSandbox:
     for name in ("lipsum", "cycler", "joiner"):
         env.globals.pop(name, None)
     return env
-
-
-def template_reads(env: jinja2.Environment, *, reset: bool = False) -> dict[str, bytes]:
-    """Project-relative path -> bytes of every template file loaded (since the last reset)."""
-    loader = env.loader
-    if not isinstance(loader, ProjectLoader):
-        return {}
-    reads = dict(loader.reads)
-    if reset:
-        loader.reads.clear()
-    return reads
-
-
-def template_misses(env: jinja2.Environment, *, reset: bool = False) -> set[str]:
-    """Template names looked up but not loaded (since the last reset)."""
-    loader = env.loader
-    if not isinstance(loader, ProjectLoader):
-        return set()
-    misses = set(loader.misses)
-    if reset:
-        loader.misses.clear()
-    return misses
-
-
-def template_indirect(env: jinja2.Environment, *, reset: bool = False) -> set[str]:
-    """Template names loaded through a link (since the last reset)."""
-    loader = env.loader
-    if not isinstance(loader, ProjectLoader):
-        return set()
-    indirect = set(loader.indirect)
-    if reset:
-        loader.indirect.clear()
-    return indirect
 
 
 def protect_placeholders(text: str) -> str:

@@ -30,7 +30,6 @@ from reconciler.specs.render import (
     is_inside,
     render_string,
     render_text,
-    template_reads,
 )
 from reconciler.specs.varerrors import VariableUse
 from reconciler.specs.yamlio import Document, Path_, YamlError, decode_utf8, load_documents
@@ -192,7 +191,7 @@ class SpecFile:
         data.setdefault("key", default_key(self.path, self.project.campaigns_dir))
         self.senders |= sender_digits(data)
         audience, csv_failed = self._audience(data, doc)
-        reads = {self.rel: raw, **template_reads(self.env)}
+        reads = {self.rel: raw, **self.env.project_loader.reads}
         if audience is not None:
             reads[audience.file] = audience.raw
         self.reads.update(reads)

@@ -129,20 +129,14 @@ def _project_vars_file(
     return _read_vars_file(path, rel, SourceLocation(PROJECT_FILE, line), setting)
 
 
-def read_vars_file(
-    path: Path, shown: str, referenced_at: SourceLocation | None = None
-) -> dict[str, Any]:
-    """A YAML mapping of variables; errors name the file and line."""
-    return _read_vars_file(path, shown, referenced_at)[1]
-
-
 def _read_vars_file(
     path: Path,
     shown: str,
     referenced_at: SourceLocation | None = None,
     setting: str = "--var-file",
 ) -> tuple[str, dict[str, Any], dict[str, int]]:
-    """``read_vars_file``, with the name shown and the line of each variable.
+    """A YAML mapping of variables (errors name the file and line), with the name shown
+    and the line of each variable.
 
     ``setting`` names what referred to the file (``environments.prod.vars_file`` or
     ``--var-file``): problems of the file as a whole are reported there.

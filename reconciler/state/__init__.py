@@ -93,19 +93,15 @@ def open_reader(
     binding = Binding(environment, api_url)
     path = sqlite_file(location, root)
     if path is None:
-        resolved = _resolved(location, environment, root)
+        from reconciler.state.location import resolve_location  # imports SQLAlchemy
+
+        resolved = resolve_location(location, environment, root=root)
         if resolved.path is None:
             return _server_reader(resolved, binding)
         path = resolved.path
     reader = SqliteReader(path, root, binding)
     refuse_if_pending(reader)
     return reader
-
-
-def _resolved(location: str, environment: str, root: Path) -> StateLocation:
-    from reconciler.state.location import resolve_location
-
-    return resolve_location(location, environment, root=root)
 
 
 def _server_reader(resolved: StateLocation, binding: Binding) -> StateReader:

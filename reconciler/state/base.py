@@ -7,7 +7,7 @@ each of its writes is its own durable transaction that bumps the serial.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,17 +167,25 @@ class StateReader(Protocol):
         """The state's location as shown to users (a password masked)."""
         ...
 
-    def snapshot(self) -> StateSnapshot: ...
+    def snapshot(self) -> StateSnapshot:
+        """The snapshot, then the lock's live holder (its pending attempts are in flight)."""
+        ...
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
         """The records of ``keys`` with their bodies loaded; keys not recorded are absent."""
         ...
 
-    def journal(self, key: str | None = None) -> Sequence[Attempt]: ...
+    def journal(self, key: str | None = None) -> Sequence[Attempt]:
+        """Every journal entry (of one key), oldest first."""
+        ...
 
-    def lock_holder(self) -> LockInfo | None: ...
+    def lock_holder(self) -> LockInfo | None:
+        """Who holds the environment's lock now, if anyone."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release what the reader holds open (a server engine's connections)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -257,8 +265,3 @@ class StateStore(StateReader, Protocol):
         """Hold the environment's lock (a second writer fails, or waits ``timeout`` s)
         and yield the writer, which ends with the lock."""
         ...
-
-
-def iter_unresolved(attempts: Sequence[Attempt]) -> Iterator[Attempt]:
-    """The attempts whose outcome nobody knows yet."""
-    return (a for a in attempts if a.status in UNRESOLVED)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import os
 import sqlite3
@@ -46,11 +47,7 @@ def reader_engine(location: StateLocation) -> Engine:
     """An engine that can only read (SQLite: ``connect_readonly``: no file is ever created)."""
     if location.path is None:
         return server_engine(location)
-    path = location.path
-
-    def connect() -> sqlite3.Connection:
-        return connect_readonly(path)
-
+    connect = functools.partial(connect_readonly, location.path)
     engine = create_engine("sqlite://", creator=connect, poolclass=_sqlite_pool())
     _tune_sqlite(engine, readonly=True)
     return engine

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler.errors import StateError
 from reconciler.state.base import LockInfo
 from reconciler.state.paths import HOLDER_SUFFIX, LOCK_SUFFIX, beside
 from reconciler.state.rows import utc
@@ -100,3 +101,19 @@ def live_holder(state_file: Path) -> LockInfo | None:
     if not held:
         return None
     return read_patiently(lambda: read_holder_file(details))
+
+
+def check_lock_id(environment: str, holder: LockInfo | None, lock_id: str) -> LockInfo:
+    """``holder``, if it is the one ``lock_id`` names; else the StateError ``unlock`` shows."""
+    if holder is None:
+        raise StateError(
+            f"no lock is held for environment {environment!r}: nothing to unlock",
+            hint="a lock frees itself when its holder ends; a writer may run now",
+        )
+    if holder.lock_id != lock_id:
+        raise StateError(
+            f"lock id {lock_id} is not the holder's (it does not match the lock of "
+            f"environment {environment!r}, held by {holder.describe()})",
+            hint="copy the lock id from the error of the writer that was refused",
+        )
+    return holder

@@ -63,6 +63,20 @@ class StateLocation:
         return self.path is None or self.path.exists()
 
 
+class AtLocation:
+    """``environment`` and ``display`` of a store or writer of ``location``."""
+
+    location: StateLocation
+
+    @property
+    def environment(self) -> str:
+        return self.location.environment
+
+    @property
+    def display(self) -> str:
+        return self.location.display
+
+
 def resolve_location(location: str, environment: str, *, root: Path) -> StateLocation:
     """Parse a ``state`` setting (path or SQLAlchemy URL) into a ``StateLocation``."""
     location = location.strip()

@@ -26,7 +26,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from reconciler.errors import StateError, StateLockedError
 from reconciler.runtime import user_name
 from reconciler.state.base import LockInfo
-from reconciler.state.holder import info_from_mapping, live_holder, read_holder_file, read_patiently
+from reconciler.state.holder import (
+    check_lock_id,
+    info_from_mapping,
+    live_holder,
+    read_holder_file,
+    read_patiently,
+)
 from reconciler.state.location import StateLocation
 from reconciler.state.rows import now
 from reconciler.state.tables import locks
@@ -111,13 +117,8 @@ def acquire(lock: EnvironmentLock, location: StateLocation, info: LockInfo, time
     deadline = time.monotonic() + max(timeout, 0.0)
     while not lock.try_acquire(info):
         if time.monotonic() >= deadline:
-            raise locked_error(location, read_holder_patiently(lock), timeout)
+            raise locked_error(location, read_patiently(lock.read_holder), timeout)
         time.sleep(POLL_SECONDS)
-
-
-def read_holder_patiently(lock: EnvironmentLock) -> LockInfo | None:
-    """The holder's details, retried briefly while the holder may still be writing them."""
-    return read_patiently(lock.read_holder)
 
 
 class FileLock:
@@ -175,27 +176,13 @@ class FileLock:
         return live_holder(self._location.path)
 
     def unlock(self, lock_id: str) -> LockInfo:
-        info = _check_lock_id(self._location, self.read_holder(), lock_id)
+        info = check_lock_id(self._location.environment, self.read_holder(), lock_id)
         # Remove the path, not the lock: the hung holder keeps an orphaned inode and the
         # next writer locks a fresh file.
         for path in (self._location.lock_path, self._location.holder_path):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         return info
-
-
-def _check_lock_id(location: StateLocation, holder: LockInfo | None, lock_id: str) -> LockInfo:
-    if holder is None:
-        raise StateError(
-            f"no lock holder is recorded for environment {location.environment!r}",
-            hint="nothing to unlock",
-        )
-    if holder.lock_id != lock_id:
-        raise StateError(
-            f"lock id {lock_id} does not match the holder's ({holder.describe()})",
-            hint="copy the lock id from the error of the writer that was refused",
-        )
-    return holder
 
 
 def _write_private_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -295,7 +282,7 @@ class AdvisoryLock:
         with self._engine.connect() as conn:
             if self._holder_pid(conn) is None:
                 return None
-        return read_holder_patiently(self)
+        return read_patiently(self.read_holder)
 
     def unlock(self, lock_id: str) -> LockInfo:
         with self._engine.connect() as conn:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
 from reconciler.state import rules
 from reconciler.state.base import Attempt, AttemptStatus, RecoverResult
-from reconciler.state.fallback import read_fallback
+from reconciler.state.fallback import fsync_dir, read_fallback
 from reconciler.state.rows import attempt_values, now
 from reconciler.state.tables import attempts
 from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt, insert_entries
@@ -35,12 +34,8 @@ def merge_fallback(store: SqlStateWriter, *, actor: str) -> RecoverResult:
     if contents.attempts:
         store.run_write(write)
     path.unlink()
-    with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    with contextlib.suppress(OSError):  # the merge is committed before the file goes
+        fsync_dir(path.parent)
     return RecoverResult(contents.attempts, contents.torn)
 
 

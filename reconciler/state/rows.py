@@ -9,23 +9,9 @@ from typing import Any
 
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign
 
-ATTEMPT_FIELDS = (
-    "key",
-    "kind",
-    "status",
-    "fingerprint",
-    "source_fingerprint",
-    "body",
-    "idempotency_key",
-    "started_at",
-    "finished_at",
-    "http_status",
-    "campaign_id",
-    "ctx_id",
-    "error",
-    "actor",
-    "run_id",
-)
+# The columns of ``attempts`` (all but ``id``) and of ``campaigns``: the values' fields.
+ATTEMPT_FIELDS = tuple(name for name in Attempt.__dataclass_fields__ if name != "id")
+CAMPAIGN_FIELDS = tuple(RecordedCampaign.__dataclass_fields__)
 
 
 def utc(value: datetime | str) -> datetime:
@@ -46,24 +32,14 @@ def now() -> datetime:
 
 def attempt_from_row(row: Mapping[Any, Any]) -> Attempt:
     """An ``Attempt`` from a row of ``attempts``."""
-    return Attempt(
-        id=row["id"],
-        key=row["key"],
-        kind=row["kind"],
-        status=AttemptStatus(row["status"]),
-        fingerprint=row["fingerprint"],
-        source_fingerprint=row["source_fingerprint"],
-        body=_json(row["body"]),
-        idempotency_key=row["idempotency_key"],
-        started_at=utc(row["started_at"]),
-        finished_at=utc(row["finished_at"]) if row["finished_at"] is not None else None,
-        http_status=row["http_status"],
-        campaign_id=row["campaign_id"],
-        ctx_id=row["ctx_id"],
-        error=row["error"],
-        actor=row["actor"],
-        run_id=row["run_id"] or "",
-    )
+    values = {name: row[name] for name in ("id", *ATTEMPT_FIELDS)}
+    values["status"] = AttemptStatus(values["status"])
+    values["body"] = _json(values["body"])
+    values["started_at"] = utc(values["started_at"])
+    if values["finished_at"] is not None:
+        values["finished_at"] = utc(values["finished_at"])
+    values["run_id"] = values["run_id"] or ""
+    return Attempt(**values)
 
 
 def attempt_values(attempt: Attempt, *, with_body: bool = True) -> dict[str, Any]:
@@ -96,17 +72,8 @@ def campaign_from_row(row: Mapping[Any, Any]) -> RecordedCampaign:
 
 def campaign_values(record: RecordedCampaign) -> dict[str, Any]:
     """The column values of a campaign record."""
-    return {
-        "key": record.key,
-        "campaign_id": record.campaign_id,
-        "name": record.name,
-        "fingerprint": record.fingerprint,
-        "source_fingerprint": record.source_fingerprint,
-        "body": dict(record.loaded_body()),
-        "ctx_id": record.ctx_id,
-        "created_by": record.created_by,
-        "created_at": utc(record.created_at),
-    }
+    values = {name: getattr(record, name) for name in CAMPAIGN_FIELDS}
+    return values | {"body": dict(record.loaded_body()), "created_at": utc(record.created_at)}
 
 
 def to_json_dict(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -146,13 +146,18 @@ def journal_event(
     )
 
 
-def import_note(record: RecordedCampaign, existing_id: str | None) -> str:
-    """``state import``: refused for a key already recorded; the note its doubts settle by."""
+def refuse_import(key: str, existing_id: str | None) -> None:
+    """``state import`` is refused for a key already recorded."""
     if existing_id is not None:
         raise StateError(
-            f"{record.key!r} is already recorded as campaign {existing_id}",
+            f"{key!r} is already recorded as campaign {existing_id}",
             hint="`state forget` it first if that record is wrong",
         )
+
+
+def import_note(record: RecordedCampaign, existing_id: str | None) -> str:
+    """The note ``state import`` settles the key's doubts by (``refuse_import`` first)."""
+    refuse_import(record.key, existing_id)
     return f"settled by state import ({record.campaign_id})"
 
 
@@ -174,12 +179,17 @@ def import_event(record: RecordedCampaign, moment: datetime) -> Attempt:
 FORGET_NOTE = "settled by state forget"
 
 
+def refuse_forget(key: str, recorded: bool, in_doubt: bool) -> None:
+    """``state forget`` is refused when there is neither a record nor a doubt."""
+    if not (recorded or in_doubt):
+        raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
+
+
 def forget_event(
     key: str, actor: str, record: RecordedCampaign | None, settled_count: int, moment: datetime
 ) -> Attempt:
-    """``state forget``'s entry; refused when there is neither a record nor a doubt."""
-    if record is None and not settled_count:
-        raise StateError(f"the state has no record and no in-doubt attempt for {key!r}")
+    """``state forget``'s entry (``refuse_forget`` first)."""
+    refuse_forget(key, record is not None, settled_count > 0)
     return journal_event(
         key,
         "forget",

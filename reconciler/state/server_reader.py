@@ -4,9 +4,11 @@ SQLAlchemy. SQLite states are read by ``SqliteReader``; both share the snapshot 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -19,6 +21,7 @@ from reconciler.state.revisions import SchemaStatus, refuse_unusable
 from reconciler.state.rows import attempt_from_row, campaign_from_row
 from reconciler.state.schema import schema_status
 from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
+from reconciler.state.sqlite_reader import SqliteReader, connect_readonly
 from reconciler.state.tables import attempts, campaigns, meta
 
 _CHUNK = 500  # keys per query: well under every database's bound-parameter limit
@@ -49,7 +52,6 @@ class ServerReader:
         return self.location.display
 
     def snapshot(self) -> StateSnapshot:
-        """The snapshot, then the lock's live holder (its pending attempts are in flight)."""
         snapshot = self.snapshot_only()
         return replace(snapshot, writer=self.lock_holder()) if snapshot.exists else snapshot
 
@@ -70,7 +72,6 @@ class ServerReader:
             )
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        """The records of ``keys`` with their bodies; keys not recorded are absent."""
         wanted = sorted(set(keys))
         found: dict[str, RecordedCampaign] = {}
         with self._reading() as conn:
@@ -84,7 +85,6 @@ class ServerReader:
         return found
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        """Every journal entry (of one key), oldest first."""
         with self._reading() as conn:
             if conn is None or self._meta(conn) is None:
                 return []
@@ -94,12 +94,10 @@ class ServerReader:
             return [attempt_from_row(r) for r in conn.execute(query).mappings()]
 
     def lock_holder(self) -> LockInfo | None:
-        """Who holds the environment's lock now, if anyone."""
         with translated(self.location, "read the lock of"):
             return self.holder()
 
     def close(self) -> None:
-        """Release the engine's connections."""
         self.engine.dispose()
 
     def _meta(self, conn: Connection) -> Mapping[Any, Any] | None:
@@ -115,3 +113,17 @@ class ServerReader:
                 return
             refuse_unusable(self.location.display, self.binding.environment, status, revision)
             yield conn
+
+
+def reader_at(
+    location: StateLocation,
+    engine: Engine | None,
+    binding: Binding,
+    holder: Callable[[], LockInfo | None],
+    connect: Callable[[Path], sqlite3.Connection] = connect_readonly,
+) -> SqliteReader | ServerReader:
+    """The reader of ``location``: a SQLite file's with ``connect``, else the server's."""
+    if location.path is not None:
+        return SqliteReader(location.path, location.root, binding, connect)
+    assert engine is not None  # a server database is read through its engine
+    return ServerReader(location, engine, binding, holder)

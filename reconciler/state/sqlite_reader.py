@@ -165,7 +165,6 @@ class SqliteReader:
         return beside(self.path, JOURNAL_SUFFIX)
 
     def snapshot(self) -> StateSnapshot:
-        """The snapshot, then the lock's live holder (its pending attempts are in flight)."""
         snapshot = self.snapshot_only()
         return replace(snapshot, writer=live_holder(self.path)) if snapshot.exists else snapshot
 
@@ -191,7 +190,6 @@ class SqliteReader:
             )
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        """The records of ``keys`` with their bodies; keys not recorded are absent."""
         wanted = sorted(set(keys))
         with self._reading() as conn:
             if not wanted or self._meta(conn) is None:
@@ -201,7 +199,6 @@ class SqliteReader:
             return {r.key: r for r in map(campaign_from_row, rows)}
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        """Every journal entry (of one key), oldest first."""
         with self._reading() as conn:
             if self._meta(conn) is None:
                 return []
@@ -211,7 +208,6 @@ class SqliteReader:
             return [attempt_from_row(r) for r in rows]
 
     def lock_holder(self) -> LockInfo | None:
-        """Who holds the environment's lock now, if anyone."""
         return live_holder(self.path)
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from reconciler.state import fallback
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
 from reconciler.state.binding import Binding
 from reconciler.state.engine import rest_in_rollback_mode, server_engine, translated, writer_engine
-from reconciler.state.location import StateLocation
+from reconciler.state.location import AtLocation, StateLocation
 from reconciler.state.locking import (
     AdvisoryLock,
     EnvironmentLock,
@@ -27,12 +27,12 @@ from reconciler.state.locking import (
     acquire,
     new_lock_info,
 )
-from reconciler.state.server_reader import ServerReader
+from reconciler.state.server_reader import ServerReader, reader_at
 from reconciler.state.sqlite_reader import SqliteReader
 from reconciler.state.writer import SchemaGate, SqlStateWriter
 
 
-class SqlStateStore:
+class SqlStateStore(AtLocation):
     """The state of one environment. Use ``open_store`` to get one."""
 
     def __init__(
@@ -58,38 +58,22 @@ class SqlStateStore:
             # The ``locks`` table must exist before the lock's holder is recorded in it.
             self._lock = AdvisoryLock(location, engine, lambda: self._schema.ensure(engine))
 
-    @property
-    def environment(self) -> str:
-        return self.location.environment
-
-    @property
-    def display(self) -> str:
-        return self.location.display
-
     # -- reading -----------------------------------------------------------------
 
     def reader(self) -> SqliteReader | ServerReader:
         """A reader of this state: it creates, migrates and changes nothing."""
-        if self._engine is not None:
-            return ServerReader(self.location, self._engine, self._binding, self._lock.holder)
-        assert self.location.path is not None  # no server engine: a SQLite file
-        return SqliteReader(self.location.path, self.location.root, self._binding)
+        return reader_at(self.location, self._engine, self._binding, self._lock.holder)
 
     def snapshot(self) -> StateSnapshot:
-        """Everything the planner needs, then the lock's live holder (its pending attempts
-        are in flight)."""
         return self.reader().snapshot()
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        """The records of ``keys`` with their bodies; keys not recorded are absent."""
         return self.reader().bodies(keys)
 
     def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        """Every journal entry (of one key), oldest first."""
         return self.reader().journal(key)
 
     def lock_holder(self) -> LockInfo | None:
-        """Who holds the environment's lock now, if anyone."""
         if self.location.path is not None and not self.location.path.parent.exists():
             return None
         with translated(self.location, "read the lock of"):
@@ -145,6 +129,5 @@ class SqlStateStore:
             return self._lock.unlock(lock_id)
 
     def close(self) -> None:
-        """Release the engine's connections."""
         if self._engine is not None:
             self._engine.dispose()

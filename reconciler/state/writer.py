@@ -22,13 +22,13 @@ from reconciler.state import fallback, schema
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot, StepShortcuts
 from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import create_private_file, private_sidecars, translated
-from reconciler.state.location import StateLocation
+from reconciler.state.location import AtLocation, StateLocation
 from reconciler.state.locking import EnvironmentLock
 from reconciler.state.paths import CREATING_SUFFIX, beside
 from reconciler.state.recovery import RecoverResult, merge_fallback
 from reconciler.state.revisions import refuse_schemaless
 from reconciler.state.rows import now
-from reconciler.state.server_reader import ServerReader, read_meta
+from reconciler.state.server_reader import ServerReader, read_meta, reader_at
 from reconciler.state.sqlite_reader import SqliteReader, connect_for_writer, holds_no_tables
 from reconciler.state.tables import locks, meta
 from reconciler.state.writes import forget_key, import_record, move_record, write_step
@@ -72,7 +72,7 @@ class SchemaGate:
         self.ready = True
 
 
-class SqlStateWriter(StepShortcuts):
+class SqlStateWriter(AtLocation, StepShortcuts):
     """Reads and writes one environment's state while ``info``'s lock is held."""
 
     def __init__(
@@ -96,14 +96,6 @@ class SqlStateWriter(StepShortcuts):
         # each durable write (benchmarks/RESULTS.md); kept open, a commit is one append.
         self._conn: Connection | None = None
 
-    @property
-    def environment(self) -> str:
-        return self.location.environment
-
-    @property
-    def display(self) -> str:
-        return self.location.display
-
     # -- reading (the writer's own reader, after migrating) -----------------------------
 
     def reader(self) -> SqliteReader | ServerReader:
@@ -114,9 +106,9 @@ class SqlStateWriter(StepShortcuts):
         # refused or cancelled before its first write leaves no file behind.
         if path is None or path.exists():
             self._schema.ensure(self._engine)
-        if path is None:
-            return ServerReader(self.location, self._engine, self._binding, self._lock.holder)
-        return SqliteReader(path, self.location.root, self._binding, connect_for_writer)
+        return reader_at(
+            self.location, self._engine, self._binding, self._lock.holder, connect_for_writer
+        )
 
     def snapshot(self) -> StateSnapshot:
         """Everything the planner needs, read in one transaction (this writer holds the lock)."""
