@@ -182,6 +182,18 @@ def write_catalog(root: Path, templates: int = 500) -> Path:
     return path
 
 
+def write_rate_card(root: Path) -> Path:
+    """A rate card with a market for each region's calling code, and ``*`` for the rest."""
+    header = "market,calling_codes,currency,marketing,utility,authentication"
+    lines = ["# effective: 2025-07-01", header]
+    codes = sorted({phonenumbers.country_code_for_region(region) for region in REGIONS})
+    lines += [f"Market {code},{code},USD,0.{code:04d},0.0014,0.0014" for code in codes]
+    lines.append("Rest of world,*,USD,0.0600,0.0150,0.0300")
+    path = root / "rates.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def _recipients(pool: Sequence[str], index: int, count: int) -> Iterator[tuple[str, str]]:
     """``count`` distinct (id, number) pairs for campaign ``index``: a window of the pool."""
     start = (index * 7919) % len(pool)

@@ -21,6 +21,7 @@ from benchmarks.generate import (
     generate_project,
     write_catalog,
     write_project_file,
+    write_rate_card,
 )
 from benchmarks.measure import (
     CLI,
@@ -129,6 +130,16 @@ def _plan_check(expect: str, count: int) -> Callable[[RunResult], str]:
     return check
 
 
+def _with_cost(check: Callable[[RunResult], str]) -> Callable[[RunResult], str]:
+    """``check``, and the plan must hold an estimate (a top-level ``cost``)."""
+
+    def checked(result: RunResult) -> str:
+        problem = check(result)
+        return problem or ("" if '"cost": {' in result.stdout else "the plan has no cost")
+
+    return checked
+
+
 def _plan_argv(env: str = "dev") -> list[str]:
     return [*CLI, "plan", "--env", env, "--format", "json"]
 
@@ -152,24 +163,30 @@ def plan_group(session: Session, n: int, audience: str) -> None:
 
 
 def catalog_group(session: Session, n: int) -> None:
-    """plan (empty state) without, then with a catalogue of 500 templates: within 1.25x."""
+    """plan (empty state) without, then with a catalogue of 500 templates and a rate card.
+
+    Target: within 1.25x of the plan without them.
+    """
     s = session.settings
     root = session.project(ProjectShape(n, s.recipients, "inline"))
     clear, check = _clear_state(root), _plan_check("create", n)
-    plain = Measurement("plan, empty state, no catalogue", n, s.recipients)
+    plain = Measurement("plan, empty state, no catalogue or rate card", n, s.recipients)
     session.add(repeat(plain, _plan_argv(), root, s.repeat, session.env, before=clear, check=check))
-    catalog = write_catalog(root)
+    catalog, card = write_catalog(root), write_rate_card(root)
     project = root / "reconciler.yaml"
-    project.write_text(project.read_text(encoding="utf-8") + "catalog: catalog.json\n", "utf-8")
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text + "catalog: catalog.json\nrate_card: rates.csv\n", "utf-8")
     try:
-        with_catalog = Measurement("plan, empty state, catalogue of 500", n, s.recipients)
+        name = "plan, empty state, catalogue of 500 templates and a rate card"
+        with_both = Measurement(name, n, s.recipients)
         target = 1.25 * plain.median if not plain.failed and n >= 10_000 else None
-        session.judged(with_catalog, target)
-        session.add(repeat(with_catalog, _plan_argv(), root, s.repeat, session.env,
-                           before=clear, check=check))  # fmt: skip
+        session.judged(with_both, target)
+        session.add(repeat(with_both, _plan_argv(), root, s.repeat, session.env,
+                           before=clear, check=_with_cost(check)))  # fmt: skip
     finally:
         write_project_file(root)
         catalog.unlink()
+        card.unlink()
 
 
 def _every_push(session: Session, root: Path, n: int, audience: str, mb: float | None) -> None:
@@ -301,6 +318,10 @@ def run_all(session: Session) -> list[Measurement]:
             from benchmarks.promotion import promotion_group  # it builds on this module
 
             promotion_group(session, n)
+        if session.wanted("policies"):
+            from benchmarks.policies import policies_group  # it builds on this module
+
+            policies_group(session, n)
     if session.wanted("big"):
         big_campaign_group(session)
     if session.wanted("apply"):

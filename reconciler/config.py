@@ -106,7 +106,7 @@ class Project:
         """
         raw = self.settings(name)
         environ = os_environ
-        values = dataclasses.asdict(raw)
+        values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"
         unset: list[Diagnostic] = []

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from decimal import Decimal
 
+from reconciler.campaign import DesiredCampaign
 from reconciler.errors import Diagnostic, Severity, SourceLocation
+from reconciler.models.cost import money
 from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.policies.findings import is_note
 from reconciler.settings import EnvironmentSettings
 from reconciler.words import count
 
@@ -26,6 +30,7 @@ class GuardSettings:
     max_creates: int | None = None
     max_recipients: int | None = None
     allow_ignore_suppression: bool = False
+    max_cost: Decimal | None = None  # in the rate card's currency
 
     @classmethod
     def from_environment(
@@ -36,12 +41,13 @@ class GuardSettings:
             max_creates=env.max_creates if max_creates is None else max_creates,
             max_recipients=env.max_recipients,
             allow_ignore_suppression=env.allow_ignore_suppression,
+            max_cost=None if env.max_cost is None else Decimal(str(env.max_cost)),
         )
 
 
 def check_guards(plan: Plan, settings: GuardSettings) -> list[Diagnostic]:
     """Every guard's finding for this plan: errors refuse it, warnings only flag."""
-    found = _max_creates(plan, settings)
+    found = _max_creates(plan, settings) + _max_cost(plan, settings)
     for action in plan.creates:
         found.extend(_max_recipients(action, settings))
     for action in plan.actions:
@@ -77,12 +83,30 @@ def _max_recipients(action: PlannedAction, settings: GuardSettings) -> list[Diag
         f"more than max_recipients ({cap:,}) allows"
     )
     hint = "split the audience into several campaigns, or raise the environment's max_recipients"
-    # Recipients read from a CSV are reported at the spec's customer_details_csv line.
-    desired = action.desired
-    field_path = (
-        CSV_RECIPIENTS_FIELD if CSV_RECIPIENTS_FIELD in desired.field_lines else RECIPIENTS_FIELD
+    where, field_path = recipients_field(action.desired)
+    return [Diagnostic(where, message, field_path, hint)]
+
+
+def recipients_field(desired: DesiredCampaign) -> tuple[SourceLocation, str]:
+    """Where a campaign's recipients are written, and that field's path.
+
+    Recipients read from a CSV are reported at the spec's customer_details_csv line.
+    """
+    csv = CSV_RECIPIENTS_FIELD in desired.field_lines
+    field_path = CSV_RECIPIENTS_FIELD if csv else RECIPIENTS_FIELD
+    return desired.location_of(field_path), field_path
+
+
+def _max_cost(plan: Plan, settings: GuardSettings) -> list[Diagnostic]:
+    cap, cost = settings.max_cost, plan.cost
+    if cap is None or cost is None or cost.total <= cap:
+        return []
+    message = (
+        f"the creates are estimated at {money(cost.total, cost.currency)}, "
+        f"more than max_cost ({money(cap, cost.currency)}) allows"
     )
-    return [Diagnostic(desired.location_of(field_path), message, field_path, hint)]
+    hint = "create fewer at once (--target), or raise the environment's max_cost"
+    return [Diagnostic(_location(plan), message, "max_cost", hint)]
 
 
 def _suppression(
@@ -108,12 +132,16 @@ def _suppression(
 def apply_strict(plan: Plan) -> Plan:
     """``--strict``: the planner's warnings (changed, gone, in doubt, past start) become errors.
 
-    The suppression flag stays a warning: the environment allowed it explicitly.
+    The suppression flag stays a warning: the environment allowed it explicitly; so do
+    the policies' notes (recipients dropped, numbers of no known zone).
     """
     upgraded = tuple(
         dataclasses.replace(d, severity=Severity.ERROR)
-        if not d.is_error and d.field != SUPPRESSION_FIELD
+        if not d.is_error and d.field != SUPPRESSION_FIELD and not is_note(d.field)
         else d
         for d in plan.diagnostics
     )
-    return dataclasses.replace(plan, diagnostics=upgraded)
+    findings = tuple(
+        f if f.note else dataclasses.replace(f, severity=Severity.ERROR) for f in plan.policies
+    )
+    return dataclasses.replace(plan, diagnostics=upgraded, policies=findings)

@@ -15,6 +15,7 @@ else, and anything the fast path does not accept, goes through the full library.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -140,11 +141,13 @@ def _region(metadata: Any) -> _Region:
 @cache
 def _regions(code: int) -> tuple[_Region | None, ...]:
     """Per region of a calling code: its rules, or None where the library has no metadata."""
-    result: list[_Region | None] = []
-    for region in COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
-        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region.upper())
-        result.append(_region(metadata) if metadata is not None else None)
-    return tuple(result)
+    return tuple(_region_named(code, name) for name in COUNTRY_CODE_TO_REGION_CODE.get(code, ()))
+
+
+@cache
+def _region_named(code: int, name: str) -> _Region | None:
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, name.upper())
+    return _region(metadata) if metadata is not None else None
 
 
 def _is_valid(code: int, nsn: str) -> bool:
@@ -165,6 +168,29 @@ def _is_valid_in(regions: tuple[_Region | None, ...], nsn: str) -> bool:
         elif region.has_type(nsn):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def region_of(number: str) -> str | None:
+    """The region (``US``, ``CA``…) of a number in canonical E.164, or None.
+
+    As ``phonenumbers.region_code_for_number`` decides (+1 is shared by the US, Canada
+    and the Caribbean), without parsing: tests/models/test_phones.py compares them.
+    """
+    code, nsn = split_country_code(number[1:])
+    names = COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    if len(names) <= 1:
+        return names[0] if names else None
+    for name in names:  # compiled as reached: a US number needs the US rules alone
+        region = _region_named(code, name)
+        if region is None:
+            continue
+        if region.leading_digits is not None:
+            if region.leading_digits.match(nsn):
+                return name
+        elif region.has_type(nsn):
+            return name
+    return None
 
 
 def _slow(number: str) -> str:

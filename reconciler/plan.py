@@ -6,10 +6,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.errors import Diagnostic
+from reconciler.models.cost import CampaignCost, PlanCost
 from reconciler.state.base import Attempt, RecordedCampaign
+
+if TYPE_CHECKING:  # the policies import this module
+    from reconciler.policies.findings import Finding
 
 FORMAT_VERSION = 1
 
@@ -47,7 +52,9 @@ class PlannedAction:
     (or, with ``moved_from``, one of its previous keys). ``attempt`` is the in-doubt attempt,
     or for a create the last failed one. ``reason`` explains awaiting promotion (or
     a create made without the promotion gate). ``preview``: a create's message as the
-    catalogue shows it (None without one).
+    catalogue shows it (None without one); ``cost``: a create's estimate (None without
+    a rate card). ``unsuppressed``: with ``suppression_mode: drop``, the spec before its
+    opted-out recipients were dropped (its body is the one the fingerprint is of).
     """
 
     key: str
@@ -58,6 +65,8 @@ class PlannedAction:
     moved_from: str | None = None
     reason: str = ""
     preview: str | None = None
+    unsuppressed: DesiredCampaign | None = None
+    cost: CampaignCost | None = None
 
     @property
     def name(self) -> str:
@@ -78,7 +87,9 @@ class Plan:
 
     ``lineage``/``serial`` are the state's at plan time (None/0 for a state not yet made);
     ``diagnostics`` holds warnings (changed, gone, in doubt, past start, flagged
-    suppression) and guard errors.
+    suppression) and guard errors; ``policies``: the audience policies' findings (each
+    also one of ``diagnostics``), for the formats that list them apart; ``cost``: the
+    creates' estimate (None without a rate card).
     """
 
     environment: str
@@ -87,6 +98,8 @@ class Plan:
     serial: int = 0
     state_exists: bool = False
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
+    policies: Sequence[Finding] = field(default_factory=tuple)
+    cost: PlanCost | None = None
 
     def of_kind(self, kind: ActionKind) -> list[PlannedAction]:
         return [a for a in self.actions if a.kind is kind]

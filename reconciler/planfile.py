@@ -45,6 +45,8 @@ class SavedCreate:
     body: Mapping[str, Any]
     wire_body: Mapping[str, Any]
     last_attempt_id: int | None = None
+    # suppression_mode drop: the body before suppression, the one ``fingerprint`` is of.
+    unsuppressed_body: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def build_saved_plan(
                 body=dict(d.body),
                 wire_body=to_wire(d.body, phone_format),
                 last_attempt_id=action.attempt.id if action.attempt is not None else None,
+                unsuppressed_body=action.unsuppressed.body if action.unsuppressed else None,
             )
         )
     return SavedPlan(
@@ -170,7 +173,9 @@ def _check_integrity(saved: SavedPlan, path: Path) -> None:
     for c in saved.creates:
         expected_key = idempotency_key(saved.environment, c.key, c.fingerprint)
         if (
-            fingerprint(c.body) != c.fingerprint
+            fingerprint(c.body if c.unsuppressed_body is None else c.unsuppressed_body)
+            != c.fingerprint
+            or not _only_dropped(c.body, c.unsuppressed_body)
             or to_wire(c.body, saved.phone_format) != dict(c.wire_body)
             or c.idempotency_key != expected_key
         ):
@@ -178,6 +183,23 @@ def _check_integrity(saved: SavedPlan, path: Path) -> None:
                 f"{path}: the saved body of {c.key} does not match its fingerprint",
                 hint="the file was edited after plan --out; plan again",
             )
+
+
+def _only_dropped(body: Mapping[str, Any], before: Mapping[str, Any] | None) -> bool:
+    """Whether ``body`` is ``before`` less some recipients, in order (or ``before`` is None)."""
+    if before is None:
+        return True
+    body_rest, sent = _split_details(body)
+    full_rest, full = _split_details(before)
+    remaining = iter(full)
+    return body_rest == full_rest and all(r in remaining for r in sent)
+
+
+def _split_details(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The body without its recipients, and its recipients."""
+    touchpoint = dict(body.get("touchpoint", {}))
+    details = touchpoint.pop("customer_details", [])
+    return {**body, "touchpoint": touchpoint}, details
 
 
 def check_same_api(saved: SavedPlan, api_url: str) -> None:

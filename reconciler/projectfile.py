@@ -29,7 +29,9 @@ from reconciler.models.problems import from_pydantic, kind
 from reconciler.settings import (
     PROJECT_FILE,
     EnvironmentSettings,
+    FrequencyCap,
     ProjectSettings,
+    QuietHours,
     declared,
     is_exactly,
     reference_rules,
@@ -97,6 +99,8 @@ def _model(cls: type, name: str, base: type[BaseModel], inner: dict[Any, Any]) -
         if meta["minimum"] is not None:
             bound = "min_length" if typing.get_origin(annotation) is dict else "ge"
             options[bound] = meta["minimum"]
+        if meta["maximum"] is not None:
+            options["le"] = meta["maximum"]
         if spec.default_factory is not dataclasses.MISSING:
             options["default_factory"] = spec.default_factory
         elif spec.default is not dataclasses.MISSING:
@@ -105,12 +109,17 @@ def _model(cls: type, name: str, base: type[BaseModel], inner: dict[Any, Any]) -
     return create_model(name, __base__=base, __doc__=cls.__doc__, **fields)
 
 
-EnvironmentFile: type[BaseModel] = _model(EnvironmentSettings, "EnvironmentFile", _Strict, {})
+# The nested settings of the audience policies (reconciler.policies), as their own models.
+_NESTED: dict[Any, Any] = {
+    FrequencyCap | None: _model(FrequencyCap, "FrequencyCap", _Strict, {}) | None,
+    QuietHours | None: _model(QuietHours, "QuietHours", _Strict, {}) | None,
+}
+EnvironmentFile: type[BaseModel] = _model(EnvironmentSettings, "EnvironmentFile", _Strict, _NESTED)
 ProjectFile: type[BaseModel] = _model(
     ProjectSettings,
     "ProjectFile",
     _ProjectRules,
-    {dict[str, EnvironmentSettings]: types.GenericAlias(dict, (str, EnvironmentFile))},
+    {dict[str, EnvironmentSettings]: types.GenericAlias(dict, (str, EnvironmentFile)), **_NESTED},
 )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.models.catalog import catalog_schema
+from reconciler.models.rate_card import rate_card_schema
 from reconciler.output.diagnostic_formats import diagnostics_schema
 from reconciler.output.plan_schema import plan_schema
 
@@ -80,6 +81,7 @@ SCHEMAS: dict[str, Callable[[], Schema]] = {
     "plan.schema.json": plan_schema,
     "catalog.schema.json": catalog_schema,
     "diagnostics.schema.json": diagnostics_schema,
+    "rate-card.schema.json": rate_card_schema,
 }
 
 

@@ -34,17 +34,45 @@ REQUIRED: Any = dataclasses.MISSING
 
 
 def setting(
-    default: Any, description: str, *, minimum: int | None = None, expand: bool = False
+    default: Any,
+    description: str,
+    *,
+    minimum: int | None = None,
+    expand: bool = False,
+    maximum: int | None = None,
 ) -> Any:
     """One setting's declaration beside its type: default (``REQUIRED``: none), meaning.
 
-    ``minimum`` bounds a number, or a mapping's size; ``expand``: ``${VAR}`` in the value
-    is replaced from the OS environment when the environment is resolved.
+    ``minimum`` bounds a number, or a mapping's size; ``maximum`` bounds a number;
+    ``expand``: ``${VAR}`` in the value is replaced from the OS environment when the
+    environment is resolved.
     """
-    meta = {"description": description, "minimum": minimum, "expand": expand}
+    meta = {"description": description, "minimum": minimum, "expand": expand, "maximum": maximum}
     if isinstance(default, dict):
         return field(default_factory=dict, metadata=meta)
     return field(default=default, metadata=meta)
+
+
+PolicyMode = Literal["error", "warn"]
+SuppressionMode = Literal["error", "warn", "drop"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrequencyCap:
+    """No recipient in more than ``max`` campaigns starting within ``days`` days."""
+
+    max: int = setting(REQUIRED, "Most campaigns per recipient in the window.", minimum=1)
+    days: int = setting(REQUIRED, "The window, in days.", minimum=1)
+    mode: PolicyMode = setting("error", "error: plan fails and apply refuses; warn: flagged.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuietHours:
+    """Hours of the recipient's local day no send window may touch (may wrap midnight)."""
+
+    start: int = setting(REQUIRED, "First quiet hour, 0..23.", minimum=0, maximum=23)
+    end: int = setting(REQUIRED, "Hour quiet ends, 0..23.", minimum=0, maximum=23)
+    mode: PolicyMode = setting("error", "error: plan fails and apply refuses; warn: flagged.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +92,16 @@ class EnvironmentSettings:
     phone_format: PhoneFormat = setting(DEFAULT_PHONE_FORMAT, "to_number as sent.")
     allow_ignore_suppression: bool = setting(False, "Allow ignore_suppression.")
     catalog: str | None = setting(None, "Meta's message_templates export; replaces the project's.")
+    suppression: list[str] | None = setting(None, "Opt-out CSV files (id and/or to_number).")
+    suppression_mode: SuppressionMode | None = setting(None, "error (default), warn or drop.")
+    frequency_cap: FrequencyCap | None = setting(None, "Most campaigns per recipient per window.")
+    messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
+    messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
+    quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
+    rate_card: str | None = setting(None, "Prices per market (CSV); replaces the project's.")
+    max_cost: int | float | None = setting(
+        None, "Most estimated cost of one apply, in the rate card's currency.", minimum=0
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +116,13 @@ class ProjectSettings:
     environments: dict[str, EnvironmentSettings] = setting(
         REQUIRED, "The environments, by name.", minimum=1
     )
+    suppression: list[str] | None = setting(None, "Opt-out CSV files (id and/or to_number).")
+    suppression_mode: SuppressionMode | None = setting(None, "error (default), warn or drop.")
+    frequency_cap: FrequencyCap | None = setting(None, "Most campaigns per recipient per window.")
+    messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
+    messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
+    quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
+    rate_card: str | None = setting(None, "Prices per market and category (CSV).")
 
 
 # A broken rule between settings: where (below the key checked), the message, a hint.
@@ -98,6 +143,8 @@ def is_exactly(annotation: Any, value: object) -> bool:
         return any(type(value) is type(arg) and value == arg for arg in args)
     if origin in (typing.Union, types.UnionType):
         return any(is_exactly(arg, value) for arg in args)
+    if origin is list:
+        return type(value) is list and all(is_exactly(args[0], v) for v in value)
     if origin is dict:
         item = args[1]
         return type(value) is dict and all(
@@ -119,11 +166,12 @@ def _fits(cls: type, data: dict[Any, Any]) -> bool:
 
 
 def _within(annotation: Any, spec: dataclasses.Field[Any], value: Any) -> bool:
-    minimum = spec.metadata["minimum"]
+    minimum, maximum = spec.metadata["minimum"], spec.metadata["maximum"]
     if not is_exactly(annotation, value):
         return False
     size = len(value) if isinstance(value, dict) else value
-    return minimum is None or value is None or size >= minimum
+    low = minimum is None or value is None or size >= minimum
+    return low and (maximum is None or value is None or size <= maximum)
 
 
 def ordinary_settings(data: object) -> ProjectSettings | None:
@@ -143,15 +191,33 @@ def ordinary_settings(data: object) -> ProjectSettings | None:
 def settings_from(data: Mapping[str, Any]) -> ProjectSettings:
     """The values of an accepted file; a setting it does not write takes its default."""
     environments = {
-        name: EnvironmentSettings(**{key: _copied(value) for key, value in env.items()})
+        name: EnvironmentSettings(
+            **{key: _copied(EnvironmentSettings, key, value) for key, value in env.items()}
+        )
         for name, env in data["environments"].items()
     }
-    top = {key: _copied(value) for key, value in data.items() if key != "environments"}
+    top = {
+        key: _copied(ProjectSettings, key, value)
+        for key, value in data.items()
+        if key != "environments"
+    }
     return ProjectSettings(environments=environments, **top)
 
 
-def _copied(value: Any) -> Any:
-    return dict(value) if isinstance(value, dict) else value
+def _copied(cls: type, key: str, value: Any) -> Any:
+    """A setting's value: a mapping of a nested settings class becomes that class."""
+    if isinstance(value, dict):
+        nested = _nested_class(declared(cls)[key][0])
+        return nested(**value) if nested is not None else dict(value)
+    return list(value) if isinstance(value, list) else value
+
+
+def _nested_class(annotation: Any) -> Any:
+    """The settings dataclass an annotation (``FrequencyCap | None``) holds, if any."""
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and dataclasses.is_dataclass(arg):
+            return arg
+    return None
 
 
 def required_version_rule(specifier: object) -> Rule | None:

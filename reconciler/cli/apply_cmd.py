@@ -213,12 +213,15 @@ def apply(
             "--target and --exclude cannot narrow a saved plan: it is applied whole",
             hint="make the plan with them instead: reconciler plan --env E --target KEY --out F",
         )
-    try:
-        with _cancel_on_signals(hooks.cancel, progress.quiet), spec_cache_enabled():
-            report = _run(project, env, plan_file, options, hooks, common)
-    finally:
-        progress.stop()
-    _emit(report, output_format, color=common.color(sys.stdout))
+    # The report is printed under the handlers too: a SIGTERM landing once the run is
+    # recorded must not kill apply before it reports (a CI job summary would be lost).
+    with _cancel_on_signals(hooks.cancel, progress.quiet):
+        try:
+            with spec_cache_enabled():
+                report = _run(project, env, plan_file, options, hooks, common)
+        finally:
+            progress.stop()
+        _emit(report, output_format, color=common.color(sys.stdout))
     return report.exit_code
 
 

@@ -22,6 +22,7 @@ from reconciler.api.factory import open_api
 from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import planner_for_env
+from reconciler.commands.policy_inputs import PolicyContext, policy_context, store_bodies
 from reconciler.config import Environment, Project
 from reconciler.errors import GuardError
 from reconciler.executor import ApplyEvent, ApplyResult, execute
@@ -34,10 +35,13 @@ from reconciler.planfile import (
     load_plan,
     saved_plan_as_plan,
 )
+from reconciler.review import with_review
 from reconciler.runtime import Runtime
+from reconciler.specs.catalog_file import read_catalog
 from reconciler.specs.loader import resolve_variables
+from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import open_store
-from reconciler.state.base import StateSnapshot, StateStore, StateWriter
+from reconciler.state.base import StateReader, StateSnapshot, StateStore, StateWriter
 from reconciler.state.binding import Binding
 from reconciler.words import count
 
@@ -91,6 +95,7 @@ class Destination:
     api_url: str
     guards: GuardSettings
     require_state: bool = False
+    policies: PolicyContext | None = None  # the audience policies, lists read
 
     @property
     def binding(self) -> Binding:
@@ -155,7 +160,7 @@ def run_apply(
     lock's refusal names it), and a run that would be refused anyway (binding, guards,
     no terminal to ask, no token, a body the specs can no longer give) is refused.
     """
-    preview = _guarded_plan(store.snapshot(), destination, source, options)
+    preview = _guarded_plan(store.snapshot(), store, destination, source, options)
     if _nothing_to_do(preview) and store.lock_holder() is None:
         return _report_nothing_to_do(preview, hooks)
     if preview.creates and not options.auto_approve and hooks.confirm is None:
@@ -164,7 +169,7 @@ def run_apply(
     api = source.open_api() if preview.creates else None  # a missing token refuses here
     try:
         with store.locked("apply", options.lock_timeout, environ=runtime.environ) as writer:
-            plan = _guarded_plan(writer.snapshot(), destination, source, options)
+            plan = _guarded_plan(writer.snapshot(), writer, destination, source, options)
             if plan.creates and api is None:
                 api = source.open_api()
             return _apply_plan(writer, destination, plan, api, options, hooks, runtime)
@@ -174,11 +179,19 @@ def run_apply(
 
 
 def _guarded_plan(
-    snapshot: StateSnapshot, destination: Destination, source: PlanSource, options: ApplyOptions
+    snapshot: StateSnapshot,
+    reader: StateReader | StateWriter,
+    destination: Destination,
+    source: PlanSource,
+    options: ApplyOptions,
 ) -> Plan:
+    """The plan of ``snapshot`` with the policies and guards; GuardError on an error."""
     must_exist = destination.require_state and not options.new_state
     destination.binding.check(snapshot, must_exist=must_exist)
-    plan = with_guards(source.plan_for(snapshot), destination.guards)
+    plan = source.plan_for(snapshot)
+    if destination.policies is not None:
+        plan = destination.policies.check(plan, snapshot, store_bodies(reader))
+    plan = with_guards(plan, destination.guards)
     refuse_on_guards(plan)
     return plan
 
@@ -246,9 +259,9 @@ def _run_apply_plan(
 # -- wiring to the project's real pieces ------------------------------------------------
 
 
-def _destination(env: Environment, options: ApplyOptions) -> Destination:
+def _destination(env: Environment, options: ApplyOptions, policies: PolicyContext) -> Destination:
     guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
-    return Destination(env.name, env.api_url, guards, env.require_state)
+    return Destination(env.name, env.api_url, guards, env.require_state, policies)
 
 
 def apply_env(
@@ -277,7 +290,11 @@ def apply_env(
     )  # fmt: skip
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
+        nonlocal planner  # the creates' bodies in hand for their preview and estimate
         plan = planner.plan_for(snapshot)
+        if planner.catalog is not None or planner.rate_card is not None:
+            planner = planner.with_bodies({a.key for a in plan.creates})
+            plan = planner.reviewed(planner.plan_for(snapshot))
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
     def load_bodies(preview: Plan) -> None:
@@ -286,17 +303,23 @@ def apply_env(
 
     opener = functools.partial(open_api, env, cancel=hooks.cancel, environ=environ)
     source = PlanSource(plan_for, opener, load_bodies)
-    return _run_on(env, project.root, source, options, hooks, runtime)
+    return _run_on(env, project, source, options, hooks, runtime)
 
 
 def saved_plan_source(
-    saved: SavedPlan, plan_file: str, opener: Callable[[], CampaignAPI]
+    saved: SavedPlan,
+    plan_file: str,
+    opener: Callable[[], CampaignAPI],
+    review: Callable[[Plan], Plan] = lambda plan: plan,
 ) -> PlanSource:
-    """A saved plan's source: its exact creates and moves, unless the state made it stale."""
+    """A saved plan's source: its exact creates and moves, unless the state made it stale.
+
+    ``review``: the previews and estimates of its creates (for ``max_cost``).
+    """
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         check_not_stale(saved, snapshot)
-        return saved_plan_as_plan(saved, snapshot, plan_file)
+        return review(saved_plan_as_plan(saved, snapshot, plan_file))
 
     return PlanSource(plan_for, opener)
 
@@ -320,21 +343,25 @@ def apply_saved(
         open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
     )
     approved = dataclasses.replace(options, auto_approve=True, new_state=True)
-    source = saved_plan_source(saved, plan_path.name, opener)
-    return _run_on(env, project.root, source, approved, hooks, runtime)
+    catalog, _ = read_catalog(project, saved.environment)
+    card = read_rate_card(project, saved.environment)
+    review = functools.partial(with_review, catalog=catalog, card=card)
+    source = saved_plan_source(saved, plan_path.name, opener, review)
+    return _run_on(env, project, source, approved, hooks, runtime)
 
 
 def _run_on(
     env: Environment,
-    root: Path,
+    project: Project,
     source: PlanSource,
     options: ApplyOptions,
     hooks: ApplyHooks,
     runtime: Runtime,
 ) -> ApplyReport:
     """``run_apply`` on ``env``'s state store, closed afterwards."""
-    store = open_store(env.state, env.name, root=root, api_url=env.api_url)
+    destination = _destination(env, options, policy_context(project, env.name))
+    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
     try:
-        return run_apply(store, _destination(env, options), source, options, hooks, runtime)
+        return run_apply(store, destination, source, options, hooks, runtime)
     finally:
         store.close()

@@ -14,20 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.policy_inputs import PolicyContext, policy_context
 from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, apply_strict, with_guards
 from reconciler.models.catalog import Catalog
-from reconciler.models.preview import message_preview
+from reconciler.models.rate_card import RateCard
 from reconciler.perf import gc_paused
 from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
+from reconciler.review import with_review
 from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns
+from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import read_bodies, read_snapshot
-from reconciler.state.base import StateSnapshot
+from reconciler.state.base import RecordedCampaign, StateSnapshot
 
 # What waits for a person (``plan --attention-exitcode``): apply sends nothing for these
 # until someone resolves, promotes or re-keys them.
@@ -83,8 +86,11 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = with_previews(with_desired_bodies(planner.plan_for(snapshot), planner), planner.catalog)
+    plan = planner.reviewed(with_desired_bodies(planner.plan_for(snapshot), planner))
     plan = with_changed_bodies(plan, settings, project.root)
+    plan = with_policy_findings(
+        plan, policy_context(project, env), snapshot, settings, project.root
+    )
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
@@ -107,6 +113,7 @@ class EnvPlanner:
     load_warnings: Sequence[Diagnostic] = ()
     bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
     catalog: Catalog | None = None  # the previews' templates
+    rate_card: RateCard | None = None  # the estimates' prices
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
@@ -119,6 +126,10 @@ class EnvPlanner:
             targets=self.targets,
             excludes=self.excludes,
         )
+
+    def reviewed(self, plan: Plan) -> Plan:
+        """``plan`` with its creates' previews and estimates (their bodies in hand)."""
+        return with_review(plan, self.catalog, self.rate_card)
 
     def with_bodies(self, keys: Collection[str]) -> EnvPlanner:
         """This planner, the campaigns of ``keys`` holding their bodies (``load_bodies``)."""
@@ -153,6 +164,7 @@ def planner_for_env(
         (*loaded.warnings, *warnings),
         loaded.bodies,
         loaded.catalog,
+        read_rate_card(project, env),
     )
 
 
@@ -182,19 +194,6 @@ def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
     return dataclasses.replace(plan, actions=actions)
 
 
-def with_previews(plan: Plan, catalog: Catalog | None) -> Plan:
-    """The plan with each create's message preview (none without a catalogue)."""
-    if catalog is None:
-        return plan
-    actions = tuple(
-        dataclasses.replace(a, preview=message_preview(a.desired.body, catalog))
-        if a.kind is ActionKind.CREATE and a.desired is not None and a.desired.has_body
-        else a
-        for a in plan.actions
-    )
-    return dataclasses.replace(plan, actions=actions)
-
-
 def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
     """The plan with the recorded bodies of its ``changed`` actions (their diff shows them).
 
@@ -214,6 +213,18 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
         for a in plan.actions
     )
     return dataclasses.replace(plan, actions=actions)
+
+
+def with_policy_findings(
+    plan: Plan, context: PolicyContext, snapshot: StateSnapshot, settings: Environment, root: Path
+) -> Plan:
+    """The plan with the audience policies' findings; recorded bodies read read-only."""
+
+    def bodies(records: Sequence[RecordedCampaign]) -> Mapping[str, RecordedCampaign]:
+        state, name, api_url = settings.state, settings.name, settings.api_url
+        return read_bodies(state, name, records, root=root, api_url=api_url)
+
+    return context.check(plan, snapshot, bodies)
 
 
 def _promotion_source(

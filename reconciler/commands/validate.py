@@ -13,6 +13,7 @@ from pathlib import Path
 from reconciler.config import Project
 from reconciler.errors import Diagnostic, ValidationFailed, sort_diagnostics
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
+from reconciler.specs.rate_card_file import read_rate_card
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def validate(
             project, name, var_args=var_args, var_files=var_files, os_environ=os_environ
         )
         counts[name] = len(result.campaigns)
-        per_env[name] = result.diagnostics
+        per_env[name] = [*result.diagnostics, *_rate_card_problems(project, name)]
         # Only counts and diagnostics are kept: without this, one environment's campaigns
         # stayed alive while the next loaded (measured peak 744 MB -> 460 MB for 10,000
         # campaigns of 100 recipients, benchmarks/RESULTS.md).
@@ -66,6 +67,15 @@ def validate(
     if any(d.is_error for d in diagnostics):
         raise ValidationFailed(diagnostics)
     return ValidateResult(counts, diagnostics)
+
+
+def _rate_card_problems(project: Project, env: str) -> list[Diagnostic]:
+    """A bad rate card (or ``max_cost`` without one) is caught by validate too: offline."""
+    try:
+        read_rate_card(project, env)
+    except ValidationFailed as exc:
+        return list(exc.diagnostics)
+    return []
 
 
 def merge_diagnostics(per_env: Mapping[str, list[Diagnostic]]) -> list[Diagnostic]:

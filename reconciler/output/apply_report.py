@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from reconciler.executor import TaskOutcome
+from reconciler.models.cost import exact, money
 from reconciler.state.base import AttemptStatus
 
 if TYPE_CHECKING:
@@ -104,7 +106,31 @@ def summary_line(report: ApplyReport) -> str:
         line += " Cancelled."
     elif report.result.stopped:
         line += f" Stopped: {report.result.stopped}."
-    return line
+    return line + _cost_sentence(report)
+
+
+def cost_of_run(report: ApplyReport) -> dict[str, Any] | None:
+    """The estimate of what was planned and of what was created; None without a rate card."""
+    plan = report.plan
+    if plan is None or plan.cost is None or report.nothing_to_do:
+        return None
+    created = {o.key for o in report.result.outcomes if o.status is AttemptStatus.CREATED}
+    sent = sum((a.cost.amount for a in plan.creates if a.cost and a.key in created), Decimal(0))
+    cost = plan.cost
+    return {"currency": cost.currency, "planned": cost.total, "created": sent,
+            "rate_card": cost.rate_card_file, "rate_card_date": cost.rate_card_date}  # fmt: skip
+
+
+def _cost_sentence(report: ApplyReport) -> str:
+    cost = cost_of_run(report)
+    if cost is None:
+        return ""
+    currency = cost["currency"]
+    return (
+        f" Estimated cost: {money(cost['created'], currency)} created of "
+        f"{money(cost['planned'], currency)} planned "
+        f"(rate card {cost['rate_card']} of {cost['rate_card_date']})."
+    )
 
 
 def _outcome_json(o: TaskOutcome) -> dict[str, Any]:
@@ -136,6 +162,10 @@ def to_json(report: ApplyReport) -> str:
         "not_started": list(report.result.not_started),
         "results": [_outcome_json(o) for o in report.result.outcomes],
     }
+    cost = cost_of_run(report)
+    if cost is not None:  # with a rate card only; amounts as exact decimal strings
+        data = {**data, "cost": {k: exact(v) if isinstance(v, Decimal) else v
+                                 for k, v in cost.items()}}  # fmt: skip
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
@@ -166,7 +196,8 @@ def warnings(report: ApplyReport) -> list[str]:
     if report.in_doubt_before:
         keys = ", ".join(report.in_doubt_before)
         out.append(f"already in doubt before this run (not sent): {keys}")
-    if report.result.state_failure:
+    journaled = any(o.recorded_in == "journal" for o in report.result.outcomes)
+    if report.result.state_failure and journaled:
         out.append(
             "the state could not be written; outcomes were kept in the fallback journal: "
             f"run `reconciler state recover --env {report.environment}`"

@@ -11,8 +11,11 @@ from collections.abc import Container
 from typing import Any
 
 from reconciler.errors import Diagnostic
+from reconciler.masking import mask_phone
+from reconciler.models.cost import exact
 from reconciler.output.wording import last_error, mask_text, plan_senders, preview_text
 from reconciler.plan import FORMAT_VERSION, Plan, PlannedAction
+from reconciler.policies.findings import Finding
 
 
 def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
@@ -29,7 +32,19 @@ def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
         "actions": [_action(a, show_sensitive) for a in plan.actions],
         "warnings": [_diagnostic(d, show_sensitive, senders) for d in plan.warnings],
         "errors": [_diagnostic(d, show_sensitive, senders) for d in plan.diagnostics if d.is_error],
+        "policies": [_finding(f, show_sensitive) for f in plan.policies],
+        **_plan_cost(plan),
     }
+
+
+def _plan_cost(plan: Plan) -> dict[str, Any]:
+    """The top-level ``cost``, with a rate card only; amounts as exact decimal strings."""
+    cost = plan.cost
+    if cost is None:
+        return {}
+    shown = {"currency": cost.currency, "total": exact(cost.total)}
+    card = {"rate_card_date": cost.rate_card_date, "rate_card": cost.rate_card_file}
+    return {"cost": {**shown, **card, "unpriced_recipients": cost.unpriced}}
 
 
 def render_json(plan: Plan, *, show_sensitive: bool = False) -> str:
@@ -68,16 +83,41 @@ def _indented(value: Any, level: int) -> str:
         flat = json.dumps(value, ensure_ascii=False, separators=("," + inner, ": "))
         return flat[0] + inner + flat[1:-1] + outer + flat[-1]
     if isinstance(value, dict):
-        parts = [f"{_key(k)}: {_indented(v, level + 1)}" for k, v in value.items()]
-        return "{" + inner + ("," + inner).join(parts) + outer + "}"
+        return "{" + inner + ("," + inner).join(_dict_parts(value, level, inner)) + outer + "}"
     parts = [_indented(v, level + 1) for v in value]
     return "[" + inner + ("," + inner).join(parts) + outer + "]"
+
+
+def _dict_parts(value: dict[Any, Any], level: int, inner: str) -> list[str]:
+    """A dict's items as written, each run of flat values in one C call (an action with
+    a nested ``cost`` stays as fast as a flat one)."""
+    parts: list[str] = []
+    run: dict[Any, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, _CONTAINERS):
+            if run:
+                parts.append(
+                    json.dumps(run, ensure_ascii=False, separators=("," + inner, ": "))[1:-1]
+                )
+                run = {}
+            parts.append(f"{_key(key)}: {_indented(item, level + 1)}")
+        else:
+            run[key] = item
+    if run:
+        parts.append(json.dumps(run, ensure_ascii=False, separators=("," + inner, ": "))[1:-1])
+    return parts
 
 
 def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
     d, r = action.desired, action.recorded
     preview = preview_text(action, show_sensitive=show_sensitive)
-    shown = {"preview": preview} if preview is not None else {}  # only with a catalogue
+    shown: dict[str, Any] = {"preview": preview} if preview is not None else {}  # a catalogue
+    if action.cost is not None:  # only with a rate card
+        cost = action.cost
+        shown["cost"] = {
+            **{"currency": cost.currency, "amount": exact(cost.amount)},
+            **{"category": cost.category, "unpriced_recipients": cost.unpriced},
+        }
     return {
         "key": action.key,
         "action": action.kind.value,
@@ -97,6 +137,19 @@ def _action(action: PlannedAction, show_sensitive: bool) -> dict[str, Any]:
         "file": d.location.file if d is not None else None,
         "line": d.location.line if d is not None else None,
         **shown,
+    }
+
+
+def _finding(f: Finding, show_sensitive: bool) -> dict[str, Any]:
+    examples = list(f.examples) if show_sensitive else [mask_phone(n) for n in f.examples]
+    return {
+        "policy": f.policy,
+        "severity": f.severity.value,
+        "keys": list(f.keys),
+        "count": f.count,
+        "examples": examples,
+        "message": mask_text(f.message, show_sensitive=show_sensitive),
+        "hint": f.hint or None,
     }
 
 

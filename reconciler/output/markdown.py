@@ -14,7 +14,11 @@ from collections.abc import Container, Sequence
 
 from reconciler.errors import Diagnostic
 from reconciler.output.body_diff import changed_diff, pretty_body
+from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
+    action_cost,
+    cost_breakdown,
+    cost_line,
     diagnostic_text,
     note,
     plan_senders,
@@ -30,6 +34,10 @@ _RESERVE = 1_000  # room for a part's heading, summary and table header
 _TABLE_HEAD = (
     "| | Key | Action | Name | Recipients | Start at | Note |\n|---|---|---|---|--:|---|---|"
 )
+_COST_HEAD = (
+    "| | Key | Action | Name | Recipients | Est. cost | Start at | Note |\n"
+    "|---|---|---|---|--:|--:|---|---|"
+)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
@@ -43,7 +51,8 @@ def render_markdown_parts(
 ) -> list[str]:
     """The plan as one or more comments, each shorter than ``limit`` characters."""
     actions = [a for a in plan.actions if a.kind is not ActionKind.UNCHANGED or a.moved_from]
-    blocks = [_action_block(a, show_sensitive) for a in actions]
+    costed = plan.cost is not None
+    blocks = [_action_block(a, show_sensitive, costed) for a in actions]
     senders = plan_senders(plan)
     blocks += [_warning_block(d, show_sensitive, senders) for d in plan.diagnostics]
     groups = _pack(blocks, limit - _RESERVE)
@@ -78,17 +87,21 @@ def _pack(blocks: Sequence[tuple[str, str, str]], budget: int) -> list[list[tupl
 def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: int) -> str:
     env = plan.environment
     suffix = f" (part {index} of {total})" if total > 1 else ""
+    cost = cost_line(plan)
+    summary = summary_line(plan) + ("" if cost is None else f" · est. {cost}")
     lines = [
         f"{MARKER_PREFIX} env={_attr(env)} part={index}/{total} -->",
         f"### Plan for `{_code(env)}`{suffix}",
         "",
-        f"**{_escape(summary_line(plan))}** — {_escape(state_line(plan))}",
+        f"**{_escape(summary)}** — {_escape(state_line(plan))}",
     ]
+    if index == 1 and (policies := policy_summary(plan)) is not None:
+        lines += ["", _escape(policies)]
     rows = [b[0] for b in group if b[0]]
     details = [b[1] for b in group if b[1]]
     warnings = [b[2] for b in group if b[2]]
     if rows:
-        lines += ["", _TABLE_HEAD, *rows]
+        lines += ["", _COST_HEAD if cost is not None else _TABLE_HEAD, *rows]
     elif index == 1 and not warnings:
         lines += ["", "No campaign to create, change or review."]
     if details:
@@ -98,7 +111,9 @@ def _part(plan: Plan, group: Sequence[tuple[str, str, str]], index: int, total: 
     return "\n".join(lines) + "\n"
 
 
-def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str, str]:
+def _action_block(
+    action: PlannedAction, show_sensitive: bool, costed: bool
+) -> tuple[str, str, str]:
     d = action.desired
     recipients = f"{action.recipients:,}" if d is not None else "-"
     start = _escape(d.start_at) if d is not None else ""
@@ -108,6 +123,7 @@ def _action_block(action: PlannedAction, show_sensitive: bool) -> tuple[str, str
         action.kind.value.replace("_", " "),
         _escape(action.name),
         recipients,
+        *([_escape(action_cost(action))] if costed else []),
         start,
         _escape(note(action, show_sensitive=show_sensitive)),
     ]
@@ -136,6 +152,8 @@ def _details(action: PlannedAction, show_sensitive: bool) -> str:
         preview = preview_text(action, show_sensitive=show_sensitive)
         if preview is not None:
             content = f"Message preview:\n\n{_fenced('text', preview)}\n\n{content}"
+        if (breakdown := cost_breakdown(action)) is not None:
+            content = f"Estimated cost: {_escape(breakdown)}\n\n{content}"
     elif action.attempt is not None and action.attempt.body is not None:
         content = _fenced("json", pretty_body(action.attempt.body, show_sensitive))
     else:

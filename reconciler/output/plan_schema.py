@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from reconciler.models.rate_card import CATEGORIES
 from reconciler.plan import ActionKind
 
 # The JSON names scripts rely on (PRODUCT.md section 5), in the planner's own order.
@@ -25,6 +26,8 @@ def _nullable(kind: str, description: str = "", **keywords: Any) -> dict[str, An
 
 
 _COUNT = _typed("integer", minimum=0)
+_CURRENCY = _typed("string", "ISO 4217, the rate card's.", pattern="^[A-Z]{3}$")
+_AMOUNT = _typed("string", "An exact decimal, unrounded.", pattern=r"^[0-9]+(\.[0-9]+)?$")
 _DIAGNOSTICS = {"type": "array", "items": {"$ref": "#/$defs/diagnostic"}}
 
 _ACTION = {
@@ -58,6 +61,19 @@ _ACTION = {
         "file": _nullable("string"),
         "line": _nullable("integer"),
         "preview": _typed("string", "For a create, with a catalogue: the message as sent."),
+        "cost": {
+            "type": "object",
+            "description": "For a create, with a rate card: its estimate.",
+            "required": ["currency", "amount"],
+            "properties": {
+                "currency": _CURRENCY,
+                "amount": _AMOUNT,
+                "category": {"enum": list(CATEGORIES)},
+                "unpriced_recipients": _typed(
+                    "integer", "Recipients in no market of the card: not in amount.", minimum=0
+                ),
+            },
+        },
     },
 }
 
@@ -72,6 +88,29 @@ _DIAGNOSTIC = {
         "message": _typed("string"),
         "hint": _nullable("string"),
         "severity": {"enum": ["error", "warning"]},
+    },
+}
+
+_POLICY_FINDING = {
+    "type": "object",
+    "required": ["policy", "severity", "keys", "count", "examples"],
+    "additionalProperties": True,
+    "properties": {
+        "policy": {"enum": ["suppression", "frequency_cap", "messaging_limit", "quiet_hours"]},
+        "severity": {"enum": ["error", "warning"]},
+        "keys": _typed(
+            "array", "The campaigns concerned, one to create first.", items=_typed("string")
+        ),
+        "count": _typed(
+            "integer", "Recipients concerned (messaging_limit: unique ones).", minimum=0
+        ),
+        "examples": _typed(
+            "array",
+            "A few of their numbers, masked unless --show-sensitive.",
+            items=_typed("string"),
+        ),
+        "message": _typed("string"),
+        "hint": _nullable("string"),
     },
 }
 
@@ -109,8 +148,25 @@ PLAN_SCHEMA: dict[str, Any] = {
         "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},
         "warnings": _DIAGNOSTICS,
         "errors": _DIAGNOSTICS,
+        "policies": _typed(
+            "array",
+            "The audience policies' findings (docs/policies.md); each is also a warning or error.",
+            items={"$ref": "#/$defs/policy_finding"},
+        ),
+        "cost": {
+            "type": "object",
+            "description": "With a rate card: the estimate of every create, and the card's date.",
+            "required": ["currency", "total", "rate_card_date"],
+            "properties": {
+                "currency": _CURRENCY,
+                "total": _AMOUNT,
+                "rate_card_date": _typed("string", "The card's effective date.", format="date"),
+                "rate_card": _typed("string", "The card's file, project-relative."),
+                "unpriced_recipients": _COUNT,
+            },
+        },
     },
-    "$defs": {"action": _ACTION, "diagnostic": _DIAGNOSTIC},
+    "$defs": {"action": _ACTION, "diagnostic": _DIAGNOSTIC, "policy_finding": _POLICY_FINDING},
 }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from reconciler.output.body_diff import changed_diff
 from reconciler.output.color import paint
+from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
+    action_cost,
+    cost_line,
     diagnostic_text,
     note,
     plan_senders,
@@ -38,6 +41,11 @@ def render_text(
     else:
         lines.append("  no campaigns")
     lines.extend(["", paint(summary_line(plan), "bold", enabled=color)])
+    if (policies := policy_summary(plan)) is not None:
+        lines.append(policies)
+    cost = cost_line(plan)
+    if cost is not None:
+        lines.append(paint(f"Estimated cost: {cost}", "bold", enabled=color))
     if plan.warnings:
         lines.extend(["", "Warnings:"])
         senders = plan_senders(plan)
@@ -51,11 +59,13 @@ def render_text(
 def _rows(plan: Plan, *, show_sensitive: bool, color: bool, verbose: bool) -> list[str]:
     key_w = max(len(a.key) for a in plan.actions)
     name_w = min(40, max(len(a.name) for a in plan.actions))
+    cost_w = max(len(action_cost(a)) for a in plan.actions)
     rows = []
     for action in plan.actions:
         head = f"{action.kind.mark} {action.key:<{key_w}}"
         name = _clip(action.name, name_w)
-        cells = f"{name:<{name_w}}  {_recipients(action):>9}  {_start(action)}"
+        cost = f"  {action_cost(action):>{cost_w}}" if cost_w else ""
+        cells = f"{name:<{name_w}}  {_recipients(action):>9}{cost}  {_start(action)}"
         line = f"  {paint(head, _STYLES[action.kind], enabled=color)}  {cells}".rstrip()
         rows.append(line)
         extra = note(action, show_sensitive=show_sensitive)

@@ -11,6 +11,7 @@ from typing import Any
 from reconciler import masking
 from reconciler.errors import Diagnostic
 from reconciler.masking import NO_SENDERS, Senders, maybe_mask
+from reconciler.models.cost import money
 from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.words import count
@@ -75,6 +76,37 @@ def summary_line(plan: Plan) -> str:
     ]
     parts.extend(f"{s[kind]:,} {label}" for kind, label in labels if s[kind])
     return ", ".join(parts)
+
+
+def cost_line(plan: Plan) -> str | None:
+    """E.g. ``₹3,300.00 (rate card rates.csv of 2026-07-01)``; None without a rate card."""
+    cost = plan.cost
+    if cost is None:
+        return None
+    line = f"{money(cost.total, cost.currency)} (rate card {cost.rate_card_file} of "
+    line += f"{cost.rate_card_date})"
+    if cost.unpriced:
+        line += f", {count(cost.unpriced, 'recipient')} unpriced"
+    return line
+
+
+def action_cost(action: PlannedAction) -> str:
+    """A create's estimate as shown beside it (``₹12.34``), "" without one."""
+    cost = action.cost
+    if cost is None:
+        return ""
+    shown = money(cost.amount, cost.currency)
+    return f"{shown} + {cost.unpriced:,} unpriced" if cost.unpriced else shown
+
+
+def cost_breakdown(action: PlannedAction) -> str | None:
+    """E.g. ``₹3.67, marketing: India 2, North America 1``; None without an estimate."""
+    cost = action.cost
+    if cost is None:
+        return None
+    markets = ", ".join(f"{market} {n:,}" for market, n in cost.markets.items())
+    unpriced = f", unpriced {cost.unpriced:,}" if cost.unpriced else ""
+    return f"{money(cost.amount, cost.currency)}, {cost.category}: {markets or 'none'}{unpriced}"
 
 
 def last_error(action: PlannedAction, *, show_sensitive: bool) -> str | None:

@@ -19,7 +19,8 @@ import os
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +98,7 @@ class Sandbox:
         self.rate_limit = rate_limit
         self._lock = threading.Lock()
         self._answered: Counter[str] = Counter()
+        self._deciding = 0
         self._campaigns: list[CreatedCampaign] = self._load()
 
     def campaigns(self) -> list[CreatedCampaign]:
@@ -111,6 +113,22 @@ class Sandbox:
             self._campaigns.clear()
             self._save()
         return count
+
+    @contextmanager
+    def deciding(self, path: str) -> Iterator[None]:
+        """Count a request (not an admin one) as undecided while the block runs.
+
+        The listing shows the count: a person resolving in-doubt keys from it must know
+        that no request of a killed apply can still create a campaign.
+        """
+        counted = path.split("?", 1)[0] not in (ADMIN_PATH, STATS_PATH)
+        with self._lock:
+            self._deciding += counted
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deciding -= counted
 
     def stats(self) -> dict[str, object]:
         """How many requests (admin ones aside) were answered, in all and by status."""
@@ -158,7 +176,9 @@ class Sandbox:
 
     def _admin(self, method: str) -> SandboxResponse:
         if method == "GET":
-            return _answer(200, {"campaigns": [asdict(c) for c in self.campaigns()]})
+            with self._lock:
+                listed, deciding = [asdict(c) for c in self._campaigns], self._deciding
+            return _answer(200, {"campaigns": listed, "deciding": deciding})
         if method == "DELETE":
             return _answer(200, {"deleted": self.clear()})
         return _error(405, "Method Not Allowed", {"allow": "GET, DELETE"})

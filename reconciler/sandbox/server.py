@@ -78,9 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(413)
             return
         body = self.rfile.read(length) if length > 0 else b""
-        if self.server.latency > 0:
-            self.server.stop.wait(self.server.latency)
-        answer = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
+        with self.server.sandbox.deciding(self.path):
+            if self.server.latency > 0:
+                self.server.stop.wait(self.server.latency)
+            answer = self.server.sandbox.handle(self.command, self.path, dict(self.headers), body)
         if answer.lost is Fault.TIMEOUT:
             self._log(f"{answer.status} then stalled (injected timeout)")
             self.server.stop.wait(self.server.stall_seconds)

@@ -69,6 +69,14 @@ def load_audience(root: Path, rel: str, checked: set[str] | None = None) -> Audi
 
     ``checked``: folders already seen to be no links in this run (see ``resolve_inside``).
     """
+    shown, raw, text = read_csv_file(root, rel, checked)
+    rows = _Rows()
+    _parse_csv(text, shown, rows)
+    return Audience(shown, rows.rows, rows.lines, raw, tuple(rows.problems))
+
+
+def read_csv_file(root: Path, rel: str, checked: set[str] | None = None) -> tuple[str, bytes, str]:
+    """A CSV file inside the project: its shown name, bytes and text (AudienceError if not)."""
     found = resolve_inside_text(root, rel, checked)
     if found is None:
         raise AudienceError(
@@ -82,12 +90,33 @@ def load_audience(root: Path, rel: str, checked: set[str] | None = None) -> Audi
     with open(found, "rb") as handle:
         raw = handle.read()
     try:
-        text = decode_utf8(raw)
+        return shown, raw, decode_utf8(raw)
     except YamlError as exc:  # the one rule for a file that must be UTF-8
         raise AudienceError(exc.message, shown, exc.line, exc.hint) from None
-    rows = _Rows()
-    _parse_csv(text, shown, rows)
-    return Audience(shown, rows.rows, rows.lines, raw, tuple(rows.problems))
+
+
+def csv_records(text: str, shown: str) -> list[tuple[int, list[str]]]:
+    """Every record of a small CSV text with the line it starts on.
+
+    Strict: a record the csv module cannot read (an unclosed quote, a NUL) is an
+    AudienceError at its line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    try:
+        start = 1
+        for record in reader:
+            records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _invalid(exc, shown, reader.line_num, ()) from None
+    return records
+
+
+def _invalid(
+    exc: csv.Error, shown: str, line: int, problems: tuple[RowProblem, ...]
+) -> AudienceError:
+    return AudienceError(f"invalid CSV: {exc}", shown, line, problems=problems)
 
 
 @dataclass
@@ -145,10 +174,7 @@ def _parse_csv(text: str, shown: str, found: _Rows) -> None:
             start = reader.line_num + 1
     except csv.Error as exc:
         # The reader cannot go on past a record it could not read.
-        problems = tuple(found.problems)
-        raise AudienceError(
-            f"invalid CSV: {exc}", shown, reader.line_num, problems=problems
-        ) from None
+        raise _invalid(exc, shown, reader.line_num, tuple(found.problems)) from None
 
 
 def _row(record: list[str]) -> dict[str, str] | None:

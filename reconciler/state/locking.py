@@ -152,7 +152,9 @@ class FileLock:
             return
         current = self.read_holder()
         if current is not None and self._info and current.lock_id == self._info.lock_id:
-            with contextlib.suppress(FileNotFoundError):
+            # A disk turned read-only keeps the details: stale, and ignored once the OS
+            # lock is free. Failing here would hide the error that stopped the writer.
+            with contextlib.suppress(OSError):
                 self._location.holder_path.unlink()
         self._lock.release()
         self._lock = self._info = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections import Counter
@@ -90,3 +91,16 @@ def test_keys_and_ids_are_never_wrapped_or_cut(width: int) -> None:
     assert LONG_KEY in words  # one run of characters: selectable, copyable
     assert UUID in words
     assert "…" not in text
+
+
+def test_the_journal_is_named_only_when_an_outcome_went_to_it() -> None:
+    """A state and a journal both unwritable (a disk turned read-only): the report says
+    where each outcome is, and sends nobody to a fallback journal that was never written."""
+    created = _outcome("a", AttemptStatus.CREATED, campaign_id=UUID, recorded_in="nowhere")
+    result = ApplyResult(outcomes=[created], state_failure="disk I/O error", stopped="disk I/O")
+    lost = apply_report.warnings(ApplyReport("dev", result))
+    assert [w for w in lost if "journal" in w] == []
+    assert any(UUID in w and "state import" in w for w in lost)
+    journaled = dataclasses.replace(created, recorded_in="journal")
+    kept = ApplyResult(outcomes=[journaled], state_failure="disk I/O error", stopped="disk I/O")
+    assert any("state recover" in w for w in apply_report.warnings(ApplyReport("dev", kept)))

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from reconciler.commands.plan import with_previews
 from reconciler.models.catalog import Catalog, parse_catalog
 from reconciler.models.preview import message_preview
 from reconciler.output.jsonout import render_json
@@ -18,6 +17,7 @@ from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
 from reconciler.plan import Plan
 from reconciler.planner import make_plan
+from reconciler.review import with_review
 from tests.specs.test_cli import example  # noqa: F401 (fixture)
 from tests.support.cli import run_cli
 from tests.support.factories import NOW, make_body, make_desired, make_snapshot
@@ -125,7 +125,7 @@ def preview_plan(catalog: Catalog | None) -> Plan:
         make_desired("b-dynamic", body=_body(DYNAMIC)),
     ]
     plan = make_plan(desired, make_snapshot("prod"), environment="prod", now=NOW)
-    return with_previews(plan, catalog)
+    return with_review(plan, catalog, None)
 
 
 RENDERERS = {
@@ -155,11 +155,12 @@ def test_without_a_catalogue_or_without_v_there_is_no_preview() -> None:
 def test_numbers_in_a_preview_are_masked_unless_asked() -> None:
     wa = copy.deepcopy(STATIC)
     wa["body_params"]["params"][0]["text"] = "+919812345601"
-    plan = with_previews(
+    plan = with_review(
         make_plan(
             [make_desired("a", body=_body(wa))], make_snapshot("prod"), environment="prod", now=NOW
         ),
         _catalog(),
+        None,
     )
     assert "+919812345601" not in render_json(plan)
     assert "+919812345601" in render_json(plan, show_sensitive=True)

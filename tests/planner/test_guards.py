@@ -59,7 +59,9 @@ def test_max_creates_counts_only_creates():
 
 def test_max_creates_override_wins_over_the_environment():
     """--max-creates replaces the environment's cap, lower or higher."""
-    env = SimpleNamespace(max_creates=10, max_recipients=None, allow_ignore_suppression=False)
+    env = SimpleNamespace(
+        max_creates=10, max_recipients=None, allow_ignore_suppression=False, max_cost=None
+    )
     assert GuardSettings.from_environment(env).max_creates == 10
     assert GuardSettings.from_environment(env, max_creates=1).max_creates == 1
     plan = plan_of([make_desired("a"), make_desired("b")])

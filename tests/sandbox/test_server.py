@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -94,3 +96,28 @@ def test_token_not_in_debug_logs_over_the_socket(
         assert api.create(valid_body(), idempotency_key="k").outcome is Outcome.CREATED
     assert any(r.name.startswith("httpcore") for r in caplog.records)
     assert TOKEN not in caplog.text
+
+
+def test_the_listing_counts_creates_still_being_decided() -> None:
+    """A create held in the server's latency shows as ``deciding`` until it is answered,
+    so a person resolving from the listing knows no request can still create a campaign."""
+    sb = Sandbox()
+    with serving(SandboxServer(sb, latency=600.0)) as server:
+
+        def listing() -> dict[str, object]:
+            return dict(sb.handle("GET", "/_sandbox/campaigns", {}, b"").json())
+
+        def send() -> None:
+            with api_for(server.url, sb) as api:
+                api.create(valid_body(), idempotency_key="k")
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        while listing()["deciding"] == 0:
+            assert sender.is_alive(), "the create was answered before it was seen deciding"
+            time.sleep(0.01)
+        assert listing() == {"campaigns": [], "deciding": 1}
+        server.stop.set()  # ends the latency wait: the create goes through
+        sender.join()
+        assert listing()["deciding"] == 0
+        assert len(sb.campaigns()) == 1

@@ -47,8 +47,16 @@ FULL = {
             "create_path": "/v2/x",
             "phone_format": "digits",
             "allow_ignore_suppression": True,
+            "suppression": ["audiences/opt-outs.csv"],
+            "suppression_mode": "drop",
+            "frequency_cap": {"max": 2, "days": 7, "mode": "warn"},
+            "messaging_limit": 250,
+            "messaging_limit_mode": "warn",
+            "quiet_hours": {"start": 21, "end": 8},
         },
     },
+    "frequency_cap": {"max": 1, "days": 1},
+    "quiet_hours": {"start": 0, "end": 23, "mode": "error"},
 }
 
 
@@ -98,6 +106,14 @@ def test_ordinary_files_give_the_models_settings(data: dict[str, Any]):
         {"campaigns": 5},
         {"required_version": ">=9"},
         {"required_version": "soon"},
+        {"frequency_cap": {"max": 0, "days": 7}},
+        {"frequency_cap": {"max": 1, "days": -1}},
+        {"frequency_cap": {"max": 1}},
+        {"quiet_hours": {"start": 24, "end": 8}},
+        {"quiet_hours": {"start": 21, "end": -1}},
+        {"messaging_limit": 0},
+        {"suppression_mode": "skip"},
+        {"environments": {"dev": {"suppression": "audiences/opt-outs.csv"}}},
     ],
 )
 def test_unusual_files_are_left_to_the_model(change: dict[str, Any]):
@@ -119,6 +135,24 @@ TEXT = st.sampled_from(["sandbox", "dev", "x", "", "1"])
 MAYBE_TEXT = st.one_of(st.none(), TEXT)
 SMALL_INT = st.one_of(st.none(), st.integers(min_value=-1, max_value=3))
 VARS = st.dictionaries(st.text(max_size=2), st.integers(), max_size=2)
+MODE = st.sampled_from(["error", "warn", "drop", "x"])
+HOUR = st.integers(min_value=-1, max_value=24)
+# The audience policies, at both levels: mostly their own shapes, bounds just inside and out.
+POLICIES = {
+    "suppression": st.one_of(st.none(), st.lists(TEXT, max_size=2), st.lists(st.integers())),
+    "suppression_mode": st.one_of(st.none(), MODE),
+    "frequency_cap": st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {"max": SMALL_INT, "days": SMALL_INT}, optional={"mode": MODE, "extra": VALUES}
+        ),
+    ),
+    "messaging_limit": SMALL_INT,
+    "messaging_limit_mode": st.one_of(st.none(), MODE),
+    "quiet_hours": st.one_of(
+        st.none(), st.fixed_dictionaries({"start": HOUR, "end": HOUR}, optional={"mode": MODE})
+    ),
+}
 # Each key of an environment: mostly values of its own type, else anything.
 ORDINARY_ENV = {
     "api_url": TEXT,
@@ -134,6 +168,9 @@ ORDINARY_ENV = {
     "phone_format": st.sampled_from(["e164", "digits", "E164"]),
     "allow_ignore_suppression": st.booleans(),
     "catalog": MAYBE_TEXT,
+    **POLICIES,
+    "rate_card": MAYBE_TEXT,
+    "max_cost": st.one_of(st.none(), st.integers(-1, 3), st.floats(width=16)),
 }
 ENVS = st.fixed_dictionaries(
     {},
@@ -156,6 +193,8 @@ TOP_OPTIONAL = {
     "campaigns": st.one_of(TEXT, VALUES),
     "vars": st.one_of(VARS, VALUES),
     "catalog": st.one_of(MAYBE_TEXT, VALUES),
+    **{key: st.one_of(value, value, VALUES) for key, value in POLICIES.items()},
+    "rate_card": st.one_of(MAYBE_TEXT, VALUES),
 }
 TOP = st.fixed_dictionaries(TOP_REQUIRED, optional=TOP_OPTIONAL)
 

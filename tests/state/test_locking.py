@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +124,27 @@ def test_writes_and_lock_in_one_store(target: StateTarget):
     ):
         pass
     store.close()
+
+
+def test_a_holder_file_that_cannot_be_removed_neither_hides_the_error_nor_keeps_the_lock(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    """A disk turned read-only under a SQLite writer: the error that stopped it escapes, not
+    "cannot unlock", and the OS lock is freed (the stale details are ignored)."""
+    target = StateTarget("sqlite", ".reconciler/dev.sqlite", tmp_path)
+    store, other = open_target(target), open_target(target)
+    unlink = Path.unlink
+
+    def read_only(path: Path, missing_ok: bool = False) -> None:
+        if path.name.endswith(".lock.json"):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    with pytest.raises(StateError, match="the write that failed"), store.locked("apply"):
+        monkeypatch.setattr(Path, "unlink", read_only)
+        raise StateError("the write that failed")
+    monkeypatch.undo()
+    with other.locked("apply") as writer:  # the lock is free
+        assert writer.info.command == "apply"
+    store.close()
+    other.close()

@@ -26,6 +26,7 @@ EXAMPLE = (
     "templates",
     "environments",
     "whatsapp-templates.json",
+    "rates.csv",
 )
 FUTURE = "2035-10-28T10:00:00+05:30"
 PROD_URL = "https://contactswing.example.invalid"

@@ -52,6 +52,20 @@ def test_project_file_sketches_gated_shared_environments(tmp_path: Path) -> None
     assert envs["prod"]["max_creates"] > 0 and envs["prod"]["max_recipients"] > 0
 
 
+def test_project_file_sketches_the_catalogue_and_rate_card_commented_out(tmp_path: Path) -> None:
+    """Uncommenting them is all a team does once it has the files (docs/templates-and-cost.md)."""
+    init_project(tmp_path)
+    text = (tmp_path / "reconciler.yaml").read_text(encoding="utf-8")
+    for setting in ("# catalog: whatsapp-templates.json", "# rate_card: rates.csv", "# max_cost:"):
+        assert setting in text
+    project = yaml.safe_load(text)
+    assert "catalog" not in project and "rate_card" not in project
+    uncommented = text.replace("# catalog:", "catalog:").replace("# rate_card:", "rate_card:")
+    project = yaml.safe_load(uncommented.replace("# max_cost:", "max_cost:"))
+    assert (project["catalog"], project["rate_card"]) == ("whatsapp-templates.json", "rates.csv")
+    assert project["environments"]["prod"]["max_cost"] > 0
+
+
 def test_example_campaign_points_editors_at_the_written_schema(tmp_path: Path) -> None:
     """The modeline names schemas/campaign.schema.json, which init wrote as JSON Schema."""
     init_project(tmp_path)

@@ -1,0 +1,135 @@
+"""All four policies over a plan: pure, given the lists read and the recorded bodies.
+
+Only a plan with campaigns to create is checked, and only then are the recorded bodies
+asked for (``PolicyInputs.recorded``): a plan that creates nothing pays nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from reconciler.errors import SourceLocation
+from reconciler.plan import ActionKind, Plan, PlannedAction
+from reconciler.policies import frequency, messaging, quiet_hours, suppression
+from reconciler.policies.audience import Audience, audience_of
+from reconciler.policies.findings import Finding
+from reconciler.policies.resolved import PolicySettings
+from reconciler.policies.suppression import SuppressionList
+
+# (key, body) of each campaign the state records as created or in doubt.
+RecordedBodies = Callable[[], Iterable[tuple[str, Mapping[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class PolicyInputs:
+    """What the policies read besides the plan: their settings, the opt-out lists already
+    read, and the recorded bodies (called only when a policy needs them)."""
+
+    settings: PolicySettings
+    lists: Sequence[SuppressionList] = ()
+    recorded: RecordedBodies = field(default=lambda: ())
+
+
+def with_policies(plan: Plan, inputs: PolicyInputs) -> Plan:
+    """The plan with the policies' findings (and, with ``drop``, the reduced bodies)."""
+    settings = inputs.settings
+    creates = [a for a in plan.creates if a.desired is not None and a.desired.has_body]
+    if not creates or not settings.any:
+        return plan
+    findings: list[Finding] = []
+    if settings.suppression:
+        creates, found = suppression.check(creates, inputs.lists, settings.suppression_mode)
+        findings += found
+    findings += _counted(creates, inputs, settings)
+    if settings.quiet_hours is not None:
+        findings += _quiet(creates, settings)
+    return _merged(plan, creates, findings)
+
+
+def _counted(
+    creates: Sequence[PlannedAction], inputs: PolicyInputs, settings: PolicySettings
+) -> list[Finding]:
+    """The frequency cap's and the messaging limit's findings (they count recorded ones)."""
+    if not settings.needs_recorded:
+        return []
+    planned = [_audience(a) for a in creates]
+    locations = {a.key: _where(a) for a in creates}
+    near_day, near_cap = _recorded(planned, inputs.recorded(), settings)
+    found: list[Finding] = []
+    cap = settings.frequency_cap
+    if cap is not None:
+        by_number = frequency.entries(planned, near_cap)
+        found += frequency.check(by_number, cap, locations)
+    limit = settings.messaging_limit
+    if limit is not None:
+        mode = settings.messaging_limit_mode
+        found += messaging.check([*planned, *near_day], limit, mode, locations)
+    return found
+
+
+def _recorded(
+    planned: Sequence[Audience],
+    bodies: Iterable[tuple[str, Mapping[str, Any]]],
+    settings: PolicySettings,
+) -> tuple[list[Audience], list[Audience]]:
+    """The recorded campaigns near enough to a planned one to share a 24-hour window
+    (all their numbers), and a frequency window (only numbers of planned campaigns)."""
+    starts = sorted(a.start for a in planned)
+    cap = settings.frequency_cap
+    span = timedelta(days=cap.days) if cap is not None else None
+    wanted = {n for a in planned for n in a.numbers}
+    near_day, near_cap = [], []
+    for key, body in bodies:
+        a = audience_of(key, body, created=True)
+        if settings.messaging_limit is not None and _near(a.start, starts, messaging.DAY):
+            near_day.append(a)
+        if span is not None and _near(a.start, starts, span):
+            kept = tuple(n for n in a.numbers if n in wanted)
+            near_cap.append(dataclasses.replace(a, numbers=kept))
+    return near_day, near_cap
+
+
+def _near(start: datetime, starts: Sequence[datetime], span: timedelta) -> bool:
+    """Whether a planned campaign (``starts``, sorted) starts less than ``span`` from it."""
+    at = bisect.bisect_left(starts, start)
+    after = at < len(starts) and starts[at] - start < span
+    return after or (at > 0 and start - starts[at - 1] < span)
+
+
+def _quiet(creates: Sequence[PlannedAction], settings: PolicySettings) -> list[Finding]:
+    quiet = settings.quiet_hours
+    assert quiet is not None
+    found: list[Finding] = []
+    for action in creates:
+        body = action.desired.body if action.desired is not None else {}
+        numbers = _audience(action).numbers
+        found += quiet_hours.check(action.key, body, numbers, quiet, _where(action))
+    return found
+
+
+def _audience(action: PlannedAction) -> Audience:
+    assert action.desired is not None
+    return audience_of(action.key, action.desired.body)
+
+
+def _where(action: PlannedAction) -> SourceLocation:
+    """The campaign's ``start_at`` line: when it sends is what these policies weigh."""
+    assert action.desired is not None
+    return action.desired.location_of("touchpoint.start_at")
+
+
+def _merged(plan: Plan, creates: Sequence[PlannedAction], findings: list[Finding]) -> Plan:
+    """``plan`` with the (maybe reduced) creates and the findings, as diagnostics too."""
+    by_key = {a.key: a for a in creates}
+    actions = tuple(
+        by_key.get(a.key, a) if a.kind is ActionKind.CREATE else a for a in plan.actions
+    )
+    diagnostics = (*plan.diagnostics, *(f.diagnostic() for f in findings))
+    return dataclasses.replace(
+        plan, actions=actions, diagnostics=diagnostics, policies=(*plan.policies, *findings)
+    )

@@ -1,0 +1,57 @@
+"""Reading the ``rate_card:`` file of an environment (CSV, PRODUCT section 10).
+
+Read with the project's CSV reader (``reconciler.specs.audiences``); a bad card is a
+``ValidationFailed`` with its file and every bad line, and so is ``max_cost`` without a
+card (it would be a cap on nothing).
+"""
+
+from __future__ import annotations
+
+from reconciler.config import PROJECT_FILE, Project
+from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
+from reconciler.models.rate_card import RateCard, parse_rate_card
+from reconciler.specs.audiences import AudienceError, csv_records, read_csv_file
+
+DOCS = "docs/templates-and-cost.md"
+
+
+def rate_card_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
+    """Where ``rate_card`` is set for ``env`` and its path; the environment's wins."""
+    found = [(at, value) for at, value in project.layers(env, "rate_card") if value is not None]
+    return found[-1] if found else None
+
+
+def read_rate_card(project: Project, env: str) -> RateCard | None:
+    """The environment's rate card, None when it sets none (ValidationFailed if bad)."""
+    setting = rate_card_setting(project, env)
+    if setting is None:
+        _no_max_cost_without_card(project, env)
+        return None
+    at, rel = setting
+    try:
+        shown, _, text = read_csv_file(project.root, rel)
+        records = csv_records(text, shown)
+    except AudienceError as exc:
+        where = SourceLocation(exc.file, exc.line)
+        if exc.line is None:  # the file itself is missing or outside: say where it is named
+            where = SourceLocation(PROJECT_FILE, project.line_of(*at))
+        hint = exc.hint or f"the rate card is CSV ({DOCS})"
+        message = f"rate card: {exc.message}"
+        raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)]) from None
+    card, problems = parse_rate_card(shown, records)
+    if card is None:
+        found = [
+            Diagnostic(SourceLocation(shown, p.line), p.message, hint=p.hint) for p in problems
+        ]
+        raise ValidationFailed(found)
+    return card
+
+
+def _no_max_cost_without_card(project: Project, env: str) -> None:
+    if project.settings(env).max_cost is None:
+        return
+    at = ("environments", env, "max_cost")
+    where = SourceLocation(PROJECT_FILE, project.line_of(*at))
+    message = "max_cost needs a rate card: there is no cost to cap without one"
+    hint = f"set rate_card: to a CSV of prices ({DOCS}), or remove max_cost"
+    raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
