@@ -3,9 +3,9 @@
     python -m reconciler.ci.gitlab_note --env ENV --rc RC PLAN_FILE STDERR_FILE
 
 Each environment's plan is one set of notes keyed by the hidden marker line that begins
-each part of a markdown plan (``<!-- reconciler-plan: env=ENV part=N/M -->``, see
-``reconciler.output.markdown``); a later pipeline updates them and deletes
-parts left over from a longer plan. Only notes written by the token's own user count.
+each part of a markdown plan (``reconciler.ci.comment_set``); a later pipeline updates
+them and deletes parts left over from a longer plan. Only notes written by the token's
+own user count.
 Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and RECONCILER_GITLAB_TOKEN
 (a project access token with the ``api`` scope); the token is never printed.
 """
@@ -13,71 +13,15 @@ Reads CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and RECONCILER_GITLAB_T
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from reconciler.output.markdown import MARKER_PREFIX, split_markdown_parts
+from reconciler.ci.comment_set import Note, Op, plan_parts, sync_ops
 from reconciler.runtime import Runtime
-
-_MARKER = re.compile(r"^<!-- reconciler-plan: env=(\S+) part=(\d+)/(\d+) -->")
-LIMIT = 65536
-
-
-@dataclass(frozen=True)
-class Note:
-    id: int
-    body: str
-
-
-@dataclass(frozen=True)
-class Op:
-    """One API call to make: ``create`` (no id), ``update`` or ``delete`` (note id)."""
-
-    kind: str
-    note_id: int | None = None
-    body: str = ""
-
-
-def marker(env: str, part: int, total: int) -> str:
-    """The hidden first line that identifies a part of an environment's plan."""
-    return f"{MARKER_PREFIX} env={env} part={part}/{total} -->"
-
-
-def plan_parts(plan_text: str, rc: int, stderr_text: str, env: str) -> list[str]:
-    """The bodies to post: the plan's parts, or the error when the plan failed."""
-    if rc not in (0, 2):
-        fence = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`+", stderr_text))])
-        return [
-            f"{marker(env, 1, 1)}\n### Plan for `{env}` failed (exit status {rc})\n\n"
-            f"{fence}text\n{stderr_text[: LIMIT - 1000]}\n{fence}"
-        ]
-    parts = [p.strip() for p in split_markdown_parts(plan_text)]
-    parts = [p if _MARKER.match(p) else f"{marker(env, 1, 1)}\n{p}" for p in parts if p]
-    return parts or [f"{marker(env, 1, 1)}\n### Plan for `{env}`\n\nThe plan printed nothing."]
-
-
-def sync_ops(existing: Sequence[Note], parts: Sequence[str], env: str) -> list[Op]:
-    """Calls that make the environment's notes equal ``parts`` (each begins with its marker)."""
-    previous: dict[int, Note] = {}
-    for note in existing:
-        found = _MARKER.match(note.body)
-        if found and found.group(1) == env:
-            previous.setdefault(int(found.group(2)), note)
-    ops: list[Op] = []
-    for number, body in enumerate(parts, start=1):
-        old = previous.get(number)
-        if old is None:
-            ops.append(Op("create", body=body))
-        elif old.body != body:
-            ops.append(Op("update", old.id, body))
-    ops += [Op("delete", note.id) for n, note in sorted(previous.items()) if n > len(parts)]
-    return ops
 
 
 class GitLab:

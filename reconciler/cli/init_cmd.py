@@ -8,7 +8,7 @@ import click
 
 from reconciler.cli.common import CommonOptions, common_options
 from reconciler.commands.init import InitResult, init_project
-from reconciler.scaffold import CI_CHOICES, CiChoice
+from reconciler.scaffold import ACTION_REPO, CI_CHOICES, CiChoice
 
 
 @click.command()
@@ -62,6 +62,8 @@ def _report(result: InitResult) -> str:
     lines += ["", "Next steps:"]
     if result.root != Path():
         lines.append(f"  cd {result.root}")
+    if any(rel.startswith(".github/") for rel in (*result.written, *result.overwritten)):
+        lines.append(f"  in .github/workflows/, replace {ACTION_REPO} by the action's repository")
     lines += [
         "  reconciler validate              check every spec for every environment",
         "  reconciler plan --env dev        what the sandbox would create",

@@ -8,21 +8,18 @@ one that follows a renamed key, which reviewers should see).
 
 from __future__ import annotations
 
-import difflib
 import html
-import json
 import re
-from collections.abc import Container, Mapping, Sequence
-from typing import Any
+from collections.abc import Container, Sequence
 
 from reconciler.errors import Diagnostic
+from reconciler.output.body_diff import changed_diff, pretty_body
 from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
     action_cost,
     cost_breakdown,
     cost_line,
     diagnostic_text,
-    display_body,
     note,
     plan_senders,
     preview_text,
@@ -34,9 +31,6 @@ from reconciler.plan import ActionKind, Plan, PlannedAction
 COMMENT_LIMIT = 65_536  # GitHub's maximum comment body
 MARKER_PREFIX = "<!-- reconciler-plan:"
 _RESERVE = 1_000  # room for a part's heading, summary and table header
-BODY_LIMIT = 20_000  # a body shown longer than this lists only its first recipients
-SHOWN_RECIPIENTS = 10
-DIFF_LIMIT = 20_000
 _TABLE_HEAD = (
     "| | Key | Action | Name | Recipients | Start at | Note |\n|---|---|---|---|--:|---|---|"
 )
@@ -148,51 +142,23 @@ def _warning_block(
 def _details(action: PlannedAction, show_sensitive: bool) -> str:
     label = html.escape(f"{action.kind.mark} {action.key}")
     summary = f"<code>{label}</code> {html.escape(action.name)}"
-    if action.kind is ActionKind.CHANGED and action.recorded is not None and action.desired:
-        old = _pretty(action.recorded.loaded_body(), show_sensitive)
-        new = _pretty(action.desired.body, show_sensitive)
-        content = _fenced("diff", _diff(old, new, action.key))
+    diff = changed_diff(action, show_sensitive)
+    if diff is not None:
+        content = _fenced("diff", diff)
     elif action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):
         return ""
     elif action.desired is not None:
-        content = _fenced("json", _pretty(action.desired.body, show_sensitive))
+        content = _fenced("json", pretty_body(action.desired.body, show_sensitive))
         preview = preview_text(action, show_sensitive=show_sensitive)
         if preview is not None:
             content = f"Message preview:\n\n{_fenced('text', preview)}\n\n{content}"
         if (breakdown := cost_breakdown(action)) is not None:
             content = f"Estimated cost: {_escape(breakdown)}\n\n{content}"
     elif action.attempt is not None and action.attempt.body is not None:
-        content = _fenced("json", _pretty(action.attempt.body, show_sensitive))
+        content = _fenced("json", pretty_body(action.attempt.body, show_sensitive))
     else:
         return ""
     return f"<details><summary>{summary}</summary>\n\n{content}\n\n</details>"
-
-
-def _pretty(body: Mapping[str, Any], show_sensitive: bool) -> str:
-    shown = display_body(body, show_sensitive=show_sensitive)
-    text = json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
-    if len(text) <= BODY_LIMIT:
-        return text
-    touchpoint = shown.get("touchpoint")
-    details = touchpoint.get("customer_details") if isinstance(touchpoint, dict) else None
-    if isinstance(touchpoint, dict) and isinstance(details, list):
-        hidden = len(details) - SHOWN_RECIPIENTS
-        more = f"… {hidden:,} more not shown"
-        touchpoint["customer_details"] = [*details[:SHOWN_RECIPIENTS], more]
-        text = json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
-    if len(text) > BODY_LIMIT:
-        text = text[:BODY_LIMIT] + "\n… (truncated)"
-    return text
-
-
-def _diff(old: str, new: str, key: str) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(), new.splitlines(), f"{key} (created)", f"{key} (spec)", lineterm=""
-    )
-    text = "\n".join(lines)
-    if len(text) > DIFF_LIMIT:
-        text = text[:DIFF_LIMIT] + "\n… (diff truncated)"
-    return text
 
 
 def _fenced(language: str, text: str) -> str:

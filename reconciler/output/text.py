@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.output.body_diff import changed_diff
 from reconciler.output.color import paint
 from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
@@ -31,7 +32,8 @@ def render_text(
 ) -> str:
     """The whole plan as text (ends with a newline). Errors are not included: they go to stderr.
 
-    ``verbose`` (``-v``): each create's message preview below its line.
+    ``verbose`` (``-v``): each create's message preview and each changed campaign's
+    diff (the one the markdown plan shows) below its line.
     """
     lines = [paint(f"Plan for {plan.environment} ({state_line(plan)})", "bold", enabled=color), ""]
     if plan.actions:
@@ -69,9 +71,19 @@ def _rows(plan: Plan, *, show_sensitive: bool, color: bool, verbose: bool) -> li
         extra = note(action, show_sensitive=show_sensitive)
         if extra:
             rows.append(" " * (6 + key_w) + paint(extra, "dim", enabled=color))
-        preview = preview_text(action, show_sensitive=show_sensitive) if verbose else None
-        if preview is not None:
-            rows.extend(" " * (6 + key_w) + "│ " + line for line in preview.splitlines())
+        if verbose:
+            rows.extend(_shown_below(action, show_sensitive, " " * (6 + key_w), color))
+    return rows
+
+
+def _shown_below(action: PlannedAction, show_sensitive: bool, pad: str, color: bool) -> list[str]:
+    """With ``-v``: a create's message preview, a changed campaign's diff."""
+    preview = preview_text(action, show_sensitive=show_sensitive)
+    rows = [pad + "│ " + line for line in (preview or "").splitlines()]
+    for line in (changed_diff(action, show_sensitive) or "").splitlines():
+        head = line[:3] in ("+++", "---")
+        style = "bold" if head else {"+": "green", "-": "red", "@": "cyan"}.get(line[:1], "")
+        rows.append(pad + "│ " + paint(line, style, enabled=color))
     return rows
 
 

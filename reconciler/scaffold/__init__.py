@@ -25,9 +25,19 @@ _RENAMES: dict[str, str] = {
 _CI_PREFIXES: dict[str, CiChoice] = {"github/": "github", "gitlab/": "gitlab"}
 
 
+# The GitHub Action's repository in the workflows init writes: a placeholder to replace
+# with where the action is published (docs/ci.md), pinned to this version's release tag.
+ACTION_REPO = "your-org/campaign-reconciler"
+
+
 def default_pip_spec() -> str:
     """The pinned requirement CI installs: this very version of the tool."""
     return f"campaign-reconciler=={__version__}"
+
+
+def default_action_ref() -> str:
+    """The ``uses:`` of the GitHub workflows: the action at this version's tag."""
+    return f"{ACTION_REPO}@v{__version__}"
 
 
 def _walk(node: Traversable, prefix: str = "") -> dict[str, str]:
@@ -54,21 +64,30 @@ def target_path(stored: str) -> str:
     return stored
 
 
-def fill(text: str, *, pip_spec: str) -> str:
+def fill(text: str, *, pip_spec: str, action_ref: str) -> str:
     """Replace the placeholders of one scaffold file."""
     major_minor = ".".join(__version__.split(".")[:2])
-    return text.replace("@RECONCILER_PIP_SPEC@", pip_spec).replace(
-        "@RECONCILER_MAJOR_MINOR@", major_minor
-    )
+    for name, value in (
+        ("@RECONCILER_PIP_SPEC@", pip_spec),
+        ("@RECONCILER_MAJOR_MINOR@", major_minor),
+        ("@RECONCILER_ACTION@", action_ref),
+    ):
+        text = text.replace(name, value)
+    return text
 
 
-def project_files(*, ci: CiChoice = "github", pip_spec: str | None = None) -> dict[str, str]:
-    """What ``init`` writes (schemas aside): project-relative path -> text."""
-    spec = pip_spec or default_pip_spec()
+def project_files(
+    *, ci: CiChoice = "github", pip_spec: str | None = None, action_ref: str | None = None
+) -> dict[str, str]:
+    """What ``init`` writes (schemas aside): project-relative path -> text.
+
+    ``action_ref``: the workflows' ``uses:`` of the action (``./`` in this repository).
+    """
+    spec, ref = pip_spec or default_pip_spec(), action_ref or default_action_ref()
     files: dict[str, str] = {}
     for stored, text in stored_files().items():
         wanted = next((c for p, c in _CI_PREFIXES.items() if stored.startswith(p)), None)
         if wanted is not None and wanted != ci:
             continue
-        files[target_path(stored)] = fill(text, pip_spec=spec)
+        files[target_path(stored)] = fill(text, pip_spec=spec, action_ref=ref)
     return files

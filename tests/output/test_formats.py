@@ -131,6 +131,21 @@ def test_markdown_changed_campaign_shows_a_unified_diff():
     assert "```diff" in text
 
 
+def test_text_changed_campaign_shows_the_markdown_diff_with_verbose():
+    """``-v`` puts under a changed campaign the very diff its markdown details show."""
+    old, new = make_desired("k", name="Old name"), make_desired("k", name="New name")
+    state = make_snapshot(records=[make_record("k", desired=old)])
+    plan = make_plan([new], state, environment="dev", now=NOW)
+    assert "Old name" not in render_text(plan)
+    shown = [line.split("│ ", 1)[1] for line in render_text(plan, verbose=True).splitlines()
+             if "│ " in line]  # fmt: skip
+    diff = re.search(r"```diff\n(.*?)\n```", render_markdown(plan), flags=re.S)
+    assert diff is not None and shown == diff.group(1).splitlines()
+    assert '-  "name": "Old name",' in shown and '+  "name": "New name",' in shown
+    colored = render_text(plan, verbose=True, color=True)
+    assert paint('+  "name": "New name",', "green", enabled=True) in colored
+
+
 def test_small_plan_is_one_part_without_part_numbers():
     """A plan that fits one comment is one part, with no "part 1 of 1" in its heading."""
     (part,) = render_markdown_parts(sample_plan())

@@ -16,6 +16,7 @@ GOLDEN = Path(__file__).parent / "golden"
 RENDERERS = {
     "plan.txt": lambda plan: render_text(plan),
     "plan-color.txt": lambda plan: render_text(plan, color=True),
+    "plan-verbose.txt": lambda plan: render_text(plan, verbose=True),
     "plan.md": lambda plan: render_markdown(plan),
     "plan.json": lambda plan: render_json(plan),
     "plan-sensitive.json": lambda plan: render_json(plan, show_sensitive=True),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.scaffold import project_files
+from reconciler.commands.init import init_project
+from reconciler.scaffold import default_action_ref
 from tests.support.actionlint import ActionlintUnavailable, run_actionlint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,15 +34,12 @@ def test_repo_workflows_pass_actionlint() -> None:
 
 
 def test_scaffolded_workflows_pass_actionlint(tmp_path: Path) -> None:
-    """The workflows ``init`` writes lint clean with the default pinned install."""
-    paths = []
-    for rel, text in project_files(ci="github").items():
-        if rel.startswith(".github/workflows/"):
-            path = tmp_path / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            paths.append(path)
-    assert len(paths) == 2
+    """The workflows ``init`` writes in an empty folder lint clean and use the action."""
+    init_project(tmp_path)
+    paths = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
+    assert [p.name for p in paths] == ["reconciler-apply.yml", "reconciler-plan.yml"]
+    for path in paths:
+        assert f"uses: {default_action_ref()}\n" in path.read_text(encoding="utf-8")
     assert _lint(paths) == []
 
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 import yaml
 
-from reconciler.ci.gitlab_note import Note, Op, main, marker, plan_parts, sync_ops
+from reconciler.ci.comment_set import Note, Op, marker, plan_parts, sync_ops
+from reconciler.ci.gitlab_note import main
 from reconciler.scaffold import project_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -155,6 +155,8 @@ def test_workflows_pin_this_version_by_default() -> None:
 
     plan = planned_files()[".github/workflows/reconciler-plan.yml"]
     assert f'RECONCILER_PIP_SPEC: "campaign-reconciler=={__version__}"' in plan
+    # the action at the same version's release tag (its owner/name: docs/ci.md)
+    assert f"uses: your-org/campaign-reconciler@v{__version__}\n" in plan
     assert "@RECONCILER" not in "".join(planned_files(ci="gitlab").values())
 
 
@@ -164,6 +166,7 @@ def test_cli_init_reports_files_and_refuses_a_second_time(tmp_path: Path) -> Non
     assert first.returncode == 0, first.output
     assert "wrote       reconciler.yaml" in first.stdout
     assert "cd proj" in first.stdout
+    assert "replace your-org/campaign-reconciler by the action's repository" in first.stdout
     second = run_cli("init", "proj", cwd=tmp_path)
     assert second.returncode == 1
     assert "reconciler.yaml" in second.stderr and "--force" in second.stderr
