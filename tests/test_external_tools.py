@@ -35,7 +35,6 @@ def test_the_default_run_deselects_them() -> None:
     collected = [line for line in proc.stdout.splitlines() if "::" in line]
     assert collected, proc.stdout
     assert not [c for c in collected if "actionlint" in c or "postgres" in c]
-    assert not [c for c in collected if "updated_in_place" in c or "makes_no_call" in c]
 
 
 @pytest.mark.parametrize(
@@ -43,7 +42,6 @@ def test_the_default_run_deselects_them() -> None:
     [
         ("postgres", ".ci/postgres.sh"),
         ("actionlint", ".ci/install-actionlint.sh"),
-        ("node", "nodejs"),
     ],
 )
 def test_a_selected_test_fails_when_its_tool_is_missing(
@@ -52,8 +50,6 @@ def test_a_selected_test_fails_when_its_tool_is_missing(
     """Selected (as ``.ci/run`` does), a missing tool is a failure that says how to get it."""
     monkeypatch.setattr(backends, "PG_URL", "")
     monkeypatch.setenv("RECONCILER_ACTIONLINT_DIR", str(tmp_path))  # holds no actionlint
-    if marker == "node":
-        monkeypatch.setenv("PATH", str(tmp_path))  # no node on it
     with pytest.raises(pytest.fail.Exception, match=hint):
         external.pytest_runtest_setup(_Item(marker))  # type: ignore[arg-type]
     external.pytest_runtest_setup(_Item("slow"))  # needs nothing: runs

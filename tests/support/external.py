@@ -7,7 +7,6 @@ with how to get it. Never a skip: that would let CI pass without running them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 
 import pytest
@@ -15,19 +14,10 @@ import pytest
 from tests.support.actionlint import actionlint_missing
 from tests.support.backends import postgres_missing
 
-
-def node_missing() -> str | None:
-    """Why Node cannot run the workflows' github-script steps here, or None."""
-    if shutil.which("node") is None:
-        return "`node` (Node 18+) is not on PATH; install Debian's nodejs package"
-    return None
-
-
 # marker -> why the tool cannot be used here (None: it can)
 EXTERNAL_TOOLS: dict[str, Callable[[], str | None]] = {
     "postgres": postgres_missing,
     "actionlint": actionlint_missing,
-    "node": node_missing,
 }
 
 
