@@ -198,6 +198,28 @@ def test_a_named_param_that_is_missing_or_unknown_is_named(tmp_path: Path) -> No
     assert problem.hint.startswith("missing shop; unknown store")
 
 
+def test_a_named_param_without_parameter_name_is_an_error_at_that_param(tmp_path: Path) -> None:
+    """Not "unknown None": the param lacking its name, and the placeholder it would fill."""
+    problem = _one(tmp_path, _spec(NAMED.replace("parameter_name: shop, ", ""), "welcome_named"))
+    assert problem.message == (
+        "body_params param 2 has no parameter_name: the placeholders of template "
+        "'welcome_named' are named"
+    )
+    assert problem.hint == "add parameter_name: shop"
+    assert problem.field == f"{WA}.body_params.params[1]"
+    both = _errors(tmp_path, _spec(NAMED.replace("parameter_name: ", "x: "), "welcome_named"))
+    assert [e.hint for e in both] == ["add parameter_name: one of first_name, shop"] * 2
+    assert all("None" not in e.message + e.hint for e in both)
+
+
+def test_a_named_param_too_many_says_so(tmp_path: Path) -> None:
+    extra = NAMED + "        - {type: text, text: more}\n"
+    errors = _errors(tmp_path, _spec(extra, "welcome_named"))
+    (unnamed,) = [e for e in errors if e.field == f"{WA}.body_params.params[2]"]
+    assert unnamed.hint == "each placeholder has its param: remove it"
+    assert all("None" not in e.message + e.hint for e in errors)
+
+
 @pytest.mark.parametrize(
     ("params", "ok"),
     [
