@@ -31,16 +31,17 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
         shown, _, text = read_csv_file(project.root, rel)
         records = csv_records(text, shown)
     except AudienceError as exc:
-        where = SourceLocation(exc.file, exc.line)
+        where, field_path = SourceLocation(exc.file, exc.line), ""
         if exc.line is None:  # the file itself is missing or outside: say where it is named
             where = SourceLocation(PROJECT_FILE, project.line_of(*at))
+            field_path = ".".join(at)  # a path in reconciler.yaml, not in the card
         hint = exc.hint or f"the rate card is CSV ({DOCS})"
         message = f"rate card: {exc.message}"
-        raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)]) from None
+        raise ValidationFailed([Diagnostic(where, message, field_path, hint)]) from None
     card, problems = parse_rate_card(shown, records)
     if card is None:
         found = [
-            Diagnostic(SourceLocation(shown, p.line), p.message, hint=p.hint) for p in problems
+            Diagnostic(SourceLocation(shown, p.line), p.message, p.field, p.hint) for p in problems
         ]
         raise ValidationFailed(found)
     return card

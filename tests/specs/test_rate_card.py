@@ -85,23 +85,27 @@ def test_text_and_markdown_show_the_estimate_rounded_once(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("card", "line", "message"),
     [
-        ('# effective: 2025-07-01\nmarket,"calling_codes\n', 2, "invalid CSV"),
+        ('# effective: 2025-07-01\nmarket,"calling_codes\n', 2, "rate card: invalid CSV"),
         ("# effective: 2025-07-01\nmarket,calling_codes,currency\n", 2, "the header lacks"),
-        (CARD.replace("0.7846", "-1"), 3, "marketing price -1 is negative"),
-        (CARD.replace("0.7846", "n/a"), 3, "marketing price 'n/a' is not a number"),
-        (CARD.replace("India,91,INR", "India,91,XYZ"), 3, "unknown currency 'XYZ'"),
-        (CARD.replace("Bahamas,1242", "Bahamas,91"), 5, "calling code 91 is in two markets"),
+        (CARD.replace("0.7846", "-1"), 3, "marketing: marketing price -1 is negative"),
+        (CARD.replace("0.1150", "n/a", 1), 3, "utility: utility price 'n/a' is not a number"),
+        (CARD.replace("India,91,INR", "India,91,XYZ"), 3, "currency: unknown currency 'XYZ'"),
+        (CARD.replace("India,91,INR", "India,91,USD"), 4, "currency: currency INR differs"),
+        (CARD.replace("Bahamas,1242", "Bahamas,91"), 5, "calling_codes: calling code 91 is in"),
+        (CARD.replace("Bahamas,1242", "Bahamas,+1242"), 5, "calling_codes: calling code '+1242'"),
+        (CARD.replace("Bahamas,1242", "India,1242"), 5, "market: market 'India' is listed twice"),
     ],
 )
-def test_a_bad_card_fails_with_file_and_line_and_writes_nothing(
+def test_a_bad_card_fails_with_file_line_and_column_and_writes_nothing(
     tmp_path: Path, card: str, line: int, message: str
 ) -> None:
+    """The column at fault is the diagnostic's field (``rates.csv:3: error: marketing: …``)."""
     root = _project(tmp_path, card)
     before = snapshot(root)
     for command in (["plan", "--env", "dev"], ["apply", "--env", "dev", "--auto-approve"]):
         result = run_cli(*command, cwd=root)
         assert result.returncode == 1, result.output
-        assert f"rates.csv:{line}" in result.stderr and message in result.stderr
+        assert f"rates.csv:{line}: error: {message}" in result.stderr, result.stderr
         assert "Traceback" not in result.output
     assert snapshot(root) == before
 
@@ -111,7 +115,7 @@ def test_a_missing_card_is_reported_at_its_setting(tmp_path: Path) -> None:
     (root / "rates.csv").unlink()
     result = run_cli("plan", "--env", "dev", cwd=root)
     assert result.returncode == 1
-    assert "reconciler.yaml:3" in result.stderr and "rate card" in result.stderr
+    assert "reconciler.yaml:3: error: rate_card: rate card: CSV file" in result.stderr
 
 
 def test_a_recipient_in_no_market_is_an_error_and_shown_unpriced(tmp_path: Path) -> None:
