@@ -155,7 +155,7 @@ def test_a_body_with_too_few_params_names_both_counts(tmp_path: Path) -> None:
     )
     problem = _one(tmp_path, _spec(params))
     assert problem.message == (
-        "body_params has 1 params; the body of template 'promo_offer' has 2 placeholders"
+        "body_params has 1 param; the body of template 'promo_offer' has 2 placeholders"
     )
     assert "{{1}}, {{2}}" in problem.hint
     assert (problem.location.line, problem.field) == (26, f"{WA}.body_params.params")
@@ -243,7 +243,7 @@ def test_a_media_header_takes_one_param_of_its_format(
     )
     errors = load(_project(tmp_path, spec)).errors
     assert (errors == []) is ok, errors
-    assert all("is a image" in e.message for e in errors)
+    assert all("the header of template 'media_promo' is an image" in e.message for e in errors)
 
 
 def test_a_media_header_needs_no_param_with_an_attachment_url(tmp_path: Path) -> None:
