@@ -185,3 +185,46 @@ def test_validate_reports_a_bad_card_offline(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "rates.csv:3" in result.stderr and "negative" in result.stderr
     assert run_cli("validate", cwd=_project(tmp_path / "good")).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("0.1", "0.1"), ("1e3", "1000"), ("12.345", "12.345"), ("25000", "25000"),
+     ("1234567890123.45", "1234567890123.45")],
+)  # fmt: skip
+def test_max_cost_is_the_amount_written_exactly(tmp_path: Path, written: str, read: str) -> None:
+    from decimal import Decimal
+
+    from reconciler.config import load_project
+    from reconciler.guards import GuardSettings
+
+    project = load_project(project_dir=_with_max_cost(tmp_path, written))
+    cap = GuardSettings.from_environment(project.settings("dev")).max_cost
+    assert cap == Decimal(read)  # the decimal written, not the float's binary value
+
+
+@pytest.mark.parametrize(
+    ("written", "message", "hint"),
+    [
+        (".inf", "max_cost: expected a number, got text", "not .inf or .nan"),
+        (".nan", "max_cost: expected a number, got text", "not .inf or .nan"),
+        ("-.inf", "max_cost: expected a number, got text", "not .inf or .nan"),
+        ("'100'", "max_cost: expected a number, got text", "without quotes"),
+        ("true", "max_cost: expected a number, got a boolean", "such as 25000 or 2500.50"),
+        ("-1", "max_cost: must be at least 0, got -1", "an amount in the rate card's currency"),
+        ("-0.5", "max_cost: must be at least 0, got -0.5", "0 or more"),
+        ("12345678901234567.891", "max_cost: more than 15 significant digits", "round it"),
+    ],
+)
+def test_a_max_cost_that_is_no_amount_is_one_clear_error_at_its_line(
+    tmp_path: Path, written: str, message: str, hint: str
+) -> None:
+    root = _with_max_cost(tmp_path, written)
+    before = snapshot(root)
+    for command in (["validate"], ["plan", "--env", "dev"]):
+        result = run_cli(*command, cwd=root)
+        assert result.returncode == 1, result.output
+        (error,) = [line for line in result.stderr.splitlines() if ": error: " in line]
+        assert error.startswith(f"reconciler.yaml:7: error: environments.dev.{message}"), error
+        assert hint in result.stderr and "max_cost.float" not in result.stderr
+    assert snapshot(root) == before
