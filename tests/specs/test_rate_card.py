@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.models.test_cost import CARD
@@ -228,3 +229,47 @@ def test_a_max_cost_that_is_no_amount_is_one_clear_error_at_its_line(
         assert error.startswith(f"reconciler.yaml:7: error: environments.dev.{message}"), error
         assert hint in result.stderr and "max_cost.float" not in result.stderr
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize(
+    ("card", "cap", "refusal"),
+    [
+        (CARD, "5", "estimated at ₹7.57, more than max_cost (₹5.00) allows"),
+        (
+            CARD.replace("Rest of world,*,INR,6.00,1.50,3.00\n", ""),
+            "100",
+            "second: 1 recipient with a calling code in no market of rates.csv",
+        ),
+    ],
+    ids=["max_cost", "unpriced"],
+)
+def test_apply_refused_by_the_estimate_sends_no_request_and_writes_no_state(
+    tmp_path: Path, card: str, cap: str, refusal: str
+) -> None:
+    """Through the CLI against the sandbox as its own process: one campaign applied, then a
+    second that breaks max_cost (or has a recipient the card cannot price) is refused: the
+    sandbox is asked nothing more and the state's bytes are as they were."""
+    from tests.e2e.support import TOKEN_ENV, sandbox_process
+    from tests.support.projects import environment, project_file
+
+    with sandbox_process() as sandbox:
+        env = environment("dev", sandbox.url, state=".reconciler/dev.sqlite", max_cost=cap)
+        variables = '{workspace_id: ws-dev, assistant_id: 11, from_numbers: ["+919800000001"]}'
+        config = project_file(env + f"    vars: {variables}\n").replace(
+            "environments:", "rate_card: rates.csv\nenvironments:"
+        )
+        root = _project(tmp_path, card, config, SPEC.replace("+14155550123", "+919812345603"))
+        first = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=TOKEN_ENV)
+        assert first.returncode == 0, first.output
+        state = root / ".reconciler" / "dev.sqlite"
+        before = state.read_bytes()
+        second = SPEC.replace("key: promo", "key: second").replace("promo-wa", "second-wa")
+        second = second.replace("+14155550123", "+447911123456")
+        (root / "campaigns/second.yaml").write_text(second, encoding="utf-8")
+        refused = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=TOKEN_ENV)
+        stats = httpx.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()
+    assert refused.returncode == 1, refused.output
+    assert refusal in refused.stderr
+    assert "nothing was sent" in refused.stderr
+    assert state.read_bytes() == before
+    assert stats["by_status"] == {"201": 1}
