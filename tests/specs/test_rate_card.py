@@ -273,3 +273,33 @@ def test_apply_refused_by_the_estimate_sends_no_request_and_writes_no_state(
     assert "nothing was sent" in refused.stderr
     assert state.read_bytes() == before
     assert stats["by_status"] == {"201": 1}
+
+
+def test_recipients_dropped_by_suppression_are_not_estimated(tmp_path: Path) -> None:
+    """With ``suppression_mode: drop`` the estimate (and max_cost) is of the recipients
+    sent: the UK number opted out, so 3 x India is ₹2.35, not ₹8.35 with it."""
+    from tests.e2e.support import TOKEN_ENV, sandbox_process
+    from tests.support.projects import environment, project_file
+
+    spec = SPEC.replace("+14155550123", "+447911123456")
+    spec = spec.replace(
+        '+919812345602"}\n', '+919812345602"}\n    - {id: c4, to_number: "+919812345603"}\n'
+    )
+    with sandbox_process() as sandbox:
+        variables = '{workspace_id: ws-dev, assistant_id: 11, from_numbers: ["+919800000001"]}'
+        env = environment("dev", sandbox.url, state=".reconciler/dev.sqlite", max_cost="3")
+        config = project_file(env + f"    vars: {variables}\n").replace(
+            "environments:",
+            "rate_card: rates.csv\nsuppression: [opt-outs.csv]\nsuppression_mode: drop\n"
+            "environments:",
+        )
+        root = _project(tmp_path, CARD, config, spec)
+        (root / "opt-outs.csv").write_text("id,to_number\n,+447911123456\n", encoding="utf-8")
+        plan = run_cli("plan", "--env", "dev", "--format", "json", cwd=root)
+        assert plan.returncode == 0, plan.output
+        shown = json.loads(plan.stdout)
+        assert shown["cost"]["total"] == "2.3538"
+        assert shown["actions"][0]["cost"]["amount"] == "2.3538"
+        applied = run_cli("apply", "--env", "dev", "--auto-approve", cwd=root, env=TOKEN_ENV)
+    assert applied.returncode == 0, applied.output
+    assert "Estimated cost: ₹2.35 created of ₹2.35 planned" in applied.output
