@@ -309,6 +309,14 @@ def test_an_empty_catalogue_is_one_warning_and_checks_nothing(tmp_path: Path) ->
         ),
         ('{"templates": []}', 1, "a catalogue is a mapping with a list 'data'"),
         ("data:\n  - name: [x\n", 3, "invalid YAML"),
+        (
+            '{"data": [\n {"name": "x", "language": "en", "status": "PAUSED",\n'
+            '  "components": [{"type": "BODY", "text": "hi"}]},\n'
+            ' {"name": "x", "language": "en", "status": "APPROVED",\n'
+            '  "components": [{"type": "BODY", "text": "hi"}]}\n]}',
+            4,
+            "template 'x' (en) is listed twice (data[0] and data[1])",
+        ),
     ],
 )
 def test_a_bad_catalogue_fails_with_file_and_line_and_writes_nothing(
