@@ -37,6 +37,8 @@ WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().\-]*")
 _COMPACT = re.compile(r"\+[1-9][0-9]{2,16}")
 _E164 = PhoneNumberFormat.E164
 E164_EXAMPLE = "+919800000001"
+# What a message about a number that is not one says to do (a recipient's, an opt-out's).
+E164_HINT = f"write the WhatsApp number in E.164: '+', country code, number (like {E164_EXAMPLE})"
 
 
 @cache

@@ -21,7 +21,7 @@ from pydantic import (
     create_model,
     field_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.models.fields import RULE, rule_error
@@ -135,12 +135,33 @@ def validated_settings(document: Document) -> ProjectSettings:
 def _diagnostics(exc: ValidationError, document: Document) -> list[Diagnostic]:
     """The model's errors, worded as for specs, at the lines the YAML marks give."""
     result = []
-    for error in exc.errors(include_url=False):
+    for error in _numbers_merged(exc.errors(include_url=False)):
         problem = from_pydantic(error, ProjectFile, document=PROJECT_FILE, templated=False)
         line = document.marks.line_of(problem.path)
         location = SourceLocation(PROJECT_FILE, line)
         result.append(Diagnostic(location, problem.message, problem.field, problem.hint))
     return result
+
+
+# A value of an ``int | float`` setting (max_cost) that is neither: pydantic gives one error
+# per member of the union, at paths ending in the member's name.
+_NUMBER_MEMBERS = {"int": "int_type", "float": "float_type"}
+
+
+def _numbers_merged(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """``errors`` with the two of an ``int | float`` value merged into one ``number_type``
+    at the setting's own path (not ``max_cost.float``: there is no such key)."""
+    merged: list[ErrorDetails] = []
+    seen: set[tuple[int | str, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if not loc or _NUMBER_MEMBERS.get(str(loc[-1])) != error["type"]:
+            merged.append(error)
+        elif loc[:-1] not in seen:
+            seen.add(loc[:-1])
+            number = ErrorDetails(type="number_type", loc=loc[:-1], msg="", input=error["input"])
+            merged.append(number)
+    return merged
 
 
 def _reraised(exc: ValidationError) -> list[InitErrorDetails]:

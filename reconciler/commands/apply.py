@@ -108,12 +108,15 @@ class PlanSource:
     """Where an apply's plan comes from: the specs (``apply --env``) or a saved plan file.
 
     ``plan_for`` plans a snapshot, unguarded; ``load_bodies`` loads the bodies of the
-    preview's creates before the lock; ``open_api`` reads the token and opens the client.
+    preview's creates before the lock; ``open_api`` reads the token and opens the client;
+    ``review`` adds the creates' previews and estimates, after the policies (whose
+    ``drop`` changes the bodies sent) and before the guards (``max_cost`` reads them).
     """
 
     plan_for: Callable[[StateSnapshot], Plan]
     open_api: Callable[[], CampaignAPI]
     load_bodies: Callable[[Plan], None] = lambda preview: None  # a saved plan holds them
+    review: Callable[[Plan], Plan] = lambda plan: plan
 
 
 def actor(runtime: Runtime) -> str:
@@ -191,7 +194,7 @@ def _guarded_plan(
     plan = source.plan_for(snapshot)
     if destination.policies is not None:
         plan = destination.policies.check(plan, snapshot, store_bodies(reader))
-    plan = with_guards(plan, destination.guards)
+    plan = with_guards(source.review(plan), destination.guards)
     refuse_on_guards(plan)
     return plan
 
@@ -294,7 +297,7 @@ def apply_env(
         plan = planner.plan_for(snapshot)
         if planner.catalog is not None or planner.rate_card is not None:
             planner = planner.with_bodies({a.key for a in plan.creates})
-            plan = planner.reviewed(planner.plan_for(snapshot))
+            plan = planner.plan_for(snapshot)
         return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
 
     def load_bodies(preview: Plan) -> None:
@@ -302,7 +305,7 @@ def apply_env(
         planner = planner.with_bodies({a.key for a in preview.creates})
 
     opener = functools.partial(open_api, env, cancel=hooks.cancel, environ=environ)
-    source = PlanSource(plan_for, opener, load_bodies)
+    source = PlanSource(plan_for, opener, load_bodies, lambda plan: planner.reviewed(plan))
     return _run_on(env, project, source, options, hooks, runtime)
 
 
@@ -319,9 +322,9 @@ def saved_plan_source(
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         check_not_stale(saved, snapshot)
-        return review(saved_plan_as_plan(saved, snapshot, plan_file))
+        return saved_plan_as_plan(saved, snapshot, plan_file)
 
-    return PlanSource(plan_for, opener)
+    return PlanSource(plan_for, opener, review=review)
 
 
 def apply_saved(

@@ -86,11 +86,12 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = planner.reviewed(with_desired_bodies(planner.plan_for(snapshot), planner))
+    plan = with_desired_bodies(planner.plan_for(snapshot), planner)
     plan = with_changed_bodies(plan, settings, project.root)
     plan = with_policy_findings(
         plan, policy_context(project, env), snapshot, settings, project.root
     )
+    plan = planner.reviewed(plan)  # after the policies: the bodies sent, without those dropped
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)

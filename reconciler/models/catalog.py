@@ -64,10 +64,16 @@ def parse_catalog(file: str, data: Any) -> tuple[Catalog | None, list[FieldProbl
         return None, [FieldProblem((), "a catalogue is a mapping with a list 'data'", hint)]
     problems: list[FieldProblem] = []
     templates: dict[tuple[str, str], Template] = {}
+    first: dict[tuple[str, str], int] = {}
     for index, item in enumerate(data["data"]):
         template = _template(item, ("data", index), problems)
-        if template is not None:
-            templates[(template.name, template.language)] = template
+        if template is None:
+            continue
+        at = (template.name, template.language)
+        if at in first:  # the last would win silently, whatever the first's status
+            problems.append(_twice(at, first[at], index))
+        first.setdefault(at, index)
+        templates[at] = template
     if problems:
         return None, problems
     languages: dict[str, list[str]] = {}
@@ -75,6 +81,13 @@ def parse_catalog(file: str, data: Any) -> tuple[Catalog | None, list[FieldProbl
         languages.setdefault(name, []).append(language)
     langs = {name: tuple(sorted(found)) for name, found in languages.items()}
     return Catalog(file, templates, langs), []
+
+
+def _twice(at: tuple[str, str], first: int, index: int) -> FieldProblem:
+    name, language = at
+    message = f"template {name!r} ({language}) is listed twice (data[{first}] and data[{index}])"
+    hint = "export the catalogue again as one list, or remove one of the two"
+    return FieldProblem(("data", index, "name"), message, hint)
 
 
 def _template(item: Any, at: Path, problems: list[FieldProblem]) -> Template | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from reconciler.models.fields import CURRENCY_CODE, check_http_url
 from reconciler.models.problems import FieldProblem, Path, kind, wrong_kind
+from reconciler.words import a
 
 PARAM_GROUPS = ("body_params", "header_params", "button_params")
 
@@ -55,7 +56,7 @@ def _text_field(obj: Mapping[str, Any], name: str, path: Path, what: str) -> lis
         return [
             FieldProblem(
                 (*path, name),
-                f"a {what} parameter needs '{name}'",
+                f"{a(what)} parameter needs '{name}'",
                 f"add {name}: <text> (Meta's parameter object shape)",
             )
         ]
@@ -71,7 +72,7 @@ def _nested(
     if isinstance(value, Mapping):
         return value, []
     if name not in item:
-        message = f"a {name} parameter needs a '{name}' object"
+        message = f"{a(name)} parameter needs its '{name}' object"
     else:
         message = f"expected a mapping, got {kind(value)}"
     return None, [FieldProblem((*path, name), message, _SHAPE_HINTS[name])]

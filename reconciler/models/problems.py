@@ -136,6 +136,7 @@ _TYPE_MESSAGES = {
     "string_type": ("text", "quote the value: it must be text (for example '00123' or '+9198…')"),
     "int_type": ("a whole number", "write a number without quotes"),
     "int_from_float": ("a whole number", "write a whole number, without a decimal part"),
+    "number_type": ("a number", "write a number without quotes, such as 25000 or 2500.50"),
     "bool_type": ("true or false", "write true or false (yes/no/on/off are text in YAML 1.2)"),
     "list_type": ("a list", "write a YAML list: [a, b] or one '- item' per line"),
     "model_type": ("a mapping", "write 'key: value' pairs indented under this key"),
@@ -148,6 +149,7 @@ _TYPE_MESSAGES = {
 _PLAIN_HINTS = {
     "string_type": "write text (quoted, if YAML would read it as a number or true/false)",
     "dict_type": "write 'key: value' pairs indented under this key",
+    "number_type": "write a number without quotes, such as 25000 or 2500.50 (not .inf or .nan)",
 }
 
 
@@ -196,6 +198,7 @@ def _bound_hint(path: Path, default: str) -> str:
         "end_hour": "hours are whole hours of the day: end_hour 1..24 (24 is midnight)",
         "delay": "delay is a number of minutes, 0 or more",
         "assistant_id": "use the numeric ID of the assistant from ContactSwing",
+        "max_cost": "an amount in the rate card's currency, 0 or more (e.g. 25000 or 2500.50)",
     }.get(str(name), default)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 CATEGORIES = ("marketing", "utility", "authentication")
 COLUMNS = ("market", "calling_codes", "currency", *CATEGORIES)
 WILDCARD = "*"
+_CODES = "calling_codes"
 _EFFECTIVE = re.compile(r"#\s*effective:\s*(\S+)\s*")
 _PRICE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _CODE = re.compile(r"[0-9]{1,6}")
@@ -45,11 +46,13 @@ MINOR_UNITS = {
 
 @dataclass(frozen=True)
 class CardProblem:
-    """A problem of a rate card: its line (1-based), message and hint."""
+    """A problem of a rate card: its line (1-based), message, hint and the column it is
+    in (``field``: its name in the header; "" for a problem of the line or the file)."""
 
     line: int
     message: str
     hint: str = ""
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ class _Builder:
         found = len(self.problems)
         if not market or market in self.prices:
             said = "a market needs a name" if not market else f"market {market!r} is listed twice"
-            self.problems.append(CardProblem(line, said, _ROW))
+            self.problems.append(CardProblem(line, said, _ROW, "market"))
         self._currency(line, cell["currency"])
         prices = {c: self._price(line, c, cell[c]) for c in CATEGORIES}
         codes = self._codes(line, market, cell["calling_codes"])
@@ -181,12 +184,13 @@ class _Builder:
     def _currency(self, line: int, code: str) -> None:
         if code not in CURRENCIES:
             hint = "an ISO 4217 code in capitals, e.g. INR, USD, EUR"
-            self.problems.append(CardProblem(line, f"unknown currency {code!r}", hint))
+            self.problems.append(CardProblem(line, f"unknown currency {code!r}", hint, "currency"))
         elif self.currency is None:
             self.currency = code
         elif code != self.currency:
             message = f"currency {code} differs from {self.currency}: one currency per card"
-            self.problems.append(CardProblem(line, message, "convert every price to one currency"))
+            hint = "convert every price to one currency"
+            self.problems.append(CardProblem(line, message, hint, "currency"))
 
     def _price(self, line: int, category: str, text: str) -> Decimal | None:
         if _PRICE.fullmatch(text):
@@ -196,23 +200,24 @@ class _Builder:
             message = f"{category} price {text} is negative"
         else:
             message = f"{category} price {text!r} is not a number"
-        self.problems.append(CardProblem(line, message, hint))
+        self.problems.append(CardProblem(line, message, hint, category))
         return None
 
     def _codes(self, line: int, market: str, text: str) -> list[str]:
         codes = text.split()
         hint = "calling codes are digits without +, separated by spaces (e.g. 1 44), or *"
         if not codes:
-            self.problems.append(CardProblem(line, f"market {market!r} has no calling code", hint))
+            message = f"market {market!r} has no calling code"
+            self.problems.append(CardProblem(line, message, hint, _CODES))
         for code in codes:
             other = self.wildcard if code == WILDCARD else self.codes.get(code)
             if code != WILDCARD and not _CODE.fullmatch(code):
-                self.problems.append(
-                    CardProblem(line, f"calling code {code!r} is not digits", hint)
-                )
+                message = f"calling code {code!r} is not digits"
+                self.problems.append(CardProblem(line, message, hint, _CODES))
             elif other is not None:
                 message = f"calling code {code} is in two markets: {other} and {market}"
-                self.problems.append(CardProblem(line, message, "list each code in one market"))
+                hint = "list each code in one market"
+                self.problems.append(CardProblem(line, message, hint, _CODES))
         return codes
 
 

@@ -147,8 +147,7 @@ def _bad_number(path: Path, number: str, reason: str) -> FieldProblem:
     return FieldProblem(
         path,
         f"recipient number '{mask_phone(number)}' {reason}",
-        "write the WhatsApp number in E.164: '+', country code, number "
-        f"(like {phones.E164_EXAMPLE})",
+        phones.E164_HINT,
     )
 
 

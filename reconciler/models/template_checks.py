@@ -16,6 +16,7 @@ from reconciler.models.catalog import MEDIA_FORMATS, PLACEHOLDER, Catalog, Templ
 from reconciler.models.fields import closest
 from reconciler.models.params import PARAM_GROUPS
 from reconciler.models.problems import FieldProblem, Path
+from reconciler.words import a, count
 
 WA: Path = ("touchpoint", "whatsapp_data")
 LIMITS = {"HEADER": 60, "BODY": 1024}
@@ -107,31 +108,54 @@ def _group(template: Template, group: str, params: list[Any]) -> list[FieldProbl
         return []  # a media header's param is checked against its format
     slots = template.slots.get(group, ())
     at: Path = (*WA, group, "params") if params else (*WA, group)
-    names = [p.get("parameter_name") for p in params if isinstance(p, Mapping)]
     if slots and not all(slot.isdigit() for slot in slots):
-        return _named(template, group, slots, names, at)
+        return _named(template, group, slots, params, at)
     if len(params) == len(slots):
         return []
     message = (
-        f"{group} has {len(params)} params; the {_COMPONENT[group]} of template "
-        f"{template.name!r} has {len(slots)} placeholders"
+        f"{group} has {count(len(params), 'param')}; the {_COMPONENT[group]} of template "
+        f"{template.name!r} has {count(len(slots), 'placeholder')}"
     )
     hint = f"give one param per placeholder ({', '.join('{{' + s + '}}' for s in slots) or 'none'})"
     return [FieldProblem(at, message, hint)]
 
 
 def _named(
-    template: Template, group: str, slots: Sequence[str], names: list[Any], at: Path
+    template: Template, group: str, slots: Sequence[str], params: list[Any], at: Path
 ) -> list[FieldProblem]:
-    missing = [slot for slot in slots if slot not in names]
-    extra = [str(name) for name in names if name not in slots]
+    names = [_name_of(p) for p in params]
+    given = [name for name in names if name is not None]
+    missing = [slot for slot in slots if slot not in given]
+    extra = [name for name in given if name not in slots]
+    unnamed = [_unnamed(template, group, index, missing) for index, name in enumerate(names)
+               if name is None]  # fmt: skip
     if not missing and not extra and len(names) == len(slots):
         return []
+    if unnamed and not extra and len(missing) == len(unnamed):
+        return unnamed  # each param without a name is the one missing placeholder's
     message = f"{group} do not match the named placeholders of template {template.name!r}"
     parts = [f"missing {', '.join(missing)}"] if missing else []
     parts += [f"unknown {', '.join(extra)}"] if extra else []
     hint = "; ".join(parts) or "give each named placeholder one param"
-    return [FieldProblem(at, message, f"{hint} (each param names its parameter_name)")]
+    return [*unnamed, FieldProblem(at, message, f"{hint} (each param names its parameter_name)")]
+
+
+def _name_of(param: Any) -> str | None:
+    """A param's ``parameter_name`` as text; None when it gives none."""
+    name = param.get("parameter_name") if isinstance(param, Mapping) else None
+    return None if name is None or name == "" else str(name)
+
+
+def _unnamed(template: Template, group: str, index: int, missing: list[str]) -> FieldProblem:
+    message = (
+        f"{group} param {index + 1} has no parameter_name: the placeholders of template "
+        f"{template.name!r} are named"
+    )
+    names = f"one of {', '.join(missing)}" if len(missing) > 1 else ", ".join(missing)
+    hint = (
+        f"add parameter_name: {names}" if missing else "each placeholder has its param: remove it"
+    )
+    return FieldProblem((*WA, group, "params", index), message, hint)
 
 
 def _media_header(template: Template, wa: Mapping[str, Any], url: Any) -> list[FieldProblem]:
@@ -142,7 +166,7 @@ def _media_header(template: Template, wa: Mapping[str, Any], url: Any) -> list[F
     if len(params) == 1 and isinstance(params[0], Mapping) and params[0].get("type") == want:
         return []
     at: Path = (*WA, "header_params", "params") if params else (*WA, "header_params")
-    message = f"the header of template {template.name!r} is a {want}"
+    message = f"the header of template {template.name!r} is {a(want)}"
     hint = f"give header_params one param of type {want}, or set touchpoint.attachment_url"
     return [FieldProblem(at, message, hint)]
 

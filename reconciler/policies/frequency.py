@@ -35,20 +35,27 @@ def entries(creates: Sequence[Audience], recorded: Iterable[Audience]) -> dict[s
     return found
 
 
-def over_cap(starts: list[Entry], cap: FrequencyCap) -> set[str]:
-    """The keys of every window of this number's campaigns that holds more than ``max``
-    and a campaign to create (windows start at each campaign's start)."""
+def over_cap(starts: list[Entry], cap: FrequencyCap) -> dict[str, set[str]]:
+    """Each campaign to create in a window of this number's campaigns that holds more than
+    ``max`` (windows start at each campaign's start): the keys of those windows, its own
+    included. A window's keys are given only to the creates inside it."""
     if len(starts) <= cap.max:
-        return set()
+        return {}
     ordered = sorted(starts)
     span, end, size = cap.days * 86_400, 0, len(ordered)
-    keys: set[str] = set()
+    shared: dict[int, tuple[int, int]] = {}  # a create's index -> its windows' first, end
     for i, (start, _, _) in enumerate(ordered):
         while end < size and ordered[end][0] - start < span:
             end += 1
-        if end - i > cap.max and any(create for _, _, create in ordered[i:end]):
-            keys.update(key for _, key, _ in ordered[i:end])
-    return keys
+        if end - i > cap.max:
+            for at in range(i, end):
+                if ordered[at][2]:
+                    first = shared.get(at, (i, end))[0]  # windows begin in order: first stays
+                    shared[at] = (first, end)
+    return {
+        ordered[at][1]: {key for _, key, _ in ordered[first:last]}
+        for at, (first, last) in shared.items()
+    }
 
 
 def check(
@@ -56,14 +63,15 @@ def check(
     cap: FrequencyCap,
     locations: dict[str, SourceLocation],
 ) -> list[Finding]:
-    """One finding per campaign to create in an over-cap window: the numbers over it."""
+    """One finding per campaign to create in an over-cap window: the numbers over it, and
+    the campaigns that share such a window with it (for any of those numbers)."""
     numbers: dict[str, list[str]] = {}
     partners: dict[str, set[str]] = {}
     for number, starts in by_number.items():
-        keys = over_cap(starts, cap)
-        for key in keys & locations.keys():
-            numbers.setdefault(key, []).append(number)
-            partners.setdefault(key, set()).update(keys)
+        for key, keys in over_cap(starts, cap).items():
+            if key in locations:
+                numbers.setdefault(key, []).append(number)
+                partners.setdefault(key, set()).update(keys)
     return [
         _finding(key, found, sorted(partners[key] - {key}), cap, locations[key])
         for key, found in sorted(numbers.items())

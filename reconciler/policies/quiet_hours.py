@@ -2,8 +2,9 @@
 
 A number's zones come from the phone-number library's time-zone data; with several, the
 window must clear the quiet hours in each. The window [start_hour, end_hour) in the
-campaign's ``time_zone`` is checked on each execution day of the week from ``start_at``,
-as real instants, so a daylight-saving change on either side is taken into account.
+campaign's ``time_zone`` is checked on each execution day of a week of windows, from the
+first that closes after ``start_at`` (where the messages go out), as real instants, so a
+daylight-saving change on either side is taken into account.
 """
 
 from __future__ import annotations
@@ -63,19 +64,29 @@ def zones_of(number: str) -> tuple[str, ...]:
 def send_windows(
     settings: Mapping[str, Any], start: datetime
 ) -> Iterator[tuple[datetime, datetime]]:
-    """The campaign's send windows, as aware instants, on its execution days of the week
-    from ``start`` (in its ``time_zone``); a window ending before ``start`` is skipped."""
+    """The campaign's send windows, as aware instants: a week of them on its execution
+    days (in its ``time_zone``), from the first that closes after ``start``.
+
+    The first is where the messages go out: with ``start`` after the day's window has
+    closed, the next execution day's, which may be the same weekday a week later.
+    """
     zone = _zone(str(settings.get("time_zone", "UTC")))
     first, last = int(settings.get("start_hour", 0)), int(settings.get("end_hour", 24))
     days = {str(d).lower()[:3] for d in settings.get("execution_days", _DAYS)}
-    local_start = start.astimezone(zone)
-    for offset in range(WEEK):
-        day = local_start.date() + timedelta(days=offset)
+    local_start = start.astimezone(zone).date()
+    opened: date | None = None
+    for offset in range(WEEK + 1):
+        day = local_start + timedelta(days=offset)
         if _DAYS[day.weekday()] not in days:
             continue
         opens, closes = _at(day, first, zone), _at(day, last, zone)
-        if closes > start:
-            yield opens, closes
+        if closes <= start:
+            continue
+        if opened is None:
+            opened = day
+        elif (day - opened).days >= WEEK:
+            return
+        yield opens, closes
 
 
 def quiet_spans(

@@ -7,12 +7,15 @@ card (it would be a cap on nothing).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from reconciler.config import PROJECT_FILE, Project
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.models.rate_card import RateCard, parse_rate_card
 from reconciler.specs.audiences import AudienceError, csv_records, read_csv_file
 
 DOCS = "docs/templates-and-cost.md"
+EXACT_DIGITS = 15  # a float written with at most 15 significant digits reads back as written
 
 
 def rate_card_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
@@ -26,24 +29,39 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
     if setting is None:
         _no_max_cost_without_card(project, env)
         return None
+    _max_cost_read_exactly(project, env)
     at, rel = setting
     try:
         shown, _, text = read_csv_file(project.root, rel)
         records = csv_records(text, shown)
     except AudienceError as exc:
-        where = SourceLocation(exc.file, exc.line)
+        where, field_path = SourceLocation(exc.file, exc.line), ""
         if exc.line is None:  # the file itself is missing or outside: say where it is named
             where = SourceLocation(PROJECT_FILE, project.line_of(*at))
+            field_path = ".".join(at)  # a path in reconciler.yaml, not in the card
         hint = exc.hint or f"the rate card is CSV ({DOCS})"
         message = f"rate card: {exc.message}"
-        raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)]) from None
+        raise ValidationFailed([Diagnostic(where, message, field_path, hint)]) from None
     card, problems = parse_rate_card(shown, records)
     if card is None:
         found = [
-            Diagnostic(SourceLocation(shown, p.line), p.message, hint=p.hint) for p in problems
+            Diagnostic(SourceLocation(shown, p.line), p.message, p.field, p.hint) for p in problems
         ]
         raise ValidationFailed(found)
     return card
+
+
+def _max_cost_read_exactly(project: Project, env: str) -> None:
+    """A ``max_cost`` with more significant digits than a YAML number keeps (15) is refused:
+    the cap checked would not be the one written (``12345678901234567.89``)."""
+    cap = project.settings(env).max_cost
+    if not isinstance(cap, float) or len(Decimal(repr(cap)).as_tuple().digits) <= EXACT_DIGITS:
+        return
+    at = ("environments", env, "max_cost")
+    where = SourceLocation(PROJECT_FILE, project.line_of(*at))
+    message = f"more than {EXACT_DIGITS} significant digits: the cap would not be the one written"
+    hint = "round it to the currency's minor unit (e.g. 25000.50)"
+    raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
 
 
 def _no_max_cost_without_card(project: Project, env: str) -> None:

@@ -97,9 +97,8 @@ def _row(
         try:
             numbers.add(phones.normalize(written))
         except ValueError as exc:
-            hint = f"write it in international form, e.g. {phones.E164_EXAMPLE}"
-            message = f"to_number {mask_phone(written)}: {exc}"
-            problems.append(Diagnostic(where, message, "to_number", hint))
+            message = f"opt-out number '{mask_phone(written)}' {exc}"
+            problems.append(Diagnostic(where, message, "to_number", phones.E164_HINT))
 
 
 def _failed(where: SourceLocation, message: str, hint: str) -> ValidationFailed:

@@ -309,8 +309,15 @@ BAD: list[tuple[str, Any, str, str, str]] = [
         f"{WA}.body_params.params",
         [{"type": "currency"}],
         f"{WA}.body_params.params[0].currency",
-        "needs a 'currency' object",
+        "a currency parameter needs its 'currency' object",
         "amount_1000",
+    ),
+    (
+        f"{WA}.body_params.params",
+        [{"type": "image"}],
+        f"{WA}.body_params.params[0].image",
+        "an image parameter needs its 'image' object",
+        "link",
     ),
     (
         f"{WA}.body_params.params",

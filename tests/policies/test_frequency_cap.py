@@ -53,6 +53,22 @@ def test_recorded_campaigns_count_but_only_creates_are_reported():
     assert finding.keys == ("new", "old-1", "old-2")
 
 
+def test_a_finding_names_only_the_campaigns_over_the_cap_with_its_own():
+    """A's campaigns: old-1 (day 1), old-2 (day 2), k (day 6), l (day 10), m (day 11). Two
+    windows hold three: old-1, old-2, k and k, l, m. l shares none with old-1 or old-2."""
+    plan = plan_of(
+        create("k", _at(6), (A,)), create("l", _at(10), (A,)), create("m", _at(11), (A,))
+    )
+    recorded = [("old-1", body(_at(1), (A,))), ("old-2", body(_at(2), (A,)))]
+    found = check(plan, recorded=recorded, frequency_cap=cap(2, 7)).policies
+    assert [f.keys for f in found] == [
+        ("k", "l", "m", "old-1", "old-2"),
+        ("l", "k", "m"),
+        ("m", "k", "l"),
+    ]
+    assert found[1].message == "l: 1 recipient in more than 2 campaigns within 7 days (with k, m)"
+
+
 def test_a_recipient_of_an_in_doubt_campaign_counts_as_sent():
     """Through the shell's reader of the snapshot: created records and in-doubt attempts."""
     created = make_record("sent", body=body(_at(1), (A,)))
@@ -116,16 +132,15 @@ def test_a_plan_without_findings_never_lets_a_number_exceed_max_in_any_window(
     creates = [create(k, t.isoformat(), n) for k, t, n, old in rows if not old]
     recorded = [(k, body(t.isoformat(), n)) for k, t, n, old in rows if old]
     plan = check(plan_of(*creates), recorded=recorded, frequency_cap=cap(most, days))
-    flagged = {f.keys[0] for f in plan.policies}
-    over = {
-        k
-        for number in NUMBERS
-        for window in _windows(rows, number, timedelta(days=days))
-        if len(window) > most
-        for k, old in window
-        if not old
-    }
-    assert flagged == over
+    flagged = {f.keys[0]: f.keys for f in plan.policies}
+    partners: dict[str, set[str]] = {}
+    for number in NUMBERS:
+        for window in _windows(rows, number, timedelta(days=days)):
+            if len(window) > most:
+                for k, old in window:
+                    if not old:
+                        partners.setdefault(k, set()).update(key for key, _ in window)
+    assert flagged == {k: (k, *sorted(found - {k})) for k, found in partners.items()}
     if not plan.has_errors:
         for number in NUMBERS:
             for window in _windows(rows, number, timedelta(days=days)):

@@ -77,12 +77,19 @@ def test_apply_refuses_before_any_write_or_request(tmp_path: Path) -> None:
 
 def test_a_bad_number_in_a_list_names_its_file_and_line(tmp_path: Path) -> None:
     root = _project(tmp_path, "suppression: [audiences/opt-outs.csv]\n", {"a": 1})
-    (root / "audiences/opt-outs.csv").write_text("id,to_number\nr1,+919800000001\nr2,12345\n")
+    rows = "id,to_number\nr1,+919800000001\nr2,12345\nr3,+1 212 555\n"
+    (root / "audiences/opt-outs.csv").write_text(rows)
     for command in (("plan", "--env", "dev"), ("validate",)):  # validate reads lists too
         result = run_cli(*command, cwd=root)
         assert result.returncode == 1, command
-        assert "audiences/opt-outs.csv:3: error: to_number: " in result.stderr
-        assert "hint: write it in international form" in result.stderr
+        assert (
+            "audiences/opt-outs.csv:3: error: to_number: opt-out number '1**45' does not start "
+            "with '+' and a country calling code\n"
+            "  hint: write the WhatsApp number in E.164: '+', country code, number "
+            "(like +919800000001)\n"
+            "audiences/opt-outs.csv:4: error: to_number: opt-out number '+1****55' has the "
+            "wrong number of digits for its country\n"
+        ) in result.stderr
         assert not (root / ".reconciler").exists()
 
 

@@ -104,3 +104,25 @@ def test_a_calling_code_of_several_zones_is_decided_number_by_number():
     )
     (finding,) = _found(action)
     assert finding.examples == (los_angeles,)
+
+
+def test_a_start_after_the_days_window_is_checked_at_the_next_window():
+    """Monday 8 November 2027, 20:00 in India: Monday's 10-19 window has closed, so the
+    messages go out from the next Monday's, 10:00 in India, 23:30 in New York (quiet)."""
+    late = _campaign("2027-11-08T20:00:00+05:30", ["mon"], 10, 19, "Asia/Kolkata", NEW_YORK)
+    (finding,) = _found(late)
+    assert (finding.count, finding.examples) == (1, (NEW_YORK,))
+    same_day = _campaign("2027-11-08T09:00:00+05:30", ["mon"], 10, 19, "Asia/Kolkata", NEW_YORK)
+    assert len(_found(same_day)) == 1
+
+
+def test_the_windows_checked_are_a_week_of_them_from_the_first_after_start_at():
+    from datetime import datetime
+
+    from reconciler.policies.quiet_hours import send_windows
+
+    settings = {"execution_days": ["mon", "wed"], "start_hour": 10, "end_hour": 19,
+                "time_zone": "Asia/Kolkata"}  # fmt: skip
+    start = datetime.fromisoformat("2027-11-08T20:00:00+05:30")  # a Monday, after 19:00
+    opens = [o.astimezone(start.tzinfo).isoformat() for o, _ in send_windows(settings, start)]
+    assert opens == ["2027-11-10T10:00:00+05:30", "2027-11-15T10:00:00+05:30"]

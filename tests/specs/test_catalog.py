@@ -155,7 +155,7 @@ def test_a_body_with_too_few_params_names_both_counts(tmp_path: Path) -> None:
     )
     problem = _one(tmp_path, _spec(params))
     assert problem.message == (
-        "body_params has 1 params; the body of template 'promo_offer' has 2 placeholders"
+        "body_params has 1 param; the body of template 'promo_offer' has 2 placeholders"
     )
     assert "{{1}}, {{2}}" in problem.hint
     assert (problem.location.line, problem.field) == (26, f"{WA}.body_params.params")
@@ -198,6 +198,28 @@ def test_a_named_param_that_is_missing_or_unknown_is_named(tmp_path: Path) -> No
     assert problem.hint.startswith("missing shop; unknown store")
 
 
+def test_a_named_param_without_parameter_name_is_an_error_at_that_param(tmp_path: Path) -> None:
+    """Not "unknown None": the param lacking its name, and the placeholder it would fill."""
+    problem = _one(tmp_path, _spec(NAMED.replace("parameter_name: shop, ", ""), "welcome_named"))
+    assert problem.message == (
+        "body_params param 2 has no parameter_name: the placeholders of template "
+        "'welcome_named' are named"
+    )
+    assert problem.hint == "add parameter_name: shop"
+    assert problem.field == f"{WA}.body_params.params[1]"
+    both = _errors(tmp_path, _spec(NAMED.replace("parameter_name: ", "x: "), "welcome_named"))
+    assert [e.hint for e in both] == ["add parameter_name: one of first_name, shop"] * 2
+    assert all("None" not in e.message + e.hint for e in both)
+
+
+def test_a_named_param_too_many_says_so(tmp_path: Path) -> None:
+    extra = NAMED + "        - {type: text, text: more}\n"
+    errors = _errors(tmp_path, _spec(extra, "welcome_named"))
+    (unnamed,) = [e for e in errors if e.field == f"{WA}.body_params.params[2]"]
+    assert unnamed.hint == "each placeholder has its param: remove it"
+    assert all("None" not in e.message + e.hint for e in errors)
+
+
 @pytest.mark.parametrize(
     ("params", "ok"),
     [
@@ -221,7 +243,7 @@ def test_a_media_header_takes_one_param_of_its_format(
     )
     errors = load(_project(tmp_path, spec)).errors
     assert (errors == []) is ok, errors
-    assert all("is a image" in e.message for e in errors)
+    assert all("the header of template 'media_promo' is an image" in e.message for e in errors)
 
 
 def test_a_media_header_needs_no_param_with_an_attachment_url(tmp_path: Path) -> None:
@@ -287,6 +309,14 @@ def test_an_empty_catalogue_is_one_warning_and_checks_nothing(tmp_path: Path) ->
         ),
         ('{"templates": []}', 1, "a catalogue is a mapping with a list 'data'"),
         ("data:\n  - name: [x\n", 3, "invalid YAML"),
+        (
+            '{"data": [\n {"name": "x", "language": "en", "status": "PAUSED",\n'
+            '  "components": [{"type": "BODY", "text": "hi"}]},\n'
+            ' {"name": "x", "language": "en", "status": "APPROVED",\n'
+            '  "components": [{"type": "BODY", "text": "hi"}]}\n]}',
+            4,
+            "template 'x' (en) is listed twice (data[0] and data[1])",
+        ),
     ],
 )
 def test_a_bad_catalogue_fails_with_file_and_line_and_writes_nothing(
