@@ -54,10 +54,12 @@ NEEDS_ATTENTION = 3
     "--attention-exitcode",
     is_flag=True,
     help="Exit 3 when a campaign waits for a person (in doubt, awaiting promotion, "
-    "changed); before 2 when both flags are given.",
+    "changed) or the promote_from state is missing; before 2 when both flags are given.",
 )
 @click.option(
-    "--strict", is_flag=True, help="Warnings (changed, gone, in doubt, past start) are errors."
+    "--strict",
+    is_flag=True,
+    help="Warnings (changed, gone, in doubt, past start, a missing promote_from state) are errors.",
 )
 @new_state_option
 @target_option
