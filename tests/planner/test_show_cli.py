@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.planner.project import write_state
@@ -59,3 +60,27 @@ def test_a_file_that_is_not_a_plan_is_an_error(saved: Path) -> None:
     (saved / "x.json").write_text("{}", encoding="utf-8")
     result = run_cli("show", "x.json", cwd=saved)
     assert result.returncode == 1 and "is not a reconciler plan file" in result.stderr
+
+
+SHOW_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "schemas/show.schema.json").read_text("utf-8")
+)
+
+
+def test_an_unreadable_state_gives_the_reason_and_stale_is_unknown(tmp_path: Path) -> None:
+    """The state's variable is unset when showing: the status names it, and JSON says
+    neither stale nor not stale (null), as its schema allows."""
+    state = {"RECONCILER_DEV_STATE": ".reconciler/dev.sqlite"}
+    root = make_project(tmp_path / "p", specs("promo"), state="${RECONCILER_DEV_STATE}")
+    assert run_cli("plan", "--env", "dev", "--out", "p.json", cwd=root, env=state).returncode == 0
+    result = run_cli("show", "p.json", cwd=root)
+    assert result.returncode == 0, result.output
+    why = "environments.dev.state: OS variable RECONCILER_DEV_STATE is not set"
+    assert f"cannot tell whether it is stale: reconciler.yaml:6: {why}" in result.stdout
+    assert why in result.stderr and "1 error found" not in result.output
+    document = json.loads(run_cli("show", "p.json", "--format", "json", cwd=root).stdout)
+    jsonschema.validate(document, SHOW_SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert document["stale"] is None and why in document["stale_unknown"]
+    fresh = json.loads(run_cli("show", "p.json", "--format", "json", cwd=root, env=state).stdout)
+    jsonschema.validate(fresh, SHOW_SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert fresh["stale"] is False and fresh["stale_unknown"] is None
