@@ -10,7 +10,7 @@ import pytest
 
 from tests.planner.project import write_state
 from tests.support.cli import run_cli
-from tests.support.projects import PROMOTION, make_project, specs
+from tests.support.projects import PROMOTION, copy_example, make_project, specs
 
 NUMBER = "+919812345601"  # a recipient of every spec of the project
 
@@ -84,3 +84,61 @@ def test_an_unreadable_state_gives_the_reason_and_stale_is_unknown(tmp_path: Pat
     fresh = json.loads(run_cli("show", "p.json", "--format", "json", cwd=root, env=state).stdout)
     jsonschema.validate(fresh, SHOW_SCHEMA, cls=jsonschema.Draft202012Validator)
     assert fresh["stale"] is False and fresh["stale_unknown"] is None
+
+
+@pytest.fixture
+def reviewed(tmp_path: Path) -> Path:
+    """The example project (a catalogue and a rate card), its dev plan saved."""
+    root = copy_example(tmp_path / "p")
+    assert run_cli("plan", "--env", "dev", "--out", "p.json", cwd=root).returncode == 0
+    return root
+
+
+def _plan_part(text: str, start: str, warnings: str) -> str:
+    """The plan itself: from ``start`` to its warnings (show prints no header there)."""
+    return start + text.split(start, 1)[1].split(warnings, 1)[0]
+
+
+def test_show_prints_the_previews_and_estimates_as_plan_printed_them(reviewed: Path) -> None:
+    """Text (-v shows the previews) and markdown: the same lines as plan's, cost included."""
+    for args, start, warnings in (
+        (("-v",), "Plan for dev", "\nWarnings:\n"),
+        (("--format", "markdown"), "<!-- reconciler-plan:", "\n#### Warnings and errors"),
+    ):
+        plan = run_cli("plan", "--env", "dev", *args, cwd=reviewed).stdout
+        shown = run_cli("show", "p.json", *args, cwd=reviewed).stdout
+        assert _plan_part(shown, start, warnings) == _plan_part(plan, start, warnings)
+        assert "₹29.69" in shown and "Happy Diwali! Enjoy *20% off*" in shown
+
+
+def test_show_json_has_the_saved_costs_and_previews_not_todays(reviewed: Path) -> None:
+    """The estimate is the one reviewed: a rate card changed since does not alter it."""
+    before = json.loads(run_cli("plan", "--env", "dev", "--format", "json", cwd=reviewed).stdout)
+    card = reviewed / "rates.csv"
+    text = card.read_text()
+    assert "India,91,INR,0.7846" in text
+    card.write_text(text.replace("India,91,INR,0.7846", "India,91,INR,9.7846"))
+    result = run_cli("show", "p.json", "--format", "json", cwd=reviewed)
+    assert result.returncode == 0, result.output
+    shown = json.loads(result.stdout)["plan"]
+    assert shown["cost"] == before["cost"] and shown["cost"]["total"] == "29.6924"
+    for key in ("preview", "cost"):
+        assert [a.get(key) for a in shown["actions"]] == [a[key] for a in before["actions"]]
+    jsonschema.validate(json.loads(result.stdout), SHOW_SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_a_plan_file_of_format_1_is_still_shown_and_applied(saved: Path) -> None:
+    """Format 1 kept no preview or cost: it is shown without them and still applies."""
+    path = saved / "p.json"
+    data = json.loads(path.read_text())
+    assert data["format_version"] == 2
+    data["format_version"] = 1
+    del data["cost"]
+    for create in data["creates"]:
+        del create["preview"], create["cost"]
+    path.write_text(json.dumps(data))
+    result = run_cli("show", "p.json", cwd=saved)
+    assert result.returncode == 0, result.output
+    assert "2 to create" in result.stdout and "Estimated cost" not in result.stdout
+    applied = run_cli("apply", "p.json", cwd=saved)
+    assert applied.returncode == 0, applied.output
