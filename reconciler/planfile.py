@@ -6,7 +6,7 @@ and sends exactly ``wire_body`` of each create. Once applied, its keys are recor
 second apply of the same file is stale: a saved plan is applied at most once.
 
 Format 2 also keeps what the review showed: each create's message preview and estimate,
-and the plan's total, so ``show FILE`` prints the plan as it was reviewed (not as
+the plan's total and its warnings, so ``show FILE`` prints the plan as it was reviewed (not as
 today's catalogue or rate card would price it). Format 1 files (no preview, no cost) are
 still read.
 """
@@ -29,7 +29,7 @@ from reconciler import __version__
 from reconciler.api.wire import to_wire
 from reconciler.apply_plan import idempotency_key
 from reconciler.campaign import DesiredCampaign, fingerprint
-from reconciler.errors import ConfigError, SourceLocation, StalePlanError
+from reconciler.errors import ConfigError, Diagnostic, Severity, SourceLocation, StalePlanError
 from reconciler.models.cost import CampaignCost, PlanCost, exact
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.state.base import StateSnapshot
@@ -78,6 +78,7 @@ class SavedPlan:
     moves: tuple[tuple[str, str], ...] = ()
     format_version: int = PLAN_FILE_VERSION
     cost: PlanCost | None = None  # the creates' total estimate, as reviewed (format 2)
+    warnings: tuple[Diagnostic, ...] = ()  # the plan's warnings, as reviewed (format 2)
 
 
 def build_saved_plan(
@@ -122,6 +123,7 @@ def build_saved_plan(
         creates=tuple(creates),
         moves=plan.moves,
         cost=plan.cost,
+        warnings=tuple(plan.warnings),
     )
 
 
@@ -191,7 +193,14 @@ def _from_dict(data: dict[str, Any]) -> SavedPlan:
     if fields.get("cost") is not None:
         cost = dict(fields["cost"])
         fields["cost"] = PlanCost(**{**cost, "total": Decimal(cost["total"])})
+    fields["warnings"] = tuple(_diagnostic_from_dict(d) for d in fields.get("warnings", ()))
     return SavedPlan(**fields)
+
+
+def _diagnostic_from_dict(data: Mapping[str, Any]) -> Diagnostic:
+    fields = dict(data)
+    location = SourceLocation(**fields.pop("location"))
+    return Diagnostic(location, **{**fields, "severity": Severity(fields["severity"])})
 
 
 def _create_from_dict(data: Mapping[str, Any]) -> SavedCreate:

@@ -100,10 +100,15 @@ def _current_state(
 
 
 def _as_plan(saved: SavedPlan, snapshot: StateSnapshot | None, path: Path) -> Plan:
-    """The saved creates (and the record moves still possible), at the saved lineage."""
+    """The saved creates (and the record moves still possible), at the saved lineage,
+    with the warnings the plan showed when it was saved."""
     snapshot = snapshot or StateSnapshot.empty(saved.environment)
     moves = tuple(m for m in saved.moves if m[0] in snapshot.campaigns)
     plan = saved_plan_as_plan(dataclasses.replace(saved, moves=moves), snapshot, path.name)
     return dataclasses.replace(
-        plan, lineage=saved.lineage, serial=saved.serial, state_exists=saved.state_exists
+        plan,
+        lineage=saved.lineage,
+        serial=saved.serial,
+        state_exists=saved.state_exists,
+        diagnostics=saved.warnings,
     )

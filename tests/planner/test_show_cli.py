@@ -94,21 +94,18 @@ def reviewed(tmp_path: Path) -> Path:
     return root
 
 
-def _plan_part(text: str, start: str, warnings: str) -> str:
-    """The plan itself: from ``start`` to its warnings (show prints no header there)."""
-    return start + text.split(start, 1)[1].split(warnings, 1)[0]
-
-
 def test_show_prints_the_previews_and_estimates_as_plan_printed_them(reviewed: Path) -> None:
-    """Text (-v shows the previews) and markdown: the same lines as plan's, cost included."""
-    for args, start, warnings in (
-        (("-v",), "Plan for dev", "\nWarnings:\n"),
-        (("--format", "markdown"), "<!-- reconciler-plan:", "\n#### Warnings and errors"),
+    """Text (-v shows the previews) and markdown: after show's header, plan's very lines,
+    cost, previews and warnings included."""
+    for args, start in (
+        (("-v",), "Plan for dev"),
+        (("--format", "markdown"), "<!-- reconciler-plan:"),
     ):
         plan = run_cli("plan", "--env", "dev", *args, cwd=reviewed).stdout
         shown = run_cli("show", "p.json", *args, cwd=reviewed).stdout
-        assert _plan_part(shown, start, warnings) == _plan_part(plan, start, warnings)
+        assert plan.startswith(start) and start + shown.split(start, 1)[1] == plan
         assert "₹29.69" in shown and "Happy Diwali! Enjoy *20% off*" in shown
+        assert "would get a marketing template" in shown  # the review's warning
 
 
 def test_show_json_has_the_saved_costs_and_previews_not_todays(reviewed: Path) -> None:
@@ -121,19 +118,20 @@ def test_show_json_has_the_saved_costs_and_previews_not_todays(reviewed: Path) -
     result = run_cli("show", "p.json", "--format", "json", cwd=reviewed)
     assert result.returncode == 0, result.output
     shown = json.loads(result.stdout)["plan"]
-    assert shown["cost"] == before["cost"] and shown["cost"]["total"] == "29.6924"
+    assert shown["cost"]["total"] == "29.6924"
+    assert {**shown, "actions": []} == {**before, "actions": []}  # warnings and cost too
     for key in ("preview", "cost"):
         assert [a.get(key) for a in shown["actions"]] == [a[key] for a in before["actions"]]
     jsonschema.validate(json.loads(result.stdout), SHOW_SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
 def test_a_plan_file_of_format_1_is_still_shown_and_applied(saved: Path) -> None:
-    """Format 1 kept no preview or cost: it is shown without them and still applies."""
+    """Format 1 kept no preview, cost or warnings: it is shown without them and applies."""
     path = saved / "p.json"
     data = json.loads(path.read_text())
     assert data["format_version"] == 2
     data["format_version"] = 1
-    del data["cost"]
+    del data["cost"], data["warnings"]
     for create in data["creates"]:
         del create["preview"], create["cost"]
     path.write_text(json.dumps(data))
