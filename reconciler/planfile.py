@@ -4,6 +4,11 @@ The file is JSON, created 0600 (it holds recipients' numbers unmasked) and never
 token. ``apply FILE`` loads it, checks it is not stale against the state under the lock,
 and sends exactly ``wire_body`` of each create. Once applied, its keys are recorded, so a
 second apply of the same file is stale: a saved plan is applied at most once.
+
+Format 2 also keeps what the review showed: each create's message preview and estimate,
+the plan's total and its warnings, so ``show FILE`` prints the plan as it was reviewed (not as
+today's catalogue or rate card would price it). Format 1 files (no preview, no cost) are
+still read.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +29,15 @@ from reconciler import __version__
 from reconciler.api.wire import to_wire
 from reconciler.apply_plan import idempotency_key
 from reconciler.campaign import DesiredCampaign, fingerprint
-from reconciler.errors import ConfigError, SourceLocation, StalePlanError
+from reconciler.errors import ConfigError, Diagnostic, Severity, SourceLocation, StalePlanError
+from reconciler.models.cost import CampaignCost, PlanCost, exact
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.state.base import StateSnapshot
 from reconciler.state.binding import normalise_api_url
 
 PLAN_FILE_KIND = "reconciler-plan"
-PLAN_FILE_VERSION = 1
+PLAN_FILE_VERSION = 2  # 2: the review's preview and cost are kept
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,10 @@ class SavedCreate:
     last_attempt_id: int | None = None
     # suppression_mode drop: the body before suppression, the one ``fingerprint`` is of.
     unsuppressed_body: Mapping[str, Any] | None = None
+    # What the review showed (format 2): the message preview, with a catalogue, and the
+    # estimate, with a rate card. Shown by ``show``; apply sends ``wire_body`` alone.
+    preview: str | None = None
+    cost: CampaignCost | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,8 @@ class SavedPlan:
     creates: tuple[SavedCreate, ...]
     moves: tuple[tuple[str, str], ...] = ()
     format_version: int = PLAN_FILE_VERSION
+    cost: PlanCost | None = None  # the creates' total estimate, as reviewed (format 2)
+    warnings: tuple[Diagnostic, ...] = ()  # the plan's warnings, as reviewed (format 2)
 
 
 def build_saved_plan(
@@ -92,6 +106,8 @@ def build_saved_plan(
                 wire_body=to_wire(d.body, phone_format),
                 last_attempt_id=action.attempt.id if action.attempt is not None else None,
                 unsuppressed_body=action.unsuppressed.body if action.unsuppressed else None,
+                preview=action.preview,
+                cost=action.cost,
             )
         )
     return SavedPlan(
@@ -106,13 +122,22 @@ def build_saved_plan(
         git_commit=git_commit,
         creates=tuple(creates),
         moves=plan.moves,
+        cost=plan.cost,
+        warnings=tuple(plan.warnings),
     )
 
 
 def to_json(saved: SavedPlan) -> str:
     """The file's text: the saved plan as JSON, with a ``kind`` marker."""
     data = {"kind": PLAN_FILE_KIND, **asdict(saved)}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_exact) + "\n"
+
+
+def _exact(value: object) -> str:
+    """JSON for the estimates' amounts: exact decimal strings, never floats."""
+    if isinstance(value, Decimal):
+        return exact(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def write_plan(path: Path, saved: SavedPlan) -> None:
@@ -147,15 +172,15 @@ def load_plan(path: Path) -> SavedPlan:
         raise ConfigError(f"cannot read plan file {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("kind") != PLAN_FILE_KIND:
         raise ConfigError(f"{path} is not a reconciler plan file", hint="make one with plan --out")
-    if data.get("format_version") != PLAN_FILE_VERSION:
+    if data.get("format_version") not in READABLE_VERSIONS:
         raise ConfigError(
             f"{path} has plan file format {data.get('format_version')!r}; "
-            f"this reconciler reads format {PLAN_FILE_VERSION}",
+            f"this reconciler reads formats {', '.join(map(str, READABLE_VERSIONS))}",
             hint="plan again with this version of reconciler",
         )
     try:
         saved = _from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise ConfigError(f"{path} is a damaged plan file ({exc})") from None
     _check_integrity(saved, path)
     return saved
@@ -163,9 +188,30 @@ def load_plan(path: Path) -> SavedPlan:
 
 def _from_dict(data: dict[str, Any]) -> SavedPlan:
     fields = {k: v for k, v in data.items() if k != "kind"}
-    fields["creates"] = tuple(SavedCreate(**c) for c in fields["creates"])
+    fields["creates"] = tuple(_create_from_dict(c) for c in fields["creates"])
     fields["moves"] = tuple((str(old), str(new)) for old, new in fields.get("moves", ()))
+    if fields.get("cost") is not None:
+        cost = dict(fields["cost"])
+        fields["cost"] = PlanCost(**{**cost, "total": Decimal(cost["total"])})
+    fields["warnings"] = tuple(_diagnostic_from_dict(d) for d in fields.get("warnings", ()))
     return SavedPlan(**fields)
+
+
+def _diagnostic_from_dict(data: Mapping[str, Any]) -> Diagnostic:
+    fields = dict(data)
+    location = SourceLocation(**fields.pop("location"))
+    return Diagnostic(location, **{**fields, "severity": Severity(fields["severity"])})
+
+
+def _create_from_dict(data: Mapping[str, Any]) -> SavedCreate:
+    fields = dict(data)
+    if fields.get("cost") is not None:
+        cost = dict(fields["cost"])
+        markets = {str(k): int(v) for k, v in cost["markets"].items()}
+        fields["cost"] = CampaignCost(
+            **{**cost, "amount": Decimal(cost["amount"]), "markets": markets}
+        )
+    return SavedCreate(**fields)
 
 
 def _check_integrity(saved: SavedPlan, path: Path) -> None:
@@ -251,7 +297,10 @@ def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
             source_fingerprint=c.source_fingerprint,
             location=SourceLocation(plan_file),
         )
-        actions.append(PlannedAction(c.key, ActionKind.CREATE, desired=desired))
+        action = PlannedAction(
+            c.key, ActionKind.CREATE, desired=desired, preview=c.preview, cost=c.cost
+        )
+        actions.append(action)
     for old, new in saved.moves:
         record = snapshot.campaigns[old]
         actions.append(PlannedAction(new, ActionKind.UNCHANGED, recorded=record, moved_from=old))
@@ -262,6 +311,7 @@ def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
         lineage=snapshot.lineage,
         serial=snapshot.serial,
         state_exists=snapshot.exists,
+        cost=saved.cost,
     )
 
 

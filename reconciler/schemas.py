@@ -23,6 +23,7 @@ from reconciler.models.catalog import catalog_schema
 from reconciler.models.rate_card import rate_card_schema
 from reconciler.output.diagnostic_formats import diagnostics_schema
 from reconciler.output.plan_schema import plan_schema
+from reconciler.output.show_schema import show_schema
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TEMPLATED = {
@@ -82,6 +83,7 @@ SCHEMAS: dict[str, Callable[[], Schema]] = {
     "catalog.schema.json": catalog_schema,
     "diagnostics.schema.json": diagnostics_schema,
     "rate-card.schema.json": rate_card_schema,
+    "show.schema.json": show_schema,
 }
 
 

@@ -20,7 +20,7 @@ from reconciler.cli.common import (
     show_sensitive_option,
     target_option,
 )
-from reconciler.commands.plan import PlanOutcome, make_plan_for_env, needs_attention, save_plan
+from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
 from reconciler.config import load_project
 from reconciler.errors import GuardError
 from reconciler.output.diagnostics import echo_diagnostics, echo_report
@@ -54,10 +54,12 @@ NEEDS_ATTENTION = 3
     "--attention-exitcode",
     is_flag=True,
     help="Exit 3 when a campaign waits for a person (in doubt, awaiting promotion, "
-    "changed); before 2 when both flags are given.",
+    "changed) or the promote_from state is missing; before 2 when both flags are given.",
 )
 @click.option(
-    "--strict", is_flag=True, help="Warnings (changed, gone, in doubt, past start) are errors."
+    "--strict",
+    is_flag=True,
+    help="Warnings (changed, gone, in doubt, past start, a missing promote_from state) are errors.",
 )
 @new_state_option
 @target_option
@@ -93,12 +95,12 @@ def plan(
         new_state=new_state, strict=strict, max_creates=max_creates,
     )  # fmt: skip
     report = diagnostics != "text"  # then one report of every problem, on stderr
-    if common.verbosity >= 0 and not report:
-        echo_diagnostics(list(outcome.load_warnings))
+    if common.verbosity >= 0 and not report and output_format == "text":
+        echo_diagnostics(list(outcome.load_warnings))  # json/markdown echo all after
     _emit(outcome, output_format, show_sensitive=show_sensitive, common=common, report=report)
     _refuse_if_failed(outcome, saving=out is not None, report=report)
     if report:
-        echo_report([*outcome.load_warnings, *outcome.plan.warnings], diagnostics)
+        echo_report(outcome.plan.warnings, diagnostics)
     if out is not None:
         _save(outcome, out, now=now, common=common)
     return _status(outcome, detailed=detailed_exitcode, attention=attention_exitcode)
@@ -106,7 +108,7 @@ def plan(
 
 def _status(outcome: PlanOutcome, *, detailed: bool, attention: bool) -> int:
     """3 when asked and a person must act, else 2 when asked and creates are pending."""
-    if attention and needs_attention(outcome.plan):
+    if attention and outcome.needs_attention:
         return NEEDS_ATTENTION
     if detailed and outcome.plan.creates:
         return CHANGES_PENDING
@@ -152,14 +154,14 @@ def _outcome(
 def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool, report: bool) -> None:
     """A failed plan's errors, for main()'s handler to show after the plan itself.
 
-    With ``report`` (``--diagnostics`` other than text) the warnings too: that report
-    is the only one.
+    With ``report`` (``--diagnostics`` other than text) the warnings too (those of
+    loading among them): that report is the only one.
     """
     if outcome.failed:
         errors = [d for d in outcome.plan.diagnostics if d.is_error]
         saved = "; nothing was saved" if saving else ""
         message = f"the plan has {count(len(errors), 'problem')}{saved}."
-        shown = [*outcome.load_warnings, *outcome.plan.diagnostics] if report else errors
+        shown = list(outcome.plan.diagnostics) if report else errors
         raise GuardError(message, diagnostics=shown)
 
 
@@ -181,7 +183,8 @@ def _emit(
     common: CommonOptions,
     report: bool = False,
 ) -> None:
-    """The plan in the chosen format on stdout; for json/markdown its warnings also on stderr."""
+    """The plan in the chosen format on stdout; for json/markdown its warnings (those of
+    loading among them) also on stderr."""
     plan = outcome.plan
     if output_format == "json":
         click.echo(render_json(plan, show_sensitive=show_sensitive), nl=False)

@@ -23,7 +23,8 @@ from reconciler.cli.common import (
 def show(common: CommonOptions, plan_file: Path, output_format: str, show_sensitive: bool) -> int:
     """Show a saved plan (plan --out) as plan printed it, masked, and whether it is stale.
 
-    A stale plan is shown with a warning, not refused. Reads the state; sends nothing.
+    With the previews and estimates the review showed (-v: the previews in text too). A
+    stale plan is shown with a warning, not refused. Reads the state; sends nothing.
     """
     from reconciler.commands.show import show_saved
     from reconciler.config import load_project
@@ -32,7 +33,10 @@ def show(common: CommonOptions, plan_file: Path, output_format: str, show_sensit
     project = load_project(project_dir=common.project_dir)
     shown = show_saved(project, plan_file, os_environ=common.runtime.environ)
     color = output_format == "text" and common.color(sys.stdout)
-    text = render_shown(shown, output_format, show_sensitive=show_sensitive, color=color)
+    verbose = common.verbosity > 0
+    text = render_shown(
+        shown, output_format, show_sensitive=show_sensitive, color=color, verbose=verbose
+    )
     click.echo(text, nl=False, color=color)
     if (shown.stale or shown.unknown) and common.verbosity >= 0:
         click.echo(f"Warning: {staleness(shown)}", err=True)

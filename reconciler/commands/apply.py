@@ -298,7 +298,7 @@ def apply_env(
         if planner.catalog is not None or planner.rate_card is not None:
             planner = planner.with_bodies({a.key for a in plan.creates})
             plan = planner.plan_for(snapshot)
-        return dataclasses.replace(plan, diagnostics=(*planner.load_warnings, *plan.diagnostics))
+        return dataclasses.replace(plan, diagnostics=(*planner.warnings, *plan.diagnostics))
 
     def load_bodies(preview: Plan) -> None:
         nonlocal planner  # the same specs, the creates' bodies in hand

@@ -44,16 +44,28 @@ def needs_attention(plan: Plan) -> bool:
 
 @dataclass(frozen=True)
 class PlanOutcome:
-    """A guarded plan, the environment it was made for, and the specs' own warnings."""
+    """A guarded plan, the environment it was made for, and the warnings of loading.
+
+    ``load_warnings`` (the specs' own, and a missing promotion source) are also in the
+    plan's diagnostics, so every format shows them; the CLI echoes them on stderr too.
+    ``source_missing``: the ``promote_from`` state does not exist, nothing can be promoted.
+    """
 
     plan: Plan
     environment: Environment
     snapshot: StateSnapshot
     load_warnings: Sequence[Diagnostic] = ()
+    source_missing: bool = False
 
     @property
     def failed(self) -> bool:
         return self.plan.has_errors
+
+    @property
+    def needs_attention(self) -> bool:
+        """A campaign waits for a person, or the promotion source is missing (a mistyped
+        state URL must not keep CI green forever)."""
+        return self.source_missing or needs_attention(self.plan)
 
 
 def make_plan_for_env(
@@ -87,6 +99,9 @@ def make_plan_for_env(
             "a brand-new state on purpose",
         )
     plan = with_desired_bodies(planner.plan_for(snapshot), planner)
+    # A missing source is a planning warning (--strict makes it an error); the specs'
+    # own warnings stay warnings, as validate reports them.
+    plan = with_diagnostics(plan, planner.source_warnings)
     plan = with_changed_bodies(plan, settings, project.root)
     plan = with_policy_findings(
         plan, policy_context(project, env), snapshot, settings, project.root
@@ -95,7 +110,16 @@ def make_plan_for_env(
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
-    return PlanOutcome(plan, settings, snapshot, planner.load_warnings)
+    plan = with_diagnostics(plan, planner.load_warnings)
+    warnings = [d for d in plan.warnings if d in planner.warnings]
+    return PlanOutcome(plan, settings, snapshot, warnings, bool(planner.source_warnings))
+
+
+def with_diagnostics(plan: Plan, diagnostics: Sequence[Diagnostic]) -> Plan:
+    """``plan`` with ``diagnostics`` first among its own (the order apply shows too)."""
+    if not diagnostics:
+        return plan
+    return dataclasses.replace(plan, diagnostics=(*diagnostics, *plan.diagnostics))
 
 
 @dataclass(frozen=True)
@@ -111,10 +135,16 @@ class EnvPlanner:
     now: datetime
     targets: Sequence[str] = ()
     excludes: Sequence[str] = ()
-    load_warnings: Sequence[Diagnostic] = ()
+    load_warnings: Sequence[Diagnostic] = ()  # the specs' own
     bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
     catalog: Catalog | None = None  # the previews' templates
     rate_card: RateCard | None = None  # the estimates' prices
+    source_warnings: Sequence[Diagnostic] = ()  # the promotion source's (its state missing)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """Every warning of loading: the specs', then the promotion source's."""
+        return (*self.load_warnings, *self.source_warnings)
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
@@ -162,10 +192,11 @@ def planner_for_env(
         now,
         tuple(targets),
         tuple(excludes),
-        (*loaded.warnings, *warnings),
+        tuple(loaded.warnings),
         loaded.bodies,
         loaded.catalog,
         read_rate_card(project, env),
+        tuple(warnings),
     )
 
 

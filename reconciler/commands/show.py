@@ -38,6 +38,13 @@ class ShownPlan:
     stale: str = ""
     unknown: str = ""  # why staleness could not be checked (the state cannot be read)
 
+    @property
+    def is_stale(self) -> bool | None:
+        """True or False, or None when it cannot be told (``unknown`` says why)."""
+        if self.unknown:
+            return None
+        return bool(self.stale)
+
     def header(self) -> dict[str, Any]:
         """Where the plan comes from: lineage, serial, tool version, commit, staleness."""
         s = self.saved
@@ -50,7 +57,7 @@ class ShownPlan:
             "git_commit": s.git_commit,
             "lineage": s.lineage,
             "serial": s.serial,
-            "stale": bool(self.stale),
+            "stale": self.is_stale,
             "stale_reason": mask_text(self.stale) or None,
             "stale_unknown": mask_text(self.unknown) or None,
         }
@@ -64,12 +71,24 @@ def show_saved(project: Project, path: Path, *, os_environ: Mapping[str, str]) -
     except StalePlanError as exc:
         return ShownPlan(path, saved, _as_plan(saved, None, path), stale=exc.message)
     except ReconcilerError as exc:
-        return ShownPlan(path, saved, _as_plan(saved, None, path), unknown=exc.message)
+        return ShownPlan(path, saved, _as_plan(saved, None, path), unknown=reason(exc))
     try:
         check_not_stale(saved, snapshot)
     except StalePlanError as exc:
         return ShownPlan(path, saved, _as_plan(saved, snapshot, path), stale=exc.message)
     return ShownPlan(path, saved, _as_plan(saved, snapshot, path))
+
+
+def reason(exc: ReconcilerError) -> str:
+    """Why ``exc`` happened, in one line: its errors (where, which setting, what), else
+    its message. "1 error found" alone would not say that a variable is unset."""
+    errors = [d for d in exc.diagnostics if d.is_error]
+    if not errors:
+        where = f"{exc.location}: " if exc.location is not None else ""
+        return f"{where}{exc.message}"
+    return "; ".join(
+        f"{d.location}: {d.field + ': ' if d.field else ''}{d.message}" for d in errors
+    )
 
 
 def _current_state(
@@ -81,10 +100,15 @@ def _current_state(
 
 
 def _as_plan(saved: SavedPlan, snapshot: StateSnapshot | None, path: Path) -> Plan:
-    """The saved creates (and the record moves still possible), at the saved lineage."""
+    """The saved creates (and the record moves still possible), at the saved lineage,
+    with the warnings the plan showed when it was saved."""
     snapshot = snapshot or StateSnapshot.empty(saved.environment)
     moves = tuple(m for m in saved.moves if m[0] in snapshot.campaigns)
     plan = saved_plan_as_plan(dataclasses.replace(saved, moves=moves), snapshot, path.name)
     return dataclasses.replace(
-        plan, lineage=saved.lineage, serial=saved.serial, state_exists=saved.state_exists
+        plan,
+        lineage=saved.lineage,
+        serial=saved.serial,
+        state_exists=saved.state_exists,
+        diagnostics=saved.warnings,
     )

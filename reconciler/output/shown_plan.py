@@ -38,8 +38,11 @@ def _facts(shown: ShownPlan) -> list[tuple[str, str]]:
     return [*facts, ("status", staleness(shown))]
 
 
-def render_shown(shown: ShownPlan, fmt: str, *, show_sensitive: bool, color: bool) -> str:
-    """The saved plan in ``fmt`` (text, markdown, json), masked unless ``show_sensitive``."""
+def render_shown(
+    shown: ShownPlan, fmt: str, *, show_sensitive: bool, color: bool, verbose: bool = False
+) -> str:
+    """The saved plan in ``fmt`` (text, markdown, json), masked unless ``show_sensitive``;
+    in text with ``verbose`` (``-v``) each create's message preview, as plan shows it."""
     if fmt == "json":
         document: dict[str, Any] = {"format_version": FORMAT_VERSION, **shown.header()}
         document["plan"] = plan_to_json(shown.plan, show_sensitive=show_sensitive)
@@ -51,5 +54,5 @@ def render_shown(shown: ShownPlan, fmt: str, *, show_sensitive: bool, color: boo
         return "\n".join(lines) + "\n\n" + body
     lines = [f"Saved plan {shown.path.name}"]
     lines += [f"  {label + ':':<14}{value}" for label, value in _facts(shown)]
-    body = render_text(shown.plan, show_sensitive=show_sensitive, color=color)
+    body = render_text(shown.plan, show_sensitive=show_sensitive, color=color, verbose=verbose)
     return "\n".join(lines) + "\n\n" + body

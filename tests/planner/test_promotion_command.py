@@ -185,6 +185,40 @@ def test_plan_warns_of_a_missing_source_state_and_exits_0(root):
     assert "the state of dev (.reconciler/dev.sqlite), which prod promotes from" in result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["json", "markdown", "text"])
+def test_the_missing_source_warning_is_in_the_plan_document_too(root, fmt):
+    """The PR comment and the JSON say why everything awaits promotion, not stderr alone;
+    stderr keeps its one copy of the diagnostic."""
+    result = run_cli("plan", "--env", "prod", "--new-state", "--format", fmt, cwd=root)
+    assert result.returncode == 0, result.output
+    words = "which prod promotes from, does not exist: nothing can be promoted"
+    assert result.stderr.count(words) == 1
+    if fmt == "json":
+        (warning,) = json.loads(result.stdout)["warnings"]
+        assert warning["field"] == "environments.prod.promote_from"
+        assert words in warning["message"] and warning["file"] == "reconciler.yaml"
+    elif fmt == "markdown":
+        warnings = result.stdout.split("#### Warnings and errors", 1)[1]
+        assert "warning: environments.prod.promote\\_from: " in warnings and words in warnings
+    else:
+        assert words in result.stdout.split("\nWarnings:\n", 1)[1]
+
+
+def test_a_missing_source_state_needs_attention_even_with_nothing_awaiting(root):
+    """prod has created both campaigns: nothing awaits, yet the source is still missing.
+    --attention-exitcode says so (3) and --strict refuses (1): a mistyped state URL must
+    not keep CI green forever."""
+    write_state(root, "prod", created=("promo", "sale"))
+    result = run_cli("plan", "--env", "prod", "--attention-exitcode", cwd=root)
+    assert result.returncode == 3, result.output
+    assert "nothing to create, 2 unchanged" in result.stdout
+    result = run_cli("plan", "--env", "prod", "--strict", cwd=root)
+    assert result.returncode == 1, result.output
+    assert "error: environments.prod.promote_from: the state of dev" in result.stderr
+    write_state(root, "dev", created=("promo", "sale"))
+    assert run_cli("plan", "--env", "prod", "--attention-exitcode", cwd=root).returncode == 0
+
+
 def test_plan_refuses_a_missing_required_source_state_with_a_hint(root):
     (root / "reconciler.yaml").write_text(SOURCE_REQUIRES_STATE)
     result = run_cli("plan", "--env", "prod", "--new-state", cwd=root)
