@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeAlias
 
 from reconciler.words import count
 
@@ -44,6 +45,10 @@ class SourceLocation:
         return f"{self.file}:{self.line}"
 
 
+# Where, which field, what is wrong, how bad: see ``Diagnostic.problem_key``.
+ProblemKey: TypeAlias = tuple[SourceLocation, str, str, Severity]
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem found in the user's input.
@@ -63,6 +68,14 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.location.file, self.location.line or 0, self.field, self.message)
 
+    def problem_key(self) -> ProblemKey:
+        """What makes two diagnostics one problem: where, which field, what is wrong.
+
+        Not the hint or the rendered excerpt: a loop of a whole-file template renders the
+        same source line once per document, and each environment with its own values.
+        """
+        return (self.location, self.field, self.message, self.severity)
+
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
@@ -71,6 +84,17 @@ class Diagnostic:
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Diagnostics ordered by file, then line, as users read them."""
     return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def unique_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Each problem once (``Diagnostic.problem_key``): the first found with an excerpt,
+    else the first found (a loop's first document often renders at the source's lines)."""
+    kept: dict[ProblemKey, Diagnostic] = {}
+    for diagnostic in diagnostics:
+        key = diagnostic.problem_key()
+        if key not in kept or (diagnostic.excerpt and not kept[key].excerpt):
+            kept[key] = diagnostic
+    return list(kept.values())
 
 
 class ReconcilerError(Exception):

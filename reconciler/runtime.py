@@ -3,7 +3,8 @@
 ``main()`` builds one ``Runtime`` and passes it down; nothing else reads ``os.environ``.
 The loader takes its knobs from ``environ`` (``RECONCILER_JOBS``, ``RECONCILER_NO_CACHE``,
 ``RECONCILER_CACHE_DIR``, ``RECONCILER_VAR_*``), the project file its ``${VAR}``s, apply
-its token and ``RECONCILER_API_TIMEOUT``. Tests build one with the mapping they need.
+its token and ``RECONCILER_API_TIMEOUT``, ``--diagnostics github|sarif`` ``GITHUB_WORKSPACE``.
+Tests build one with the mapping they need.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from reconciler.output.color import should_color
@@ -60,6 +62,12 @@ class Runtime:
     def ci_run_id(self) -> str:
         """The CI run this process belongs to (GitHub Actions' run id), or empty."""
         return self.environ.get("GITHUB_RUN_ID", "")
+
+    def report_base(self) -> Path:
+        """What ``--diagnostics github|sarif`` paths are relative to: the checkout
+        (``GITHUB_WORKSPACE``) when set, else the current directory."""
+        workspace = self.environ.get("GITHUB_WORKSPACE", "")
+        return Path(workspace).resolve() if workspace else Path.cwd()
 
     def user(self) -> str:
         """Who runs this (``unknown`` when nothing says)."""

@@ -110,7 +110,7 @@ def _main(argv: Sequence[str] | None, invocation: Invocation) -> int:
         exc.show()
         return 1
     except ReconcilerError as exc:
-        echo_error(exc, invocation.diagnostics)
+        echo_error(exc, invocation.diagnostics, invocation.report_paths())
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

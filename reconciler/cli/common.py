@@ -10,13 +10,16 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from reconciler import __version__
 from reconciler.runtime import Runtime
+
+if TYPE_CHECKING:
+    from reconciler.output.diagnostic_formats import ReportPaths
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,13 +69,21 @@ class Invocation:
     """One run of the CLI, the click context's ``obj``: what each group level was given.
 
     ``command`` is the top-level command that runs (None for ``--help``/``--version``);
-    ``diagnostics`` the format ``main()`` shows an error's problems in (``--diagnostics``).
+    ``diagnostics`` the format ``main()`` shows an error's problems in (``--diagnostics``);
+    ``project_root`` the project it works on, once found (``find_reported_project``).
     """
 
     runtime: Runtime
     levels: list[dict[str, Any]] = field(default_factory=list)
     command: str | None = None
     diagnostics: str = "text"
+    project_root: Path | None = None
+
+    def report_paths(self) -> ReportPaths:
+        """How ``--diagnostics github|sarif`` name the project's files in this run."""
+        from reconciler.output.diagnostic_formats import ReportPaths
+
+        return ReportPaths(self.project_root, self.runtime.report_base())
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -197,6 +208,24 @@ def format_option(choices: tuple[str, ...] = ("text", "markdown", "json")) -> Ca
         show_default=True,
         help="Output format on stdout.",
     )
+
+
+def find_reported_project(common: CommonOptions) -> Path:
+    """The project's root (``find_project``), kept for ``--diagnostics`` to name files by.
+
+    Found before the project file is read, so that a problem in reconciler.yaml too is
+    annotated on the right file.
+    """
+    from reconciler.config import find_project
+
+    invocation = _invocation(click.get_current_context())
+    invocation.project_root = find_project(project_dir=common.project_dir)
+    return invocation.project_root
+
+
+def report_paths() -> ReportPaths:
+    """The running command's ``ReportPaths`` (see ``Invocation.report_paths``)."""
+    return _invocation(click.get_current_context()).report_paths()
 
 
 def _set_diagnostics(ctx: click.Context, _param: click.Parameter, value: str) -> str:

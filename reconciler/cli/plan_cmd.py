@@ -14,9 +14,11 @@ from reconciler.cli.common import (
     diagnostics_option,
     env_option,
     exclude_option,
+    find_reported_project,
     format_option,
     max_creates_option,
     new_state_option,
+    report_paths,
     show_sensitive_option,
     target_option,
 )
@@ -100,7 +102,7 @@ def plan(
     _emit(outcome, output_format, show_sensitive=show_sensitive, common=common, report=report)
     _refuse_if_failed(outcome, saving=out is not None, report=report)
     if report:
-        echo_report(outcome.plan.warnings, diagnostics)
+        echo_report(outcome.plan.warnings, diagnostics, paths=report_paths())
     if out is not None:
         _save(outcome, out, now=now, common=common)
     return _status(outcome, detailed=detailed_exitcode, attention=attention_exitcode)
@@ -127,7 +129,7 @@ def _outcome(
     max_creates: int | None,
 ) -> PlanOutcome:
     """The guarded plan of ``env``; a refused one writes no validation cache."""
-    project = load_project(project_dir=common.project_dir)
+    project = load_project(project_dir=find_reported_project(common))
     environ = common.runtime.environ
     variables = resolve_variables(
         project, env, var_args=common.var_args, var_files=common.var_files, os_environ=environ

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli.common import CommonOptions, common_options, diagnostics_option, env_option
+from reconciler.cli.common import (
+    CommonOptions,
+    common_options,
+    diagnostics_option,
+    env_option,
+    find_reported_project,
+    report_paths,
+)
 from reconciler.commands.validate import validate as validate_project
 from reconciler.config import load_project
 from reconciler.output.diagnostics import echo_report
@@ -17,7 +24,7 @@ from reconciler.specs.cache_session import spec_cache_enabled
 @common_options
 def validate(common: CommonOptions, env: str | None, diagnostics: str) -> int:
     """Render and validate every spec (every environment without --env); no state, no network."""
-    project = load_project(project_dir=common.project_dir)
+    project = load_project(project_dir=find_reported_project(common))
     with spec_cache_enabled():  # unchanged specs are not validated again
         result = validate_project(
             project,
@@ -27,7 +34,7 @@ def validate(common: CommonOptions, env: str | None, diagnostics: str) -> int:
             os_environ=common.runtime.environ,
         )
     if diagnostics != "text":  # one report, asked for: even with -q, and nothing else
-        echo_report(result.warnings, diagnostics)
+        echo_report(result.warnings, diagnostics, paths=report_paths())
     elif common.verbosity >= 0:
         echo_report(result.warnings, diagnostics)
         for name, count in result.counts.items():

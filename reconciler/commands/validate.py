@@ -12,7 +12,13 @@ from pathlib import Path
 
 from reconciler.commands.policy_inputs import policy_context
 from reconciler.config import Project
-from reconciler.errors import Diagnostic, ValidationFailed, sort_diagnostics
+from reconciler.errors import (
+    Diagnostic,
+    ProblemKey,
+    ValidationFailed,
+    sort_diagnostics,
+    unique_diagnostics,
+)
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.rate_card_file import read_rate_card
 
@@ -82,13 +88,21 @@ def _input_problems(project: Project, env: str) -> list[Diagnostic]:
 
 
 def merge_diagnostics(per_env: Mapping[str, list[Diagnostic]]) -> list[Diagnostic]:
-    """One diagnostic per problem; one found in only some environments names them."""
-    seen: dict[Diagnostic, list[str]] = {}
+    """One diagnostic per problem; one found in only some environments names them.
+
+    A problem is its place, field and message (``Diagnostic.problem_key``); one
+    environment's diagnostic is kept (``unique_diagnostics``), though another's rendered
+    excerpt shows its own values.
+    """
+    found_in: dict[ProblemKey, list[str]] = {}
     for env, diagnostics in per_env.items():
         for diagnostic in diagnostics:
-            seen.setdefault(diagnostic, []).append(env)
+            envs = found_in.setdefault(diagnostic.problem_key(), [])
+            if env not in envs:
+                envs.append(env)
     merged = []
-    for diagnostic, envs in seen.items():
+    for diagnostic in unique_diagnostics(d for found in per_env.values() for d in found):
+        envs = found_in[diagnostic.problem_key()]
         if len(per_env) > 1 and len(envs) < len(per_env):
             diagnostic = replace(
                 diagnostic, message=f"{diagnostic.message} (env {', '.join(envs)})"

@@ -17,6 +17,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from reconciler.words import count
+
 CATEGORIES = ("marketing", "utility", "authentication")
 COLUMNS = ("market", "calling_codes", "currency", *CATEGORIES)
 WILDCARD = "*"
@@ -120,18 +122,30 @@ def parse_rate_card(
     for line, cells in rows[1:]:
         if any(cell.strip() for cell in cells):
             builder.add(line, cells)
-    problems += builder.problems
+    problems += sorted(builder.problems + builder.mixed_currencies(), key=lambda p: p.line)
     if not builder.prices and not problems:
         problems.append(CardProblem(header_line, "the rate card has no market", _ROW))
     if problems:
         return None, problems
-    currency = builder.currency or ""
+    currency = next(iter(builder.currencies), "")
     return RateCard(file, effective, currency, builder.prices, builder.codes, builder.wildcard), []
 
 
 _EFFECTIVE_HINT = "the first line is the card's date: # effective: YYYY-MM-DD"
 _HEADER = f"the header names the columns: {','.join(COLUMNS)}"
 _ROW = "one row per market: India,91,INR,0.7846,0.1150,0.1150"
+
+
+_ONE = "one currency per card"
+
+
+def _lines(lines: Sequence[int], shown: int = 5) -> str:
+    """``line 4`` or ``lines 4, 7, 9`` (the first ``shown``, then how many more)."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    listed = ", ".join(str(line) for line in lines[:shown])
+    more = len(lines) - shown
+    return f"lines {listed}" + (f" and {more} more" if more > 0 else "")
 
 
 def _is_comment(cells: Sequence[str]) -> bool:
@@ -159,7 +173,7 @@ class _Builder:
         self.prices: dict[str, dict[str, Decimal]] = {}
         self.codes: dict[str, str] = {}
         self.wildcard: str | None = None
-        self.currency: str | None = None
+        self.currencies: dict[str, list[int]] = {}  # each known currency -> its rows' lines
         self.problems: list[CardProblem] = []
 
     def add(self, line: int, cells: Sequence[str]) -> None:
@@ -185,12 +199,36 @@ class _Builder:
         if code not in CURRENCIES:
             hint = "an ISO 4217 code in capitals, e.g. INR, USD, EUR"
             self.problems.append(CardProblem(line, f"unknown currency {code!r}", hint, "currency"))
-        elif self.currency is None:
-            self.currency = code
-        elif code != self.currency:
-            message = f"currency {code} differs from {self.currency}: one currency per card"
-            hint = "convert every price to one currency"
-            self.problems.append(CardProblem(line, message, hint, "currency"))
+        else:
+            self.currencies.setdefault(code, []).append(line)
+
+    def mixed_currencies(self) -> list[CardProblem]:
+        """A card has one currency: each row not in the one most rows use, at its line.
+
+        Not against the first row's: a wrong first row would mark every right row. When
+        no currency has the most rows, one problem names each currency and its lines.
+        """
+        if len(self.currencies) < 2:
+            return []
+        ranked = sorted(self.currencies.items(), key=lambda item: -len(item[1]))
+        (most, most_lines), (_, next_lines) = ranked[0], ranked[1]
+        hint = "convert every price to one currency"
+        if len(most_lines) > len(next_lines):
+            that_of = f"that of {count(len(most_lines), 'other row')}"
+            return [
+                CardProblem(
+                    line,
+                    f"currency {code} differs from {most}, {that_of}: {_ONE}",
+                    hint,
+                    "currency",
+                )
+                for code, lines in ranked[1:]
+                for line in lines
+            ]
+        listed = [f"{code} ({_lines(lines)})" for code, lines in self.currencies.items()]
+        where = min(lines[0] for lines in list(self.currencies.values())[1:])
+        message = f"currencies {', '.join(listed[:-1])} and {listed[-1]} are mixed: {_ONE}"
+        return [CardProblem(where, message, hint, "currency")]
 
     def _price(self, line: int, category: str, text: str) -> Decimal | None:
         if _PRICE.fullmatch(text):

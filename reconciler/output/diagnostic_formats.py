@@ -5,6 +5,10 @@ summary line. Every text is masked (``reconciler.masking.mask_text``): these rep
 up in CI logs and code-scanning dashboards. A problem's *kind* is its field path with list
 indices dropped (``touchpoint.customer_details[].to_number``); ``file`` for problems
 of a file as a whole. SARIF makes one rule of each kind.
+
+A problem names its file relative to the project root; GitHub and SARIF name it relative
+to the checkout or the current directory (``ReportPaths``), which differ when the project
+is a subfolder. JSON keeps the project-relative name.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from reconciler import __version__
 from reconciler.errors import Diagnostic
@@ -48,12 +55,50 @@ def _text(d: Diagnostic) -> str:
     return mask_text("\n".join(parts))
 
 
-def render_report(diagnostics: Sequence[Diagnostic], fmt: str, *, summary: str = "") -> str:
+@dataclass(frozen=True)
+class ReportPaths:
+    """How ``github`` and ``sarif`` name a problem's file (given relative to ``root``).
+
+    Relative to ``base`` (``$GITHUB_WORKSPACE``, else the current directory), so that an
+    annotation lands on the file of the pull request when the project is a subfolder;
+    a file outside ``base`` is named by its absolute path (a ``file://`` URI in SARIF).
+    With no ``root`` (the project was not found yet) the name is kept as it is.
+    """
+
+    root: Path | None = None
+    base: Path | None = None
+
+    def path(self, file: str) -> str:
+        """The file as ``file=`` names it: ``/``-separated, relative to ``base`` if inside."""
+        if self.root is None or self.base is None:
+            return file
+        full = self.root / file  # a file already absolute stays itself
+        try:
+            return full.relative_to(self.base).as_posix()
+        except ValueError:
+            return full.as_posix()
+
+    def uri(self, file: str) -> str:
+        """The file as a SARIF ``artifactLocation.uri``: a relative reference or file URI."""
+        shown = self.path(file)
+        if Path(shown).is_absolute():
+            return Path(shown).as_uri()
+        return quote(shown)
+
+
+def render_report(
+    diagnostics: Sequence[Diagnostic],
+    fmt: str,
+    *,
+    summary: str = "",
+    paths: ReportPaths | None = None,
+) -> str:
     """The diagnostics in ``fmt`` (json, github or sarif); ``summary``: why the run failed."""
+    paths = paths or ReportPaths()
     if fmt == "github":
-        return render_github(diagnostics)
+        return render_github(diagnostics, paths)
     if fmt == "sarif":
-        return render_sarif(diagnostics, summary=summary)
+        return render_sarif(diagnostics, summary=summary, paths=paths)
     return render_json(diagnostics, summary=summary)
 
 
@@ -70,11 +115,11 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_command(d: Diagnostic) -> str:
+def github_command(d: Diagnostic, paths: ReportPaths | None = None) -> str:
     """``::error file=F,line=L,title=FIELD::message%0Ahint`` (or ``::warning``)."""
     props: list[tuple[str, str]] = []
     if is_file(d):
-        props.append(("file", d.location.file))
+        props.append(("file", (paths or ReportPaths()).path(d.location.file)))
         if d.location.line is not None:
             props.append(("line", str(d.location.line)))
     props.append(("title", mask_text(d.field or d.location.file or "reconciler")))
@@ -82,9 +127,9 @@ def github_command(d: Diagnostic) -> str:
     return f"::{d.severity.value} {joined}::{escape_data(_text(d))}"
 
 
-def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+def render_github(diagnostics: Sequence[Diagnostic], paths: ReportPaths | None = None) -> str:
     """One workflow command a line, one per problem."""
-    return "".join(github_command(d) + "\n" for d in diagnostics)
+    return "".join(github_command(d, paths) + "\n" for d in diagnostics)
 
 
 # --- JSON ----------------------------------------------------------------------------
@@ -178,7 +223,7 @@ def _rule(rule_id: str, d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def _sarif_result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
+def _sarif_result(d: Diagnostic, rule_index: int, paths: ReportPaths) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": kind(d),
         "ruleIndex": rule_index,
@@ -186,15 +231,18 @@ def _sarif_result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
         "message": {"text": _text(d)},
     }
     if is_file(d):
-        physical: dict[str, Any] = {"artifactLocation": {"uri": d.location.file}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": paths.uri(d.location.file)}}
         if d.location.line is not None:
             physical["region"] = {"startLine": max(d.location.line, 1)}
         result["locations"] = [{"physicalLocation": physical}]
     return result
 
 
-def render_sarif(diagnostics: Sequence[Diagnostic], *, summary: str = "") -> str:
+def render_sarif(
+    diagnostics: Sequence[Diagnostic], *, summary: str = "", paths: ReportPaths | None = None
+) -> str:
     """A SARIF 2.1.0 log of one run: a rule per kind of problem, a result per problem."""
+    paths = paths or ReportPaths()
     rules: dict[str, dict[str, Any]] = {}
     for d in diagnostics:
         rules.setdefault(kind(d), _rule(kind(d), d))
@@ -212,7 +260,7 @@ def render_sarif(diagnostics: Sequence[Diagnostic], *, summary: str = "") -> str
             {
                 "tool": {"driver": driver},
                 "invocations": [invocation],
-                "results": [_sarif_result(d, index[kind(d)]) for d in diagnostics],
+                "results": [_sarif_result(d, index[kind(d)], paths) for d in diagnostics],
             }
         ],
     }

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from reconciler.errors import Diagnostic, ReconcilerError, SourceLocation
+
+if TYPE_CHECKING:
+    from reconciler.output.diagnostic_formats import ReportPaths
 
 
 def format_diagnostic(d: Diagnostic) -> str:
@@ -36,11 +41,11 @@ def echo_diagnostics(diagnostics: list[Diagnostic]) -> None:
         click.echo(format_diagnostic(d), err=True)
 
 
-def echo_error(exc: ReconcilerError, fmt: str = "text") -> None:
+def echo_error(exc: ReconcilerError, fmt: str = "text", paths: ReportPaths | None = None) -> None:
     """A user-facing error on stderr: its diagnostics, then ``Error: …`` and the hint.
 
-    In another ``--diagnostics`` format, one report of them; an error with no
-    diagnostics is itself the one problem.
+    In another ``--diagnostics`` format, one report of them (files named by ``paths``);
+    an error with no diagnostics is itself the one problem.
     """
     if fmt == "text":
         echo_diagnostics(exc.diagnostics)
@@ -49,14 +54,24 @@ def echo_error(exc: ReconcilerError, fmt: str = "text") -> None:
     problems = exc.diagnostics or [
         Diagnostic(exc.location or SourceLocation(""), exc.message, hint=exc.hint)
     ]
-    echo_report(problems, fmt, summary=exc.message)
+    echo_report(problems, fmt, summary=exc.message, paths=paths)
 
 
-def echo_report(diagnostics: list[Diagnostic], fmt: str, *, summary: str = "") -> None:
-    """Diagnostics on stderr in ``fmt`` (``--diagnostics``): text lines, or one report."""
+def echo_report(
+    diagnostics: list[Diagnostic],
+    fmt: str,
+    *,
+    summary: str = "",
+    paths: ReportPaths | None = None,
+) -> None:
+    """Diagnostics on stderr in ``fmt`` (``--diagnostics``): text lines, or one report.
+
+    Text names files relative to the project, as always; ``paths`` names them for
+    ``github`` and ``sarif``.
+    """
     if fmt == "text":
         echo_diagnostics(diagnostics)
         return
     from reconciler.output.diagnostic_formats import render_report
 
-    click.echo(render_report(diagnostics, fmt, summary=summary), nl=False, err=True)
+    click.echo(render_report(diagnostics, fmt, summary=summary, paths=paths), nl=False, err=True)

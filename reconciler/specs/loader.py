@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.config import Project
-from reconciler.errors import Diagnostic, ReconcilerError, SourceLocation, sort_diagnostics
+from reconciler.errors import (
+    Diagnostic,
+    ReconcilerError,
+    SourceLocation,
+    sort_diagnostics,
+    unique_diagnostics,
+)
 from reconciler.perf import gc_paused
 from reconciler.specs.bodies import BodySource
 from reconciler.specs.cache import SpecCache, file_digests, open_cache
@@ -95,7 +101,8 @@ def load_campaigns(
     if cache is not None and only is None and not any(d.is_error for d in diagnostics):
         keep_for_saving(cache)  # written once the command succeeded; bad input: never
     bodies = BodySource(project, context)
-    return LoadResult(campaigns, sort_diagnostics(diagnostics), bodies, catalog)
+    # A line of a whole-file template's loop: one problem, though each document has it.
+    return LoadResult(campaigns, sort_diagnostics(unique_diagnostics(diagnostics)), bodies, catalog)
 
 
 def _load_files(

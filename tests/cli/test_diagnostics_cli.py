@@ -124,3 +124,59 @@ def test_plan_error_goes_through_the_handler_in_the_chosen_format(tmp_path: Path
     document = json.loads(result.stderr)
     (problem,) = [d for d in document["diagnostics"] if d["severity"] == "error"]
     assert (problem["file"], problem["field"]) == ("command line", "--target")
+
+
+def _subfolder_project(tmp_path: Path) -> tuple[Path, Path]:
+    """A checkout at ``repo`` whose project is the subfolder ``repo/marketing``."""
+    (case,) = [c for c in CASES if c.file == "campaigns/promo.yaml" and c.line > 1][:1]
+    checkout = tmp_path / "repo"
+    make_project(checkout / "marketing", case.files)
+    return checkout, checkout / "marketing"
+
+
+def _files(stderr: str) -> set[str]:
+    return {c["file"] for c in parse_commands(stderr) if "file" in c}
+
+
+def test_github_files_are_relative_to_the_workspace_or_the_current_directory(
+    tmp_path: Path,
+) -> None:
+    """A project in a subfolder: file= names the file of the checkout, as the PR has it."""
+    checkout, project = _subfolder_project(tmp_path)
+    args = ("validate", "--diagnostics", "github")
+    from_checkout = run_cli("--project", "marketing", *args, cwd=checkout)
+    in_workspace = run_cli(*args, cwd=project, env={"GITHUB_WORKSPACE": str(checkout)})
+    here = run_cli(*args, cwd=project)
+    assert _files(from_checkout.stderr) == {"marketing/campaigns/promo.yaml"}
+    assert _files(in_workspace.stderr) == {"marketing/campaigns/promo.yaml"}
+    assert _files(here.stderr) == {"campaigns/promo.yaml"}
+    text = run_cli("validate", cwd=project, env={"GITHUB_WORKSPACE": str(checkout)})
+    assert "campaigns/promo.yaml:" in text.stderr and "marketing/" not in text.stderr
+
+
+def test_sarif_uris_are_relative_to_the_workspace_and_absolute_outside_it(
+    tmp_path: Path,
+) -> None:
+    """SARIF as file=; a project outside $GITHUB_WORKSPACE is named by a file:// URI."""
+    checkout, project = _subfolder_project(tmp_path)
+    args = ("validate", "--diagnostics", "sarif")
+
+    def uris(environ: dict[str, str]) -> set[str]:
+        log = json.loads(run_cli(*args, cwd=project, env=environ).stderr)
+        results = log["runs"][0]["results"]
+        return {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+
+    assert uris({"GITHUB_WORKSPACE": str(checkout)}) == {"marketing/campaigns/promo.yaml"}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside = uris({"GITHUB_WORKSPACE": str(elsewhere)})
+    assert outside == {(project / "campaigns/promo.yaml").resolve().as_uri()}
+
+
+def test_a_bad_project_file_in_a_subfolder_is_annotated_on_its_path(tmp_path: Path) -> None:
+    """An error of reconciler.yaml itself (main()'s handler) is named as the PR has it."""
+    checkout = tmp_path / "repo"
+    make_project(checkout / "marketing", {"reconciler.yaml": "version: 1\nbogus: [\n"})
+    result = run_cli("--project", "marketing", "validate", "--diagnostics", "github", cwd=checkout)
+    assert result.returncode == 1
+    assert _files(result.stderr) == {"marketing/reconciler.yaml"}

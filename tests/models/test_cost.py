@@ -137,7 +137,7 @@ BAD = [
     (CARD.replace("0.7846", "-0.7846"), 3, "marketing price -0.7846 is negative"),
     (CARD.replace("0.7846", "cheap"), 3, "marketing price 'cheap' is not a number"),
     (CARD.replace("India,91,INR", "India,91,RUP"), 3, "unknown currency 'RUP'"),
-    (CARD.replace("India,91,INR", "India,91,USD"), 4, "INR differs from USD"),
+    (CARD.replace("India,91,INR", "India,91,USD"), 3, "USD differs from INR, that of 3 other"),
     (CARD.replace("Bahamas,1242", "Bahamas,1"), 5, "calling code 1 is in two markets"),
     (CARD.replace("Bahamas,1242", "Bahamas,*"), 6, "calling code * is in two markets"),
     (CARD.replace("India,91,", "India,+91,"), 3, "calling code '+91' is not digits"),
@@ -151,6 +151,27 @@ def test_a_bad_card_is_every_problem_at_its_line(text: str, line: int, message: 
     card, problems = parse_rate_card("rates.csv", _records(text))
     assert card is None
     assert any(p.line == line and message in p.message for p in problems), problems
+
+
+def test_a_wrong_first_currency_is_the_one_row_named() -> None:
+    """The rows in the currency most rows use are right, though the first row is not."""
+    _, problems = parse_rate_card(
+        "rates.csv", _records(CARD.replace("India,91,INR", "India,91,USD"))
+    )
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "currency USD differs from INR, that of 3 other rows: one currency per card")
+    ]
+
+
+def test_currencies_without_a_majority_are_one_problem_naming_each_and_its_lines() -> None:
+    text = CARD.replace("India,91,INR", "India,91,USD").replace(
+        "Bahamas,1242,INR", "Bahamas,1242,USD"
+    )
+    card, problems = parse_rate_card("rates.csv", _records(text))
+    assert card is None
+    assert [(p.line, p.message) for p in problems] == [
+        (4, "currencies USD (lines 3, 5) and INR (lines 4, 6) are mixed: one currency per card")
+    ]
 
 
 def test_a_card_saved_by_a_spreadsheet_reads_the_same() -> None:

@@ -9,6 +9,7 @@ import jsonschema
 
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.output.diagnostic_formats import (
+    ReportPaths,
     escape_data,
     escape_property,
     github_command,
@@ -113,3 +114,16 @@ def test_json_follows_its_schema_and_is_versioned() -> None:
     assert document["ok"] is False
     assert document["summary"] == {"errors": 4, "warnings": 1}
     assert document["diagnostics"][1]["kind"] == "touchpoint.customer_details[].to_number"
+
+
+def test_report_paths_name_files_from_the_base_absolute_outside_it(tmp_path: Path) -> None:
+    """Relative to the base when inside it, else absolute; SARIF URIs are valid references."""
+    inside = ReportPaths(tmp_path / "repo" / "marketing", tmp_path / "repo")
+    assert inside.path("campaigns/a b.yaml") == "marketing/campaigns/a b.yaml"
+    assert inside.uri("campaigns/a b.yaml") == "marketing/campaigns/a%20b.yaml"
+    outside = ReportPaths(tmp_path / "project", tmp_path / "repo")
+    assert outside.path("campaigns/a.yaml") == (tmp_path / "project/campaigns/a.yaml").as_posix()
+    assert outside.uri("campaigns/a.yaml") == (tmp_path / "project/campaigns/a.yaml").as_uri()
+    assert ReportPaths().path("campaigns/a.yaml") == "campaigns/a.yaml"
+    line = github_command(SAMPLE[1], inside)
+    assert line.startswith("::error file=marketing/campaigns/a.yaml,line=4,")

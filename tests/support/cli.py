@@ -35,7 +35,11 @@ def run_cli(
 
     ``preexec_fn`` runs in the child before it execs (``tests/support/unprivileged.py``).
     """
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RECONCILER_") and k != "GITHUB_WORKSPACE"  # a CI run's own
+    }
     full_env.update({"NO_COLOR": "1", "PYTHONUTF8": "1"})
     if env:
         full_env.update(env)
