@@ -79,6 +79,7 @@ def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict
         "require_state": env.require_state,
         "token_env": env.token_env,
         "token_set": bool(os_environ.get(env.token_env)),
+        "token_needed": not env.is_sandbox,  # the built-in sandbox reads no token
         "promote_from": env.promote_from,
         "catalog": _in_force(project, name, "catalog"),
         "rate_card": _in_force(project, name, "rate_card"),
@@ -108,10 +109,10 @@ def render_envs_text(described: Mapping[str, Any]) -> str:
     """The environments as aligned ``setting: value`` lines, one block each."""
     blocks = []
     for env in described["environments"]:
-        skip = ("name", "guards", "policies", "token_set", "unset_variables")
+        skip = ("name", "guards", "policies", "token_set", "token_needed", "unset_variables")
         flat = {k: v for k, v in env.items() if k not in skip}
         flat["unset"] = ", ".join(env["unset_variables"]) or None
-        flat["token_env"] = f"{env['token_env']} ({'set' if env['token_set'] else 'not set'})"
+        flat["token_env"] = _token_text(env)
         flat.update(env["guards"])
         flat.update({k: _policy_text(v) for k, v in env["policies"].items()})
         width = max(len(k) for k in flat) + 1
@@ -119,6 +120,13 @@ def render_envs_text(described: Mapping[str, Any]) -> str:
         lines += [f"  {k + ':':<{width}} {_shown(v)}" for k, v in flat.items()]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _token_text(env: Mapping[str, Any]) -> str:
+    """The token's variable and whether it is set; on the sandbox, that none is needed."""
+    if not env["token_needed"]:
+        return f"{env['token_env']} (not needed: the sandbox reads no token)"
+    return f"{env['token_env']} ({'set' if env['token_set'] else 'not set'})"
 
 
 def _policy_text(value: object) -> object:
