@@ -16,6 +16,7 @@ from reconciler.models.catalog import MEDIA_FORMATS, PLACEHOLDER, Catalog, Templ
 from reconciler.models.fields import closest
 from reconciler.models.params import PARAM_GROUPS
 from reconciler.models.problems import FieldProblem, Path
+from reconciler.words import count
 
 WA: Path = ("touchpoint", "whatsapp_data")
 LIMITS = {"HEADER": 60, "BODY": 1024}
@@ -113,8 +114,8 @@ def _group(template: Template, group: str, params: list[Any]) -> list[FieldProbl
     if len(params) == len(slots):
         return []
     message = (
-        f"{group} has {len(params)} params; the {_COMPONENT[group]} of template "
-        f"{template.name!r} has {len(slots)} placeholders"
+        f"{group} has {count(len(params), 'param')}; the {_COMPONENT[group]} of template "
+        f"{template.name!r} has {count(len(slots), 'placeholder')}"
     )
     hint = f"give one param per placeholder ({', '.join('{{' + s + '}}' for s in slots) or 'none'})"
     return [FieldProblem(at, message, hint)]

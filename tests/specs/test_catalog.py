@@ -155,10 +155,18 @@ def test_a_body_with_too_few_params_names_both_counts(tmp_path: Path) -> None:
     )
     problem = _one(tmp_path, _spec(params))
     assert problem.message == (
-        "body_params has 1 params; the body of template 'promo_offer' has 2 placeholders"
+        "body_params has 1 param; the body of template 'promo_offer' has 2 placeholders"
     )
     assert "{{1}}, {{2}}" in problem.hint
     assert (problem.location.line, problem.field) == (26, f"{WA}.body_params.params")
+
+
+def test_one_placeholder_is_counted_in_the_singular(tmp_path: Path) -> None:
+    two = "[{type: text, text: Asha}, {type: text, text: Ravi}]"
+    problem = _one(tmp_path, _spec(PROMO_PARAMS.replace("[{type: text, text: Asha}]", two)))
+    assert problem.message == (
+        "header_params has 2 params; the header of template 'promo_offer' has 1 placeholder"
+    )
 
 
 def test_missing_groups_are_reported_where_whatsapp_data_is(tmp_path: Path) -> None:
