@@ -62,8 +62,9 @@ _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict[str, Any]:
     """One environment: where it sends and records, its guards; the token only by name."""
     env = project.environment(name, _KeepUnset(os_environ))
-    written = [v for v in dataclasses.asdict(project.settings(name)).values() if isinstance(v, str)]
-    unset = sorted({v for text in written for v in _VAR_REF.findall(text)} - set(os_environ))
+    # The promote_from environment's settings are expanded by this one's plan and apply too.
+    needed = [name] + ([env.promote_from] if env.promote_from in project.env_names else [])
+    unset = sorted({v for n in needed for v in _references(project, n)} - set(os_environ))
     state, backend = env.state, None
     if not _VAR_REF.search(env.state):
         location = resolve_location(env.state, env.name, root=env.root)
@@ -91,6 +92,12 @@ def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict
         },
         "policies": _policies(PolicySettings.of(project.file, name)),
     }
+
+
+def _references(project: Project, name: str) -> set[str]:
+    """The OS variables named by ``${VAR}`` in environment ``name``'s settings."""
+    written = [v for v in dataclasses.asdict(project.settings(name)).values() if isinstance(v, str)]
+    return {v for text in written for v in _VAR_REF.findall(text)}
 
 
 def _in_force(project: Project, env: str, setting: str) -> Any:

@@ -109,6 +109,18 @@ def test_text_names_unset_variables_instead_of_refusing(root: Path) -> None:
     assert "dev:" not in result.stdout
 
 
+def test_the_unset_state_variable_of_the_promotion_source_is_listed(tmp_path: Path) -> None:
+    """prod's plan reads staging's state too: its unset variable is prod's to set."""
+    project = PROJECT.replace(
+        "  dev:\n    api_url: sandbox\n", "  dev:\n    api_url: sandbox\n    state: ${DEV_STATE}\n"
+    )
+    root = build_tree(tmp_path / "p", {"reconciler.yaml": project})
+    env = {"PROD_STATE": "prod.sqlite"}
+    document = json.loads(run_cli("envs", "--format", "json", cwd=root, env=env).stdout)
+    dev, prod = document["environments"]
+    assert dev["unset_variables"] == prod["unset_variables"] == ["DEV_STATE"]
+
+
 def test_an_unknown_env_is_an_error(root: Path) -> None:
     result = run_cli("envs", "--env", "nope", cwd=root)
     assert result.returncode == 1
