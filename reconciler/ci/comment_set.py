@@ -16,7 +16,7 @@ from reconciler.output.markdown import COMMENT_LIMIT, MARKER_PREFIX, split_markd
 
 MARKER = re.compile(r"^<!-- reconciler-plan: env=(\S+) part=(\d+)/(\d+) -->")
 LIMIT = COMMENT_LIMIT
-PLAN_OK = (0, 2, 3)  # nothing to create, creates pending, a person must act
+PLAN_OK = (0, 2, 3)  # nothing to do, creates or moves pending, a person must act
 
 
 @dataclass(frozen=True)

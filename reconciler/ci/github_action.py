@@ -51,7 +51,7 @@ def reconciler_args(command: str, env: str, plan_file: Path) -> list[str]:
 
 
 def succeeded(command: str, rc: int) -> bool:
-    """0 and, for plan, 2 (creates pending) and 3 (a person must act) keep the job green."""
+    """0 and, for plan, 2 (changes pending) and 3 (a person must act) keep the job green."""
     return rc in (PLAN_OK if command == "plan" else (0,))
 
 

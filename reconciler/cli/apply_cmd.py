@@ -22,6 +22,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from reconciler.api.defaults import SANDBOX
+from reconciler.apply_plan import ApplyPlan
 from reconciler.cli.common import (
     PROMPTING,
     CommonOptions,
@@ -58,11 +60,26 @@ def _show_plan(show_sensitive: bool, common: CommonOptions) -> Callable[[Plan], 
     return show
 
 
-def _question(plan: Plan) -> str:
-    n = len(plan.creates)
+def question(applied: ApplyPlan) -> str:
+    """The question before a run: what it creates, and where, and what it moves.
+
+    On the built-in sandbox nothing reaches ContactSwing, so it says so rather than
+    "for real"; a run of record moves alone sends nothing.
+    """
+    env, creates = applied.environment, len(applied.tasks)
+    moves = f"{count(len(applied.moves), 'record')} to renamed keys" if applied.moves else ""
+    if not creates:
+        return f"\nMove {moves} in the state of {env}? Nothing is sent."
+    also = f", and move {moves}" if moves else ""
+    campaigns = count(creates, "campaign")
+    if applied.api_url == SANDBOX:
+        return (
+            f"\nCreate {campaigns} in the built-in sandbox ({env}){also}? "
+            "Nothing is sent to ContactSwing."
+        )
     return (
-        f"\nCreate {count(n, 'campaign')} in ContactSwing ({plan.environment}) "
-        "for real? They cannot be changed or deleted afterwards."
+        f"\nCreate {campaigns} in ContactSwing ({env}) for real{also}? "
+        "They cannot be changed or deleted afterwards."
     )
 
 
@@ -248,7 +265,7 @@ def _hooks(progress: _Progress, show_sensitive: bool, common: CommonOptions) -> 
     ask = terminal_asker()
     return ApplyHooks(
         show_plan=_show_plan(show_sensitive, common),
-        confirm=None if ask is None else lambda plan: ask(_question(plan)),
+        confirm=None if ask is None else lambda applied: ask(question(applied)),
         on_event=progress,
         cancel=threading.Event(),
     )

@@ -50,7 +50,7 @@ NEEDS_ATTENTION = 3
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 2 when anything would be created (0: nothing to create, 1: error).",
+    help="Exit 2 when apply would create or move anything (0: nothing to do, 1: error).",
 )
 @click.option(
     "--attention-exitcode",
@@ -88,8 +88,8 @@ def plan(
     """Compare the specs with the state and show what apply would do. Changes nothing.
 
     Exit status: 0 ok, 1 error (a guard, or a warning under --strict), with
-    --detailed-exitcode 2 when anything would be created, and with --attention-exitcode
-    3 when a campaign waits for a person.
+    --detailed-exitcode 2 when apply would create or move anything, and with
+    --attention-exitcode 3 when a campaign waits for a person.
     """
     now = common.runtime.now()
     outcome = _outcome(
@@ -109,10 +109,11 @@ def plan(
 
 
 def _status(outcome: PlanOutcome, *, detailed: bool, attention: bool) -> int:
-    """3 when asked and a person must act, else 2 when asked and creates are pending."""
+    """3 when asked and a person must act, else 2 when asked and apply would write: creates
+    or record moves (Terraform's reading: a plan with changes)."""
     if attention and outcome.needs_attention:
         return NEEDS_ATTENTION
-    if detailed and outcome.plan.creates:
+    if detailed and (outcome.plan.creates or outcome.plan.moves):
         return CHANGES_PENDING
     return 0
 

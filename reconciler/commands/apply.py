@@ -65,7 +65,7 @@ class ApplyHooks:
     """The interactions of a run. ``confirm`` is None when there is no terminal to ask."""
 
     show_plan: Callable[[Plan], None] = lambda plan: None
-    confirm: Callable[[Plan], bool] | None = None
+    confirm: Callable[[ApplyPlan], bool] | None = None
     on_event: Callable[[ApplyEvent], None] = lambda event: None
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -137,15 +137,21 @@ def refuse_on_guards(plan: Plan) -> None:
         raise GuardError(message, diagnostics=errors)
 
 
-def _confirm(plan: Plan, options: ApplyOptions, hooks: ApplyHooks) -> None:
-    hooks.show_plan(plan)
-    require_approval(
-        hooks.confirm,
-        plan,
-        auto_approve=options.auto_approve,
-        command="apply",
-        declined="apply cancelled; nothing was sent",
-    )
+def _confirm(applied: ApplyPlan, options: ApplyOptions, hooks: ApplyHooks) -> None:
+    """Show the plan, then ask about what the run would do (``applied``: its creates,
+    its moves and the API it sends to)."""
+    hooks.show_plan(applied.plan)
+    require_approval(hooks.confirm, applied, auto_approve=options.auto_approve, **_ASKING)
+
+
+def _refuse_unattended(preview: Plan, options: ApplyOptions, hooks: ApplyHooks) -> None:
+    """Before the lock: creates, no ``--auto-approve`` and no terminal to ask refuse."""
+    if preview.creates and not options.auto_approve and hooks.confirm is None:
+        hooks.show_plan(preview)
+        require_approval(None, preview, auto_approve=False, **_ASKING)
+
+
+_ASKING = {"command": "apply", "declined": "apply cancelled; nothing was sent"}
 
 
 def run_apply(
@@ -166,8 +172,7 @@ def run_apply(
     preview = _guarded_plan(store.snapshot(), store, destination, source, options)
     if _nothing_to_do(preview) and store.lock_holder() is None:
         return _report_nothing_to_do(preview, hooks)
-    if preview.creates and not options.auto_approve and hooks.confirm is None:
-        _confirm(preview, options, hooks)  # refuses: there is no terminal to ask
+    _refuse_unattended(preview, options, hooks)
     source.load_bodies(preview)
     api = source.open_api() if preview.creates else None  # a missing token refuses here
     try:
@@ -223,7 +228,7 @@ def _apply_plan(
         return _report_nothing_to_do(plan, hooks)
     # Every body is in hand before the question and the first write (``load_bodies``).
     applied = ApplyPlan.from_plan(plan, destination.api_url)
-    _confirm(plan, options, hooks)
+    _confirm(applied, options, hooks)
     report = ApplyReport(destination.environment, plan=plan, applied=applied)
     report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
     _run_apply_plan(writer, applied, api, options, hooks, runtime, report)

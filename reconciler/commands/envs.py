@@ -62,8 +62,9 @@ _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict[str, Any]:
     """One environment: where it sends and records, its guards; the token only by name."""
     env = project.environment(name, _KeepUnset(os_environ))
-    written = [v for v in dataclasses.asdict(project.settings(name)).values() if isinstance(v, str)]
-    unset = sorted({v for text in written for v in _VAR_REF.findall(text)} - set(os_environ))
+    # The promote_from environment's settings are expanded by this one's plan and apply too.
+    needed = [name] + ([env.promote_from] if env.promote_from in project.env_names else [])
+    unset = sorted({v for n in needed for v in _references(project, n)} - set(os_environ))
     state, backend = env.state, None
     if not _VAR_REF.search(env.state):
         location = resolve_location(env.state, env.name, root=env.root)
@@ -79,6 +80,7 @@ def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict
         "require_state": env.require_state,
         "token_env": env.token_env,
         "token_set": bool(os_environ.get(env.token_env)),
+        "token_needed": not env.is_sandbox,  # the built-in sandbox reads no token
         "promote_from": env.promote_from,
         "catalog": _in_force(project, name, "catalog"),
         "rate_card": _in_force(project, name, "rate_card"),
@@ -90,6 +92,12 @@ def describe(project: Project, name: str, os_environ: Mapping[str, str]) -> dict
         },
         "policies": _policies(PolicySettings.of(project.file, name)),
     }
+
+
+def _references(project: Project, name: str) -> set[str]:
+    """The OS variables named by ``${VAR}`` in environment ``name``'s settings."""
+    written = [v for v in dataclasses.asdict(project.settings(name)).values() if isinstance(v, str)]
+    return {v for text in written for v in _VAR_REF.findall(text)}
 
 
 def _in_force(project: Project, env: str, setting: str) -> Any:
@@ -108,10 +116,10 @@ def render_envs_text(described: Mapping[str, Any]) -> str:
     """The environments as aligned ``setting: value`` lines, one block each."""
     blocks = []
     for env in described["environments"]:
-        skip = ("name", "guards", "policies", "token_set", "unset_variables")
+        skip = ("name", "guards", "policies", "token_set", "token_needed", "unset_variables")
         flat = {k: v for k, v in env.items() if k not in skip}
         flat["unset"] = ", ".join(env["unset_variables"]) or None
-        flat["token_env"] = f"{env['token_env']} ({'set' if env['token_set'] else 'not set'})"
+        flat["token_env"] = _token_text(env)
         flat.update(env["guards"])
         flat.update({k: _policy_text(v) for k, v in env["policies"].items()})
         width = max(len(k) for k in flat) + 1
@@ -119,6 +127,13 @@ def render_envs_text(described: Mapping[str, Any]) -> str:
         lines += [f"  {k + ':':<{width}} {_shown(v)}" for k, v in flat.items()]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _token_text(env: Mapping[str, Any]) -> str:
+    """The token's variable and whether it is set; on the sandbox, that none is needed."""
+    if not env["token_needed"]:
+        return f"{env['token_env']} (not needed: the sandbox reads no token)"
+    return f"{env['token_env']} ({'set' if env['token_set'] else 'not set'})"
 
 
 def _policy_text(value: object) -> object:

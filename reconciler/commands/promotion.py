@@ -16,6 +16,7 @@ from reconciler.errors import Diagnostic, Severity, SourceLocation, StateError
 from reconciler.promotion import PromotionSource, SourceRender, differing_fields
 from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns, resolve_variables
+from reconciler.specs.variables import OS_PREFIX
 from reconciler.state import read_bodies
 from reconciler.state.base import StateSnapshot
 
@@ -53,12 +54,46 @@ def with_source_renders(
     campaigns: Sequence[DesiredCampaign],
     os_environ: Mapping[str, str],
 ) -> PromotionSource:
-    """What ``snapshot`` (the source's) created, with a ``SourceRender`` where needed."""
+    """What ``snapshot`` (the source's) created, with a ``SourceRender`` where needed.
+
+    The source's variables are its project and environment values; this run's
+    ``RECONCILER_VAR_*`` may be the target's own (set for the prod job), or set alike for
+    both runs. So a spec is rendered without them first, and where that is not the body
+    the source created, again with them: either match promotes. The reason of a spec
+    that matches neither comes from the first render (the second would name the
+    variables this run set, not the edit), unless only the second renders at all.
+    """
     promotion = PromotionSource.from_snapshot(snapshot)
-    renders: dict[str, SourceRender] = {}
-    for chunk in _by_files([d for d in campaigns if promotion.needs_render(d)]):
-        renders.update(_renders(project, source, snapshot, promotion, chunk, os_environ))
+    wanted = [d for d in campaigns if promotion.needs_render(d)]
+    declared = {k: v for k, v in os_environ.items() if not k.startswith(OS_PREFIX)}
+    renders = _renders_of(project, source, snapshot, promotion, wanted, declared)
+    if declared != os_environ:
+        again = [d for d in wanted if not _created_it(promotion, d.key, renders[d.key])]
+        for key, render in _renders_of(
+            project, source, snapshot, promotion, again, os_environ
+        ).items():
+            if _created_it(promotion, key, render) or (renders[key].problem and not render.problem):
+                renders[key] = render
     return promotion.with_renders(renders) if renders else promotion
+
+
+def _created_it(promotion: PromotionSource, key: str, render: SourceRender) -> bool:
+    """Whether ``render`` is the body the source recorded for ``key``."""
+    return not render.problem and render.fingerprint == promotion.fingerprints.get(key)
+
+
+def _renders_of(
+    project: Project,
+    source: Environment,
+    snapshot: StateSnapshot,
+    promotion: PromotionSource,
+    wanted: Sequence[DesiredCampaign],
+    os_environ: Mapping[str, str],
+) -> dict[str, SourceRender]:
+    renders: dict[str, SourceRender] = {}
+    for chunk in _by_files(wanted):
+        renders.update(_renders(project, source, snapshot, promotion, chunk, os_environ))
+    return renders
 
 
 def _by_files(wanted: Sequence[DesiredCampaign]) -> list[list[DesiredCampaign]]:

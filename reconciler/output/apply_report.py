@@ -65,11 +65,21 @@ def rows(report: ApplyReport) -> list[Row]:
         Row(k, NOT_STARTED, what_next=_WHAT_NEXT[AttemptStatus.CANCELLED])
         for k in result.not_started
     ]
+    ids = moved_ids(report)
     out += [
-        Row(new, MOVED, what_next=f"moved from {old} in the state") for old, new in report.moved
+        Row(new, MOVED, ids.get(new, ""), what_next=f"moved from {old} in the state")
+        for old, new in report.moved
     ]
     out += [Row(k, ALREADY_IN_DOUBT, what_next=_HELD) for k in report.in_doubt_before]
     return sorted(out, key=lambda r: r.key)
+
+
+def moved_ids(report: ApplyReport) -> dict[str, str]:
+    """The campaign id of each moved record, by its new key (from the plan applied)."""
+    plan = report.plan
+    if plan is None:
+        return {}
+    return {a.key: a.recorded.campaign_id for a in plan.actions if a.moved_from and a.recorded}
 
 
 def _outcome_row(o: TaskOutcome) -> Row:
@@ -158,7 +168,10 @@ def to_json(report: ApplyReport) -> str:
         "stopped": report.result.stopped or None,
         "state_failure": report.result.state_failure or None,
         "already_in_doubt": list(report.in_doubt_before),
-        "moved": [{"from": old, "to": new} for old, new in report.moved],
+        "moved": [
+            {"from": old, "to": new, "campaign_id": moved_ids(report).get(new)}
+            for old, new in report.moved
+        ],
         "not_started": list(report.result.not_started),
         "results": [_outcome_json(o) for o in report.result.outcomes],
     }

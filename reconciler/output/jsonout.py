@@ -27,7 +27,7 @@ def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
         "state_exists": plan.state_exists,
         "lineage": plan.lineage,
         "serial": plan.serial,
-        "summary": plan.summary,
+        "summary": {**plan.summary, "moved": len(plan.moves)},
         "recipients_to_create": plan.recipients_to_create,
         "actions": [_action(a, show_sensitive) for a in plan.actions],
         "warnings": [_diagnostic(d, show_sensitive, senders) for d in plan.warnings],

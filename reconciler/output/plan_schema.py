@@ -139,10 +139,18 @@ PLAN_SCHEMA: dict[str, Any] = {
         "serial": _typed("integer", "The state's serial at plan time.", minimum=0),
         "summary": _typed(
             "object",
-            "How many campaigns take each action.",
+            "How many campaigns take each action, and how many records apply would move.",
             required=list(ACTIONS),
             additionalProperties=False,
-            properties={name: _COUNT for name in ACTIONS},
+            properties={
+                **{name: _COUNT for name in ACTIONS},
+                "moved": _typed(
+                    "integer",
+                    "Records apply would move to a renamed key (previous_keys), sending "
+                    "nothing; each campaign is also counted under its action.",
+                    minimum=0,
+                ),
+            },
         ),
         "recipients_to_create": _COUNT,
         "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},

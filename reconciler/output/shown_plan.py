@@ -8,6 +8,8 @@ from reconciler.commands.show import ShownPlan
 from reconciler.output.jsonout import dumps_indented, plan_to_json
 from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
+from reconciler.plan import Plan
+from reconciler.words import count
 
 FORMAT_VERSION = 1
 _LABELS = {
@@ -26,7 +28,17 @@ def staleness(shown: ShownPlan) -> str:
         return f"{shown.stale}; apply would refuse it"
     if shown.unknown:
         return f"cannot tell whether it is stale: {shown.unknown}"
-    return "not stale: apply would send exactly these creates"
+    return f"not stale: {_what_apply_does(shown.plan)}"
+
+
+def _what_apply_does(plan: Plan) -> str:
+    """What applying the saved plan would write: its creates and its record moves."""
+    creates, moves = len(plan.creates), len(plan.moves)
+    moving = f"move {count(moves, 'record')}" if moves else ""
+    if not creates:
+        return f"apply would {moving} and send nothing" if moves else "apply would do nothing"
+    sending = f"apply would send exactly these {count(creates, 'create')}"
+    return f"{sending} and {moving}" if moves else sending
 
 
 def _facts(shown: ShownPlan) -> list[tuple[str, str]]:

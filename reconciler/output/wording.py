@@ -58,7 +58,11 @@ def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, 
 
 
 def summary_line(plan: Plan) -> str:
-    """E.g. ``3 to create (4,210 recipients), 12 unchanged, 1 changed (not applied)``."""
+    """E.g. ``3 to create (4,210 recipients), 12 unchanged, 1 changed (not applied)``.
+
+    A record that follows a renamed key is counted apart (``1 record to move``): apply
+    writes it, sending nothing; its campaign is also counted under its action.
+    """
     s = plan.summary
     creates = s[ActionKind.CREATE]
     first = (
@@ -67,6 +71,8 @@ def summary_line(plan: Plan) -> str:
         else "nothing to create"
     )
     parts = [first]
+    if plan.moves:
+        parts.append(f"{count(len(plan.moves), 'record')} to move (state only)")
     labels = [
         (ActionKind.UNCHANGED, "unchanged"),
         (ActionKind.CHANGED, "changed (not applied)"),

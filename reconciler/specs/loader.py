@@ -269,22 +269,53 @@ def _open_cache(
 
 
 def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:
-    """Keys (and previous keys) are unique across the project; report each later use."""
-    first: dict[str, DesiredCampaign] = {}
+    """Keys (and previous keys) are unique across the project.
+
+    A key used twice is reported at its later use. A previous key is reported at the
+    ``previous_keys`` entry that lists it, whichever file comes first: when another spec
+    still has that key, or another spec lists it already, it is the listing that is wrong.
+    """
+    owners: dict[str, DesiredCampaign] = {}
     problems = []
     for campaign in campaigns:
-        for key in (campaign.key, *campaign.previous_keys):
-            owner = first.get(key)
-            if owner is None:
-                first[key] = campaign
-                continue
-            field_name = "key" if key == campaign.key else "previous_keys"
-            problems.append(
-                Diagnostic(
-                    campaign.location,
-                    f"key {key!r} is already used at {owner.location}",
-                    field_name,
-                    "keys are unique across the project; give each campaign its own key",
-                )
-            )
+        owner = owners.setdefault(campaign.key, campaign)
+        if owner is not campaign:
+            message = f"key {campaign.key!r} is already used at {owner.location}"
+            problems.append(Diagnostic(campaign.location, message, "key", _UNIQUE))
+    listed: dict[str, DesiredCampaign] = {}
+    for campaign in campaigns:
+        for old in campaign.previous_keys:
+            problem = _previous_key_problem(campaign, old, owners.get(old), listed.get(old))
+            if problem is None:
+                listed[old] = campaign
+            else:
+                problems.append(problem)
     return problems
+
+
+_UNIQUE = "keys are unique across the project; give each campaign its own key"
+
+
+def _previous_key_problem(
+    campaign: DesiredCampaign,
+    old: str,
+    owner: DesiredCampaign | None,
+    lister: DesiredCampaign | None,
+) -> Diagnostic | None:
+    """Why ``campaign`` may not list ``old`` in previous_keys (None: it may)."""
+    where = campaign.location_of("previous_keys")
+    if owner is campaign:
+        return Diagnostic(
+            where, f"key {old!r} is this campaign's own key", "previous_keys", _UNIQUE
+        )
+    if owner is not None:
+        message = f"key {old!r} is already used at {owner.location}"
+        hint = "a previous key is one no spec has any more: remove it from previous_keys, "
+        hint += "or rename that spec's key"
+        return Diagnostic(where, message, "previous_keys", hint)
+    if lister is not None:
+        first = lister.location_of("previous_keys")
+        message = f"key {old!r} is already in previous_keys at {first}"
+        hint = "one record can follow one campaign only: list the old key in one spec"
+        return Diagnostic(where, message, "previous_keys", hint)
+    return None

@@ -41,6 +41,7 @@ CSV_KEY = "customer_details_csv"
 # Fields the planner and the guards report on after loading; their lines travel with
 # the campaign (DesiredCampaign.field_lines) so those diagnostics point at the field.
 REPORTED_FIELDS: tuple[Path_, ...] = (
+    ("previous_keys",),
     ("touchpoint", "start_at"),
     ("touchpoint", "additional_settings", "ignore_suppression"),
     ("touchpoint", "customer_details"),

@@ -118,7 +118,7 @@ def test_a_saved_rename_is_applied_as_the_live_apply_applies_it(tmp_path: Path) 
         run_cli("apply", "plan.json", "--format", "json", cwd=saved),
     ]
     done = [json.loads(p.stdout) for p in reports]
-    assert done[0]["moved"] == done[1]["moved"] == [{"from": "c000", "to": "c000-renamed"}]
+    moves = [[(m["from"], m["to"], m["campaign_id"]) for m in d["moved"]] for d in done]
     created = [[(r["key"], r["outcome"]) for r in d["results"]] for d in done]
     assert created[0] == created[1] == [("c002", "created")]
     states = [read_snapshot(".reconciler/dev.sqlite", "dev", root=r) for r in (live, saved)]
@@ -126,3 +126,4 @@ def test_a_saved_rename_is_applied_as_the_live_apply_applies_it(tmp_path: Path) 
     assert recorded[0] == recorded[1] and set(recorded[0]) == {"c000-renamed", "c001", "c002"}
     moved = [s.campaigns["c000-renamed"].campaign_id for s in states]
     assert moved[0] == moved[1]  # the same record, moved, not created again
+    assert moves[0] == moves[1] == [("c000", "c000-renamed", moved[0])]  # its id reported

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reconciler.api.factory import read_token
+from reconciler.apply_plan import ApplyPlan
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.apply import (
     ApplyHooks,
@@ -133,7 +134,7 @@ def test_the_confirmation_is_asked_while_holding_the_lock() -> None:
     store = FakeStateStore()
     held: list[LockInfo | None] = []
 
-    def confirm(plan: Plan) -> bool:
+    def confirm(applied: ApplyPlan) -> bool:
         held.append(store.holder)
         return True
 
@@ -272,8 +273,8 @@ def test_a_create_without_its_body_under_the_lock_is_refused_before_the_question
     """Nobody is asked to approve a run that would be refused: the bodies come first."""
     lazy = dataclasses.replace(make_desired("a", name="a"), body_json=None)
     store = FakeStateStore(bound_to=None)
-    asked: list[Plan] = []
-    hooks = ApplyHooks(confirm=lambda plan: asked.append(plan) is None)
+    asked: list[ApplyPlan] = []
+    hooks = ApplyHooks(confirm=lambda applied: asked.append(applied) is None)
     with pytest.raises(StateError, match="became a create"):
         _run(store, [lazy], options=ApplyOptions(), hooks=hooks)
     assert asked == [] and store.writes == []

@@ -61,6 +61,18 @@ def test_json_resolves_settings_and_shows_no_secret(root: Path) -> None:
     assert prod["require_state"] is True and prod["unset_variables"] == []
 
 
+def test_the_sandbox_needs_no_token_and_says_so(root: Path) -> None:
+    """dev's token variable is unset, yet nothing is missing: the sandbox reads no token."""
+    result = run_cli("envs", cwd=root)
+    assert result.returncode == 0, result.output
+    dev, prod = result.stdout.split("\n\n")
+    assert "CONTACTSWING_TOKEN (not needed: the sandbox reads no token)" in dev
+    assert "not set" not in dev and "PROD_TOKEN (not set)" in prod
+    document = json.loads(run_cli("envs", "--format", "json", cwd=root).stdout)
+    needed = [e["token_needed"] for e in document["environments"]]
+    assert needed == [False, True]
+
+
 def test_policies_catalogue_and_rate_card_in_force_are_shown(tmp_path: Path) -> None:
     """The environment's own policy replaces the project's; the rest comes from the top."""
     project = (
@@ -95,6 +107,18 @@ def test_text_names_unset_variables_instead_of_refusing(root: Path) -> None:
     assert "PROD_TOKEN (not set)" in result.stdout
     assert "unset:" in result.stdout and "PROD_STATE" in result.stdout
     assert "dev:" not in result.stdout
+
+
+def test_the_unset_state_variable_of_the_promotion_source_is_listed(tmp_path: Path) -> None:
+    """prod's plan reads staging's state too: its unset variable is prod's to set."""
+    project = PROJECT.replace(
+        "  dev:\n    api_url: sandbox\n", "  dev:\n    api_url: sandbox\n    state: ${DEV_STATE}\n"
+    )
+    root = build_tree(tmp_path / "p", {"reconciler.yaml": project})
+    env = {"PROD_STATE": "prod.sqlite"}
+    document = json.loads(run_cli("envs", "--format", "json", cwd=root, env=env).stdout)
+    dev, prod = document["environments"]
+    assert dev["unset_variables"] == prod["unset_variables"] == ["DEV_STATE"]
 
 
 def test_an_unknown_env_is_an_error(root: Path) -> None:

@@ -13,7 +13,9 @@ from rich.console import Console
 from reconciler.commands.apply import ApplyReport
 from reconciler.executor_values import ApplyResult, TaskOutcome
 from reconciler.output import apply_report
+from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.state.base import AttemptStatus
+from tests.support.factories import make_record
 
 UUID = "34567892-1b07-4a2b-9c3d-123456789012"
 LONG_KEY = "diwali-2027/vip-customers-of-the-north-region-" + "x" * 150
@@ -62,6 +64,19 @@ def test_the_summary_counts_the_rows_of_the_table() -> None:
     assert line.startswith("prod: 1 created, 1 failed, 1 in doubt, 3 not sent, 1 moved, ")
     assert "2 already in doubt (not sent)." in line
     assert line in text
+
+
+def test_a_moved_campaign_shows_its_campaign_id() -> None:
+    """A record moved to a renamed key keeps its campaign: the table and JSON name its id."""
+    moved = PlannedAction(
+        "i-moved", ActionKind.UNCHANGED, recorded=make_record("old", campaign_id=UUID),
+        moved_from="old",
+    )  # fmt: skip
+    report = dataclasses.replace(_report(), plan=Plan("prod", (moved,)))
+    (row,) = [r for r in _text(report, 200).splitlines() if "i-moved" in r]
+    assert UUID in row and "moved from old" in row
+    data = json.loads(apply_report.to_json(report))
+    assert data["moved"] == [{"from": "old", "to": "i-moved", "campaign_id": UUID}]
 
 
 @pytest.mark.parametrize("render", [apply_report.to_markdown, apply_report.to_json])

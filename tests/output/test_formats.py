@@ -50,8 +50,27 @@ def test_json_of_an_empty_plan_validates_and_counts_every_action():
     plan = make_plan([], StateSnapshot.empty("dev"), environment="dev", now=NOW)
     data = plan_to_json(plan)
     jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
-    assert data["summary"] == {k.value: 0 for k in ActionKind}
+    assert data["summary"] == {**{k.value: 0 for k in ActionKind}, "moved": 0}
     assert data["lineage"] is None and data["state_exists"] is False
+
+
+def moves_only_plan():
+    """A plan whose one change is a renamed key: its record moves, nothing is sent."""
+    old = make_desired("old-key")
+    new = make_desired("new-key", body=old.body, previous_keys=["old-key"])
+    snapshot = make_snapshot(records=[make_record("old-key", desired=old)])
+    return make_plan([new], snapshot, environment="dev", now=NOW)
+
+
+def test_a_plan_that_only_moves_a_record_says_so_in_every_format():
+    """A rename is a pending write: text, markdown and JSON count the move."""
+    plan = moves_only_plan()
+    expected = "nothing to create, 1 record to move (state only), 1 unchanged"
+    assert expected in render_text(plan)
+    assert f"**{expected}**" in render_markdown(plan)
+    data = plan_to_json(plan)
+    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert data["summary"]["moved"] == 1 and data["summary"]["unchanged"] == 1
 
 
 def test_json_separates_warnings_and_errors():
@@ -190,8 +209,8 @@ def test_text_lists_one_line_per_campaign_and_the_totals():
     text = render_text(sample_plan())
     assert "  + a-create " in text and "  ~ c-changed " in text and "  > f-wait " in text
     assert (
-        "2 to create (5 recipients), 2 unchanged, 1 changed (not applied), 1 gone (still live), "
-        "1 in doubt, 1 awaiting promotion"
+        "2 to create (5 recipients), 1 record to move (state only), 2 unchanged, "
+        "1 changed (not applied), 1 gone (still live), 1 in doubt, 1 awaiting promotion"
     ) in text
     assert text.index("Warnings:") > text.index("2 to create")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.config import load_project
@@ -14,20 +15,27 @@ from tests.support.projects import PROD_URL
 API_URLS = {"dev": "sandbox", "prod": PROD_URL}
 
 
-def desired(root: Path, env: str = "dev") -> dict:
-    """The project's desired campaigns for ``env``, by key."""
+def desired(root: Path, env: str = "dev", os_environ: Mapping[str, str] | None = None) -> dict:
+    """The project's desired campaigns for ``env``, by key (``os_environ``: the run's OS)."""
     project = load_project(project_dir=root)
-    variables = resolve_variables(project, env, os_environ={})
-    result = load_campaigns(project, env, variables, os_environ={})
+    environ = dict(os_environ or {})
+    variables = resolve_variables(project, env, os_environ=environ)
+    result = load_campaigns(project, env, variables, os_environ=environ)
     assert not result.errors, result.errors
     return {d.key: d for d in result.campaigns}
 
 
 def write_state(
-    root: Path, env: str = "dev", *, created: tuple[str, ...] = (), in_doubt: tuple[str, ...] = ()
+    root: Path,
+    env: str = "dev",
+    *,
+    created: tuple[str, ...] = (),
+    in_doubt: tuple[str, ...] = (),
+    os_environ: Mapping[str, str] | None = None,
 ) -> None:
-    """Record ``created`` keys (as their current specs) and in-doubt attempts in ``env``'s state."""
-    specs = desired(root, env)
+    """Record ``created`` keys (as their current specs, rendered in a run whose OS holds
+    ``os_environ``) and in-doubt attempts in ``env``'s state."""
+    specs = desired(root, env, os_environ)
     store = open_store(f".reconciler/{env}.sqlite", env, root=root, api_url=API_URLS[env])
     try:
         with store.locked("test") as writer:

@@ -34,6 +34,20 @@ def test_exit_0_with_detailed_exitcode_when_nothing_to_create(root):
     assert "nothing to create, 2 unchanged" in result.stdout
 
 
+def test_exit_2_with_detailed_exitcode_when_only_a_record_would_move(root):
+    """A renamed key (previous_keys) is a change apply would write: 2, as Terraform's moved."""
+    write_state(root, created=("promo", "sale"))
+    path = root / "campaigns/promo.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("key: promo\n", "key: promo-renamed\nprevious_keys: [promo]\n", 1),
+        encoding="utf-8",
+    )
+    result = run_cli("plan", "--env", "dev", "--detailed-exitcode", cwd=root)
+    assert result.returncode == 2, result.stderr
+    assert "nothing to create, 1 record to move (state only), 2 unchanged" in result.stdout
+
+
 def test_usage_error_with_detailed_exitcode_exits_1(root):
     """An unknown flag or a missing --env exits 1, never 2."""
     bad_flag = run_cli("plan", "--env", "dev", "--detailed-exitcode", "--nope", cwd=root)

@@ -135,6 +135,48 @@ def test_a_real_edit_is_held_back_with_the_fields_it_changes(root):
     )
 
 
+def plan_prod_with_os(root, environ):
+    """prod's plan in a run whose OS holds ``environ`` (RECONCILER_VAR_* for prod's run)."""
+    project = load_project(project_dir=root)
+    variables = resolve_variables(project, "prod", os_environ=environ)
+    return make_plan_for_env(
+        project, "prod", variables, now=NOW, new_state=True, os_environ=environ
+    )
+
+
+def test_a_reconciler_var_set_for_the_prod_run_holds_no_comment_edit_back(root):
+    """RECONCILER_VAR_workspace_id of prod's run is prod's variable, not dev's: dev's own
+    render still gives the body dev created, so a comment edit is promotable."""
+    write_state(root, "dev", created=("promo",))
+    path = root / "campaigns/promo.yaml"
+    path.write_text("# reviewed by the team\n" + spec("promo"))
+    outcome = plan_prod_with_os(root, {"RECONCILER_VAR_workspace_id": "yyy"})
+    assert kinds(outcome)["promo"] is ActionKind.CREATE, reasons(outcome)
+    (action,) = [a for a in outcome.plan.actions if a.key == "promo"]
+    assert action.desired is not None and action.desired.body["workspace_id"] == "yyy"
+
+
+def test_a_real_edit_under_a_prod_reconciler_var_names_only_what_the_edit_changed(root):
+    """The reason names the edited field, not the variable prod's run set differently."""
+    write_state(root, "dev", created=("promo",))
+    (root / "campaigns/promo.yaml").write_text(
+        spec("promo").replace("start_hour: 10", "start_hour: 9")
+    )
+    outcome = plan_prod_with_os(root, {"RECONCILER_VAR_workspace_id": "yyy"})
+    assert reasons(outcome)["promo"].endswith("(touchpoint.additional_settings.start_hour)")
+
+
+def test_a_reconciler_var_both_runs_set_still_counts_for_the_source(root):
+    """A variable only the OS gives (set alike for dev's run and prod's): dev's render
+    with it is the body dev created, so an edit of a comment holds nothing back."""
+    templated = spec("promo").replace("template: promo_offer", 'template: "{{ vars.tpl }}"')
+    (root / "campaigns/promo.yaml").write_text(templated)
+    environ = {"RECONCILER_VAR_tpl": "promo_offer"}
+    write_state(root, "dev", created=("promo",), os_environ=environ)
+    (root / "campaigns/promo.yaml").write_text("# reviewed\n" + templated)
+    assert kinds(plan_prod_with_os(root, environ))["promo"] is ActionKind.CREATE
+
+
 def test_a_spec_that_no_longer_renders_for_the_source_is_held_back(root):
     """A variable only prod defines: dev could not send it, so prod waits, saying why."""
     write_state(root, "dev", created=("promo",))

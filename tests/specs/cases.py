@@ -448,9 +448,31 @@ CASES = [
             "campaigns/z/other.yaml": spec_with("key: promo", "key: other\nprevious_keys: [promo]"),
         },
         "campaigns/z/other.yaml",
-        1,
+        2,
         "previous_keys",
-        "already used",
+        "key 'promo' is already used at campaigns/promo.yaml:1",
+    ),
+    Case(
+        "previous-key-is-a-later-key",
+        {
+            SPEC: GOOD_SPEC,
+            "campaigns/a.yaml": spec_with("key: promo", "key: other\nprevious_keys: [promo]"),
+        },
+        "campaigns/a.yaml",
+        2,
+        "previous_keys",
+        "key 'promo' is already used at campaigns/promo.yaml:1",
+    ),
+    Case(
+        "two-specs-list-one-previous-key",
+        {
+            SPEC: spec_with("key: promo", "key: promo\nprevious_keys: [old]"),
+            "campaigns/z/other.yaml": spec_with("key: promo", "key: other\nprevious_keys: [old]"),
+        },
+        "campaigns/z/other.yaml",
+        2,
+        "previous_keys",
+        "key 'old' is already in previous_keys at campaigns/promo.yaml:2",
     ),
     Case(
         "two-documents-same-default-key",

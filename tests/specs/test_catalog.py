@@ -161,6 +161,14 @@ def test_a_body_with_too_few_params_names_both_counts(tmp_path: Path) -> None:
     assert (problem.location.line, problem.field) == (26, f"{WA}.body_params.params")
 
 
+def test_one_placeholder_is_counted_in_the_singular(tmp_path: Path) -> None:
+    two = "[{type: text, text: Asha}, {type: text, text: Ravi}]"
+    problem = _one(tmp_path, _spec(PROMO_PARAMS.replace("[{type: text, text: Asha}]", two)))
+    assert problem.message == (
+        "header_params has 2 params; the header of template 'promo_offer' has 1 placeholder"
+    )
+
+
 def test_missing_groups_are_reported_where_whatsapp_data_is(tmp_path: Path) -> None:
     errors = _errors(tmp_path, _spec(""))
     assert {e.field for e in errors} == {
