@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "schema": "reconciler.cli.schema_cmd:schema",
     "envs": "reconciler.cli.envs_cmd:envs",
     "show": "reconciler.cli.show_cmd:show",
+    "report": "reconciler.cli.report_cmd:report",
 }
 
 

@@ -22,7 +22,7 @@ from reconciler.guards import GuardSettings, apply_strict, with_guards
 from reconciler.models.catalog import Catalog
 from reconciler.models.rate_card import RateCard
 from reconciler.perf import gc_paused
-from reconciler.plan import ActionKind, Plan
+from reconciler.plan import ATTENTION, ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
 from reconciler.review import with_review
@@ -31,10 +31,6 @@ from reconciler.specs.loader import load_campaigns
 from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import RecordedCampaign, StateSnapshot
-
-# What waits for a person (``plan --attention-exitcode``): apply sends nothing for these
-# until someone resolves, promotes or re-keys them.
-ATTENTION = frozenset({ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION, ActionKind.CHANGED})
 
 
 def needs_attention(plan: Plan) -> bool:
@@ -86,15 +82,25 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = planner.reviewed(with_desired_bodies(planner.plan_for(snapshot), planner))
-    plan = with_changed_bodies(plan, settings, project.root)
-    plan = with_policy_findings(
-        plan, policy_context(project, env), snapshot, settings, project.root
-    )
+    plan = plan_snapshot(project, planner, settings, snapshot)
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
     return PlanOutcome(plan, settings, snapshot, planner.load_warnings)
+
+
+def plan_snapshot(
+    project: Project, planner: EnvPlanner, settings: Environment, snapshot: StateSnapshot
+) -> Plan:
+    """The unguarded plan of ``planner``'s specs against ``snapshot`` (read-only), with
+    the bodies it shows, the creates' previews and estimates, and the policies' findings.
+
+    ``plan`` guards it; ``report`` shows it as it is.
+    """
+    plan = planner.reviewed(with_desired_bodies(planner.plan_for(snapshot), planner))
+    plan = with_changed_bodies(plan, settings, project.root)
+    context = policy_context(project, settings.name)
+    return with_policy_findings(plan, context, snapshot, settings, project.root)
 
 
 @dataclass(frozen=True)
