@@ -152,14 +152,21 @@ def planner_for_env(
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
     os_environ: Mapping[str, str],
+    source_snapshot: StateSnapshot | None = None,
 ) -> EnvPlanner:
-    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
+    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source.
+
+    ``source_snapshot``: the ``promote_from`` environment's state when the caller has
+    already read it (``report`` reads every environment's once); else it is read here.
+    """
     settings = project.environment(env, os_environ)
     loaded = load_campaigns(project, env, variables, os_environ=os_environ)
     if loaded.errors:
         raise ValidationFailed(loaded.diagnostics)
     campaigns = tuple(loaded.campaigns)
-    promotion, warnings = _promotion_source(project, settings, campaigns, os_environ)
+    promotion, warnings = _promotion_source(
+        project, settings, campaigns, os_environ, source_snapshot
+    )
     return EnvPlanner(
         env,
         campaigns,
@@ -238,12 +245,14 @@ def _promotion_source(
     settings: Environment,
     campaigns: Sequence[DesiredCampaign],
     os_environ: Mapping[str, str],
+    snapshot: StateSnapshot | None = None,
 ) -> tuple[PromotionSource | None, list[Diagnostic]]:
     """What the ``promote_from`` environment has sent, read from its state read-only."""
     if settings.promote_from is None:
         return None, []
     source = project.environment(settings.promote_from, os_environ)
-    snapshot = read_state(source, project.root)
+    if snapshot is None:
+        snapshot = read_state(source, project.root)
     line = project.line_of("environments", settings.name, "promote_from")
     warning = missing_source(settings.name, source, snapshot, line)
     promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.campaign import DesiredCampaign
 from reconciler.commands.plan import EnvPlanner, plan_snapshot, planner_for_env, read_state
 from reconciler.config import Environment, Project
 from reconciler.errors import ReconcilerError, StateError, ValidationFailed
@@ -34,7 +33,7 @@ from reconciler.report.calendar import Sending, build_calendar, in_range, parse_
 from reconciler.report.html import Page, render_page
 from reconciler.specs.loader import resolve_variables
 from reconciler.state import read_bodies
-from reconciler.state.base import RecordedCampaign
+from reconciler.state.base import RecordedCampaign, StateSnapshot
 
 DEFAULT_WEEKS = 6
 
@@ -67,7 +66,8 @@ def build_page(
     promote_from = {n: project.settings(n).promote_from for n in project.env_names}
     ordered = promotion_order(list(dict.fromkeys(names)), promote_from)
     first = request.first or now.date()
-    planned = [_plan_env(project, name, request, now, os_environ) for name in ordered]
+    snapshots: dict[str, StateSnapshot] = {}
+    planned = [_plan_env(project, n, request, now, os_environ, snapshots) for n in ordered]
     board = build_board([p.env for p in planned])
     sendings = [s for p in planned for s in _sendings(p, project.root, first, request.weeks)]
     limits = {n: PolicySettings.of(project.file, n).messaging_limit for n in ordered}
@@ -82,29 +82,42 @@ def write_report(path: Path, page: Page) -> None:
 
 
 def _plan_env(
-    project: Project, name: str, request: ReportRequest, now: datetime, environ: Mapping[str, str]
+    project: Project,
+    name: str,
+    request: ReportRequest,
+    now: datetime,
+    environ: Mapping[str, str],
+    snapshots: dict[str, StateSnapshot],
 ) -> _Planned:
-    """``name``'s plan as ``plan`` makes it (unguarded), or the problem that stopped it."""
+    """``name``'s plan as ``plan`` makes it (unguarded), or the problem that stopped it.
+
+    ``snapshots``: the states read so far, by environment (this one's is added), so
+    that a ``promote_from`` source shown before it is not read twice.
+    """
     try:
         settings = project.environment(name, environ)
         if settings.promote_from is not None:
             project.environment(settings.promote_from, environ)
     except ValidationFailed as exc:  # a ${VAR} of its settings is unset
         return _problem(name, CellState.STATE_UNREADABLE, exc)
-    variables = resolve_variables(
-        project, name, var_args=request.var_args, var_files=request.var_files, os_environ=environ
-    )
     try:
-        planner = planner_for_env(project, name, variables, now=now, os_environ=environ)
-    except StateError as exc:  # its promote_from state
-        return _problem(name, CellState.NOT_PLANNED, exc)
-    try:
-        snapshot = read_state(settings, project.root)
+        snapshot = snapshots[name] = read_state(settings, project.root)
     except StateError as exc:
         return _problem(name, CellState.STATE_UNREADABLE, exc)
     if not snapshot.exists and settings.require_state:
         message = f"the state ({settings.state}) does not exist and require_state is true"
         return _Planned(EnvPlan(name, problem=EnvProblem(CellState.STATE_MISSING, message)))
+    variables = resolve_variables(
+        project, name, var_args=request.var_args, var_files=request.var_files, os_environ=environ
+    )
+    source = snapshots.get(settings.promote_from) if settings.promote_from else None
+    try:
+        planner = planner_for_env(
+            project, name, variables, now=now, os_environ=environ, source_snapshot=source
+        )
+    except StateError as exc:  # its promote_from state
+        prefix = f"{settings.promote_from}, which it promotes from: "
+        return _problem(name, CellState.NOT_PLANNED, exc, prefix)
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
     except StateError as exc:
@@ -112,37 +125,43 @@ def _plan_env(
     return _Planned(EnvPlan(name, plan), planner, settings)
 
 
-def _problem(name: str, state: CellState, exc: ReconcilerError) -> _Planned:
+def _problem(name: str, state: CellState, exc: ReconcilerError, prefix: str = "") -> _Planned:
     message = "; ".join(part for part in (str(exc).replace("\n", "; "), exc.hint) if part)
-    return _Planned(EnvPlan(name, problem=EnvProblem(state, message)))
+    return _Planned(EnvPlan(name, problem=EnvProblem(state, prefix + message)))
 
 
 def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:
     """The campaigns of one environment that start within the weeks, with their bodies.
 
-    What goes out: the body the state recorded for changed and gone campaigns (live in
-    ContactSwing), the in-doubt attempt's, else the spec's. Only these few are decoded.
+    What goes out: the body the state recorded for created, changed and gone campaigns
+    (an unchanged one's is the spec's, fingerprint for fingerprint, and reading it is
+    cheaper than rendering the spec again), the in-doubt attempt's, else the spec's (the
+    plan holds the bodies of every action but the unchanged ones).
     """
     plan, planner, settings = planned.env.plan, planned.planner, planned.settings
     if plan is None or planner is None or settings is None:
         return []
-    gone = [a.recorded for a in plan.of_kind(ActionKind.GONE) if a.recorded is not None]
+    wanted = [
+        a.recorded
+        for a in plan.actions
+        if a.recorded is not None
+        and (
+            a.kind is ActionKind.GONE  # no spec: its start is in its body
+            or (
+                a.kind is ActionKind.UNCHANGED
+                and a.desired is not None
+                and in_range(parse_start(a.desired.start_at), first, weeks)
+            )
+        )
+    ]
     recorded = (
-        read_bodies(settings.state, settings.name, gone, root=root, api_url=settings.api_url)
-        if gone
+        read_bodies(settings.state, settings.name, wanted, root=root, api_url=settings.api_url)
+        if wanted
         else {}
     )
-    wanted = {
-        a.key
-        for a in plan.actions
-        if a.desired is not None
-        and a.kind is not ActionKind.CHANGED
-        and in_range(parse_start(a.desired.start_at), first, weeks)
-    }
-    desired = {c.key: c for c in planner.with_bodies(wanted).campaigns if c.key in wanted}
     sendings = []
     for action in plan.actions:
-        body = _body_sent(action, desired, recorded)
+        body = _body_sent(action, recorded)
         if body is None:
             continue
         audience = audience_of(action.key, body)
@@ -168,20 +187,18 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
 
 
 def _body_sent(
-    action: PlannedAction,
-    desired: Mapping[str, DesiredCampaign],
-    recorded: Mapping[str, RecordedCampaign],
+    action: PlannedAction, recorded: Mapping[str, RecordedCampaign]
 ) -> Mapping[str, Any] | None:
     """The body that goes (or went) out for ``action``; None when it is not in hand."""
     if action.kind is ActionKind.CHANGED and action.recorded is not None:
         return action.recorded.body
-    if action.kind is ActionKind.GONE:
+    if action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):
         found = recorded.get(action.key)
         return found.body if found is not None else None
     if action.kind is ActionKind.IN_DOUBT and action.attempt and action.attempt.body is not None:
         return action.attempt.body
-    campaign = desired.get(action.key)
-    return campaign.body if campaign is not None and campaign.has_body else None
+    desired = action.desired
+    return desired.body if desired is not None and desired.has_body else None
 
 
 def _rate_card(planned: Sequence[_Planned]) -> str:

@@ -36,7 +36,10 @@ class CellState(StrEnum):
     @property
     def css(self) -> str:
         """The class name of its colour (``state-to-create``)."""
-        return "state-" + self.value.replace(" ", "-")
+        return _CSS[self]
+
+
+_CSS: Mapping[CellState, str] = {s: "state-" + s.value.replace(" ", "-") for s in CellState}
 
 
 OF_KIND: Mapping[ActionKind, CellState] = {

@@ -10,6 +10,8 @@ it works by keyboard and without JavaScript.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,9 +40,16 @@ class Page:
     rate_card: str = ""  # e.g. "rates.csv of 2026-07-01" ("" without one)
 
 
+# What ``mask_text`` can mask holds at least 7 digits, each at most 2 characters from
+# the next: text without such a run (most names, every state word) is shown as it is.
+_MAY_HOLD_NUMBER = re.compile(r"\d(?:\D{0,2}\d){6}")
+
+
 def _shown(value: Any) -> Any:
     """Every ``{{ value }}`` of the template: free text with numbers masked."""
-    return mask_text(value) if isinstance(value, str) else value
+    if isinstance(value, str) and _MAY_HOLD_NUMBER.search(value):
+        return mask_text(value)
+    return value
 
 
 def _environment() -> jinja2.Environment:
@@ -70,7 +79,11 @@ def _day(day: date) -> str:
 _TEMPLATE = files("reconciler.report").joinpath("page.html.j2").read_text(encoding="utf-8")
 
 
+@functools.cache
+def _template() -> jinja2.Template:
+    return _environment().from_string(_TEMPLATE)
+
+
 def render_page(page: Page) -> str:
     """The page's HTML."""
-    template = _environment().from_string(_TEMPLATE)
-    return template.render(page=page, csp=CSP, states=list(CellState))
+    return _template().render(page=page, csp=CSP, states=list(CellState))

@@ -99,7 +99,14 @@ def test_an_unreadable_state_is_shown_and_the_page_still_written(project, tmp_pa
             (copy / name / f.name).write_text(f.read_text())
     (copy / "reconciler.yaml").write_text(yaml.replace(".reconciler/staging.sqlite", str(broken)))
     page, _ = _report(copy)
+    assert _cells(page, "escaped") == ["to create", "state unreadable", "state missing"]
+    imported = run_cli("state", "import", "escaped", "--id", "cmp-9", "--env", "prod",
+                       "--auto-approve", cwd=copy)  # fmt: skip
+    assert imported.returncode == 0, imported.output
+    page, _ = _report(copy)  # prod's own state is there, but not the one it promotes from
     assert _cells(page, "escaped") == ["to create", "state unreadable", "not planned"]
+    said = r"prod\s*:\s*not planned\s+staging, which it promotes from: cannot read state"
+    assert re.search(said, visible_text(page))
 
 
 def test_an_unknown_environment_and_a_bad_spec_are_errors_and_write_nothing(project, tmp_path):
