@@ -80,8 +80,13 @@ def test_the_calendar_starts_at_from_and_shows_weeks(project):
     assert "Calendar: 2027-01-04 to 2027-01-17" in text
     assert len(re.findall(r"<h3 [^>]*>Week of", page)) == 2
     monday = re.search(r'<time datetime="2027-01-04">.*?</tr>', page, re.S).group(0)
-    assert "escaped" in monday and "numbered" in monday
-    assert "3 recipients" in visible_text(monday)  # unique across both campaigns
+    dev, staging, prod = re.findall(r"<td>(.*?)</td>", monday, re.S)
+    for cell, state in ((dev, "created"), (staging, "to create")):
+        entries = re.findall(r'<span class="badge [^"]+">([^<]+)</span> <span class="name">', cell)
+        assert entries == [state, state], cell
+        assert "escaped" in cell and "numbered" in cell
+        assert "3 recipients" in visible_text(cell)  # unique across both campaigns
+    assert prod == ""  # its state is missing: nothing is known to go out there
     assert "mon, tue 10:00–19:00 Asia/Kolkata" in visible_text(monday)
     later, _ = _report(project, "--weeks", "1", "--from", "2027-01-05")
     assert "escaped" not in re.search(r'<section id="calendar".*', later, re.S).group(0)
