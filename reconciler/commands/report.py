@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.commands.plan import EnvPlanner, plan_snapshot, planner_for_env, read_state
 from reconciler.config import Environment, Project
-from reconciler.errors import ReconcilerError, StateError, ValidationFailed
+from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
 from reconciler.models.cost import estimate_campaign
 from reconciler.plan import ActionKind, PlannedAction
 from reconciler.policies import PolicySettings
@@ -78,7 +78,14 @@ def build_page(
 
 def write_report(path: Path, page: Page) -> None:
     """Write the page (UTF-8); it holds no phone number, so it is not private."""
-    path.write_text(render_page(page), encoding="utf-8")
+    html = render_page(page)
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="check that its folder exists and is writable",
+        ) from None
 
 
 def _plan_env(

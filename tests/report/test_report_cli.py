@@ -141,3 +141,9 @@ def test_weeks_must_be_positive_and_from_a_date(project, tmp_path):
         result = run_cli("report", "--out", str(out), *args, cwd=project)
         assert result.returncode == 1, args
     assert not out.exists()
+
+
+def test_an_out_file_that_cannot_be_written_is_an_error_not_a_crash(project, tmp_path):
+    result = run_cli("report", "--out", str(tmp_path / "no-such-folder" / "page.html"), cwd=project)
+    assert result.returncode == 1
+    assert "cannot write the report" in result.stderr and "folder exists" in result.stderr
