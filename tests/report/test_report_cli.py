@@ -44,7 +44,11 @@ def _cells(page: str, key: str) -> list[str]:
 
 
 def test_the_board_shows_each_environment_in_promotion_order_and_a_missing_state_as_such(project):
+    dev_state = (project / ".reconciler" / "dev.sqlite").read_bytes()
     page, stderr = _report(project)
+    assert (project / ".reconciler" / "dev.sqlite").read_bytes() == dev_state  # read-only
+    assert not (project / ".reconciler" / "prod.sqlite").exists()  # a missing state stays so
+    assert not (project / ".reconciler" / "staging.sqlite").exists()
     assert "Wrote the campaign board" in stderr
     assert _columns(page) == ["Campaign", "dev", "staging", "prod"]
     assert _cells(page, "escaped") == ["created", "to create", "state missing"]
