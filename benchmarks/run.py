@@ -6,8 +6,8 @@
 
 Prints a Markdown table and writes it to benchmarks/RESULTS.md (not with --smoke, which
 runs tiny sizes once and fails only when a command fails, never on timing).
-Groups for --only: version, plan-inline, plan-csv, plan-catalog, promotion, policies, big,
-apply.
+Groups for --only: version, plan-inline, plan-csv, plan-catalog, promotion, board, policies,
+big, apply.
 """
 
 from __future__ import annotations

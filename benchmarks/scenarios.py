@@ -318,6 +318,10 @@ def run_all(session: Session) -> list[Measurement]:
             from benchmarks.promotion import promotion_group  # it builds on this module
 
             promotion_group(session, n)
+        if session.wanted("board"):
+            from benchmarks.board import board_group  # it builds on this module
+
+            board_group(session, n)
         if session.wanted("policies"):
             from benchmarks.policies import policies_group  # it builds on this module
 

@@ -34,6 +34,10 @@ class ActionKind(StrEnum):
         return _MARKS[self]
 
 
+# What waits for a person (``plan --attention-exitcode``, the board's filter): apply
+# sends nothing for these until someone resolves, promotes or re-keys them.
+ATTENTION = frozenset({ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION, ActionKind.CHANGED})
+
 _MARKS: Mapping[ActionKind, str] = {
     ActionKind.CREATE: "+",
     ActionKind.UNCHANGED: " ",

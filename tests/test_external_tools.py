@@ -24,17 +24,18 @@ class _Item:
 
 
 def test_the_default_run_deselects_them() -> None:
-    """The README's plain ``pytest`` needs neither PostgreSQL nor actionlint."""
+    """The README's plain ``pytest`` needs neither PostgreSQL, actionlint nor a browser."""
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
          "tests/workflow/test_actionlint.py", "tests/state/test_copy.py",
-         "tests/workflow/test_workflows.py"],
+         "tests/workflow/test_workflows.py", "tests/report/test_browser.py"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     collected = [line for line in proc.stdout.splitlines() if "::" in line]
     assert collected, proc.stdout
     assert not [c for c in collected if "actionlint" in c or "postgres" in c]
+    assert not [c for c in collected if "test_browser" in c]
 
 
 @pytest.mark.parametrize(
@@ -42,6 +43,7 @@ def test_the_default_run_deselects_them() -> None:
     [
         ("postgres", ".ci/postgres.sh"),
         ("actionlint", ".ci/install-actionlint.sh"),
+        ("browser", "apt-get install -y chromium"),
     ],
 )
 def test_a_selected_test_fails_when_its_tool_is_missing(
@@ -50,6 +52,7 @@ def test_a_selected_test_fails_when_its_tool_is_missing(
     """Selected (as ``.ci/run`` does), a missing tool is a failure that says how to get it."""
     monkeypatch.setattr(backends, "PG_URL", "")
     monkeypatch.setenv("RECONCILER_ACTIONLINT_DIR", str(tmp_path))  # holds no actionlint
+    monkeypatch.setenv("RECONCILER_CHROMIUM", str(tmp_path / "chromium"))  # no browser there
     with pytest.raises(pytest.fail.Exception, match=hint):
         external.pytest_runtest_setup(_Item(marker))  # type: ignore[arg-type]
     external.pytest_runtest_setup(_Item("slow"))  # needs nothing: runs
@@ -60,3 +63,4 @@ def test_ci_selects_every_marker() -> None:
     script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert '.venv/bin/pytest -m ""' in script
     assert "bash .ci/install-actionlint.sh" in script and ".ci/postgres.sh" in script
+    assert "apt-get install -y -qq chromium" in script

@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "schema": "reconciler.cli.schema_cmd:schema",
     "envs": "reconciler.cli.envs_cmd:envs",
     "show": "reconciler.cli.show_cmd:show",
+    "report": "reconciler.cli.report_cmd:report",
 }
 
 
@@ -60,9 +61,9 @@ def cli() -> None:
     """
 
 
-# Commands that write nothing but their output (``plan --out`` and the validation cache
-# are written and closed before the command returns).
-_READ_ONLY = frozenset({"plan", "validate"})
+# Commands that write nothing but their output (``plan --out``, ``report``'s page and the
+# validation cache are written and closed before the command returns).
+_READ_ONLY = frozenset({"plan", "validate", "report"})
 
 
 def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:

@@ -22,7 +22,7 @@ from reconciler.guards import GuardSettings, apply_strict, with_guards
 from reconciler.models.catalog import Catalog
 from reconciler.models.rate_card import RateCard
 from reconciler.perf import gc_paused
-from reconciler.plan import ActionKind, Plan
+from reconciler.plan import ATTENTION, ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
 from reconciler.review import with_review
@@ -31,10 +31,6 @@ from reconciler.specs.loader import load_campaigns
 from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import RecordedCampaign, StateSnapshot
-
-# What waits for a person (``plan --attention-exitcode``): apply sends nothing for these
-# until someone resolves, promotes or re-keys them.
-ATTENTION = frozenset({ActionKind.IN_DOUBT, ActionKind.AWAITING_PROMOTION, ActionKind.CHANGED})
 
 
 def needs_attention(plan: Plan) -> bool:
@@ -98,15 +94,11 @@ def make_plan_for_env(
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
         )
-    plan = with_desired_bodies(planner.plan_for(snapshot), planner)
     # A missing source is a planning warning (--strict makes it an error); the specs'
     # own warnings stay warnings, as validate reports them.
-    plan = with_diagnostics(plan, planner.source_warnings)
-    plan = with_changed_bodies(plan, settings, project.root)
-    plan = with_policy_findings(
-        plan, policy_context(project, env), snapshot, settings, project.root
+    plan = with_diagnostics(
+        plan_snapshot(project, planner, settings, snapshot), planner.source_warnings
     )
-    plan = planner.reviewed(plan)  # after the policies: the bodies sent, without those dropped
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
@@ -120,6 +112,21 @@ def with_diagnostics(plan: Plan, diagnostics: Sequence[Diagnostic]) -> Plan:
     if not diagnostics:
         return plan
     return dataclasses.replace(plan, diagnostics=(*diagnostics, *plan.diagnostics))
+
+
+def plan_snapshot(
+    project: Project, planner: EnvPlanner, settings: Environment, snapshot: StateSnapshot
+) -> Plan:
+    """The unguarded plan of ``planner``'s specs against ``snapshot`` (read-only), with
+    the bodies it shows, the creates' previews and estimates, and the policies' findings.
+
+    ``plan`` guards it; ``report`` shows it as it is.
+    """
+    plan = with_desired_bodies(planner.plan_for(snapshot), planner)
+    plan = with_changed_bodies(plan, settings, project.root)
+    context = policy_context(project, settings.name)
+    plan = with_policy_findings(plan, context, snapshot, settings, project.root)
+    return planner.reviewed(plan)  # after the policies: the bodies sent, without those dropped
 
 
 @dataclass(frozen=True)
@@ -177,14 +184,21 @@ def planner_for_env(
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
     os_environ: Mapping[str, str],
+    source_snapshot: StateSnapshot | None = None,
 ) -> EnvPlanner:
-    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source."""
+    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source.
+
+    ``source_snapshot``: the ``promote_from`` environment's state when the caller has
+    already read it (``report`` reads every environment's once); else it is read here.
+    """
     settings = project.environment(env, os_environ)
     loaded = load_campaigns(project, env, variables, os_environ=os_environ)
     if loaded.errors:
         raise ValidationFailed(loaded.diagnostics)
     campaigns = tuple(loaded.campaigns)
-    promotion, warnings = _promotion_source(project, settings, campaigns, os_environ)
+    promotion, warnings = _promotion_source(
+        project, settings, campaigns, os_environ, source_snapshot
+    )
     return EnvPlanner(
         env,
         campaigns,
@@ -264,12 +278,14 @@ def _promotion_source(
     settings: Environment,
     campaigns: Sequence[DesiredCampaign],
     os_environ: Mapping[str, str],
+    snapshot: StateSnapshot | None = None,
 ) -> tuple[PromotionSource | None, list[Diagnostic]]:
     """What the ``promote_from`` environment has sent, read from its state read-only."""
     if settings.promote_from is None:
         return None, []
     source = project.environment(settings.promote_from, os_environ)
-    snapshot = read_state(source, project.root)
+    if snapshot is None:
+        snapshot = read_state(source, project.root)
     line = project.line_of("environments", settings.name, "promote_from")
     warning = missing_source(settings.name, source, snapshot, line)
     promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)

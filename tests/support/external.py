@@ -13,11 +13,13 @@ import pytest
 
 from tests.support.actionlint import actionlint_missing
 from tests.support.backends import postgres_missing
+from tests.support.browser import chromium_missing
 
 # marker -> why the tool cannot be used here (None: it can)
 EXTERNAL_TOOLS: dict[str, Callable[[], str | None]] = {
     "postgres": postgres_missing,
     "actionlint": actionlint_missing,
+    "browser": chromium_missing,
 }
 
 

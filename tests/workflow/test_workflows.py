@@ -149,3 +149,13 @@ def test_apply_runs_staging_then_gated_prod_serialised() -> None:
     assert prod["steps"][-1]["env"]["CONTACTSWING_TOKEN_PROD"] == (
         "${{ secrets.CONTACTSWING_TOKEN_PROD }}"
     )
+
+
+def test_the_plan_workflow_publishes_the_campaign_board() -> None:
+    """Each environment's plan uploads its report and links it from the comment."""
+    doc = _load("reconciler-plan.yml")
+    (step,) = [
+        s for s in doc["jobs"]["plan"]["steps"] if s.get("with", {}).get("command") == "plan"
+    ]
+    assert step["with"]["report"] is True
+    assert load_action()["inputs"]["report"]["default"] == "false"  # opt-in for other users

@@ -1,0 +1,217 @@
+"""``reconciler report``: plan every environment read-only and write the board and calendar.
+
+Reads specs and states exactly as ``plan`` does (``plan_snapshot``): no token, no
+network, nothing written but the page. An environment whose state is missing (with
+``require_state``), unreadable or not configured is shown as such; the page is still
+written. Spec errors stop it as they stop ``plan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.commands.plan import EnvPlanner, plan_snapshot, planner_for_env, read_state
+from reconciler.config import Environment, Project
+from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
+from reconciler.models.cost import estimate_campaign
+from reconciler.plan import ActionKind, PlannedAction
+from reconciler.policies import PolicySettings
+from reconciler.policies.audience import audience_of
+from reconciler.report.board import (
+    OF_KIND,
+    CellState,
+    EnvPlan,
+    EnvProblem,
+    build_board,
+    promotion_order,
+)
+from reconciler.report.calendar import Sending, build_calendar, in_range, parse_start, send_window
+from reconciler.report.html import Page, render_page
+from reconciler.specs.loader import resolve_variables
+from reconciler.state import read_bodies
+from reconciler.state.base import RecordedCampaign, StateSnapshot
+
+DEFAULT_WEEKS = 6
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to show: ``envs`` (default every one), ``weeks`` from ``first``."""
+
+    envs: Sequence[str] = ()
+    first: date | None = None
+    weeks: int = DEFAULT_WEEKS
+    var_args: Sequence[str] = ()
+    var_files: Sequence[Path] = ()
+
+
+@dataclass(frozen=True)
+class _Planned:
+    env: EnvPlan
+    planner: EnvPlanner | None = None
+    settings: Environment | None = None
+
+
+def build_page(
+    project: Project, request: ReportRequest, *, now: datetime, os_environ: Mapping[str, str]
+) -> Page:
+    """The page of ``request``: each environment planned read-only, its calendar read."""
+    names = list(request.envs) or project.env_names
+    for name in names:
+        project.settings(name)  # ConfigError (with "did you mean") for an unknown one
+    promote_from = {n: project.settings(n).promote_from for n in project.env_names}
+    ordered = promotion_order(list(dict.fromkeys(names)), promote_from)
+    first = request.first or now.date()
+    snapshots: dict[str, StateSnapshot] = {}
+    planned = [_plan_env(project, n, request, now, os_environ, snapshots) for n in ordered]
+    board = build_board([p.env for p in planned])
+    sendings = [s for p in planned for s in _sendings(p, project.root, first, request.weeks)]
+    limits = {n: PolicySettings.of(project.file, n).messaging_limit for n in ordered}
+    calendar = build_calendar(sendings, ordered, first=first, weeks=request.weeks, limits=limits)
+    title = f"Campaign board: {project.root.name}"
+    return Page(title, now, board, calendar, _rate_card(planned))
+
+
+def write_report(path: Path, page: Page) -> None:
+    """Write the page (UTF-8); it holds no phone number, so it is not private."""
+    html = render_page(page)
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the report {path}: {exc.strerror or exc}",
+            hint="check that its folder exists and is writable",
+        ) from None
+
+
+def _plan_env(
+    project: Project,
+    name: str,
+    request: ReportRequest,
+    now: datetime,
+    environ: Mapping[str, str],
+    snapshots: dict[str, StateSnapshot],
+) -> _Planned:
+    """``name``'s plan as ``plan`` makes it (unguarded), or the problem that stopped it.
+
+    ``snapshots``: the states read so far, by environment (this one's is added), so
+    that a ``promote_from`` source shown before it is not read twice.
+    """
+    try:
+        settings = project.environment(name, environ)
+        if settings.promote_from is not None:
+            project.environment(settings.promote_from, environ)
+    except ValidationFailed as exc:  # a ${VAR} of its settings is unset
+        return _problem(name, CellState.STATE_UNREADABLE, exc)
+    try:
+        snapshot = snapshots[name] = read_state(settings, project.root)
+    except StateError as exc:
+        return _problem(name, CellState.STATE_UNREADABLE, exc)
+    if not snapshot.exists and settings.require_state:
+        message = f"the state ({settings.state}) does not exist and require_state is true"
+        return _Planned(EnvPlan(name, problem=EnvProblem(CellState.STATE_MISSING, message)))
+    variables = resolve_variables(
+        project, name, var_args=request.var_args, var_files=request.var_files, os_environ=environ
+    )
+    source = snapshots.get(settings.promote_from) if settings.promote_from else None
+    try:
+        planner = planner_for_env(
+            project, name, variables, now=now, os_environ=environ, source_snapshot=source
+        )
+    except StateError as exc:  # its promote_from state
+        prefix = f"{settings.promote_from}, which it promotes from: "
+        return _problem(name, CellState.NOT_PLANNED, exc, prefix)
+    try:
+        plan = plan_snapshot(project, planner, settings, snapshot)
+    except StateError as exc:
+        return _problem(name, CellState.STATE_UNREADABLE, exc)
+    return _Planned(EnvPlan(name, plan), planner, settings)
+
+
+def _problem(name: str, state: CellState, exc: ReconcilerError, prefix: str = "") -> _Planned:
+    message = "; ".join(part for part in (str(exc).replace("\n", "; "), exc.hint) if part)
+    return _Planned(EnvPlan(name, problem=EnvProblem(state, prefix + message)))
+
+
+def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:
+    """The campaigns of one environment that start within the weeks, with their bodies.
+
+    What goes out: the body the state recorded for created, changed and gone campaigns
+    (an unchanged one's is the spec's, fingerprint for fingerprint, and reading it is
+    cheaper than rendering the spec again), the in-doubt attempt's, else the spec's (the
+    plan holds the bodies of every action but the unchanged ones).
+    """
+    plan, planner, settings = planned.env.plan, planned.planner, planned.settings
+    if plan is None or planner is None or settings is None:
+        return []
+    wanted = [
+        a.recorded
+        for a in plan.actions
+        if a.recorded is not None
+        and (
+            a.kind is ActionKind.GONE  # no spec: its start is in its body
+            or (
+                a.kind is ActionKind.UNCHANGED
+                and a.desired is not None
+                and in_range(parse_start(a.desired.start_at), first, weeks)
+            )
+        )
+    ]
+    recorded = (
+        read_bodies(settings.state, settings.name, wanted, root=root, api_url=settings.api_url)
+        if wanted
+        else {}
+    )
+    sendings = []
+    for action in plan.actions:
+        body = _body_sent(action, recorded)
+        if body is None:
+            continue
+        audience = audience_of(action.key, body)
+        if not in_range(audience.start, first, weeks):
+            continue
+        cost = action.cost
+        if cost is None and planner.rate_card is not None:
+            cost = estimate_campaign(body, planner.rate_card, planner.catalog)
+        sendings.append(
+            Sending(
+                plan.environment,
+                action.key,
+                action.name,
+                OF_KIND[action.kind],
+                audience.start,
+                send_window(body),
+                len(audience.numbers),
+                audience.numbers,
+                cost,
+            )
+        )
+    return sendings
+
+
+def _body_sent(
+    action: PlannedAction, recorded: Mapping[str, RecordedCampaign]
+) -> Mapping[str, Any] | None:
+    """The body that goes (or went) out for ``action``; None when it is not in hand."""
+    if action.kind is ActionKind.CHANGED and action.recorded is not None:
+        return action.recorded.body
+    if action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):
+        found = recorded.get(action.key)
+        return found.body if found is not None else None
+    if action.kind is ActionKind.IN_DOUBT and action.attempt and action.attempt.body is not None:
+        return action.attempt.body
+    desired = action.desired
+    return desired.body if desired is not None and desired.has_body else None
+
+
+def _rate_card(planned: Sequence[_Planned]) -> str:
+    """The rate card the estimates come from (the first environment's that has one)."""
+    for p in planned:
+        if p.planner is not None and p.planner.rate_card is not None:
+            card = p.planner.rate_card
+            return f"{card.file} of {card.effective}"
+    return ""

@@ -1,0 +1,197 @@
+"""The board: every campaign key by environment, in promotion order (PRODUCT.md section 12).
+
+Built from the plans ``plan`` makes, one per environment: each cell is a plan action's
+kind said as a word (``created`` for unchanged), with its date, campaign id or reason.
+An environment that could not be planned (its state missing or unreadable) shows that
+in every cell of its column. Pure: no file, no state, no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reconciler.output.wording import note
+from reconciler.plan import ATTENTION, ActionKind, Plan, PlannedAction
+from reconciler.words import count
+
+NO_SPEC = "(no spec: gone)"  # the group of keys only a state still records
+
+
+class CellState(StrEnum):
+    """What a cell says, in words (never colour alone)."""
+
+    CREATED = "created"
+    TO_CREATE = "to create"
+    AWAITING = "awaiting promotion"
+    CHANGED = "changed"
+    GONE = "gone"
+    IN_DOUBT = "in doubt"
+    ABSENT = "not in this environment"
+    STATE_MISSING = "state missing"
+    STATE_UNREADABLE = "state unreadable"
+    NOT_PLANNED = "not planned"
+
+    @property
+    def css(self) -> str:
+        """The class name of its colour (``state-to-create``)."""
+        return _CSS[self]
+
+
+_CSS: Mapping[CellState, str] = {s: "state-" + s.value.replace(" ", "-") for s in CellState}
+
+
+OF_KIND: Mapping[ActionKind, CellState] = {
+    ActionKind.UNCHANGED: CellState.CREATED,
+    ActionKind.CREATE: CellState.TO_CREATE,
+    ActionKind.AWAITING_PROMOTION: CellState.AWAITING,
+    ActionKind.CHANGED: CellState.CHANGED,
+    ActionKind.GONE: CellState.GONE,
+    ActionKind.IN_DOUBT: CellState.IN_DOUBT,
+}
+
+
+@dataclass(frozen=True)
+class EnvProblem:
+    """Why an environment has no plan: its cells' state and the message behind it."""
+
+    state: CellState
+    message: str
+
+
+@dataclass(frozen=True)
+class EnvPlan:
+    """One environment as the board reads it: its plan, or the problem that stopped it."""
+
+    name: str
+    plan: Plan | None = None
+    problem: EnvProblem | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One campaign in one environment: its state, a date and id, a note (masked)."""
+
+    state: CellState
+    detail: str = ""
+    note: str = ""
+    attention: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    """An environment: ``note`` says which state it read; ``counts`` per state word."""
+
+    name: str
+    note: str
+    problem: EnvProblem | None
+    counts: Mapping[CellState, int]
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    name: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def attention(self) -> bool:
+        return any(c.attention for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Group:
+    """The rows of one spec file."""
+
+    file: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: tuple[Column, ...]
+    groups: tuple[Group, ...]
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for group in self.groups for row in group.rows]
+
+    @property
+    def attention(self) -> int:
+        """How many campaigns need a person somewhere."""
+        return sum(row.attention for row in self.rows)
+
+
+def promotion_order(names: Sequence[str], promote_from: Mapping[str, str | None]) -> list[str]:
+    """``names`` with each environment after the one it promotes from, directly or through
+    environments not shown; otherwise as given."""
+    placed: dict[str, None] = {}  # ordered
+
+    def place(name: str, seen: frozenset[str]) -> None:
+        source = promote_from.get(name)
+        hops = 0
+        while source is not None and source not in names and hops < len(promote_from):
+            source, hops = promote_from.get(source), hops + 1  # through one not shown
+        if source is not None and source in names and source not in seen | placed.keys():
+            place(source, seen | {name})
+        placed.setdefault(name)
+
+    for name in names:
+        place(name, frozenset())
+    return list(placed)
+
+
+def cell_of(action: PlannedAction) -> Cell:
+    """The cell of one plan action."""
+    recorded = action.recorded
+    detail = ""
+    if recorded is not None and action.kind is not ActionKind.CREATE:
+        detail = f"{recorded.created_at:%Y-%m-%d} · {recorded.campaign_id}"
+    elif action.kind is ActionKind.IN_DOUBT and action.attempt is not None:
+        detail = f"attempt of {action.attempt.started_at:%Y-%m-%d}"
+    elif action.kind in (ActionKind.CREATE, ActionKind.AWAITING_PROMOTION):
+        detail = count(action.recipients, "recipient")
+    return Cell(
+        OF_KIND[action.kind],
+        detail,
+        note(action, show_sensitive=False),
+        action.kind in ATTENTION,
+    )
+
+
+def build_board(envs: Sequence[EnvPlan]) -> Board:
+    """The board of these environments (given in promotion order)."""
+    columns = tuple(_column(env) for env in envs)
+    cells: dict[str, dict[str, Cell]] = {}
+    names: dict[str, str] = {}
+    files: dict[str, str] = {}
+    for env in envs:
+        for action in env.plan.actions if env.plan is not None else ():
+            cells.setdefault(action.key, {})[env.name] = cell_of(action)
+            names.setdefault(action.key, action.name)
+            if action.desired is not None:
+                files.setdefault(action.key, action.desired.location.file)
+    absent = Cell(CellState.ABSENT)
+    by_file: dict[str, list[Row]] = {}
+    for key in sorted(cells):
+        row_cells = tuple(
+            Cell(env.problem.state) if env.problem is not None else cells[key].get(env.name, absent)
+            for env in envs
+        )
+        by_file.setdefault(files.get(key, NO_SPEC), []).append(Row(key, names[key], row_cells))
+    order = sorted(by_file, key=lambda f: (f == NO_SPEC, f))
+    return Board(columns, tuple(Group(f, tuple(by_file[f])) for f in order))
+
+
+def _column(env: EnvPlan) -> Column:
+    if env.plan is None:
+        return Column(env.name, "", env.problem, {})
+    counts: dict[CellState, int] = {}
+    for action in env.plan.actions:
+        state = OF_KIND[action.kind]
+        counts[state] = counts.get(state, 0) + 1
+    ordered = {state: counts[state] for state in OF_KIND.values() if state in counts}
+    plan = env.plan
+    read = f"state serial {plan.serial}" if plan.state_exists else "no state yet: planned as empty"
+    return Column(env.name, read, None, ordered)

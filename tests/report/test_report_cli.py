@@ -1,0 +1,153 @@
+"""``reconciler report`` end to end in a subprocess: states, escaping, no phone number."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from reconciler.report.html import CSP
+from tests.report.helpers import national_digits, phone_numbers_in, visible_text
+from tests.report.project import FIRST, NAME_NUMBER, RECIPIENTS, SENDER, build
+from tests.support.cli import run_cli
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("report") / "project")
+
+
+def _report(root: Path, *args: str) -> tuple[str, str]:
+    out = root / "board.html"
+    out.unlink(missing_ok=True)
+    result = run_cli("report", "--out", str(out), "--from", FIRST, *args, cwd=root)
+    assert result.returncode == 0, result.output
+    return out.read_text(encoding="utf-8"), result.stderr
+
+
+def _columns(page: str) -> list[str]:
+    """The column headers of the board's first table."""
+    first = re.search(r'<table class="board">.*?</thead>', page, re.S)
+    assert first is not None
+    return re.findall(r'<th scope="col">([^<]+)</th>', first.group(0))
+
+
+def _cells(page: str, key: str) -> list[str]:
+    """The state words of ``key``'s row, one per environment."""
+    row = re.search(
+        rf'<tr class="campaign[^"]*">\s*<th scope="row">.*?<code>{key}</code>.*?</tr>', page, re.S
+    )
+    assert row is not None, key
+    return re.findall(r'<td><span class="badge [^"]+">([^<]+)</span>', row.group(0))
+
+
+def test_the_board_shows_each_environment_in_promotion_order_and_a_missing_state_as_such(project):
+    dev_state = (project / ".reconciler" / "dev.sqlite").read_bytes()
+    page, stderr = _report(project)
+    assert (project / ".reconciler" / "dev.sqlite").read_bytes() == dev_state  # read-only
+    assert not (project / ".reconciler" / "prod.sqlite").exists()  # a missing state stays so
+    assert not (project / ".reconciler" / "staging.sqlite").exists()
+    assert "Wrote the campaign board" in stderr
+    assert _columns(page) == ["Campaign", "dev", "staging", "prod"]
+    assert _cells(page, "escaped") == ["created", "to create", "state missing"]
+    text = visible_text(page)
+    assert "require_state is true" in text
+    assert re.search(r"created\s+\d{4}-\d\d-\d\d · [0-9a-f-]{36}", text)  # date and campaign id
+
+
+def test_names_are_escaped_and_the_page_loads_nothing(project):
+    page, _ = _report(project)
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Diwali" in page
+    assert "<script>alert('x')</script> & Diwali" in visible_text(page)
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert csp is not None and html.unescape(csp.group(1)) == CSP
+    assert "default-src 'none'" in CSP and "script-src" not in CSP
+    assert not re.search(r"\b(src|srcset|action)=|url\(|@import|https?://", page)
+
+
+def test_no_phone_number_appears_anywhere_in_the_page_senders_included(project):
+    page, _ = _report(project)
+    numbers = {*RECIPIENTS, SENDER, NAME_NUMBER.replace(" ", "")}
+    assert phone_numbers_in(page) == set()
+    assert phone_numbers_in(visible_text(page)) == set()
+    for number in numbers:
+        assert national_digits(number) not in re.sub(r"[ ().-]", "", page), number
+    assert re.search(r"Call \+44\*+57 today", visible_text(page))  # masked, not dropped
+
+
+def test_the_calendar_starts_at_from_and_shows_weeks(project):
+    page, _ = _report(project, "--weeks", "2")
+    text = visible_text(page)
+    assert "Calendar: 2027-01-04 to 2027-01-17" in text
+    assert len(re.findall(r"<h3 [^>]*>Week of", page)) == 2
+    monday = re.search(r'<time datetime="2027-01-04">.*?</tr>', page, re.S).group(0)
+    dev, staging, prod = re.findall(r"<td>(.*?)</td>", monday, re.S)
+    for cell, state in ((dev, "created"), (staging, "to create")):
+        entries = re.findall(r'<span class="badge [^"]+">([^<]+)</span> <span class="name">', cell)
+        assert entries == [state, state], cell
+        assert "escaped" in cell and "numbered" in cell
+        assert "3 recipients" in visible_text(cell)  # unique across both campaigns
+    assert prod == ""  # its state is missing: nothing is known to go out there
+    assert "mon, tue 10:00–19:00 Asia/Kolkata" in visible_text(monday)
+    later, _ = _report(project, "--weeks", "1", "--from", "2027-01-05")
+    assert "escaped" not in re.search(r'<section id="calendar".*', later, re.S).group(0)
+
+
+def test_env_selects_the_columns(project):
+    page, _ = _report(project, "--env", "staging", "--env", "dev")
+    assert _columns(page) == ["Campaign", "dev", "staging"]
+
+
+def test_an_unreadable_state_is_shown_and_the_page_still_written(project, tmp_path):
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    yaml = (project / "reconciler.yaml").read_text()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("campaigns",):
+        (copy / name).mkdir()
+        for f in (project / name).iterdir():
+            (copy / name / f.name).write_text(f.read_text())
+    (copy / "reconciler.yaml").write_text(yaml.replace(".reconciler/staging.sqlite", str(broken)))
+    page, _ = _report(copy)
+    assert _cells(page, "escaped") == ["to create", "state unreadable", "state missing"]
+    imported = run_cli("state", "import", "escaped", "--id", "cmp-9", "--env", "prod",
+                       "--auto-approve", cwd=copy)  # fmt: skip
+    assert imported.returncode == 0, imported.output
+    page, _ = _report(copy)  # prod's own state is there, but not the one it promotes from
+    assert _cells(page, "escaped") == ["to create", "state unreadable", "not planned"]
+    said = r"prod\s*:\s*not planned\s+staging, which it promotes from: cannot read state"
+    assert re.search(said, visible_text(page))
+
+
+def test_an_unknown_environment_and_a_bad_spec_are_errors_and_write_nothing(project, tmp_path):
+    out = tmp_path / "page.html"
+    unknown = run_cli("report", "--out", str(out), "--env", "prd", cwd=project)
+    assert unknown.returncode == 1
+    assert "no environment 'prd'" in unknown.stderr and "did you mean prod" in unknown.stderr
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "reconciler.yaml").write_text((project / "reconciler.yaml").read_text())
+    (bad / "campaigns").mkdir()
+    (bad / "campaigns" / "x.yaml").write_text("key: x\nname: 3\n")
+    failed = run_cli("report", "--out", str(out), cwd=bad)
+    assert failed.returncode == 1
+    assert "x.yaml" in failed.stderr
+    assert not out.exists()
+
+
+def test_weeks_must_be_positive_and_from_a_date(project, tmp_path):
+    out = tmp_path / "page.html"
+    for args in (["--weeks", "0"], ["--from", "next monday"]):
+        result = run_cli("report", "--out", str(out), *args, cwd=project)
+        assert result.returncode == 1, args
+    assert not out.exists()
+
+
+def test_an_out_file_that_cannot_be_written_is_an_error_not_a_crash(project, tmp_path):
+    result = run_cli("report", "--out", str(tmp_path / "no-such-folder" / "page.html"), cwd=project)
+    assert result.returncode == 1
+    assert "cannot write the report" in result.stderr and "folder exists" in result.stderr
