@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-ARGS = [
+# Nothing the browser does may reach the network or change the machine; the browser tests
+# launch it with these too (tests/support/browser.py).
+LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -30,8 +30,10 @@ FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFra
 
 
 def main(page_file: str, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright  # here: the tests import LAUNCH_ARGS alone
+
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         start = time.perf_counter()
         page.goto(Path(page_file).resolve().as_uri(), wait_until="load", timeout=120_000)

@@ -16,22 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchmarks.render_page import LAUNCH_ARGS
+
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = (
     "install it with `apt-get install -y chromium` (.ci/run does) and the test extras "
     "(`pip install -e '.[test]'`, which bring Playwright), or set RECONCILER_CHROMIUM"
 )
-# Nothing the browser does may reach the network or change the machine.
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
