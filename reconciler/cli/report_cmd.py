@@ -58,7 +58,7 @@ def report(
     request = ReportRequest(
         envs, first.date() if first else None, weeks, common.var_args, common.var_files
     )
-    with spec_cache_enabled(), gc_paused(keep=True):
+    with spec_cache_enabled(share_reads=True), gc_paused(keep=True):
         page = build_page(
             project, request, now=common.runtime.now(), os_environ=common.runtime.environ
         )

@@ -25,7 +25,8 @@ from reconciler.specs.cache_session import spec_cache_enabled
 def validate(common: CommonOptions, env: str | None, diagnostics: str) -> int:
     """Render and validate every spec (every environment without --env); no state, no network."""
     project = load_project(project_dir=find_reported_project(common))
-    with spec_cache_enabled():  # unchanged specs are not validated again
+    # Unchanged specs are not validated again; each is read once for every environment.
+    with spec_cache_enabled(share_reads=True):
         result = validate_project(
             project,
             [env] if env else None,

@@ -110,8 +110,9 @@ class SpecCache:
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
     _real_root: str | None = None
 
-    def lookup(self, rel: str, raw: bytes) -> CachedFile | None:
-        """The entry for this spec file if its bytes and every input it read are unchanged.
+    def lookup(self, rel: str, spec_digest: bytes) -> CachedFile | None:
+        """The entry for this spec file if its bytes (their SHA-256: ``spec_digest``) and
+        every input it read are unchanged.
 
         The whole file was HMAC-checked and its ``base`` compared when it was read.
         """
@@ -120,7 +121,7 @@ class SpecCache:
             return None
         try:
             digest, deps, misses, campaigns, diagnostics = entry
-            if digest != hashlib.sha256(raw).digest():
+            if digest != spec_digest:
                 return None
             if not self._inputs_unchanged(deps, misses):
                 return None

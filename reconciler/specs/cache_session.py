@@ -14,11 +14,26 @@ if TYPE_CHECKING:
 NO_CACHE_ENV = "RECONCILER_NO_CACHE"
 
 
+@dataclass(frozen=True)
+class SpecRead:
+    """One spec file as a command read it: its project-relative name and the SHA-256 of
+    its bytes (what a cache entry is checked against); ``rel`` is None outside the root."""
+
+    rel: str | None
+    digest: bytes = b""
+
+
 @dataclass
 class CacheSession:
-    """The caches one command's loads filled: written only once the command succeeded."""
+    """The caches one command's loads filled: written only once the command succeeded.
+
+    ``reads``: with ``share_reads``, each spec file read once for every environment the
+    command loads (``report`` and ``validate`` load all of them: three reads, three
+    sandbox checks and three hashes of each of 10,000 files were a third of a report).
+    """
 
     pending: list[SpecCache] = field(default_factory=list)
+    reads: dict[str, SpecRead] | None = None
 
     def keep(self, cache: SpecCache) -> None:
         self.pending.append(cache)
@@ -37,13 +52,15 @@ _SESSION: ContextVar[CacheSession | None] = ContextVar("reconciler_spec_cache", 
 
 
 @contextlib.contextmanager
-def spec_cache_enabled() -> Iterator[CacheSession]:
+def spec_cache_enabled(*, share_reads: bool = False) -> Iterator[CacheSession]:
     """Let ``load_campaigns`` use the cache of the environment it loads (the CLI commands do).
 
     The caches are written when the block ends, unless it raised or called ``discard()``:
     a refused command (a guard, a binding, another environment's state) writes none.
+    ``share_reads``: the read-only commands that load every environment read each spec
+    file once for all of them (the same bytes for each, too).
     """
-    session = CacheSession()
+    session = CacheSession(reads={} if share_reads else None)
     token = _SESSION.set(session)
     try:
         yield session
@@ -57,6 +74,12 @@ def keep_for_saving(cache: SpecCache) -> None:
     session = _SESSION.get()
     if session is not None:
         session.keep(cache)
+
+
+def shared_reads() -> dict[str, SpecRead] | None:
+    """The spec files this command has read so far, when it shares them (else None)."""
+    session = _SESSION.get()
+    return None if session is None else session.reads
 
 
 def cache_requested(environ: Mapping[str, str]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import hashlib
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,12 @@ from reconciler.errors import (
 from reconciler.perf import gc_paused
 from reconciler.specs.bodies import BodySource
 from reconciler.specs.cache import SpecCache, file_digests, open_cache
-from reconciler.specs.cache_session import cache_requested, keep_for_saving
+from reconciler.specs.cache_session import (
+    SpecRead,
+    cache_requested,
+    keep_for_saving,
+    shared_reads,
+)
 from reconciler.specs.discover import discover, not_spec_warnings
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
@@ -168,15 +174,32 @@ class _FileResult:
 
 def _from_cache(project: Project, path: Path, cache: SpecCache | None) -> _FileResult | None:
     """A spec file's result from the cache when its inputs are unchanged (no bodies)."""
-    rel = project_rel(project.root, path)
-    if cache is None or not is_inside(project.root, rel, cache.checked):
+    if cache is None:
         return None
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    hit = cache.lookup(rel, raw)
+    read = _read_spec(project, path, cache)
+    if read.rel is None:
+        return None
+    hit = cache.lookup(read.rel, read.digest)
     if hit is None:
         return None  # loaded in full, from the file's bytes as they are then
-    return _FileResult(rel, [_cached_campaign(c) for c in hit.campaigns], hit.diagnostics)
+    return _FileResult(read.rel, [_cached_campaign(c) for c in hit.campaigns], hit.diagnostics)
+
+
+def _read_spec(project: Project, path: Path, cache: SpecCache) -> SpecRead:
+    """``path``'s name and digest, read once per command when the command shares reads."""
+    reads = shared_reads()
+    key = str(path)
+    if reads is not None and key in reads:
+        return reads[key]
+    rel = project_rel(project.root, path)
+    if not is_inside(project.root, rel, cache.checked):
+        read = SpecRead(None)
+    else:
+        with open(path, "rb") as handle:
+            read = SpecRead(rel, hashlib.sha256(handle.read()).digest())
+    if reads is not None:
+        reads[key] = read
+    return read
 
 
 def _cached_campaign(entry: Mapping[str, Any]) -> DesiredCampaign:

@@ -19,6 +19,7 @@ from reconciler.errors import ValidationFailed
 from reconciler.output.markdown import render_markdown
 from reconciler.runtime import Runtime
 from reconciler.specs import cache as cache_mod
+from reconciler.specs import loader as loader_mod
 from reconciler.specs.bodies import load_bodies
 from reconciler.specs.cache_file import MAGIC
 from reconciler.specs.cache_session import spec_cache_enabled
@@ -468,3 +469,78 @@ def test_a_plan_holds_the_bodies_of_its_creates_taken_from_the_cache(
     shown = [render_markdown(plan, show_sensitive=False) for plan in plans]
     assert "customer_details" in shown[1]
     assert shown[1] == shown[0]
+
+
+def _two_environments(root: Path, environ: Mapping[str, str]) -> None:
+    """A stage environment beside dev, both with a state and a warm cache."""
+    (root / "reconciler.yaml").write_text(
+        (root / "reconciler.yaml").read_text(encoding="utf-8")
+        + "  stage:\n    api_url: sandbox\n    vars: {workspace_id: ws-dev, assistant_id: 11,"
+        ' from_numbers: ["+919800000001"]}\n',
+        encoding="utf-8",
+    )
+    (root / ".reconciler/stage.sqlite").write_bytes(b"")
+    project = load_project(project_dir=root)
+    for _ in range(2):
+        for env in ("dev", "stage"):
+            with spec_cache_enabled():
+                load_campaigns(
+                    project, env, resolve_variables(project, env, os_environ={}),
+                    os_environ=environ,
+                )  # fmt: skip
+
+
+def _spec_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The spec files the loader opens to look them up in a cache, in order."""
+    opened: list[str] = []
+    real_open = open
+
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(Path(path).name)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(loader_mod, "open", counting_open, raising=False)
+    return opened
+
+
+def test_a_command_sharing_reads_reads_each_spec_once_for_every_environment(
+    root: Path, environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report and validate load every environment: each spec file is read (and hashed)
+    once, and both environments still take every campaign from their own cache."""
+    _two_environments(root, environ)
+    opened = _spec_reads(monkeypatch)
+    project = load_project(project_dir=root)
+    with spec_cache_enabled(share_reads=True):
+        loads = [
+            load_campaigns(
+                project, env, resolve_variables(project, env, os_environ={}), os_environ=environ
+            )
+            for env in ("dev", "stage")
+        ]
+    assert sorted(opened) == sorted(
+        ["inline.yaml", "csv.yaml", "tpl.yaml", "opt.yaml", "empty.yaml"]
+    )
+    assert [_hits(load) for load in loads] == [{"promo", "csv", "tpl", "opt"}] * 2
+
+
+def test_a_command_not_sharing_reads_reads_each_spec_again_and_sees_an_edit(
+    root: Path, environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plan and apply read a spec's bytes at each load: an edit between two is a miss."""
+    _two_environments(root, environ)
+    opened = _spec_reads(monkeypatch)
+    project = load_project(project_dir=root)
+    with spec_cache_enabled():
+        dev = load_campaigns(
+            project, "dev", resolve_variables(project, "dev", os_environ={}), os_environ=environ
+        )
+        spec = root / "campaigns/inline.yaml"
+        spec.write_text(spec.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        stage = load_campaigns(
+            project, "stage", resolve_variables(project, "stage", os_environ={}),
+            os_environ=environ,
+        )  # fmt: skip
+    assert opened.count("inline.yaml") == 2
+    assert "promo" in _hits(dev)
+    assert "promo" not in _hits(stage)

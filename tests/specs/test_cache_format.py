@@ -80,7 +80,7 @@ def test_a_signed_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path):
         "diag.yaml": (hashlib.sha256(raw).digest(), {}, (), (), (("f", 1),)),
     }
     cache = cache_mod.SpecCache(tmp_path / "c", tmp_path, KEY, BASE, False, entries)
-    assert all(cache.lookup(rel, raw) is None for rel in entries)
+    assert all(cache.lookup(rel, hashlib.sha256(raw).digest()) is None for rel in entries)
     assert cache.new == {}
 
 
