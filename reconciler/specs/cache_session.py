@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from reconciler.specs.cache import SpecCache
+    from reconciler.specs.discover import Discovered
 
 NO_CACHE_ENV = "RECONCILER_NO_CACHE"
 
@@ -24,16 +25,26 @@ class SpecRead:
 
 
 @dataclass
+class SharedReads:
+    """What a command that loads every environment reads once for all of them: the spec
+    files found (by campaigns folder) and each file's name and digest (by path)."""
+
+    found: dict[str, Discovered] = field(default_factory=dict)
+    specs: dict[str, SpecRead] = field(default_factory=dict)
+
+
+@dataclass
 class CacheSession:
     """The caches one command's loads filled: written only once the command succeeded.
 
-    ``reads``: with ``share_reads``, each spec file read once for every environment the
-    command loads (``report`` and ``validate`` load all of them: three reads, three
-    sandbox checks and three hashes of each of 10,000 files were a third of a report).
+    ``reads``: with ``share_reads``, the spec files found and read once for every
+    environment the command loads (``report`` and ``validate`` load all of them: three
+    walks of the folder and three reads, sandbox checks and hashes of each of 10,000
+    files were a third of a report).
     """
 
     pending: list[SpecCache] = field(default_factory=list)
-    reads: dict[str, SpecRead] | None = None
+    reads: SharedReads | None = None
 
     def keep(self, cache: SpecCache) -> None:
         self.pending.append(cache)
@@ -60,7 +71,7 @@ def spec_cache_enabled(*, share_reads: bool = False) -> Iterator[CacheSession]:
     ``share_reads``: the read-only commands that load every environment read each spec
     file once for all of them (the same bytes for each, too).
     """
-    session = CacheSession(reads={} if share_reads else None)
+    session = CacheSession(reads=SharedReads() if share_reads else None)
     token = _SESSION.set(session)
     try:
         yield session
@@ -76,8 +87,8 @@ def keep_for_saving(cache: SpecCache) -> None:
         session.keep(cache)
 
 
-def shared_reads() -> dict[str, SpecRead] | None:
-    """The spec files this command has read so far, when it shares them (else None)."""
+def shared_reads() -> SharedReads | None:
+    """What this command has found and read so far, when it shares it (else None)."""
     session = _SESSION.get()
     return None if session is None else session.reads
 

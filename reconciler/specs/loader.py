@@ -35,7 +35,7 @@ from reconciler.specs.cache_session import (
     keep_for_saving,
     shared_reads,
 )
-from reconciler.specs.discover import discover, not_spec_warnings
+from reconciler.specs.discover import Discovered, discover, not_spec_warnings
 from reconciler.specs.parallel import jobs_for, map_in_processes
 from reconciler.specs.render import (
     SpecSandbox,
@@ -94,7 +94,7 @@ def load_campaigns(
     catalog, catalog_warnings = read_catalog(project, env)
     with gc_paused():
         cache = _open_cache(project, env, context, os_environ)
-        found = discover(project.campaigns_dir)
+        found = _discovered(project.campaigns_dir)
         specs = found.specs if only is None else _selected(project, found.specs, only)
         files = _load_files(project, specs, context, cache, environ, catalog, keep=only is None)
     campaigns = [c for f in files for c in f.campaigns]
@@ -189,8 +189,8 @@ def _read_spec(project: Project, path: Path, cache: SpecCache) -> SpecRead:
     """``path``'s name and digest, read once per command when the command shares reads."""
     reads = shared_reads()
     key = str(path)
-    if reads is not None and key in reads:
-        return reads[key]
+    if reads is not None and key in reads.specs:
+        return reads.specs[key]
     rel = project_rel(project.root, path)
     if not is_inside(project.root, rel, cache.checked):
         read = SpecRead(None)
@@ -198,8 +198,19 @@ def _read_spec(project: Project, path: Path, cache: SpecCache) -> SpecRead:
         with open(path, "rb") as handle:
             read = SpecRead(rel, hashlib.sha256(handle.read()).digest())
     if reads is not None:
-        reads[key] = read
+        reads.specs[key] = read
     return read
+
+
+def _discovered(campaigns_dir: Path) -> Discovered:
+    """The spec files of ``campaigns_dir``, found once per command that shares reads."""
+    reads = shared_reads()
+    if reads is None:
+        return discover(campaigns_dir)
+    key = str(campaigns_dir)
+    if key not in reads.found:
+        reads.found[key] = discover(campaigns_dir)
+    return reads.found[key]
 
 
 def _cached_campaign(entry: Mapping[str, Any]) -> DesiredCampaign:

@@ -491,7 +491,8 @@ def _two_environments(root: Path, environ: Mapping[str, str]) -> None:
 
 
 def _spec_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The spec files the loader opens to look them up in a cache, in order."""
+    """The spec files the loader opens to look them up in a cache, and its walks of the
+    campaigns folder, in order."""
     opened: list[str] = []
     real_open = open
 
@@ -499,15 +500,22 @@ def _spec_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         opened.append(Path(path).name)
         return real_open(path, *args, **kwargs)
 
+    def counting_discover(campaigns_dir: Path) -> Any:
+        opened.append("(the folder walked)")
+        return real_discover(campaigns_dir)
+
+    real_discover = loader_mod.discover
     monkeypatch.setattr(loader_mod, "open", counting_open, raising=False)
+    monkeypatch.setattr(loader_mod, "discover", counting_discover)
     return opened
 
 
 def test_a_command_sharing_reads_reads_each_spec_once_for_every_environment(
     root: Path, environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """report and validate load every environment: each spec file is read (and hashed)
-    once, and both environments still take every campaign from their own cache."""
+    """report and validate load every environment: the folder is walked and each spec
+    file read (and hashed) once, and both environments still take every campaign from
+    their own cache."""
     _two_environments(root, environ)
     opened = _spec_reads(monkeypatch)
     project = load_project(project_dir=root)
@@ -518,9 +526,8 @@ def test_a_command_sharing_reads_reads_each_spec_once_for_every_environment(
             )
             for env in ("dev", "stage")
         ]
-    assert sorted(opened) == sorted(
-        ["inline.yaml", "csv.yaml", "tpl.yaml", "opt.yaml", "empty.yaml"]
-    )
+    specs = ["inline.yaml", "csv.yaml", "tpl.yaml", "opt.yaml", "empty.yaml"]
+    assert sorted(opened) == sorted([*specs, "(the folder walked)"])
     assert [_hits(load) for load in loads] == [{"promo", "csv", "tpl", "opt"}] * 2
 
 
@@ -542,5 +549,6 @@ def test_a_command_not_sharing_reads_reads_each_spec_again_and_sees_an_edit(
             os_environ=environ,
         )  # fmt: skip
     assert opened.count("inline.yaml") == 2
+    assert opened.count("(the folder walked)") == 2
     assert "promo" in _hits(dev)
     assert "promo" not in _hits(stage)
