@@ -90,26 +90,6 @@ def build_saved_plan(
     git_commit: str | None = None,
 ) -> SavedPlan:
     """The saved form of a plan: each create with its exact wire body and idempotency key."""
-    creates = []
-    for action in plan.creates:
-        d = action.desired
-        assert d is not None  # a create always has its spec
-        creates.append(
-            SavedCreate(
-                key=d.key,
-                name=d.name,
-                recipients=d.recipients,
-                fingerprint=d.fingerprint,
-                source_fingerprint=d.source_fingerprint,
-                idempotency_key=idempotency_key(plan.environment, d.key, d.fingerprint),
-                body=dict(d.body),
-                wire_body=to_wire(d.body, phone_format),
-                last_attempt_id=action.attempt.id if action.attempt is not None else None,
-                unsuppressed_body=action.unsuppressed.body if action.unsuppressed else None,
-                preview=action.preview,
-                cost=action.cost,
-            )
-        )
     return SavedPlan(
         environment=plan.environment,
         api_url=api_url,
@@ -120,10 +100,29 @@ def build_saved_plan(
         created_at=created_at.isoformat(timespec="seconds"),
         tool_version=__version__,
         git_commit=git_commit,
-        creates=tuple(creates),
+        creates=tuple(_saved_create(plan.environment, a, phone_format) for a in plan.creates),
         moves=plan.moves,
         cost=plan.cost,
         warnings=tuple(plan.warnings),
+    )
+
+
+def _saved_create(environment: str, action: PlannedAction, phone_format: str) -> SavedCreate:
+    d = action.desired
+    assert d is not None  # a create always has its spec
+    return SavedCreate(
+        key=d.key,
+        name=d.name,
+        recipients=d.recipients,
+        fingerprint=d.fingerprint,
+        source_fingerprint=d.source_fingerprint,
+        idempotency_key=idempotency_key(environment, d.key, d.fingerprint),
+        body=dict(d.body),
+        wire_body=to_wire(d.body, phone_format),
+        last_attempt_id=action.attempt.id if action.attempt is not None else None,
+        unsuppressed_body=action.unsuppressed.body if action.unsuppressed else None,
+        preview=action.preview,
+        cost=action.cost,
     )
 
 
