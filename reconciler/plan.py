@@ -93,7 +93,8 @@ class Plan:
     ``diagnostics`` holds warnings (changed, gone, in doubt, past start, flagged
     suppression) and guard errors; ``policies``: the audience policies' findings (each
     also one of ``diagnostics``), for the formats that list them apart; ``cost``: the
-    creates' estimate (None without a rate card).
+    creates' estimate (None without a rate card); ``counted``: the count per action of a
+    plan read back from a file that keeps only some of its actions (``show``).
     """
 
     environment: str
@@ -104,6 +105,7 @@ class Plan:
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
     policies: Sequence[Finding] = field(default_factory=tuple)
     cost: PlanCost | None = None
+    counted: Mapping[str, int] | None = None
 
     def of_kind(self, kind: ActionKind) -> list[PlannedAction]:
         return [a for a in self.actions if a.kind is kind]
@@ -120,6 +122,8 @@ class Plan:
     @property
     def summary(self) -> dict[str, int]:
         """Count per action, every action present (0 when none)."""
+        if self.counted is not None:
+            return {kind.value: int(self.counted.get(kind.value, 0)) for kind in ActionKind}
         counts = Counter(a.kind for a in self.actions)
         return {kind.value: counts.get(kind, 0) for kind in ActionKind}
 

@@ -79,6 +79,9 @@ class SavedPlan:
     format_version: int = PLAN_FILE_VERSION
     cost: PlanCost | None = None  # the creates' total estimate, as reviewed (format 2)
     warnings: tuple[Diagnostic, ...] = ()  # the plan's warnings, as reviewed (format 2)
+    # The plan's count per action, as it printed them: the file keeps only the creates
+    # and moves, so ``show`` could not count the unchanged or changed ones (format 2).
+    summary: dict[str, int] | None = None
 
 
 def build_saved_plan(
@@ -104,6 +107,7 @@ def build_saved_plan(
         moves=plan.moves,
         cost=plan.cost,
         warnings=tuple(plan.warnings),
+        summary=plan.summary,
     )
 
 
@@ -193,6 +197,8 @@ def _from_dict(data: dict[str, Any]) -> SavedPlan:
         cost = dict(fields["cost"])
         fields["cost"] = PlanCost(**{**cost, "total": Decimal(cost["total"])})
     fields["warnings"] = tuple(_diagnostic_from_dict(d) for d in fields.get("warnings", ()))
+    if fields.get("summary") is not None:
+        fields["summary"] = {str(kind): int(n) for kind, n in dict(fields["summary"]).items()}
     return SavedPlan(**fields)
 
 

@@ -111,4 +111,5 @@ def _as_plan(saved: SavedPlan, snapshot: StateSnapshot | None, path: Path) -> Pl
         serial=saved.serial,
         state_exists=saved.state_exists,
         diagnostics=saved.warnings,
+        counted=saved.summary,
     )

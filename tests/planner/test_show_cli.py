@@ -154,3 +154,18 @@ def test_a_plan_file_of_format_1_is_still_shown_and_applied(saved: Path) -> None
     assert "2 to create" in result.stdout and "Estimated cost" not in result.stdout
     applied = run_cli("apply", "p.json", cwd=saved)
     assert applied.returncode == 0, applied.output
+
+
+def test_show_counts_the_campaigns_as_plan_counted_them(tmp_path: Path) -> None:
+    """The file keeps only the creates and moves; the summary of the unchanged ones is
+    the plan's own, not a count of what the file holds."""
+    root = make_project(tmp_path / "p", specs("promo", "sale", "third"), environments=PROMOTION)
+    applied = run_cli("apply", "--env", "dev", "--auto-approve", "--target", "promo", cwd=root)
+    assert applied.returncode == 0, applied.output
+    assert run_cli("plan", "--env", "dev", "--out", "p.json", cwd=root).returncode == 0
+    plan = run_cli("plan", "--env", "dev", "--format", "json", cwd=root).stdout
+    shown = run_cli("show", "p.json", "--format", "json", cwd=root).stdout
+    assert json.loads(shown)["plan"]["summary"] == json.loads(plan)["summary"]
+    assert json.loads(plan)["summary"]["unchanged"] == 1
+    text = run_cli("show", "p.json", cwd=root).stdout
+    assert "2 to create" in text and "1 unchanged" in text
