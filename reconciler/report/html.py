@@ -106,6 +106,7 @@ def _environment() -> jinja2.Environment:
     env.filters["count"] = lambda n: f"{n:,}"
     env.filters["of"] = count  # 1 recipient, 2 recipients
     env.filters["day"] = _day
+    env.filters["clock"] = _clock
     return env
 
 
@@ -115,6 +116,16 @@ def _money(amount: Decimal | None, currency: str) -> str:
 
 def _day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def _clock(start: datetime) -> str:
+    """``23:30 UTC−05:00``: the start in its own offset, said, since the send window
+    beside it is in the campaign's time zone, which may be another."""
+    offset = start.strftime("%z")  # +0530
+    if not offset:
+        return f"{start:%H:%M}"
+    sign = "−" if offset[0] == "-" else "+"
+    return f"{start:%H:%M} UTC{sign}{offset[1:3]}:{offset[3:5]}"
 
 
 _TEMPLATE = files("reconciler.report").joinpath("page.html.j2").read_text(encoding="utf-8")

@@ -92,6 +92,8 @@ def test_the_calendar_starts_at_from_and_shows_weeks(project):
         assert "3 recipients" in visible_text(cell)  # unique across both campaigns
     assert prod == ""  # its state is missing: nothing is known to go out there
     assert "mon, tue 10:00–19:00 Asia/Kolkata" in visible_text(monday)
+    # The start in its own offset, said: the window beside it is in the campaign's zone.
+    assert "starts 10:00 UTC+05:30 · sends" in visible_text(monday)
     later, _ = _report(project, "--weeks", "1", "--from", "2027-01-05")
     assert "escaped" not in re.search(r'<section id="calendar".*', later, re.S).group(0)
 
