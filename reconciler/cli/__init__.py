@@ -107,6 +107,9 @@ def _main(argv: Sequence[str] | None, invocation: Invocation) -> int:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
+    except click.NoSuchOption as exc:
+        _with_two_dashes(exc, sys.argv[1:] if argv is None else argv).show()
+        return 1
     except click.ClickException as exc:
         exc.show()
         return 1
@@ -127,6 +130,22 @@ def _main(argv: Sequence[str] | None, invocation: Invocation) -> int:
             )
         return 1
     return result if isinstance(result, int) else 0
+
+
+def _with_two_dashes(exc: click.NoSuchOption, argv: Sequence[str]) -> click.UsageError:
+    """Terraform's single-dash spelling (``-out=F``, ``-detailed-exitcode``) read by click
+    as ``-o``: say which long option was meant."""
+    command = exc.ctx.command if exc.ctx is not None else None
+    short = exc.option_name
+    if command is None or len(short) != 2 or short.startswith("--"):
+        return exc
+    longs = {o for p in command.params for o in p.opts if o.startswith("--")}
+    for arg in argv:
+        meant = "--" + arg[1:].split("=", 1)[0]
+        if arg.startswith(short) and not arg.startswith("--") and meant in longs:
+            given = arg.split("=", 1)[0]
+            return click.UsageError(f"No such option '{given}'. Did you mean '{meant}'?", exc.ctx)
+    return exc
 
 
 if __name__ == "__main__":  # pragma: no cover

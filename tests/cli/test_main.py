@@ -35,6 +35,21 @@ def test_unknown_flag_is_a_usage_error_with_status_one(tmp_path: Path) -> None:
     assert "No such option" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("-out=p.json", "--out"), ("-detailed-exitcode", "--detailed-exitcode")],
+)
+def test_terraforms_single_dash_options_name_the_long_option_meant(
+    tmp_path: Path, typed: str, meant: str
+) -> None:
+    """``plan -out=F`` is not ``-o -u -t``: the error names the two-dash option."""
+    result = run_cli("plan", "--env", "dev", typed, cwd=tmp_path)
+    assert result.returncode == 1
+    given = typed.split("=")[0]
+    assert f"No such option '{given}'. Did you mean '{meant}'?" in result.stderr
+    assert "No such option '-x'.\n" in run_cli("plan", "-x", cwd=tmp_path).stderr
+
+
 def test_unknown_command_exits_one(tmp_path: Path) -> None:
     """An unknown command is a usage error: exit 1."""
     result = run_cli("frobnicate", cwd=tmp_path)
