@@ -2,8 +2,9 @@
 
 Reads specs and states exactly as ``plan`` does (``plan_snapshot``): no token, no
 network, nothing written but the page. An environment whose state is missing (with
-``require_state``), unreadable or not configured is shown as such; the page is still
-written. Spec errors stop it as they stop ``plan``.
+``require_state``), unreadable or not configured is shown as such, with a row for each
+of its campaigns (its specs are loaded first); the page is still written. Spec errors
+stop it as they stop ``plan``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.commands.plan import EnvPlanner, plan_snapshot, planner_for_env, read_state
+from reconciler.campaign import DesiredCampaign
+from reconciler.commands.plan import (
+    EnvPlanner,
+    load_specs,
+    plan_snapshot,
+    planner_for_env,
+    read_state,
+)
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
 from reconciler.models.cost import estimate_campaign
@@ -102,39 +110,77 @@ def _plan_env(
     that a ``promote_from`` source shown before it is not read twice.
     """
     try:
-        settings = project.environment(name, environ)
-        if settings.promote_from is not None:
-            project.environment(settings.promote_from, environ)
+        settings: Environment | None = project.environment(name, environ)
     except ValidationFailed as exc:  # a ${VAR} of its settings is unset
-        return _problem(name, CellState.STATE_UNREADABLE, exc)
+        settings, unreadable = None, exc
+    try:
+        variables = resolve_variables(
+            project,
+            name,
+            var_args=request.var_args,
+            var_files=request.var_files,
+            os_environ=environ,
+        )
+        loaded = load_specs(project, name, variables, os_environ=environ)
+    except ReconcilerError as exc:
+        if settings is not None:
+            raise  # its specs do not validate: an error, as for plan
+        return _problem(name, CellState.STATE_UNREADABLE, unreadable, suffix=_no_specs(exc))
+    specs = tuple(loaded.campaigns)  # its rows, whatever stops its plan
+    if settings is None:
+        return _problem(name, CellState.STATE_UNREADABLE, unreadable, specs=specs)
+    if settings.promote_from is not None:
+        try:
+            project.environment(settings.promote_from, environ)
+        except ValidationFailed as exc:
+            return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     try:
         snapshot = snapshots[name] = read_state(settings, project.root)
     except StateError as exc:
-        return _problem(name, CellState.STATE_UNREADABLE, exc)
+        return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     if not snapshot.exists and settings.require_state:
         message = f"the state ({settings.state}) does not exist and require_state is true"
-        return _Planned(EnvPlan(name, problem=EnvProblem(CellState.STATE_MISSING, message)))
-    variables = resolve_variables(
-        project, name, var_args=request.var_args, var_files=request.var_files, os_environ=environ
-    )
+        problem = EnvProblem(CellState.STATE_MISSING, message)
+        return _Planned(EnvPlan(name, problem=problem, specs=specs))
     source = snapshots.get(settings.promote_from) if settings.promote_from else None
     try:
         planner = planner_for_env(
-            project, name, variables, now=now, os_environ=environ, source_snapshot=source
+            project,
+            name,
+            variables,
+            now=now,
+            os_environ=environ,
+            source_snapshot=source,
+            loaded=loaded,
         )
     except StateError as exc:  # its promote_from state
         prefix = f"{settings.promote_from}, which it promotes from: "
-        return _problem(name, CellState.NOT_PLANNED, exc, prefix)
+        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
     except StateError as exc:
-        return _problem(name, CellState.STATE_UNREADABLE, exc)
+        return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     return _Planned(EnvPlan(name, plan), planner, settings)
 
 
-def _problem(name: str, state: CellState, exc: ReconcilerError, prefix: str = "") -> _Planned:
+def _problem(
+    name: str,
+    state: CellState,
+    exc: ReconcilerError,
+    prefix: str = "",
+    *,
+    specs: Sequence[DesiredCampaign] = (),
+    suffix: str = "",
+) -> _Planned:
+    """``name`` unplanned for ``exc``; ``specs``: its campaigns, the board's rows."""
     message = "; ".join(part for part in (str(exc).replace("\n", "; "), exc.hint) if part)
-    return _Planned(EnvPlan(name, problem=EnvProblem(state, prefix + message)))
+    problem = EnvProblem(state, prefix + message + suffix)
+    return _Planned(EnvPlan(name, problem=problem, specs=tuple(specs)))
+
+
+def _no_specs(exc: ReconcilerError) -> str:
+    """What the board says when an environment's specs could not be loaded either."""
+    return f"; its specs could not be loaded either, so it shows no campaign: {exc}"
 
 
 def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reconciler.campaign import DesiredCampaign
 from reconciler.output.wording import note
 from reconciler.plan import ATTENTION, ActionKind, Plan, PlannedAction
 from reconciler.words import count
@@ -62,11 +63,16 @@ class EnvProblem:
 
 @dataclass(frozen=True)
 class EnvPlan:
-    """One environment as the board reads it: its plan, or the problem that stopped it."""
+    """One environment as the board reads it: its plan, or the problem that stopped it.
+
+    ``specs``: with a problem, the environment's campaigns (its rows, every cell the
+    problem), so a board of that environment alone still lists them.
+    """
 
     name: str
     plan: Plan | None = None
     problem: EnvProblem | None = None
+    specs: Sequence[DesiredCampaign] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,10 @@ def build_board(envs: Sequence[EnvPlan]) -> Board:
             names.setdefault(action.key, action.name)
             if action.desired is not None:
                 files.setdefault(action.key, action.desired.location.file)
+        for spec in env.specs if env.plan is None else ():
+            cells.setdefault(spec.key, {})
+            names.setdefault(spec.key, spec.name)
+            files.setdefault(spec.key, spec.location.file)
     absent = Cell(CellState.ABSENT)
     by_file: dict[str, list[Row]] = {}
     for key in sorted(cells):

@@ -37,7 +37,9 @@ def _columns(page: str) -> list[str]:
 def _cells(page: str, key: str) -> list[str]:
     """The state words of ``key``'s row, one per environment."""
     row = re.search(
-        rf'<tr class="campaign[^"]*">\s*<th scope="row">.*?<code>{key}</code>.*?</tr>', page, re.S
+        rf'<tr class="campaign[^"]*">\s*<th scope="row">(?:(?!</tr>).)*?<code>{key}</code>.*?</tr>',
+        page,
+        re.S,
     )
     assert row is not None, key
     return re.findall(r'<td><span class="badge [^"]+">([^<]+)</span>', row.group(0))
@@ -151,3 +153,27 @@ def test_an_out_file_that_cannot_be_written_is_an_error_not_a_crash(project, tmp
     result = run_cli("report", "--out", str(tmp_path / "no-such-folder" / "page.html"), cwd=project)
     assert result.returncode == 1
     assert "cannot write the report" in result.stderr and "folder exists" in result.stderr
+
+
+def _copy(project: Path, root: Path, yaml: str) -> Path:
+    """The project's specs at ``root``, with ``yaml`` as its reconciler.yaml."""
+    root.mkdir()
+    (root / "campaigns").mkdir()
+    for f in (project / "campaigns").iterdir():
+        (root / "campaigns" / f.name).write_text(f.read_text())
+    (root / "reconciler.yaml").write_text(yaml)
+    return root
+
+
+def test_one_environment_that_cannot_be_planned_still_lists_its_campaigns(project, tmp_path):
+    page, _ = _report(project, "--env", "prod")  # require_state, and its state is missing
+    assert _columns(page) == ["Campaign", "prod"]
+    assert _cells(page, "escaped") == ["state missing"]
+    assert _cells(page, "numbered") == ["state missing"]
+    assert "2 campaigns in 2 spec files" in visible_text(page)
+    assert "No campaign in any environment" not in visible_text(page)
+    yaml = (project / "reconciler.yaml").read_text()
+    unset = yaml.replace(".reconciler/prod.sqlite", "${RECONCILER_PROD_STATE}")
+    page, _ = _report(_copy(project, tmp_path / "unset", unset), "--env", "prod")
+    assert _cells(page, "escaped") == ["state unreadable"]
+    assert "RECONCILER_PROD_STATE" in visible_text(page)
