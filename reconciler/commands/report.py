@@ -129,11 +129,6 @@ def _plan_env(
     specs = tuple(loaded.campaigns)  # its rows, whatever stops its plan
     if settings is None:
         return _problem(name, CellState.STATE_UNREADABLE, unreadable, specs=specs)
-    if settings.promote_from is not None:
-        try:
-            project.environment(settings.promote_from, environ)
-        except ValidationFailed as exc:
-            return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     try:
         snapshot = snapshots[name] = read_state(settings, project.root)
     except StateError as exc:
@@ -142,6 +137,12 @@ def _plan_env(
         message = f"the state ({settings.state}) does not exist and require_state is true"
         problem = EnvProblem(CellState.STATE_MISSING, message)
         return _Planned(EnvPlan(name, problem=problem, specs=specs))
+    if settings.promote_from is not None:
+        prefix = f"{settings.promote_from}, which it promotes from: "
+        try:
+            project.environment(settings.promote_from, environ)
+        except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
+            return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     source = snapshots.get(settings.promote_from) if settings.promote_from else None
     try:
         planner = planner_for_env(

@@ -177,3 +177,16 @@ def test_one_environment_that_cannot_be_planned_still_lists_its_campaigns(projec
     page, _ = _report(_copy(project, tmp_path / "unset", unset), "--env", "prod")
     assert _cells(page, "escaped") == ["state unreadable"]
     assert "RECONCILER_PROD_STATE" in visible_text(page)
+
+
+def test_a_source_whose_settings_are_unresolved_leaves_its_target_not_planned(project, tmp_path):
+    yaml = (project / "reconciler.yaml").read_text()
+    unset = yaml.replace(".reconciler/staging.sqlite", "${RECONCILER_STAGING_STATE}")
+    copy = _copy(project, tmp_path / "unset", unset)
+    imported = run_cli("state", "import", "escaped", "--id", "cmp-9", "--env", "prod",
+                       "--auto-approve", cwd=copy)  # fmt: skip
+    assert imported.returncode == 0, imported.output
+    page, _ = _report(copy, "--env", "prod")  # prod's own state is there and readable
+    assert _cells(page, "escaped") == ["not planned"]
+    said = r"prod\s*:\s*not planned\s+staging, which it promotes from: .*RECONCILER_STAGING_STATE"
+    assert re.search(said, visible_text(page))
