@@ -179,6 +179,17 @@ def test_one_environment_that_cannot_be_planned_still_lists_its_campaigns(projec
     assert "RECONCILER_PROD_STATE" in visible_text(page)
 
 
+def test_the_reason_is_the_diagnostic_with_its_location_not_a_summary(project, tmp_path):
+    yaml = (project / "reconciler.yaml").read_text()
+    unset = yaml.replace(".reconciler/prod.sqlite", "${RECONCILER_PROD_STATE}")
+    line = unset.splitlines().index('    state: "${RECONCILER_PROD_STATE}"') + 1
+    page, _ = _report(_copy(project, tmp_path / "unset", unset), "--env", "prod")
+    box = visible_text(re.search(r'<div class="problems".*?</div>', page, re.S).group(0))
+    assert "nothing was written" not in box and "error found" not in box
+    said = rf"prod\s*:\s*state unreadable\s+reconciler.yaml:{line}: environments.prod.state: "
+    assert re.search(said + r".*RECONCILER_PROD_STATE", box), box
+
+
 def test_a_source_whose_settings_are_unresolved_leaves_its_target_not_planned(project, tmp_path):
     yaml = (project / "reconciler.yaml").read_text()
     unset = yaml.replace(".reconciler/staging.sqlite", "${RECONCILER_STAGING_STATE}")
