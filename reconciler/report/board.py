@@ -124,6 +124,11 @@ class Board:
         return [row for group in self.groups for row in group.rows]
 
     @property
+    def spec_files(self) -> int:
+        """How many spec files the rows come from (not the group of keys with no spec)."""
+        return sum(group.file != NO_SPEC for group in self.groups)
+
+    @property
     def attention(self) -> int:
         """How many campaigns need a person somewhere."""
         return sum(row.attention for row in self.rows)
