@@ -260,8 +260,8 @@ def _body_sent(
     """The body that goes (or went) out for ``action``; None when it is not in hand."""
     if action.kind is ActionKind.CHANGED and action.recorded is not None:
         return action.recorded.body
-    if action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):
-        found = recorded.get(action.key)
+    if action.kind in (ActionKind.GONE, ActionKind.UNCHANGED) and action.recorded is not None:
+        found = recorded.get(action.recorded.key)  # the old key's, during a rename
         return found.body if found is not None else None
     if action.kind is ActionKind.IN_DOUBT and action.attempt and action.attempt.body is not None:
         return action.attempt.body

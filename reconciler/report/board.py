@@ -8,6 +8,7 @@ in every cell of its column. Pure: no file, no state, no network.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -163,12 +164,17 @@ def cell_of(action: PlannedAction) -> Cell:
         detail = f"attempt of {action.attempt.started_at:%Y-%m-%d}"
     elif action.kind in (ActionKind.CREATE, ActionKind.AWAITING_PROMOTION):
         detail = count(action.recipients, "recipient")
-    return Cell(
-        OF_KIND[action.kind],
-        detail,
-        note(action, show_sensitive=False),
-        action.kind in ATTENTION,
-    )
+    return Cell(OF_KIND[action.kind], detail, _note(action), action.kind in ATTENTION)
+
+
+def _note(action: PlannedAction) -> str:
+    """The plan's note, a pending rename said as what apply will do (the state still
+    holds the record under its old key until then)."""
+    if not (action.moved_from and action.recorded):
+        return note(action, show_sensitive=False)
+    rest = note(dataclasses.replace(action, moved_from=None), show_sensitive=False)
+    moves = f"record moves from {action.moved_from} on apply"
+    return "; ".join(part for part in (moves, rest) if part)
 
 
 def build_board(envs: Sequence[EnvPlan]) -> Board:

@@ -201,3 +201,22 @@ def test_a_source_whose_settings_are_unresolved_leaves_its_target_not_planned(pr
     assert _cells(page, "escaped") == ["not planned"]
     said = r"prod\s*:\s*not planned\s+staging, which it promotes from: .*RECONCILER_STAGING_STATE"
     assert re.search(said, visible_text(page))
+
+
+def test_a_pending_rename_is_live_on_the_calendar_and_its_record_moves_on_apply(project, tmp_path):
+    copy = _copy(project, tmp_path / "renamed", (project / "reconciler.yaml").read_text())
+    (copy / ".reconciler").mkdir()
+    dev_state = project / ".reconciler" / "dev.sqlite"
+    (copy / ".reconciler" / "dev.sqlite").write_bytes(dev_state.read_bytes())
+    spec = copy / "campaigns" / "escaped.yaml"
+    spec.write_text(
+        spec.read_text().replace("key: escaped\n", "key: escaped-2027\nprevious_keys: [escaped]\n")
+    )
+    page, _ = _report(copy, "--env", "dev", "--weeks", "1")
+    assert _cells(page, "escaped-2027") == ["created"]
+    row = re.search(r"<code>escaped-2027</code>.*?</tr>", page, re.S).group(0)
+    assert "record moves from escaped on apply" in visible_text(row)
+    monday = re.search(r'<time datetime="2027-01-04">.*?</tr>', page, re.S).group(0)
+    (dev,) = re.findall(r"<td>(.*?)</td>", monday, re.S)
+    entries = re.findall(r'<span class="badge [^"]+">([^<]+)</span> <span class="name">', dev)
+    assert entries == ["created", "created"], dev  # the renamed one goes out too
