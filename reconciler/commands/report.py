@@ -25,6 +25,7 @@ from reconciler.commands.plan import (
 )
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
+from reconciler.guards import GuardSettings, with_guards
 from reconciler.models.cost import estimate_campaign
 from reconciler.plan import ActionKind, PlannedAction
 from reconciler.policies import PolicySettings
@@ -159,6 +160,7 @@ def _plan_env(
         return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
+        plan = with_guards(plan, GuardSettings.from_environment(settings))  # as plan refuses
     except StateError as exc:
         return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     return _Planned(EnvPlan(name, plan), planner, settings)

@@ -94,6 +94,7 @@ class Column:
     note: str
     problem: EnvProblem | None
     counts: Mapping[CellState, int]
+    refused: tuple[str, ...] = ()  # the errors that would refuse its plan (guards, policies)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ def promotion_order(names: Sequence[str], promote_from: Mapping[str, str | None]
     return list(placed)
 
 
-def cell_of(action: PlannedAction) -> Cell:
-    """The cell of one plan action."""
+def cell_of(action: PlannedAction, refusals: Sequence[str] = ()) -> Cell:
+    """The cell of one plan action; ``refusals``: the errors of its own that refuse the plan."""
     recorded = action.recorded
     detail = ""
     if recorded is not None and action.kind is not ActionKind.CREATE:
@@ -164,7 +165,9 @@ def cell_of(action: PlannedAction) -> Cell:
         detail = f"attempt of {action.attempt.started_at:%Y-%m-%d}"
     elif action.kind in (ActionKind.CREATE, ActionKind.AWAITING_PROMOTION):
         detail = count(action.recipients, "recipient")
-    return Cell(OF_KIND[action.kind], detail, _note(action), action.kind in ATTENTION)
+    notes = [_note(action), *(f"refused: {r}" for r in refusals)]
+    said = "; ".join(n for n in notes if n)
+    return Cell(OF_KIND[action.kind], detail, said, action.kind in ATTENTION)
 
 
 def _note(action: PlannedAction) -> str:
@@ -184,8 +187,10 @@ def build_board(envs: Sequence[EnvPlan]) -> Board:
     names: dict[str, str] = {}
     files: dict[str, str] = {}
     for env in envs:
+        refusals = refusals_by_key(env.plan) if env.plan is not None else {}
         for action in env.plan.actions if env.plan is not None else ():
-            cells.setdefault(action.key, {})[env.name] = cell_of(action)
+            cell = cell_of(action, refusals.get(action.key, ()))
+            cells.setdefault(action.key, {})[env.name] = cell
             names.setdefault(action.key, action.name)
             if action.desired is not None:
                 files.setdefault(action.key, action.desired.location.file)
@@ -205,6 +210,21 @@ def build_board(envs: Sequence[EnvPlan]) -> Board:
     return Board(columns, tuple(Group(f, tuple(by_file[f])) for f in order))
 
 
+def refusals_by_key(plan: Plan) -> dict[str, list[str]]:
+    """Per campaign key, the short messages of the errors of its own that refuse ``plan``:
+    the policies' error findings and the guards' errors about one campaign (``KEY: …``)."""
+    found: dict[str, dict[str, None]] = {}
+    for finding in plan.policies:
+        for key in finding.keys if finding.is_error else ():
+            found.setdefault(key, {})[finding.message] = None
+    keys = {a.key for a in plan.actions}
+    for d in plan.diagnostics:
+        key, sep, rest = d.message.partition(": ")
+        if d.is_error and sep and key in keys and not d.field.startswith("policies."):
+            found.setdefault(key, {})[rest] = None
+    return {key: list(messages) for key, messages in found.items()}
+
+
 def _column(env: EnvPlan) -> Column:
     if env.plan is None:
         return Column(env.name, "", env.problem, {})
@@ -215,4 +235,5 @@ def _column(env: EnvPlan) -> Column:
     ordered = {state: counts[state] for state in OF_KIND.values() if state in counts}
     plan = env.plan
     read = f"state serial {plan.serial}" if plan.state_exists else "no state yet: planned as empty"
-    return Column(env.name, read, None, ordered)
+    refused = tuple(dict.fromkeys(d.message for d in plan.diagnostics if d.is_error))
+    return Column(env.name, read, None, ordered, refused)

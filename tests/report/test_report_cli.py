@@ -220,3 +220,15 @@ def test_a_pending_rename_is_live_on_the_calendar_and_its_record_moves_on_apply(
     (dev,) = re.findall(r"<td>(.*?)</td>", monday, re.S)
     entries = re.findall(r'<span class="badge [^"]+">([^<]+)</span> <span class="name">', dev)
     assert entries == ["created", "created"], dev  # the renamed one goes out too
+
+
+def test_a_plan_the_policies_refuse_says_so_in_its_cells_and_above_the_board(project, tmp_path):
+    yaml = (project / "reconciler.yaml").read_text()
+    limited = yaml.replace("vars: {language: en}\n", "vars: {language: en}\nmessaging_limit: 2\n")
+    assert limited != yaml
+    page, _ = _report(_copy(project, tmp_path / "limited", limited), "--env", "dev")  # no state
+    assert _cells(page, "escaped") == ["to create"]
+    row = re.search(r"<code>escaped</code>.*?</tr>", page, re.S).group(0)
+    assert re.search(r"refused: .*messaging.limit", visible_text(row)), visible_text(row)
+    said = r"dev\s*:\s*its plan would be refused \(1 error\): .*messaging.limit"
+    assert re.search(said, visible_text(page))
