@@ -40,7 +40,7 @@ from reconciler.report.board import (
 )
 from reconciler.report.calendar import Sending, build_calendar, in_range, parse_start, send_window
 from reconciler.report.html import Page, render_page
-from reconciler.specs.loader import resolve_variables
+from reconciler.specs.loader import LoadResult, resolve_variables
 from reconciler.state import read_bodies
 from reconciler.state.base import RecordedCampaign, StateSnapshot
 
@@ -105,31 +105,17 @@ def _plan_env(
     environ: Mapping[str, str],
     snapshots: dict[str, StateSnapshot],
 ) -> _Planned:
-    """``name``'s plan as ``plan`` makes it (unguarded), or the problem that stopped it.
+    """``name``'s plan as ``plan`` makes it (guarded: the board shows what it would
+    refuse), or the problem that stopped it, with its specs as the board's rows.
 
     ``snapshots``: the states read so far, by environment (this one's is added), so
     that a ``promote_from`` source shown before it is not read twice.
     """
-    try:
-        settings: Environment | None = project.environment(name, environ)
-    except ValidationFailed as exc:  # a ${VAR} of its settings is unset
-        settings, unreadable = None, exc
-    try:
-        variables = resolve_variables(
-            project,
-            name,
-            var_args=request.var_args,
-            var_files=request.var_files,
-            os_environ=environ,
-        )
-        loaded = load_specs(project, name, variables, os_environ=environ)
-    except ReconcilerError as exc:
-        if settings is not None:
-            raise  # its specs do not validate: an error, as for plan
-        return _problem(name, CellState.STATE_UNREADABLE, unreadable, suffix=_no_specs(exc))
+    found = _specs_of(project, name, request, environ)
+    if isinstance(found, _Planned):
+        return found
+    settings, variables, loaded = found
     specs = tuple(loaded.campaigns)  # its rows, whatever stops its plan
-    if settings is None:
-        return _problem(name, CellState.STATE_UNREADABLE, unreadable, specs=specs)
     try:
         snapshot = snapshots[name] = read_state(settings, project.root)
     except StateError as exc:
@@ -138,32 +124,55 @@ def _plan_env(
         message = f"the state ({settings.state}) does not exist and require_state is true"
         problem = EnvProblem(CellState.STATE_MISSING, message)
         return _Planned(EnvPlan(name, problem=problem, specs=specs))
-    if settings.promote_from is not None:
-        prefix = f"{settings.promote_from}, which it promotes from: "
-        try:
+    prefix = f"{settings.promote_from}, which it promotes from: "
+    try:
+        if settings.promote_from is not None:
             project.environment(settings.promote_from, environ)
-        except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
-            return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
+    except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
+        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     source = snapshots.get(settings.promote_from) if settings.promote_from else None
     try:
         planner = planner_for_env(
-            project,
-            name,
-            variables,
-            now=now,
-            os_environ=environ,
-            source_snapshot=source,
+            project, name, variables, now=now, os_environ=environ, source_snapshot=source,
             loaded=loaded,
-        )
+        )  # fmt: skip
     except StateError as exc:  # its promote_from state
-        prefix = f"{settings.promote_from}, which it promotes from: "
         return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
-        plan = with_guards(plan, GuardSettings.from_environment(settings))  # as plan refuses
     except StateError as exc:
         return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
+    plan = with_guards(plan, GuardSettings.from_environment(settings))  # as plan refuses
     return _Planned(EnvPlan(name, plan), planner, settings)
+
+
+def _specs_of(
+    project: Project, name: str, request: ReportRequest, environ: Mapping[str, str]
+) -> tuple[Environment, Mapping[str, Any], LoadResult] | _Planned:
+    """``name``'s settings, variables and specs; or, when its settings are unresolved,
+    the problem with its specs as rows (none when they cannot be loaded either).
+
+    Spec errors of an environment whose settings resolve stop the report, as ``plan``.
+    """
+    unreadable: ValidationFailed | None = None
+    try:
+        settings = project.environment(name, environ)
+    except ValidationFailed as exc:  # a ${VAR} of its settings is unset
+        unreadable = exc
+    try:
+        variables = resolve_variables(
+            project, name, var_args=request.var_args, var_files=request.var_files,
+            os_environ=environ,
+        )  # fmt: skip
+        loaded = load_specs(project, name, variables, os_environ=environ)
+    except ReconcilerError as exc:
+        if unreadable is None:
+            raise
+        return _problem(name, CellState.STATE_UNREADABLE, unreadable, suffix=_no_specs(exc))
+    if unreadable is not None:
+        specs = tuple(loaded.campaigns)
+        return _problem(name, CellState.STATE_UNREADABLE, unreadable, specs=specs)
+    return settings, variables, loaded
 
 
 def _problem(
