@@ -27,7 +27,7 @@ from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_p
 from reconciler.planner import PromotionSource, make_plan
 from reconciler.review import with_review
 from reconciler.specs.bodies import BodySource, load_bodies
-from reconciler.specs.loader import load_campaigns
+from reconciler.specs.loader import LoadResult, load_campaigns
 from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import read_bodies, read_snapshot
 from reconciler.state.base import RecordedCampaign, StateSnapshot
@@ -185,16 +185,17 @@ def planner_for_env(
     excludes: Sequence[str] = (),
     os_environ: Mapping[str, str],
     source_snapshot: StateSnapshot | None = None,
+    loaded: LoadResult | None = None,
 ) -> EnvPlanner:
     """Load ``env``'s specs (ValidationFailed on errors) and its promotion source.
 
     ``source_snapshot``: the ``promote_from`` environment's state when the caller has
     already read it (``report`` reads every environment's once); else it is read here.
+    ``loaded``: its specs when the caller has already loaded them (``load_specs``).
     """
     settings = project.environment(env, os_environ)
-    loaded = load_campaigns(project, env, variables, os_environ=os_environ)
-    if loaded.errors:
-        raise ValidationFailed(loaded.diagnostics)
+    if loaded is None:
+        loaded = load_specs(project, env, variables, os_environ=os_environ)
     campaigns = tuple(loaded.campaigns)
     promotion, warnings = _promotion_source(
         project, settings, campaigns, os_environ, source_snapshot
@@ -212,6 +213,16 @@ def planner_for_env(
         read_rate_card(project, env),
         tuple(warnings),
     )
+
+
+def load_specs(
+    project: Project, env: str, variables: Mapping[str, Any], *, os_environ: Mapping[str, str]
+) -> LoadResult:
+    """``env``'s specs, loaded and validated; ValidationFailed on errors."""
+    loaded = load_campaigns(project, env, variables, os_environ=os_environ)
+    if loaded.errors:
+        raise ValidationFailed(loaded.diagnostics)
+    return loaded
 
 
 def read_state(settings: Environment, root: Path) -> StateSnapshot:

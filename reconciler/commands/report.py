@@ -2,8 +2,9 @@
 
 Reads specs and states exactly as ``plan`` does (``plan_snapshot``): no token, no
 network, nothing written but the page. An environment whose state is missing (with
-``require_state``), unreadable or not configured is shown as such; the page is still
-written. Spec errors stop it as they stop ``plan``.
+``require_state``), unreadable or not configured is shown as such, with a row for each
+of its campaigns (its specs are loaded first); the page is still written. Spec errors
+stop it as they stop ``plan``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.commands.plan import EnvPlanner, plan_snapshot, planner_for_env, read_state
+from reconciler.campaign import DesiredCampaign
+from reconciler.commands.plan import (
+    EnvPlanner,
+    load_specs,
+    plan_snapshot,
+    planner_for_env,
+    read_state,
+)
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
+from reconciler.guards import GuardSettings, with_guards
 from reconciler.models.cost import estimate_campaign
 from reconciler.plan import ActionKind, PlannedAction
 from reconciler.policies import PolicySettings
@@ -31,7 +40,7 @@ from reconciler.report.board import (
 )
 from reconciler.report.calendar import Sending, build_calendar, in_range, parse_start, send_window
 from reconciler.report.html import Page, render_page
-from reconciler.specs.loader import resolve_variables
+from reconciler.specs.loader import LoadResult, resolve_variables
 from reconciler.state import read_bodies
 from reconciler.state.base import RecordedCampaign, StateSnapshot
 
@@ -96,45 +105,108 @@ def _plan_env(
     environ: Mapping[str, str],
     snapshots: dict[str, StateSnapshot],
 ) -> _Planned:
-    """``name``'s plan as ``plan`` makes it (unguarded), or the problem that stopped it.
+    """``name``'s plan as ``plan`` makes it (guarded: the board shows what it would
+    refuse), or the problem that stopped it, with its specs as the board's rows.
 
     ``snapshots``: the states read so far, by environment (this one's is added), so
     that a ``promote_from`` source shown before it is not read twice.
     """
-    try:
-        settings = project.environment(name, environ)
-        if settings.promote_from is not None:
-            project.environment(settings.promote_from, environ)
-    except ValidationFailed as exc:  # a ${VAR} of its settings is unset
-        return _problem(name, CellState.STATE_UNREADABLE, exc)
+    found = _specs_of(project, name, request, environ)
+    if isinstance(found, _Planned):
+        return found
+    settings, variables, loaded = found
+    specs = tuple(loaded.campaigns)  # its rows, whatever stops its plan
     try:
         snapshot = snapshots[name] = read_state(settings, project.root)
     except StateError as exc:
-        return _problem(name, CellState.STATE_UNREADABLE, exc)
+        return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     if not snapshot.exists and settings.require_state:
         message = f"the state ({settings.state}) does not exist and require_state is true"
-        return _Planned(EnvPlan(name, problem=EnvProblem(CellState.STATE_MISSING, message)))
-    variables = resolve_variables(
-        project, name, var_args=request.var_args, var_files=request.var_files, os_environ=environ
-    )
+        problem = EnvProblem(CellState.STATE_MISSING, message)
+        return _Planned(EnvPlan(name, problem=problem, specs=specs))
+    prefix = f"{settings.promote_from}, which it promotes from: "
+    try:
+        if settings.promote_from is not None:
+            project.environment(settings.promote_from, environ)
+    except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
+        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     source = snapshots.get(settings.promote_from) if settings.promote_from else None
     try:
         planner = planner_for_env(
-            project, name, variables, now=now, os_environ=environ, source_snapshot=source
-        )
+            project, name, variables, now=now, os_environ=environ, source_snapshot=source,
+            loaded=loaded,
+        )  # fmt: skip
     except StateError as exc:  # its promote_from state
-        prefix = f"{settings.promote_from}, which it promotes from: "
-        return _problem(name, CellState.NOT_PLANNED, exc, prefix)
+        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
     except StateError as exc:
-        return _problem(name, CellState.STATE_UNREADABLE, exc)
+        return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
+    plan = with_guards(plan, GuardSettings.from_environment(settings))  # as plan refuses
     return _Planned(EnvPlan(name, plan), planner, settings)
 
 
-def _problem(name: str, state: CellState, exc: ReconcilerError, prefix: str = "") -> _Planned:
-    message = "; ".join(part for part in (str(exc).replace("\n", "; "), exc.hint) if part)
-    return _Planned(EnvPlan(name, problem=EnvProblem(state, prefix + message)))
+def _specs_of(
+    project: Project, name: str, request: ReportRequest, environ: Mapping[str, str]
+) -> tuple[Environment, Mapping[str, Any], LoadResult] | _Planned:
+    """``name``'s settings, variables and specs; or, when its settings are unresolved,
+    the problem with its specs as rows (none when they cannot be loaded either).
+
+    Spec errors of an environment whose settings resolve stop the report, as ``plan``.
+    """
+    unreadable: ValidationFailed | None = None
+    try:
+        settings = project.environment(name, environ)
+    except ValidationFailed as exc:  # a ${VAR} of its settings is unset
+        unreadable = exc
+    try:
+        variables = resolve_variables(
+            project, name, var_args=request.var_args, var_files=request.var_files,
+            os_environ=environ,
+        )  # fmt: skip
+        loaded = load_specs(project, name, variables, os_environ=environ)
+    except ReconcilerError as exc:
+        if unreadable is None:
+            raise
+        return _problem(name, CellState.STATE_UNREADABLE, unreadable, suffix=_no_specs(exc))
+    if unreadable is not None:
+        specs = tuple(loaded.campaigns)
+        return _problem(name, CellState.STATE_UNREADABLE, unreadable, specs=specs)
+    return settings, variables, loaded
+
+
+def _problem(
+    name: str,
+    state: CellState,
+    exc: ReconcilerError,
+    prefix: str = "",
+    *,
+    specs: Sequence[DesiredCampaign] = (),
+    suffix: str = "",
+) -> _Planned:
+    """``name`` unplanned for ``exc``; ``specs``: its campaigns, the board's rows."""
+    problem = EnvProblem(state, prefix + _reason(exc) + suffix)
+    return _Planned(EnvPlan(name, problem=problem, specs=tuple(specs)))
+
+
+def _reason(exc: ReconcilerError) -> str:
+    """``exc`` as one line: its diagnostics' own text (where, which field, what, the
+    hint), not a ValidationFailed's summary ("nothing was written" is false here)."""
+    found = [d for d in exc.diagnostics if d.is_error] or list(exc.diagnostics)
+    if not found:
+        where = f"{exc.location}: " if exc.location is not None else ""
+        return "; ".join(p for p in (where + str(exc).replace("\n", "; "), exc.hint) if p)
+    lines = []
+    for d in found:
+        field = f"{d.field}: " if d.field else ""
+        hint = f" (hint: {d.hint})" if d.hint else ""
+        lines.append(f"{d.location}: {field}{d.message}{hint}")
+    return "; ".join(lines)
+
+
+def _no_specs(exc: ReconcilerError) -> str:
+    """What the board says when an environment's specs could not be loaded either."""
+    return f"; its specs could not be loaded either, so it shows no campaign: {_reason(exc)}"
 
 
 def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:
@@ -199,8 +271,8 @@ def _body_sent(
     """The body that goes (or went) out for ``action``; None when it is not in hand."""
     if action.kind is ActionKind.CHANGED and action.recorded is not None:
         return action.recorded.body
-    if action.kind in (ActionKind.GONE, ActionKind.UNCHANGED):
-        found = recorded.get(action.key)
+    if action.kind in (ActionKind.GONE, ActionKind.UNCHANGED) and action.recorded is not None:
+        found = recorded.get(action.recorded.key)  # the old key's, during a rename
         return found.body if found is not None else None
     if action.kind is ActionKind.IN_DOUBT and action.attempt and action.attempt.body is not None:
         return action.attempt.body

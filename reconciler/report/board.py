@@ -8,10 +8,12 @@ in every cell of its column. Pure: no file, no state, no network.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reconciler.campaign import DesiredCampaign
 from reconciler.output.wording import note
 from reconciler.plan import ATTENTION, ActionKind, Plan, PlannedAction
 from reconciler.words import count
@@ -62,11 +64,16 @@ class EnvProblem:
 
 @dataclass(frozen=True)
 class EnvPlan:
-    """One environment as the board reads it: its plan, or the problem that stopped it."""
+    """One environment as the board reads it: its plan, or the problem that stopped it.
+
+    ``specs``: with a problem, the environment's campaigns (its rows, every cell the
+    problem), so a board of that environment alone still lists them.
+    """
 
     name: str
     plan: Plan | None = None
     problem: EnvProblem | None = None
+    specs: Sequence[DesiredCampaign] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class Column:
     note: str
     problem: EnvProblem | None
     counts: Mapping[CellState, int]
+    refused: tuple[str, ...] = ()  # the errors that would refuse its plan (guards, policies)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,11 @@ class Board:
         return [row for group in self.groups for row in group.rows]
 
     @property
+    def spec_files(self) -> int:
+        """How many spec files the rows come from (not the group of keys with no spec)."""
+        return sum(group.file != NO_SPEC for group in self.groups)
+
+    @property
     def attention(self) -> int:
         """How many campaigns need a person somewhere."""
         return sum(row.attention for row in self.rows)
@@ -142,8 +155,8 @@ def promotion_order(names: Sequence[str], promote_from: Mapping[str, str | None]
     return list(placed)
 
 
-def cell_of(action: PlannedAction) -> Cell:
-    """The cell of one plan action."""
+def cell_of(action: PlannedAction, refusals: Sequence[str] = ()) -> Cell:
+    """The cell of one plan action; ``refusals``: the errors of its own that refuse the plan."""
     recorded = action.recorded
     detail = ""
     if recorded is not None and action.kind is not ActionKind.CREATE:
@@ -152,12 +165,19 @@ def cell_of(action: PlannedAction) -> Cell:
         detail = f"attempt of {action.attempt.started_at:%Y-%m-%d}"
     elif action.kind in (ActionKind.CREATE, ActionKind.AWAITING_PROMOTION):
         detail = count(action.recipients, "recipient")
-    return Cell(
-        OF_KIND[action.kind],
-        detail,
-        note(action, show_sensitive=False),
-        action.kind in ATTENTION,
-    )
+    notes = [_note(action), *(f"refused: {r}" for r in refusals)]
+    said = "; ".join(n for n in notes if n)
+    return Cell(OF_KIND[action.kind], detail, said, action.kind in ATTENTION)
+
+
+def _note(action: PlannedAction) -> str:
+    """The plan's note, a pending rename said as what apply will do (the state still
+    holds the record under its old key until then)."""
+    if not (action.moved_from and action.recorded):
+        return note(action, show_sensitive=False)
+    rest = note(dataclasses.replace(action, moved_from=None), show_sensitive=False)
+    moves = f"record moves from {action.moved_from} on apply"
+    return "; ".join(part for part in (moves, rest) if part)
 
 
 def build_board(envs: Sequence[EnvPlan]) -> Board:
@@ -167,11 +187,17 @@ def build_board(envs: Sequence[EnvPlan]) -> Board:
     names: dict[str, str] = {}
     files: dict[str, str] = {}
     for env in envs:
+        refusals = refusals_by_key(env.plan) if env.plan is not None else {}
         for action in env.plan.actions if env.plan is not None else ():
-            cells.setdefault(action.key, {})[env.name] = cell_of(action)
+            cell = cell_of(action, refusals.get(action.key, ()))
+            cells.setdefault(action.key, {})[env.name] = cell
             names.setdefault(action.key, action.name)
             if action.desired is not None:
                 files.setdefault(action.key, action.desired.location.file)
+        for spec in env.specs if env.plan is None else ():
+            cells.setdefault(spec.key, {})
+            names.setdefault(spec.key, spec.name)
+            files.setdefault(spec.key, spec.location.file)
     absent = Cell(CellState.ABSENT)
     by_file: dict[str, list[Row]] = {}
     for key in sorted(cells):
@@ -184,6 +210,21 @@ def build_board(envs: Sequence[EnvPlan]) -> Board:
     return Board(columns, tuple(Group(f, tuple(by_file[f])) for f in order))
 
 
+def refusals_by_key(plan: Plan) -> dict[str, list[str]]:
+    """Per campaign key, the short messages of the errors of its own that refuse ``plan``:
+    the policies' error findings and the guards' errors about one campaign (``KEY: …``)."""
+    found: dict[str, dict[str, None]] = {}
+    for finding in plan.policies:
+        for key in finding.keys if finding.is_error else ():
+            found.setdefault(key, {})[finding.message] = None
+    keys = {a.key for a in plan.actions}
+    for d in plan.diagnostics:
+        key, sep, rest = d.message.partition(": ")
+        if d.is_error and sep and key in keys and not d.field.startswith("policies."):
+            found.setdefault(key, {})[rest] = None
+    return {key: list(messages) for key, messages in found.items()}
+
+
 def _column(env: EnvPlan) -> Column:
     if env.plan is None:
         return Column(env.name, "", env.problem, {})
@@ -194,4 +235,5 @@ def _column(env: EnvPlan) -> Column:
     ordered = {state: counts[state] for state in OF_KIND.values() if state in counts}
     plan = env.plan
     read = f"state serial {plan.serial}" if plan.state_exists else "no state yet: planned as empty"
-    return Column(env.name, read, None, ordered)
+    refused = tuple(dict.fromkeys(d.message for d in plan.diagnostics if d.is_error))
+    return Column(env.name, read, None, ordered, refused)

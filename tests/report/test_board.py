@@ -12,7 +12,10 @@ from reconciler.report.board import (
     build_board,
     promotion_order,
 )
+from reconciler.report.calendar import build_calendar
+from reconciler.report.html import Page, render_page
 from reconciler.state.base import AttemptStatus
+from tests.report.helpers import visible_text
 from tests.support.factories import NOW, make_attempt, make_desired, make_record, make_snapshot
 
 
@@ -114,6 +117,10 @@ def test_rows_are_grouped_by_spec_file_and_gone_keys_last():
         ("campaigns/x.yaml", ["a", "b"]),
         (NO_SPEC, ["zombie"]),
     ]
+    calendar = build_calendar([], ["dev"], first=NOW.date(), weeks=1, limits={})
+    text = visible_text(render_page(Page("Board", NOW, board, calendar)))
+    assert "4 campaigns in 2 spec files" in text
+    assert board.spec_files == 2  # the keys with no spec are not a spec file
 
 
 def test_column_counts_and_the_state_it_read():

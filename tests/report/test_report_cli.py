@@ -37,7 +37,9 @@ def _columns(page: str) -> list[str]:
 def _cells(page: str, key: str) -> list[str]:
     """The state words of ``key``'s row, one per environment."""
     row = re.search(
-        rf'<tr class="campaign[^"]*">\s*<th scope="row">.*?<code>{key}</code>.*?</tr>', page, re.S
+        rf'<tr class="campaign[^"]*">\s*<th scope="row">(?:(?!</tr>).)*?<code>{key}</code>.*?</tr>',
+        page,
+        re.S,
     )
     assert row is not None, key
     return re.findall(r'<td><span class="badge [^"]+">([^<]+)</span>', row.group(0))
@@ -153,3 +155,82 @@ def test_an_out_file_that_cannot_be_written_is_an_error_not_a_crash(project, tmp
     result = run_cli("report", "--out", str(tmp_path / "no-such-folder" / "page.html"), cwd=project)
     assert result.returncode == 1
     assert "cannot write the report" in result.stderr and "folder exists" in result.stderr
+
+
+def _copy(project: Path, root: Path, yaml: str) -> Path:
+    """The project's specs at ``root``, with ``yaml`` as its reconciler.yaml."""
+    root.mkdir()
+    (root / "campaigns").mkdir()
+    for f in (project / "campaigns").iterdir():
+        (root / "campaigns" / f.name).write_text(f.read_text())
+    (root / "reconciler.yaml").write_text(yaml)
+    return root
+
+
+def test_one_environment_that_cannot_be_planned_still_lists_its_campaigns(project, tmp_path):
+    page, _ = _report(project, "--env", "prod")  # require_state, and its state is missing
+    assert _columns(page) == ["Campaign", "prod"]
+    assert _cells(page, "escaped") == ["state missing"]
+    assert _cells(page, "numbered") == ["state missing"]
+    assert "2 campaigns in 2 spec files" in visible_text(page)
+    assert "No campaign in any environment" not in visible_text(page)
+    yaml = (project / "reconciler.yaml").read_text()
+    unset = yaml.replace(".reconciler/prod.sqlite", "${RECONCILER_PROD_STATE}")
+    page, _ = _report(_copy(project, tmp_path / "unset", unset), "--env", "prod")
+    assert _cells(page, "escaped") == ["state unreadable"]
+    assert "RECONCILER_PROD_STATE" in visible_text(page)
+
+
+def test_the_reason_is_the_diagnostic_with_its_location_not_a_summary(project, tmp_path):
+    yaml = (project / "reconciler.yaml").read_text()
+    unset = yaml.replace(".reconciler/prod.sqlite", "${RECONCILER_PROD_STATE}")
+    line = unset.splitlines().index('    state: "${RECONCILER_PROD_STATE}"') + 1
+    page, _ = _report(_copy(project, tmp_path / "unset", unset), "--env", "prod")
+    box = visible_text(re.search(r'<div class="problems".*?</div>', page, re.S).group(0))
+    assert "nothing was written" not in box and "error found" not in box
+    said = rf"prod\s*:\s*state unreadable\s+reconciler.yaml:{line}: environments.prod.state: "
+    assert re.search(said + r".*RECONCILER_PROD_STATE", box), box
+
+
+def test_a_source_whose_settings_are_unresolved_leaves_its_target_not_planned(project, tmp_path):
+    yaml = (project / "reconciler.yaml").read_text()
+    unset = yaml.replace(".reconciler/staging.sqlite", "${RECONCILER_STAGING_STATE}")
+    copy = _copy(project, tmp_path / "unset", unset)
+    imported = run_cli("state", "import", "escaped", "--id", "cmp-9", "--env", "prod",
+                       "--auto-approve", cwd=copy)  # fmt: skip
+    assert imported.returncode == 0, imported.output
+    page, _ = _report(copy, "--env", "prod")  # prod's own state is there and readable
+    assert _cells(page, "escaped") == ["not planned"]
+    said = r"prod\s*:\s*not planned\s+staging, which it promotes from: .*RECONCILER_STAGING_STATE"
+    assert re.search(said, visible_text(page))
+
+
+def test_a_pending_rename_is_live_on_the_calendar_and_its_record_moves_on_apply(project, tmp_path):
+    copy = _copy(project, tmp_path / "renamed", (project / "reconciler.yaml").read_text())
+    (copy / ".reconciler").mkdir()
+    dev_state = project / ".reconciler" / "dev.sqlite"
+    (copy / ".reconciler" / "dev.sqlite").write_bytes(dev_state.read_bytes())
+    spec = copy / "campaigns" / "escaped.yaml"
+    spec.write_text(
+        spec.read_text().replace("key: escaped\n", "key: escaped-2027\nprevious_keys: [escaped]\n")
+    )
+    page, _ = _report(copy, "--env", "dev", "--weeks", "1")
+    assert _cells(page, "escaped-2027") == ["created"]
+    row = re.search(r"<code>escaped-2027</code>.*?</tr>", page, re.S).group(0)
+    assert "record moves from escaped on apply" in visible_text(row)
+    monday = re.search(r'<time datetime="2027-01-04">.*?</tr>', page, re.S).group(0)
+    (dev,) = re.findall(r"<td>(.*?)</td>", monday, re.S)
+    entries = re.findall(r'<span class="badge [^"]+">([^<]+)</span> <span class="name">', dev)
+    assert entries == ["created", "created"], dev  # the renamed one goes out too
+
+
+def test_a_plan_the_policies_refuse_says_so_in_its_cells_and_above_the_board(project, tmp_path):
+    yaml = (project / "reconciler.yaml").read_text()
+    limited = yaml.replace("vars: {language: en}\n", "vars: {language: en}\nmessaging_limit: 2\n")
+    assert limited != yaml
+    page, _ = _report(_copy(project, tmp_path / "limited", limited), "--env", "dev")  # no state
+    assert _cells(page, "escaped") == ["to create"]
+    row = re.search(r"<code>escaped</code>.*?</tr>", page, re.S).group(0)
+    assert re.search(r"refused: .*messaging.limit", visible_text(row)), visible_text(row)
+    said = r"dev\s*:\s*its plan would be refused \(1 error\): .*messaging.limit"
+    assert re.search(said, visible_text(page))
