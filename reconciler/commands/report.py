@@ -27,7 +27,7 @@ from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.models.cost import estimate_campaign
-from reconciler.plan import ActionKind, PlannedAction
+from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.policies import PolicySettings
 from reconciler.policies.audience import audience_of
 from reconciler.report.board import (
@@ -220,24 +220,7 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
     plan, planner, settings = planned.env.plan, planned.planner, planned.settings
     if plan is None or planner is None or settings is None:
         return []
-    wanted = [
-        a.recorded
-        for a in plan.actions
-        if a.recorded is not None
-        and (
-            a.kind is ActionKind.GONE  # no spec: its start is in its body
-            or (
-                a.kind is ActionKind.UNCHANGED
-                and a.desired is not None
-                and in_range(parse_start(a.desired.start_at), first, weeks)
-            )
-        )
-    ]
-    recorded = (
-        read_bodies(settings.state, settings.name, wanted, root=root, api_url=settings.api_url)
-        if wanted
-        else {}
-    )
+    recorded = _recorded_bodies(plan, settings, root, first, weeks)
     sendings = []
     for action in plan.actions:
         body = _body_sent(action, recorded)
@@ -263,6 +246,29 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
             )
         )
     return sendings
+
+
+def _recorded_bodies(
+    plan: Plan, settings: Environment, root: Path, first: date, weeks: int
+) -> Mapping[str, RecordedCampaign]:
+    """The recorded bodies the calendar needs: of gone campaigns (no spec: their start is
+    in their body) and of unchanged ones starting within the weeks."""
+    wanted = [
+        a.recorded
+        for a in plan.actions
+        if a.recorded is not None
+        and (
+            a.kind is ActionKind.GONE
+            or (
+                a.kind is ActionKind.UNCHANGED
+                and a.desired is not None
+                and in_range(parse_start(a.desired.start_at), first, weeks)
+            )
+        )
+    ]
+    if not wanted:
+        return {}
+    return read_bodies(settings.state, settings.name, wanted, root=root, api_url=settings.api_url)
 
 
 def _body_sent(
