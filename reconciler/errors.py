@@ -124,6 +124,22 @@ class ReconcilerError(Exception):
         """The message, then each error diagnostic's, one a line (for logs and tests)."""
         return "\n".join([self.message, *(d.message for d in self.diagnostics if d.is_error)])
 
+    def one_line(self, *, hints: bool = False) -> str:
+        """Why it happened, in one line, for a page or a status line that shows it: its
+        errors' own text (where, which setting, what; with ``hints``, what to do), else
+        its message. Never a summary such as "1 error found; nothing was written"."""
+        errors = [d for d in self.diagnostics if d.is_error]
+        if not errors:
+            where = f"{self.location}: " if self.location is not None else ""
+            hint = f" (hint: {self.hint})" if hints and self.hint else ""
+            return f"{where}{self.message}{hint}"
+        lines = []
+        for d in errors:
+            field = f"{d.field}: " if d.field else ""
+            hint = f" (hint: {d.hint})" if hints and d.hint else ""
+            lines.append(f"{d.location}: {field}{d.message}{hint}")
+        return "; ".join(lines)
+
 
 class ValidationFailed(ReconcilerError):
     """Input did not validate; carries every diagnostic, errors and warnings."""

@@ -185,28 +185,14 @@ def _problem(
     suffix: str = "",
 ) -> _Planned:
     """``name`` unplanned for ``exc``; ``specs``: its campaigns, the board's rows."""
-    problem = EnvProblem(state, prefix + _reason(exc) + suffix)
+    problem = EnvProblem(state, prefix + exc.one_line(hints=True) + suffix)
     return _Planned(EnvPlan(name, problem=problem, specs=tuple(specs)))
-
-
-def _reason(exc: ReconcilerError) -> str:
-    """``exc`` as one line: its diagnostics' own text (where, which field, what, the
-    hint), not a ValidationFailed's summary ("nothing was written" is false here)."""
-    found = [d for d in exc.diagnostics if d.is_error] or list(exc.diagnostics)
-    if not found:
-        where = f"{exc.location}: " if exc.location is not None else ""
-        return "; ".join(p for p in (where + str(exc).replace("\n", "; "), exc.hint) if p)
-    lines = []
-    for d in found:
-        field = f"{d.field}: " if d.field else ""
-        hint = f" (hint: {d.hint})" if d.hint else ""
-        lines.append(f"{d.location}: {field}{d.message}{hint}")
-    return "; ".join(lines)
 
 
 def _no_specs(exc: ReconcilerError) -> str:
     """What the board says when an environment's specs could not be loaded either."""
-    return f"; its specs could not be loaded either, so it shows no campaign: {_reason(exc)}"
+    why = exc.one_line(hints=True)
+    return f"; its specs could not be loaded either, so it shows no campaign: {why}"
 
 
 def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:

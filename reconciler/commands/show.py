@@ -71,24 +71,12 @@ def show_saved(project: Project, path: Path, *, os_environ: Mapping[str, str]) -
     except StalePlanError as exc:
         return ShownPlan(path, saved, _as_plan(saved, None, path), stale=exc.message)
     except ReconcilerError as exc:
-        return ShownPlan(path, saved, _as_plan(saved, None, path), unknown=reason(exc))
+        return ShownPlan(path, saved, _as_plan(saved, None, path), unknown=exc.one_line())
     try:
         check_not_stale(saved, snapshot)
     except StalePlanError as exc:
         return ShownPlan(path, saved, _as_plan(saved, snapshot, path), stale=exc.message)
     return ShownPlan(path, saved, _as_plan(saved, snapshot, path))
-
-
-def reason(exc: ReconcilerError) -> str:
-    """Why ``exc`` happened, in one line: its errors (where, which setting, what), else
-    its message. "1 error found" alone would not say that a variable is unset."""
-    errors = [d for d in exc.diagnostics if d.is_error]
-    if not errors:
-        where = f"{exc.location}: " if exc.location is not None else ""
-        return f"{where}{exc.message}"
-    return "; ".join(
-        f"{d.location}: {d.field + ': ' if d.field else ''}{d.message}" for d in errors
-    )
 
 
 def _current_state(
