@@ -74,7 +74,7 @@ def _fast(number: str) -> str | None:
         return None  # parse might strip a national prefix: let it decide
     # With no prefix stripped, parse keeps ``national`` (leading zeros included) as the
     # national significant number, so E.164 is ``number`` itself when it is valid.
-    return number if _is_valid_in(regions, national) else None
+    return number if _is_valid(regions, national) else None
 
 
 @cache
@@ -152,13 +152,8 @@ def _region_named(code: int, name: str) -> _Region | None:
     return _region(metadata) if metadata is not None else None
 
 
-def _is_valid(code: int, nsn: str) -> bool:
-    """``phonenumbers.is_valid_number`` for a number given as calling code and NSN."""
-    return _is_valid_in(_regions(code), nsn)
-
-
-def _is_valid_in(regions: tuple[_Region | None, ...], nsn: str) -> bool:
-    """``_is_valid`` given the calling code's regions."""
+def _is_valid(regions: tuple[_Region | None, ...], nsn: str) -> bool:
+    """``phonenumbers.is_valid_number`` for a national number, given its calling code's regions."""
     if len(regions) == 1:
         return regions[0] is not None and regions[0].has_type(nsn)
     for region in regions:  # which region the number belongs to, as region_code_for_number

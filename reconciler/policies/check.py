@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconciler.campaign import START_FIELD
 from reconciler.errors import SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.policies import frequency, messaging, quiet_hours, suppression
@@ -120,7 +121,7 @@ def _audience(action: PlannedAction) -> Audience:
 def _where(action: PlannedAction) -> SourceLocation:
     """The campaign's ``start_at`` line: when it sends is what these policies weigh."""
     assert action.desired is not None
-    return action.desired.location_of("touchpoint.start_at")
+    return action.desired.location_of(START_FIELD)
 
 
 def _merged(plan: Plan, creates: Sequence[PlannedAction], findings: list[Finding]) -> Plan:
