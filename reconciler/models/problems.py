@@ -120,16 +120,10 @@ def missing_key(path: Path, document: str = "the campaign") -> FieldProblem:
 
 
 def unknown_key(path: Path, allowed: Sequence[str]) -> FieldProblem:
-    """The key ``path[-1]`` is not one of ``allowed``."""
-    return FieldProblem(path, f"unknown key '{path[-1]}'", unknown_key_hint(str(path[-1]), allowed))
-
-
-def unknown_key_hint(name: str, allowed: Sequence[str]) -> str:
-    """ "did you mean …?" or the list of keys allowed here."""
-    suggestion = closest(name, allowed)
-    if suggestion:
-        return f"did you mean {suggestion}?"
-    return "allowed keys here: " + ", ".join(allowed)
+    """The key ``path[-1]`` is not one of ``allowed``: "did you mean …?", else the list."""
+    guess = closest(str(path[-1]), allowed)
+    hint = f"did you mean {guess}?" if guess else f"allowed keys here: {', '.join(allowed)}"
+    return FieldProblem(path, f"unknown key '{path[-1]}'", hint)
 
 
 _TYPE_MESSAGES = {

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from reconciler.errors import Severity
 from reconciler.models.body import SPEC_ONLY_KEYS, CampaignSpec
 from reconciler.models.fields import parse_start_at
-from reconciler.models.params import check_parameter_items
+from reconciler.models.params import check_parameter_items, whatsapp_data
 from reconciler.models.problems import FieldProblem, from_pydantic, kind
 from reconciler.models.recipients import check_recipients
 
@@ -71,13 +71,8 @@ def _with_recipients(spec: CampaignSpec, recipients: list[dict[str, str]]) -> Ca
 
 
 def _language_warning(document: Mapping[str, Any]) -> list[FieldProblem]:
-    touchpoint = document.get("touchpoint")
-    wa = touchpoint.get("whatsapp_data") if isinstance(touchpoint, Mapping) else None
-    if (
-        isinstance(wa, Mapping)
-        and wa.get("template") is not None
-        and wa.get("language_code") is None
-    ):
+    wa = whatsapp_data(document)
+    if wa is not None and wa.get("template") is not None and wa.get("language_code") is None:
         return [
             FieldProblem(
                 ("touchpoint", "whatsapp_data", "language_code"),
