@@ -22,7 +22,7 @@ from phonenumbers.tzdata import TIMEZONE_DATA
 from reconciler.errors import Severity, SourceLocation
 from reconciler.models.fields import DAYS
 from reconciler.phones import split_country_code
-from reconciler.policies.audience import start_of
+from reconciler.policies.audience import Audience
 from reconciler.policies.findings import Finding, examples_of, severity_of
 from reconciler.settings import QuietHours
 from reconciler.words import count
@@ -116,20 +116,16 @@ def clashes(
 
 
 def check(
-    key: str,
-    body: Mapping[str, Any],
-    numbers: tuple[str, ...],
-    quiet: QuietHours,
-    where: SourceLocation,
+    audience: Audience, body: Mapping[str, Any], quiet: QuietHours, where: SourceLocation
 ) -> list[Finding]:
-    """The findings of one campaign to create: numbers whose quiet hours it touches, and
-    (as a note) numbers with no known zone."""
+    """The findings of one campaign to create (``body``, its audience): numbers whose quiet
+    hours it touches, and (as a note) numbers with no known zone."""
     settings = body.get("touchpoint", {}).get("additional_settings", {})
-    windows = tuple(send_windows(settings, start_of(body)))
+    windows = tuple(send_windows(settings, audience.start))
     by_code: dict[int, bool | None] = {}
     by_zones: dict[tuple[str, ...], bool] = {}
     hit, unknown = [], []
-    for number in numbers:
+    for number in audience.numbers:
         code, _ = split_country_code(number[1:])
         if code not in by_code:
             by_code[code] = _agreed(_country_zones(code), windows, quiet)
@@ -144,7 +140,7 @@ def check(
             verdict = by_zones[zones]
         if verdict:
             hit.append(number)
-    return _findings(key, hit, unknown, quiet, settings, where)
+    return _findings(audience.key, hit, unknown, quiet, settings, where)
 
 
 def _agreed(
