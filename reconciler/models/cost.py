@@ -112,8 +112,7 @@ def total_cost(costs: Iterable[CampaignCost], card: RateCard) -> PlanCost:
 
 def no_marketing_recipients(numbers: Iterable[str]) -> int:
     """How many of these numbers are in the region Meta sends no marketing to (+1 US)."""
-    plus_one = [number for number in numbers if number.startswith("+1")]
-    return sum(1 for number in plus_one if region_of(number) == NO_MARKETING_REGION)
+    return sum(1 for n in numbers if n.startswith("+1") and region_of(n) == NO_MARKETING_REGION)
 
 
 def exact(amount: Decimal) -> str:

@@ -197,9 +197,9 @@ def _bound_hint(path: Path, default: str) -> str:
 
 
 def _empty_problem(err: ErrorDetails, path: Path) -> FieldProblem:
-    if isinstance(err["input"], dict):
-        return FieldProblem(path, "must not be empty", "add at least one entry under this key")
-    return FieldProblem(path, "must not be empty", "list at least one item")
+    mapping = isinstance(err["input"], dict)
+    hint = "add at least one entry under this key" if mapping else "list at least one item"
+    return FieldProblem(path, "must not be empty", hint)
 
 
 def _literal_problem(err: ErrorDetails, root: type[BaseModel], path: Path) -> FieldProblem:
