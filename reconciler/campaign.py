@@ -18,6 +18,13 @@ from typing import Any
 
 from reconciler.errors import SourceLocation
 
+# Fields whose source lines a campaign keeps (``DesiredCampaign.field_lines``): the later
+# layers report on them.
+START_FIELD = "touchpoint.start_at"
+SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
+RECIPIENTS_FIELD = "touchpoint.customer_details"
+CSV_RECIPIENTS_FIELD = "touchpoint.customer_details_csv"
+
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, no insignificant whitespace, UTF-8 kept."""
@@ -114,6 +121,15 @@ class DesiredCampaign:
         """Where ``field_path`` was written; the spec's own location when not recorded."""
         line = self.field_lines.get(field_path)
         return self.location if line is None else SourceLocation(self.location.file, line)
+
+    def recipients_field(self) -> tuple[SourceLocation, str]:
+        """Where the recipients are written, and that field's path.
+
+        Recipients read from a CSV are reported at the spec's customer_details_csv line.
+        """
+        csv = CSV_RECIPIENTS_FIELD in self.field_lines
+        field_path = CSV_RECIPIENTS_FIELD if csv else RECIPIENTS_FIELD
+        return self.location_of(field_path), field_path
 
 
 def _summary(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,17 +10,13 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reconciler.campaign import DesiredCampaign
+from reconciler.campaign import SUPPRESSION_FIELD
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.models.cost import money
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.policies.findings import is_note
 from reconciler.settings import EnvironmentSettings
 from reconciler.words import count
-
-SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
-RECIPIENTS_FIELD = "touchpoint.customer_details"
-CSV_RECIPIENTS_FIELD = "touchpoint.customer_details_csv"
 
 
 @dataclass(frozen=True)
@@ -83,18 +79,8 @@ def _max_recipients(action: PlannedAction, settings: GuardSettings) -> list[Diag
         f"more than max_recipients ({cap:,}) allows"
     )
     hint = "split the audience into several campaigns, or raise the environment's max_recipients"
-    where, field_path = recipients_field(action.desired)
+    where, field_path = action.desired.recipients_field()
     return [Diagnostic(where, message, field_path, hint)]
-
-
-def recipients_field(desired: DesiredCampaign) -> tuple[SourceLocation, str]:
-    """Where a campaign's recipients are written, and that field's path.
-
-    Recipients read from a CSV are reported at the spec's customer_details_csv line.
-    """
-    csv = CSV_RECIPIENTS_FIELD in desired.field_lines
-    field_path = CSV_RECIPIENTS_FIELD if csv else RECIPIENTS_FIELD
-    return desired.location_of(field_path), field_path
 
 
 def _max_cost(plan: Plan, settings: GuardSettings) -> list[Diagnostic]:

@@ -5,7 +5,7 @@ the user asked for ``--show-sensitive``. Masking keeps the country calling code 
 the last two digits (``+91********01``). Sender numbers (``from_numbers``) belong to the
 business and are shown as they are.
 
-Bodies are masked by field (``mask_body``: every ``to_number``). Free text (an API's
+Bodies are masked by field (``maybe_mask``: every ``to_number``). Free text (an API's
 error message, a log line, a spec line echoed in a diagnostic) is masked by
 ``mask_text``, which decides what a number is:
 
@@ -135,11 +135,7 @@ def _first_number(found: str) -> tuple[str, str]:
     return found, ""
 
 
-def mask_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of an API body with every recipient's ``to_number`` masked."""
-    return map_body_numbers(body, mask_phone)
-
-
 def maybe_mask(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:
-    """``body`` as it may be displayed: masked unless ``show_sensitive``."""
-    return dict(body) if show_sensitive else mask_body(body)
+    """``body`` as it may be displayed: a copy with every recipient's ``to_number`` masked,
+    unless ``show_sensitive``."""
+    return dict(body) if show_sensitive else map_body_numbers(body, mask_phone)

@@ -35,19 +35,9 @@ from phonenumbers import (
 # the library, so they are refused instead.
 WRITTEN_NUMBER = re.compile(r"\+[0-9][0-9 ().\-]*")
 _COMPACT = re.compile(r"\+[1-9][0-9]{2,16}")
-_E164 = PhoneNumberFormat.E164
 E164_EXAMPLE = "+919800000001"
 # What a message about a number that is not one says to do (a recipient's, an opt-out's).
 E164_HINT = f"write the WhatsApp number in E.164: '+', country code, number (like {E164_EXAMPLE})"
-
-
-@cache
-def _national_prefix_rule(country_code: int) -> re.Pattern[str] | None:
-    """The national-prefix pattern ``parse`` would try to strip for this country code."""
-    region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    rule = metadata.national_prefix_for_parsing if metadata is not None else None
-    return re.compile(rule) if rule else None
 
 
 # Calling codes by their digits: ``parse`` tries the first 1, 2, then 3 digits. The
@@ -74,13 +64,17 @@ def _fast(number: str) -> str | None:
         return None  # parse might strip a national prefix: let it decide
     # With no prefix stripped, parse keeps ``national`` (leading zeros included) as the
     # national significant number, so E.164 is ``number`` itself when it is valid.
-    return number if _is_valid_in(regions, national) else None
+    return number if _is_valid(regions, national) else None
 
 
 @cache
 def _calling_code(code: int) -> tuple[re.Pattern[str] | None, tuple[_Region | None, ...]]:
-    """What the fast path consults for a calling code, in one lookup."""
-    return _national_prefix_rule(code), _regions(code)
+    """What the fast path consults for a calling code, in one lookup: the national-prefix
+    pattern ``parse`` would try to strip, and the rules of its regions."""
+    region = phonenumbers.region_code_for_country_code(code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    rule = metadata.national_prefix_for_parsing if metadata is not None else None
+    return (re.compile(rule) if rule else None), _regions(code)
 
 
 _NEVER = "(?!)"  # a description the library would never match
@@ -152,13 +146,8 @@ def _region_named(code: int, name: str) -> _Region | None:
     return _region(metadata) if metadata is not None else None
 
 
-def _is_valid(code: int, nsn: str) -> bool:
-    """``phonenumbers.is_valid_number`` for a number given as calling code and NSN."""
-    return _is_valid_in(_regions(code), nsn)
-
-
-def _is_valid_in(regions: tuple[_Region | None, ...], nsn: str) -> bool:
-    """``_is_valid`` given the calling code's regions."""
+def _is_valid(regions: tuple[_Region | None, ...], nsn: str) -> bool:
+    """``phonenumbers.is_valid_number`` for a national number, given its calling code's regions."""
     if len(regions) == 1:
         return regions[0] is not None and regions[0].has_type(nsn)
     for region in regions:  # which region the number belongs to, as region_code_for_number
@@ -205,7 +194,7 @@ def _slow(number: str) -> str:
         raise ValueError("has the wrong number of digits for its country")
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("is not a valid number in its country (no such number range)")
-    result: str = phonenumbers.format_number(parsed, _E164)
+    result: str = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     return result
 
 

@@ -10,15 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from fnmatch import fnmatchcase
 
-from reconciler.campaign import DesiredCampaign
+from reconciler.campaign import START_FIELD, DesiredCampaign
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.promotion import PromotionSource, awaiting_reason, ungated_note
 from reconciler.state.base import StateSnapshot
 
 __all__ = ["PromotionSource", "make_plan", "parse_start"]
-
-START_FIELD = "touchpoint.start_at"
 
 
 def make_plan(
@@ -89,11 +87,9 @@ def _plan_one(
     promotion: PromotionSource | None,
 ) -> PlannedAction:
     lookup = moved_from or d.key
+    if lookup in state.in_doubt:
+        return _in_doubt(d.key, d, state, moved_from)
     recorded = state.campaigns.get(lookup)
-    doubt = state.in_doubt.get(lookup)
-    if doubt is not None:
-        reason = _doubt_reason(state, lookup, doubt.id)
-        return PlannedAction(d.key, ActionKind.IN_DOUBT, d, recorded, doubt, moved_from, reason)
     if recorded is not None:
         kind = ActionKind.UNCHANGED if recorded.fingerprint == d.fingerprint else ActionKind.CHANGED
         return PlannedAction(d.key, kind, d, recorded, None, moved_from)
@@ -106,21 +102,29 @@ def _plan_one(
     )
 
 
-def _doubt_reason(state: StateSnapshot, key: str, attempt_id: int) -> str:
-    """Why a key is in doubt; one in flight under a live lock says who is applying it.
+def _in_doubt(
+    key: str, d: DesiredCampaign | None, state: StateSnapshot, moved_from: str | None = None
+) -> PlannedAction:
+    """The in-doubt action of ``key`` (recorded under ``moved_from`` after a rename).
 
-    Both plan as in doubt (nothing is sent for them), but only a person may resolve one
-    whose outcome is unknown: the other is recorded when its request returns.
+    Its reason says who is applying one in flight under a live lock: both plan as in
+    doubt (nothing is sent for them), but only a person may resolve one whose outcome
+    is unknown: the other is recorded when its request returns.
     """
-    if state.in_flight(key) and state.writer is not None:
-        return (
-            f"being applied by {state.writer.running()}: attempt {attempt_id} is in flight "
+    lookup = moved_from or key
+    doubt = state.in_doubt[lookup]
+    if state.in_flight(lookup) and state.writer is not None:
+        reason = (
+            f"being applied by {state.writer.running()}: attempt {doubt.id} is in flight "
             "and counts as in doubt until its outcome is recorded"
         )
-    return (
-        f"attempt {attempt_id} has an unknown outcome; resolve it with "
-        "`state import` or `state forget`"
-    )
+    else:
+        reason = (
+            f"attempt {doubt.id} has an unknown outcome; resolve it with "
+            "`state import` or `state forget`"
+        )
+    recorded = state.campaigns.get(lookup)
+    return PlannedAction(key, ActionKind.IN_DOUBT, d, recorded, doubt, moved_from, reason)
 
 
 def _orphans(
@@ -128,18 +132,12 @@ def _orphans(
 ) -> list[PlannedAction]:
     """Recorded or in-doubt keys with no spec (and not followed by a renamed spec)."""
     wanted = {d.key for d in ordered} | moved
-    actions: list[PlannedAction] = []
-    for key in sorted((set(state.campaigns) | set(state.in_doubt)) - wanted):
-        recorded = state.campaigns.get(key)
-        doubt = state.in_doubt.get(key)
-        if doubt is not None:
-            reason = _doubt_reason(state, key, doubt.id)
-            actions.append(
-                PlannedAction(key, ActionKind.IN_DOUBT, None, recorded, doubt, None, reason)
-            )
-        else:
-            actions.append(PlannedAction(key, ActionKind.GONE, None, recorded))
-    return actions
+    return [
+        _in_doubt(key, None, state)
+        if key in state.in_doubt
+        else PlannedAction(key, ActionKind.GONE, None, state.campaigns[key])
+        for key in sorted((set(state.campaigns) | set(state.in_doubt)) - wanted)
+    ]
 
 
 def _matches(action: PlannedAction, patterns: Sequence[str]) -> bool:
@@ -176,13 +174,18 @@ def _nothing_left() -> Diagnostic:
     )
 
 
-def _state_location(environment: str) -> SourceLocation:
-    return SourceLocation(file=f"state of {environment}")
-
-
-def _warn(action: PlannedAction, environment: str, message: str, hint: str = "") -> Diagnostic:
-    location = action.desired.location if action.desired else _state_location(environment)
-    return Diagnostic(location, f"{action.key}: {message}", hint=hint, severity=Severity.WARNING)
+# The warning a changed or gone campaign brings: what it says, what to do.
+_WARNINGS = {
+    ActionKind.CHANGED: (
+        "changed since it was created; ContactSwing cannot update a created campaign, "
+        "so this change will not be applied",
+        "to send a new campaign, give the spec a new key",
+    ),
+    ActionKind.GONE: (
+        "no spec any more; the campaign is still live in ContactSwing",
+        "nothing will be deleted; `state forget` drops the record",
+    ),
+}
 
 
 def _diagnostics_for(
@@ -190,31 +193,17 @@ def _diagnostics_for(
 ) -> list[Diagnostic]:
     """The warnings one action brings (changed, gone, in doubt, past start)."""
     kind = action.kind
-    if kind is ActionKind.CHANGED:
-        return [
-            _warn(
-                action,
-                environment,
-                "changed since it was created; ContactSwing cannot update a created campaign, "
-                "so this change will not be applied",
-                hint="to send a new campaign, give the spec a new key",
-            )
-        ]
-    if kind is ActionKind.GONE:
-        return [
-            _warn(
-                action,
-                environment,
-                "no spec any more; the campaign is still live in ContactSwing",
-                hint="nothing will be deleted; `state forget` drops the record",
-            )
-        ]
-    if kind is ActionKind.IN_DOUBT:
-        flying = state.in_flight(action.moved_from or action.key)
-        return [_warn(action, environment, ("" if flying else "in doubt: ") + action.reason)]
     if kind is ActionKind.CREATE and action.desired is not None:
         return _past_start(action, action.desired, now)
-    return []
+    if kind is ActionKind.IN_DOUBT:
+        flying = state.in_flight(action.moved_from or action.key)
+        message, hint = ("" if flying else "in doubt: ") + action.reason, ""
+    elif kind in _WARNINGS:
+        message, hint = _WARNINGS[kind]
+    else:
+        return []
+    where = action.desired.location if action.desired else SourceLocation(f"state of {environment}")
+    return [Diagnostic(where, f"{action.key}: {message}", hint=hint, severity=Severity.WARNING)]
 
 
 def _past_start(action: PlannedAction, d: DesiredCampaign, now: datetime) -> list[Diagnostic]:

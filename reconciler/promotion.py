@@ -16,8 +16,7 @@ from typing import Any
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.state.base import StateSnapshot
-
-_FIELDS_SHOWN = 5  # differing fields named in a reason; the rest are counted
+from reconciler.words import first_of
 
 
 @dataclass(frozen=True)
@@ -88,14 +87,8 @@ def awaiting_reason(d: DesiredCampaign, promotion: PromotionSource | None) -> st
     if render.fingerprint == promotion.fingerprints.get(d.key):
         return ""
     return f"{older}: the body {source_env} would send differs from what it created" + (
-        f" ({_named(render.differs)})" if render.differs else ""
+        f" ({first_of(render.differs)})" if render.differs else ""
     )
-
-
-def _named(fields: tuple[str, ...]) -> str:
-    shown = ", ".join(fields[:_FIELDS_SHOWN])
-    more = len(fields) - _FIELDS_SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def differing_fields(new: Any, old: Any, at: str = "") -> tuple[str, ...]:

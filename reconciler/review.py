@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Sequence
 
 from reconciler.errors import Diagnostic, Severity
-from reconciler.guards import recipients_field
 from reconciler.models.catalog import Catalog
 from reconciler.models.cost import (
     DEFAULT_CATEGORY,
@@ -65,7 +64,7 @@ def _findings(
     card: RateCard | None,
 ) -> list[Diagnostic]:
     assert action.desired is not None
-    where, field_path = recipients_field(action.desired)
+    where, field_path = action.desired.recipients_field()
     found = []
     us = no_marketing_recipients(numbers) if category == DEFAULT_CATEGORY else 0
     if us:

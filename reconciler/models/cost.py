@@ -17,7 +17,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from reconciler.models.catalog import Catalog
+from reconciler.models.params import whatsapp_data
 from reconciler.models.rate_card import CATEGORIES, MINOR_UNITS, RateCard
+from reconciler.models.template_checks import template_of
 from reconciler.phones import region_of
 
 DEFAULT_CATEGORY = "marketing"
@@ -73,11 +75,8 @@ _TO_NUMBER = operator.itemgetter("to_number")
 
 def template_category(body: Mapping[str, Any], catalog: Catalog | None) -> str:
     """The price column of a body's message: its template's category, else ``marketing``."""
-    touchpoint = body.get("touchpoint")
-    wa = touchpoint.get("whatsapp_data") if isinstance(touchpoint, Mapping) else None
-    if catalog is None or not isinstance(wa, Mapping):
-        return DEFAULT_CATEGORY
-    template = catalog.templates.get((str(wa.get("template")), str(wa.get("language_code"))))
+    wa = whatsapp_data(body)
+    template = template_of(wa, catalog) if catalog is not None and wa is not None else None
     category = template.category.lower() if template is not None else DEFAULT_CATEGORY
     return category if category in CATEGORIES else DEFAULT_CATEGORY
 
@@ -113,8 +112,7 @@ def total_cost(costs: Iterable[CampaignCost], card: RateCard) -> PlanCost:
 
 def no_marketing_recipients(numbers: Iterable[str]) -> int:
     """How many of these numbers are in the region Meta sends no marketing to (+1 US)."""
-    plus_one = [number for number in numbers if number.startswith("+1")]
-    return sum(1 for number in plus_one if region_of(number) == NO_MARKETING_REGION)
+    return sum(1 for n in numbers if n.startswith("+1") and region_of(n) == NO_MARKETING_REGION)
 
 
 def exact(amount: Decimal) -> str:

@@ -176,16 +176,9 @@ def check_unique(values: list[str], what: str) -> list[str]:
     return values
 
 
-def _unique_days(values: list[str]) -> list[str]:
-    return check_unique(values, "day")
-
-
-def _unique_senders(values: list[str]) -> list[str]:
-    return check_unique(values, "sender number")
-
-
-def _unique_keys(values: list[str]) -> list[str]:
-    return check_unique(values, "previous key")
+def _unique(what: str) -> AfterValidator:
+    """``check_unique`` of a list whose items are each ``what``."""
+    return AfterValidator(lambda values: check_unique(values, what))
 
 
 Text = Annotated[str, AfterValidator(not_blank)]
@@ -196,6 +189,6 @@ TemplateName = Annotated[str, AfterValidator(check_template_name)]
 LanguageCode = Annotated[str, AfterValidator(check_language_code)]
 SenderNumber = Annotated[str, AfterValidator(check_sender_number)]
 Key = Annotated[str, AfterValidator(check_key)]
-Days = Annotated[list[Day], Field(min_length=1), AfterValidator(_unique_days)]
-SenderNumbers = Annotated[list[SenderNumber], Field(min_length=1), AfterValidator(_unique_senders)]
-PreviousKeys = Annotated[list[Key], AfterValidator(_unique_keys)]
+Days = Annotated[list[Day], Field(min_length=1), _unique("day")]
+SenderNumbers = Annotated[list[SenderNumber], Field(min_length=1), _unique("sender number")]
+PreviousKeys = Annotated[list[Key], _unique("previous key")]

@@ -17,6 +17,19 @@ from reconciler.words import a
 PARAM_GROUPS = ("body_params", "header_params", "button_params")
 
 
+def whatsapp_data(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The message of an API body or a spec (``touchpoint.whatsapp_data``), if a mapping."""
+    touchpoint = body.get("touchpoint")
+    wa = touchpoint.get("whatsapp_data") if isinstance(touchpoint, Mapping) else None
+    return wa if isinstance(wa, Mapping) else None
+
+
+def params_of(group: Any) -> list[Any]:
+    """The ``params`` list of a params group (``body_params``…); [] when it has none."""
+    items = group.get("params") if isinstance(group, Mapping) else None
+    return items if isinstance(items, list) else []
+
+
 def check_parameter_items(data: Mapping[str, Any]) -> list[FieldProblem]:
     """Problems in typed parameter items of ``whatsapp_data`` and ``variables``."""
     touchpoint = data.get("touchpoint")
@@ -24,13 +37,9 @@ def check_parameter_items(data: Mapping[str, Any]) -> list[FieldProblem]:
         return []
     problems: list[FieldProblem] = []
     lists: list[tuple[Path, Any]] = [(("touchpoint", "variables"), touchpoint.get("variables"))]
-    wa = touchpoint.get("whatsapp_data")
-    if isinstance(wa, Mapping):
-        for group in PARAM_GROUPS:
-            params = wa.get(group)
-            if isinstance(params, Mapping):
-                path: Path = ("touchpoint", "whatsapp_data", group, "params")
-                lists.append((path, params.get("params")))
+    wa = whatsapp_data(data) or {}
+    for group in PARAM_GROUPS:
+        lists.append((("touchpoint", "whatsapp_data", group, "params"), params_of(wa.get(group))))
     for path, items in lists:
         if isinstance(items, list):
             for index, item in enumerate(items):

@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.models.catalog import Catalog, Template
+from reconciler.models.params import params_of, whatsapp_data
 from reconciler.models.template_checks import filled, template_of
 
 
 def message_preview(body: Mapping[str, Any], catalog: Catalog) -> str | None:
     """The preview of an API body's message; None when the catalogue lacks its template."""
-    touchpoint = body.get("touchpoint")
-    wa = touchpoint.get("whatsapp_data") if isinstance(touchpoint, Mapping) else None
-    if not isinstance(wa, Mapping):
+    wa = whatsapp_data(body)
+    if wa is None:
         return None
     if wa.get("template") is None and isinstance(wa.get("whatsapp_body"), str):
         return str(wa["whatsapp_body"])  # a plain message: shown as written
-    template = template_of(touchpoint, catalog)  # type: ignore[arg-type]
+    template = template_of(wa, catalog)
     if template is None:
         return None
     lines = []
@@ -42,7 +42,5 @@ def message_preview(body: Mapping[str, Any], catalog: Catalog) -> str | None:
 
 def _filled(text: str, template: Template, wa: Mapping[str, Any], group: str) -> str:
     params = wa.get(group)
-    items = params.get("params") if isinstance(params, Mapping) else None
     dynamic = isinstance(params, Mapping) and params.get("is_static") is False
-    slots = template.slots.get(group, ())
-    return filled(text, slots, items if isinstance(items, list) else [], dynamic)
+    return filled(text, template.slots.get(group, ()), params_of(params), dynamic)

@@ -120,16 +120,10 @@ def missing_key(path: Path, document: str = "the campaign") -> FieldProblem:
 
 
 def unknown_key(path: Path, allowed: Sequence[str]) -> FieldProblem:
-    """The key ``path[-1]`` is not one of ``allowed``."""
-    return FieldProblem(path, f"unknown key '{path[-1]}'", unknown_key_hint(str(path[-1]), allowed))
-
-
-def unknown_key_hint(name: str, allowed: Sequence[str]) -> str:
-    """ "did you mean …?" or the list of keys allowed here."""
-    suggestion = closest(name, allowed)
-    if suggestion:
-        return f"did you mean {suggestion}?"
-    return "allowed keys here: " + ", ".join(allowed)
+    """The key ``path[-1]`` is not one of ``allowed``: "did you mean …?", else the list."""
+    guess = closest(str(path[-1]), allowed)
+    hint = f"did you mean {guess}?" if guess else f"allowed keys here: {', '.join(allowed)}"
+    return FieldProblem(path, f"unknown key '{path[-1]}'", hint)
 
 
 _TYPE_MESSAGES = {
@@ -203,9 +197,9 @@ def _bound_hint(path: Path, default: str) -> str:
 
 
 def _empty_problem(err: ErrorDetails, path: Path) -> FieldProblem:
-    if isinstance(err["input"], dict):
-        return FieldProblem(path, "must not be empty", "add at least one entry under this key")
-    return FieldProblem(path, "must not be empty", "list at least one item")
+    mapping = isinstance(err["input"], dict)
+    hint = "add at least one entry under this key" if mapping else "list at least one item"
+    return FieldProblem(path, "must not be empty", hint)
 
 
 def _literal_problem(err: ErrorDetails, root: type[BaseModel], path: Path) -> FieldProblem:

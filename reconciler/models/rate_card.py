@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reconciler.words import count
+from reconciler.words import count, first_of
 
 CATEGORIES = ("marketing", "utility", "authentication")
 COLUMNS = ("market", "calling_codes", "currency", *CATEGORIES)
@@ -139,13 +139,11 @@ _ROW = "one row per market: India,91,INR,0.7846,0.1150,0.1150"
 _ONE = "one currency per card"
 
 
-def _lines(lines: Sequence[int], shown: int = 5) -> str:
-    """``line 4`` or ``lines 4, 7, 9`` (the first ``shown``, then how many more)."""
+def _lines(lines: Sequence[int]) -> str:
+    """``line 4`` or ``lines 4, 7, 9`` (the first five, then how many more)."""
     if len(lines) == 1:
         return f"line {lines[0]}"
-    listed = ", ".join(str(line) for line in lines[:shown])
-    more = len(lines) - shown
-    return f"lines {listed}" + (f" and {more} more" if more > 0 else "")
+    return "lines " + first_of([str(line) for line in lines])
 
 
 def _is_comment(cells: Sequence[str]) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.models.catalog import MEDIA_FORMATS, PLACEHOLDER, Catalog, Template
 from reconciler.models.fields import closest
-from reconciler.models.params import PARAM_GROUPS
+from reconciler.models.params import PARAM_GROUPS, params_of
 from reconciler.models.problems import FieldProblem, Path
 from reconciler.words import a, count
 
@@ -36,17 +36,14 @@ def check_template(touchpoint: Mapping[str, Any], catalog: Catalog) -> list[Fiel
         return [_missing(name, language, catalog)]
     problems = _status(template)
     for group in PARAM_GROUPS:
-        problems += _group(template, group, _params(wa.get(group)))
+        problems += _group(template, group, params_of(wa.get(group)))
     if template.header_format in MEDIA_FORMATS:
         problems += _media_header(template, wa, touchpoint.get("attachment_url"))
     return problems + _lengths(template, wa)
 
 
-def template_of(touchpoint: Mapping[str, Any], catalog: Catalog) -> Template | None:
-    """The catalogue's template for ``touchpoint``, if it names one the catalogue has."""
-    wa = touchpoint.get("whatsapp_data")
-    if not isinstance(wa, Mapping):
-        return None
+def template_of(wa: Mapping[str, Any], catalog: Catalog) -> Template | None:
+    """The catalogue's template for a message (``whatsapp_data``), if it has the one named."""
     return catalog.templates.get((str(wa.get("template")), str(wa.get("language_code"))))
 
 
@@ -76,11 +73,6 @@ def filled(text: str, slots: Sequence[str], params: Sequence[Any], dynamic: bool
         if value is not None:
             values[slot] = f"{{{named or value}}}" if dynamic else value
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def _params(group: Any) -> list[Any]:
-    items = group.get("params") if isinstance(group, Mapping) else None
-    return items if isinstance(items, list) else []
 
 
 def _missing(name: str, language: str, catalog: Catalog) -> FieldProblem:
@@ -159,7 +151,7 @@ def _unnamed(template: Template, group: str, index: int, missing: list[str]) -> 
 
 
 def _media_header(template: Template, wa: Mapping[str, Any], url: Any) -> list[FieldProblem]:
-    params = _params(wa.get("header_params"))
+    params = params_of(wa.get("header_params"))
     want = str(template.header_format).lower()
     if not params and url:
         return []
@@ -177,7 +169,7 @@ def _lengths(template: Template, wa: Mapping[str, Any]) -> list[FieldProblem]:
         text = template.texts.get(component)
         if text is None or (component == "HEADER" and template.header_format != "TEXT"):
             continue
-        size = len(filled(text, template.slots.get(group, ()), _params(wa.get(group))))
+        size = len(filled(text, template.slots.get(group, ()), params_of(wa.get(group))))
         if size > LIMITS[component]:
             message = f"the {component.lower()} is {size} characters once filled in"
             hint = f"WhatsApp allows {LIMITS[component]}; shorten the params"

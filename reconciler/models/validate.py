@@ -8,15 +8,13 @@ models for the rest. ``api_body`` gives the canonical API body of a valid spec.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from reconciler.errors import Severity
 from reconciler.models.body import SPEC_ONLY_KEYS, CampaignSpec
-from reconciler.models.fields import parse_start_at
-from reconciler.models.params import check_parameter_items
+from reconciler.models.params import check_parameter_items, whatsapp_data
 from reconciler.models.problems import FieldProblem, from_pydantic, kind
 from reconciler.models.recipients import check_recipients
 
@@ -71,13 +69,8 @@ def _with_recipients(spec: CampaignSpec, recipients: list[dict[str, str]]) -> Ca
 
 
 def _language_warning(document: Mapping[str, Any]) -> list[FieldProblem]:
-    touchpoint = document.get("touchpoint")
-    wa = touchpoint.get("whatsapp_data") if isinstance(touchpoint, Mapping) else None
-    if (
-        isinstance(wa, Mapping)
-        and wa.get("template") is not None
-        and wa.get("language_code") is None
-    ):
+    wa = whatsapp_data(document)
+    if wa is not None and wa.get("template") is not None and wa.get("language_code") is None:
         return [
             FieldProblem(
                 ("touchpoint", "whatsapp_data", "language_code"),
@@ -101,8 +94,3 @@ def api_body(spec: CampaignSpec) -> dict[str, Any]:
     body: dict[str, Any] = spec.model_dump(mode="json", exclude=exclude, exclude_none=True)
     body["touchpoint"]["customer_details"] = list(spec.touchpoint.customer_details)
     return body
-
-
-def start_at_datetime(body: Mapping[str, Any]) -> datetime:
-    """The aware ``start_at`` of a validated body (spec or API body)."""
-    return parse_start_at(str(body["touchpoint"]["start_at"]))

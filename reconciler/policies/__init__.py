@@ -5,19 +5,15 @@ frequency cap, the messaging limit and the quiet hours, counting what the state 
 the shell (``reconciler.commands.policy_inputs``) reads the lists and the bodies.
 """
 
-from reconciler.policies.audience import Audience, audience_of, recipients_per_day
+from reconciler.policies.audience import recipients_per_day
 from reconciler.policies.check import PolicyInputs, with_policies
-from reconciler.policies.findings import Finding
 from reconciler.policies.resolved import PolicySettings
 from reconciler.policies.suppression import SuppressionList
 
 __all__ = [
-    "Audience",
-    "Finding",
     "PolicyInputs",
     "PolicySettings",
     "SuppressionList",
-    "audience_of",
     "recipients_per_day",
     "with_policies",
 ]

@@ -27,7 +27,7 @@ def start_of(body: Mapping[str, Any]) -> datetime:
     """The body's ``touchpoint.start_at`` as an aware datetime (UTC when it names no offset)."""
     text = str(_touchpoint(body).get("start_at", ""))
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text)
     except ValueError:
         when = datetime.min
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
@@ -41,9 +41,8 @@ def recipients_of(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def audience_of(key: str, body: Mapping[str, Any], *, created: bool = False) -> Audience:
     """The audience of a campaign body: its start and its recipients' numbers."""
-    details = _touchpoint(body).get("customer_details", [])
     try:  # a validated body: a list of mappings, each with its number
-        numbers = tuple([r["to_number"] for r in details])
+        numbers = tuple([r["to_number"] for r in _touchpoint(body).get("customer_details", [])])
     except (KeyError, TypeError):
         numbers = tuple(str(r.get("to_number", "")) for r in recipients_of(body))
     return Audience(key, start_of(body), numbers, created)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconciler.campaign import START_FIELD
 from reconciler.errors import SourceLocation
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.policies import frequency, messaging, quiet_hours, suppression
@@ -45,20 +46,39 @@ def with_policies(plan: Plan, inputs: PolicyInputs) -> Plan:
     if settings.suppression:
         creates, found = suppression.check(creates, inputs.lists, settings.suppression_mode)
         findings += found
-    findings += _counted(creates, inputs, settings)
-    if settings.quiet_hours is not None:
-        findings += _quiet(creates, settings)
+    if settings.needs_recorded or settings.quiet_hours is not None:
+        findings += _audience_findings(creates, inputs, settings)
     return _merged(plan, creates, findings)
 
 
-def _counted(
+def _audience_findings(
     creates: Sequence[PlannedAction], inputs: PolicyInputs, settings: PolicySettings
+) -> list[Finding]:
+    """The frequency cap's, the messaging limit's, then the quiet hours' findings: each
+    body to create is decoded once for all three."""
+    planned: list[Audience] = []
+    locations: dict[str, SourceLocation] = {}  # the start_at line: when it sends is weighed
+    quiet: list[Finding] = []
+    for action in creates:
+        assert action.desired is not None
+        body = action.desired.body
+        audience = audience_of(action.key, body)
+        planned.append(audience)
+        where = locations[action.key] = action.desired.location_of(START_FIELD)
+        if settings.quiet_hours is not None:
+            quiet += quiet_hours.check(audience, body, settings.quiet_hours, where)
+    return [*_counted(planned, locations, inputs, settings), *quiet]
+
+
+def _counted(
+    planned: Sequence[Audience],
+    locations: dict[str, SourceLocation],
+    inputs: PolicyInputs,
+    settings: PolicySettings,
 ) -> list[Finding]:
     """The frequency cap's and the messaging limit's findings (they count recorded ones)."""
     if not settings.needs_recorded:
         return []
-    planned = [_audience(a) for a in creates]
-    locations = {a.key: _where(a) for a in creates}
     near_day, near_cap = _recorded(planned, inputs.recorded(), settings)
     found: list[Finding] = []
     cap = settings.frequency_cap
@@ -99,28 +119,6 @@ def _near(start: datetime, starts: Sequence[datetime], span: timedelta) -> bool:
     at = bisect.bisect_left(starts, start)
     after = at < len(starts) and starts[at] - start < span
     return after or (at > 0 and start - starts[at - 1] < span)
-
-
-def _quiet(creates: Sequence[PlannedAction], settings: PolicySettings) -> list[Finding]:
-    quiet = settings.quiet_hours
-    assert quiet is not None
-    found: list[Finding] = []
-    for action in creates:
-        body = action.desired.body if action.desired is not None else {}
-        numbers = _audience(action).numbers
-        found += quiet_hours.check(action.key, body, numbers, quiet, _where(action))
-    return found
-
-
-def _audience(action: PlannedAction) -> Audience:
-    assert action.desired is not None
-    return audience_of(action.key, action.desired.body)
-
-
-def _where(action: PlannedAction) -> SourceLocation:
-    """The campaign's ``start_at`` line: when it sends is what these policies weigh."""
-    assert action.desired is not None
-    return action.desired.location_of("touchpoint.start_at")
 
 
 def _merged(plan: Plan, creates: Sequence[PlannedAction], findings: list[Finding]) -> Plan:

@@ -33,18 +33,13 @@ class Finding:
 
     def diagnostic(self) -> Diagnostic:
         """The finding as a diagnostic: the plan's warnings and errors list it."""
-        where = field_of(self.policy) + (NOTE_SUFFIX if self.note else "")
+        where = f"policies.{self.policy}" + (NOTE_SUFFIX if self.note else "")
         shown = ", ".join(map(mask_phone, self.examples))
         message = f"{self.message}; e.g. {shown}" if shown else self.message
         return Diagnostic(self.location, message, where, self.hint, self.severity)
 
 
 NOTE_SUFFIX = ".note"
-
-
-def field_of(policy: str) -> str:
-    """The diagnostic field of a policy's findings (``policies.frequency_cap``)."""
-    return f"policies.{policy}"
 
 
 def is_note(field_path: str) -> bool:

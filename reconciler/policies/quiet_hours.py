@@ -20,15 +20,15 @@ from phonenumbers.timezone import time_zones_for_number
 from phonenumbers.tzdata import TIMEZONE_DATA
 
 from reconciler.errors import Severity, SourceLocation
+from reconciler.models.fields import DAYS
 from reconciler.phones import split_country_code
-from reconciler.policies.audience import start_of
+from reconciler.policies.audience import Audience
 from reconciler.policies.findings import Finding, examples_of, severity_of
 from reconciler.settings import QuietHours
 from reconciler.words import count
 
 POLICY = "quiet_hours"
 WEEK = 7
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UNKNOWN = "Etc/Unknown"
 
 
@@ -72,12 +72,12 @@ def send_windows(
     """
     zone = _zone(str(settings.get("time_zone", "UTC")))
     first, last = int(settings.get("start_hour", 0)), int(settings.get("end_hour", 24))
-    days = {str(d).lower()[:3] for d in settings.get("execution_days", _DAYS)}
+    days = {str(d).lower()[:3] for d in settings.get("execution_days", DAYS)}
     local_start = start.astimezone(zone).date()
     opened: date | None = None
     for offset in range(WEEK + 1):
         day = local_start + timedelta(days=offset)
-        if _DAYS[day.weekday()] not in days:
+        if DAYS[day.weekday()] not in days:
             continue
         opens, closes = _at(day, first, zone), _at(day, last, zone)
         if closes <= start:
@@ -95,18 +95,10 @@ def quiet_spans(
     """The quiet spans, as aware instants, of the local days around a window."""
     if quiet.start == quiet.end:
         return
-    length = (quiet.end - quiet.start) % 24
+    ends = quiet.start + (quiet.end - quiet.start) % 24  # past 24: on the next day
     day = around[0].astimezone(zone).date() - timedelta(days=1)
     while day <= around[1].astimezone(zone).date():
-        begins = _at(day, quiet.start, zone)
-        yield (
-            begins,
-            _at(
-                day + timedelta(days=(quiet.start + length) // 24),
-                (quiet.start + length) % 24,
-                zone,
-            ),
-        )
+        yield _at(day, quiet.start, zone), _at(day, ends, zone)
         day += timedelta(days=1)
 
 
@@ -124,20 +116,16 @@ def clashes(
 
 
 def check(
-    key: str,
-    body: Mapping[str, Any],
-    numbers: tuple[str, ...],
-    quiet: QuietHours,
-    where: SourceLocation,
+    audience: Audience, body: Mapping[str, Any], quiet: QuietHours, where: SourceLocation
 ) -> list[Finding]:
-    """The findings of one campaign to create: numbers whose quiet hours it touches, and
-    (as a note) numbers with no known zone."""
+    """The findings of one campaign to create (``body``, its audience): numbers whose quiet
+    hours it touches, and (as a note) numbers with no known zone."""
     settings = body.get("touchpoint", {}).get("additional_settings", {})
-    windows = tuple(send_windows(settings, start_of(body)))
+    windows = tuple(send_windows(settings, audience.start))
     by_code: dict[int, bool | None] = {}
     by_zones: dict[tuple[str, ...], bool] = {}
     hit, unknown = [], []
-    for number in numbers:
+    for number in audience.numbers:
         code, _ = split_country_code(number[1:])
         if code not in by_code:
             by_code[code] = _agreed(_country_zones(code), windows, quiet)
@@ -152,7 +140,7 @@ def check(
             verdict = by_zones[zones]
         if verdict:
             hit.append(number)
-    return _findings(key, hit, unknown, quiet, settings, where)
+    return _findings(audience.key, hit, unknown, quiet, settings, where)
 
 
 def _agreed(
@@ -198,6 +186,6 @@ def _findings(
 
 
 def _at(day: date, hour: int, zone: tzinfo) -> datetime:
-    """``hour`` o'clock of ``day`` in ``zone`` (24: the next midnight)."""
+    """``hour`` o'clock of ``day`` in ``zone`` (24 and later: of the next day)."""
     local = datetime.combine(day + timedelta(days=hour // 24), time(hour % 24), tzinfo=zone)
     return local.astimezone(UTC)  # instants: one zone's wall times compare without offsets

@@ -20,7 +20,6 @@ from reconciler.policies.findings import Finding, examples_of, severity_of
 from reconciler.words import count
 
 POLICY = "suppression"
-_RECIPIENTS, _RECIPIENTS_CSV = "touchpoint.customer_details", "touchpoint.customer_details_csv"
 
 
 @dataclass(frozen=True)
@@ -89,9 +88,7 @@ def _finding(
         message = f"{desired.key}: {who} on the opt-out list ({files})"
         severity = severity_of(mode)
         hint = "remove them from the audience, or set suppression_mode: drop to leave them out"
-    location = desired.location_of(
-        _RECIPIENTS_CSV if _RECIPIENTS_CSV in desired.field_lines else _RECIPIENTS
-    )
+    location, _ = desired.recipients_field()
     note = mode == "drop" and not emptied
     shown = examples_of(hit)
     return Finding(POLICY, severity, (desired.key,), len(hit), shown, message, hint, location, note)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reconciler.campaign import fingerprint
-from reconciler.models import SPEC_ONLY_KEYS, api_body, start_at_datetime, validate_spec
+from reconciler.models import SPEC_ONLY_KEYS, api_body, validate_spec
+from reconciler.models.fields import parse_start_at
 from tests.models.helpers import delete_path, errors_of, good, set_path
 
 
@@ -123,11 +124,11 @@ def test_validation_does_not_modify_its_input() -> None:
     assert repr(doc) == before
 
 
-def test_start_at_datetime_is_aware() -> None:
-    """The helper for the planner's past-start warning returns the instant written."""
+def test_start_at_of_the_api_body_is_the_instant_written() -> None:
+    """The API body keeps ``start_at`` as written: it parses to the instant written."""
     spec, _ = validate_spec(good())
     assert spec is not None
-    moment = start_at_datetime(api_body(spec))
+    moment = parse_start_at(api_body(spec)["touchpoint"]["start_at"])
     assert moment == datetime(2027, 10, 28, 4, 30, tzinfo=UTC)
 
 

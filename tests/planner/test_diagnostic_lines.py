@@ -6,17 +6,17 @@ import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
-from reconciler.campaign import DesiredCampaign
-from reconciler.errors import Diagnostic, SourceLocation
-from reconciler.guards import (
+from reconciler.campaign import (
     CSV_RECIPIENTS_FIELD,
     RECIPIENTS_FIELD,
+    START_FIELD,
     SUPPRESSION_FIELD,
-    GuardSettings,
-    check_guards,
+    DesiredCampaign,
 )
+from reconciler.errors import Diagnostic, SourceLocation
+from reconciler.guards import GuardSettings, check_guards
 from reconciler.plan import Plan
-from reconciler.planner import START_FIELD, make_plan
+from reconciler.planner import make_plan
 from reconciler.state.base import StateSnapshot
 from tests.specs.helpers import GOOD_CSV, load, spec_with
 from tests.support.factories import NOW, make_desired
