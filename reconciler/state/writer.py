@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state import fallback, schema
-from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot, StepShortcuts
+from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
 from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import create_private_file, private_sidecars, translated
 from reconciler.state.location import AtLocation, StateLocation
@@ -72,7 +72,7 @@ class SchemaGate:
         self.ready = True
 
 
-class SqlStateWriter(AtLocation, StepShortcuts):
+class SqlStateWriter(AtLocation):
     """Reads and writes one environment's state while ``info``'s lock is held."""
 
     def __init__(

@@ -12,13 +12,14 @@ from reconciler.errors import StateError
 from reconciler.state import copy_state, read_bodies, read_snapshot, schema
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, fresh, intent, locked, open_target
+from tests.support.factories import record_intents
 
 BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+919812345601"}]}}
 
 
 def _record_two(target: StateTarget) -> None:
     with locked(target) as store:
-        a, b = store.record_intents([intent("a", body=BODY), intent("b")])
+        a, b = record_intents(store, [intent("a", body=BODY), intent("b")])
         store.record_step([created(a, "cmp-a"), created(b, "cmp-b")], ())
 
 

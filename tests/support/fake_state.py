@@ -35,7 +35,6 @@ from reconciler.state.base import (
     RecordedCampaign,
     RecoverResult,
     StateSnapshot,
-    StepShortcuts,
 )
 from reconciler.state.snapshot import journal_head
 
@@ -201,7 +200,7 @@ class FakeStateStore:
         return None
 
 
-class FakeStateWriter(StepShortcuts):
+class FakeStateWriter:
     """The fake's writer: it exists only under ``FakeStateStore.locked`` and writes the
     store's rows by the SQL store's rules."""
 
