@@ -25,7 +25,7 @@ from typing import Any
 
 from reconciler.api.base import CampaignAPI
 from reconciler.errors import JournalPendingError, StateError, StateLockedError
-from reconciler.executor import ApplyResult, CreateTask, execute
+from reconciler.executor import ApplyResult, CreateTask, RunOptions, execute
 from reconciler.state import rules
 from reconciler.state.base import (
     UNRESOLVED,
@@ -320,4 +320,4 @@ def execute_locked(
 ) -> ApplyResult:
     """``execute`` recording through ``store``'s writer, under its lock, as apply runs it."""
     with store.locked("apply") as writer:
-        return execute(creates, writer, api, **options)
+        return execute(creates, writer, api, RunOptions(**options))
