@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -22,13 +22,13 @@ from reconciler.state import fallback, schema
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
 from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import create_private_file, private_sidecars, translated
-from reconciler.state.location import AtLocation, StateLocation
+from reconciler.state.location import StateLocation
 from reconciler.state.locking import EnvironmentLock
 from reconciler.state.paths import CREATING_SUFFIX, beside
 from reconciler.state.recovery import RecoverResult, merge_fallback
 from reconciler.state.revisions import refuse_schemaless
 from reconciler.state.rows import now
-from reconciler.state.server_reader import ServerReader, read_meta, reader_at
+from reconciler.state.server_reader import ReadsThrough, ServerReader, read_meta, reader_at
 from reconciler.state.sqlite_reader import SqliteReader, connect_for_writer, holds_no_tables
 from reconciler.state.tables import locks, meta
 from reconciler.state.writes import forget_key, import_record, move_record, write_step
@@ -72,7 +72,7 @@ class SchemaGate:
         self.ready = True
 
 
-class SqlStateWriter(AtLocation):
+class SqlStateWriter(ReadsThrough):
     """Reads and writes one environment's state while ``info``'s lock is held."""
 
     def __init__(
@@ -113,17 +113,6 @@ class SqlStateWriter(AtLocation):
     def snapshot(self) -> StateSnapshot:
         """Everything the planner needs, read in one transaction (this writer holds the lock)."""
         return self.reader().snapshot_only()
-
-    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        return self.reader().bodies(keys)
-
-    def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        return self.reader().journal(key)
-
-    def lock_holder(self) -> LockInfo | None:
-        """The lock's holder as recorded (this writer's details)."""
-        with translated(self.location, "read the lock of"):
-            return self._lock.holder()
 
     # -- the lock's end ------------------------------------------------------------------
 
