@@ -98,9 +98,6 @@ class ApplyResult:
     cancelled: bool = False
     state_failure: str = ""  # set when outcomes went to the fallback journal (or nowhere)
 
-    def of_status(self, status: AttemptStatus) -> list[TaskOutcome]:
-        return [o for o in self.outcomes if o.status is status]
-
     @property
     def exit_code(self) -> int:
         """130 when cancelled; 1 when anything of this run failed, is in doubt or stopped."""

@@ -18,7 +18,7 @@ from reconciler.state.binding import Binding
 from reconciler.state.engine import translated
 from reconciler.state.location import AtLocation, StateLocation
 from reconciler.state.revisions import SchemaStatus, refuse_unusable
-from reconciler.state.rows import attempt_from_row, campaign_from_row
+from reconciler.state.rows import attempt_from_row, campaign_from_row, chunks
 from reconciler.state.schema import schema_status
 from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
 from reconciler.state.sqlite_reader import SqliteReader, connect_readonly
@@ -26,8 +26,6 @@ from reconciler.state.tables import attempts, campaigns, meta
 
 if TYPE_CHECKING:
     from reconciler.state.locking import EnvironmentLock
-
-_CHUNK = 500  # keys per query: well under every database's bound-parameter limit
 
 
 def read_meta(conn: Connection, binding: Binding, display: str) -> Mapping[Any, Any] | None:
@@ -80,8 +78,8 @@ class ServerReader:
         with self._reading() as conn:
             if conn is None or not wanted or self._meta(conn) is None:
                 return found
-            for start in range(0, len(wanted), _CHUNK):
-                query = select(campaigns).where(campaigns.c.key.in_(wanted[start : start + _CHUNK]))
+            for chunk in chunks(wanted):
+                query = select(campaigns).where(campaigns.c.key.in_(chunk))
                 found.update(
                     (r.key, r) for r in map(campaign_from_row, conn.execute(query).mappings())
                 )

@@ -163,8 +163,7 @@ class SqlStateWriter(ReadsThrough):
 
     def run_write(self, body: Callable[[Connection], T]) -> T:
         """``body`` in one transaction that bumps the serial; needs a bound state."""
-        self._require_lock()
-        self._schema.ensure(self._engine)
+        self.ready_engine()
         with self._mutex, translated(self.location, "write"), self._transaction() as conn:
             self._fence(conn)
             self._check_bound(conn)
@@ -205,11 +204,10 @@ class SqlStateWriter(ReadsThrough):
 
     def bind(self, api_url: str) -> None:
         """Create the state on first write, bound to this environment and API; else check."""
-        self._require_lock()
-        self._schema.ensure(self._engine)
+        engine = self.ready_engine()
         url = normalise_api_url(api_url)
         self._binding = Binding(self.environment, url)
-        with translated(self.location, "write"), self._engine.begin() as conn:
+        with translated(self.location, "write"), engine.begin() as conn:
             if read_meta(conn, self._binding, self.display) is not None:
                 return
             values = {"lineage": str(uuid.uuid4()), "environment": self.environment}

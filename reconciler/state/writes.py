@@ -16,12 +16,12 @@ from reconciler.state.rows import (
     attempt_values,
     campaign_from_row,
     campaign_values,
+    chunks,
     now,
     utc,
 )
 from reconciler.state.tables import attempts, campaigns
 
-CHUNK = 500  # ids or keys per IN (...): well under every database's bound-parameter limit
 _UNRESOLVED = [str(s) for s in UNRESOLVED]
 
 
@@ -138,8 +138,8 @@ def write_outcomes(conn: Connection, outcomes: Sequence[Attempt]) -> None:
 def _intents_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """(key, fingerprint) of the attempts ``ids``, by id."""
     found: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = conn.execute(_INTENTS_BY_ID, {"ids": list(ids[start : start + CHUNK])})
+    for chunk in chunks(ids):
+        rows = conn.execute(_INTENTS_BY_ID, {"ids": chunk})
         found.update((int(r[0]), (r[1], r[2])) for r in rows)
     return found
 
@@ -161,8 +161,8 @@ def _insert_created(conn: Connection, created: Sequence[Attempt], moment: dateti
 
 def _recorded_ids(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for start in range(0, len(keys), CHUNK):
-        rows = conn.execute(_RECORDED_IDS, {"keys": list(keys[start : start + CHUNK])})
+    for chunk in chunks(keys):
+        rows = conn.execute(_RECORDED_IDS, {"keys": chunk})
         found.update((r[0], r[1]) for r in rows)
     return found
 
@@ -209,10 +209,9 @@ def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None
     keys = sorted({a.key for a in intents})
     created: set[str] = set()
     doubtful: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        chunk = {"keys": keys[start : start + CHUNK]}
-        created.update(conn.execute(_CREATED_KEYS, chunk).scalars())
-        doubtful.update(conn.execute(_OPEN_KEYS, chunk).scalars())
+    for chunk in chunks(keys):
+        created.update(conn.execute(_CREATED_KEYS, {"keys": chunk}).scalars())
+        doubtful.update(conn.execute(_OPEN_KEYS, {"keys": chunk}).scalars())
     rules.refuse_duplicate_sends(intents, created, doubtful)
 
 

@@ -112,7 +112,7 @@ def test_an_in_doubt_create_is_never_resent(make_store: type[FakeStateStore]) ->
     assert [c[0] for c in api.calls] == ["c000", "c001", "c002"]
     assert "c001" in store.snapshot().in_doubt
     assert "c001" not in store.campaigns
-    assert [o.key for o in result.of_status(AttemptStatus.IN_DOUBT)] == ["c001"]
+    assert [o.key for o in result.outcomes if o.status is AttemptStatus.IN_DOUBT] == ["c001"]
     assert result.exit_code == 1
 
 
@@ -249,7 +249,7 @@ def test_parallelism_bound_is_respected_and_reached(make_store: type[FakeStateSt
     api.on_call = lambda key: None if key == "c000" else barrier.wait() and None
     result = execute_locked(tasks(22), store, api, parallelism=3)
     assert api.max_concurrent == 3
-    assert len(result.of_status(AttemptStatus.CREATED)) == 22
+    assert len([o for o in result.outcomes if o.status is AttemptStatus.CREATED]) == 22
 
 
 def test_rate_limits_the_starts_per_second(make_store: type[FakeStateStore]) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from reconciler.errors import StateError
 from reconciler.state import copy_state, read_bodies, read_snapshot, schema
@@ -84,7 +85,9 @@ def test_value_types_do_not_import_sqlalchemy():
 
 def test_head_revision_is_alembics_head():
     """The revision a reader compares with is the newest migration's."""
-    assert schema._script().get_current_head() == schema.head_revision()
+    assert (
+        ScriptDirectory.from_config(schema._config()).get_current_head() == schema.head_revision()
+    )
 
 
 def test_reading_a_current_state_imports_no_alembic(target: StateTarget):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from reconciler.errors import JournalPendingError, StateError
 from reconciler.state import open_reader, read_snapshot, schema
@@ -170,6 +171,6 @@ def test_a_damaged_file_is_a_clear_error(sqlite_target: StateTarget):
 
 def test_the_revisions_are_named_by_the_migration_files():
     """The known revisions, derived from the file names, are alembic's, oldest first."""
-    script = schema._script()
+    script = ScriptDirectory.from_config(schema._config())
     assert known_revisions() == tuple(reversed([r.revision for r in script.walk_revisions()]))
     assert head_revision() == script.get_current_head()
