@@ -47,12 +47,6 @@ def insert_intents(conn: Connection, intents: Sequence[Attempt]) -> list[int]:
     return [ids[a.key] for a in intents]
 
 
-def insert_entries(conn: Connection, entries: Sequence[Attempt]) -> None:
-    """Insert journal entries built by ``rules`` (import, forget, move, recover)."""
-    for entry in entries:
-        insert_attempt(conn, entry)
-
-
 def resolve_open_attempts(conn: Connection, key: str, note: str) -> int:
     """Mark a key's unresolved attempts as resolved (``rules.settled``); how many there were."""
     query = select(attempts).where(attempts.c.key == key, attempts.c.status.in_(_UNRESOLVED))
@@ -82,7 +76,7 @@ def import_record(conn: Connection, record: RecordedCampaign) -> None:
     note = rules.import_note(record, _recorded_ids(conn, [record.key]).get(record.key))
     conn.execute(campaigns.insert().values(**campaign_values(record)))
     resolve_open_attempts(conn, record.key, note)
-    insert_entries(conn, [rules.import_event(record, now())])
+    insert_attempt(conn, rules.import_event(record, now()))
 
 
 def forget_key(conn: Connection, key: str, actor: str) -> None:
@@ -94,7 +88,7 @@ def forget_key(conn: Connection, key: str, actor: str) -> None:
     entry = rules.forget_event(key, actor, record, count, now())
     if record is not None:
         conn.execute(campaigns.delete().where(campaigns.c.key == key))
-    insert_entries(conn, [entry])
+    insert_attempt(conn, entry)
 
 
 def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> None:
@@ -102,7 +96,8 @@ def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> Non
     present = set(_recorded_ids(conn, [old_key, new_key]))
     entries = rules.move_events(old_key, new_key, present, actor, now())
     conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
-    insert_entries(conn, entries)
+    for entry in entries:
+        insert_attempt(conn, entry)
 
 
 def write_step(
