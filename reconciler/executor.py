@@ -156,7 +156,8 @@ class _Run:
         else:
             wheres = ["state"] * len(settled)
             self.ready.extend(zip(batch, stored, strict=True))
-        self._report_all(settled, wheres)
+        for (task, attempt), where in zip(settled, wheres, strict=True):
+            self._report(task, attempt, where)
 
     def _intent(self, task: CreateTask) -> Attempt:
         """The pending attempt recorded before ``task`` is sent."""
@@ -167,10 +168,6 @@ class _Run:
     def _refused(self, exc: Exception) -> None:
         self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
         self.stop(f"the state could not be written: {self.result.state_failure}")
-
-    def _report_all(self, settled: Sequence[tuple[CreateTask, Attempt]], wheres: list[str]) -> None:
-        for (task, attempt), where in zip(settled, wheres, strict=True):
-            self._report(task, attempt, where)
 
     def _report(self, task: CreateTask, attempt: Attempt, where: str) -> None:
         outcome = TaskOutcome.of(task.name, attempt, where)

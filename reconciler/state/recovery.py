@@ -17,8 +17,6 @@ from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt
 if TYPE_CHECKING:
     from reconciler.state.writer import SqlStateWriter
 
-__all__ = ["RecoverResult", "merge_fallback"]
-
 
 def merge_fallback(store: SqlStateWriter, *, actor: str) -> RecoverResult:
     """Merge every entry in one transaction; the file goes only after the commit."""

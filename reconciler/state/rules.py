@@ -109,10 +109,6 @@ def settled(attempt: Attempt, note: str, moment: datetime) -> Attempt:
     )
 
 
-def is_unresolved(status: str) -> bool:
-    return AttemptStatus(status) in UNRESOLVED
-
-
 # What a journal entry about a campaign record copies from it.
 _FROM_RECORD = ("body", "fingerprint", "source_fingerprint", "campaign_id")
 
@@ -204,7 +200,7 @@ def merge_action(
     """
     if stored is None or stored[0] != attempt.key:
         return "insert"
-    return "update" if is_unresolved(stored[1]) else "keep"
+    return "update" if AttemptStatus(stored[1]) in UNRESOLVED else "keep"
 
 
 def recover_event(attempt: Attempt, actor: str, moment: datetime) -> Attempt:

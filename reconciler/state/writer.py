@@ -19,13 +19,13 @@ from sqlalchemy import Connection, Engine, select, update
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state import fallback, schema
-from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, RecoverResult, StateSnapshot
 from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import create_private_file, private_sidecars, translated
 from reconciler.state.location import StateLocation
 from reconciler.state.locking import EnvironmentLock
 from reconciler.state.paths import CREATING_SUFFIX, beside
-from reconciler.state.recovery import RecoverResult, merge_fallback
+from reconciler.state.recovery import merge_fallback
 from reconciler.state.revisions import refuse_schemaless
 from reconciler.state.rows import now
 from reconciler.state.server_reader import ReadsThrough, ServerReader, read_meta, reader_at
