@@ -36,9 +36,8 @@ log = logging.getLogger(__name__)
 
 
 def writer_engine(location: StateLocation) -> Engine:
-    """An engine for writers; a SQLite file must be made with ``create_private_file`` first."""
-    if location.path is None:
-        return server_engine(location)
+    """A SQLite state's engine for its writer (the file made with ``create_private_file``
+    first); a server database's store has one engine for everything (``server_engine``)."""
     # No pooled connections: each use sees the file as it is now, and nothing lingers.
     engine = create_engine(location.url, poolclass=NullPool)
     _tune_sqlite(engine, readonly=False)

@@ -43,6 +43,20 @@ def test_every_create_is_recorded_before_and_after_its_request(
     assert store.steps[0] == (0, 3)  # the first write records intents only, before any request
 
 
+def test_each_outcome_reports_what_its_attempt_settled() -> None:
+    """A task's outcome carries its settled attempt's fields, and where it was recorded."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store, {"k": [failed(422, message="bad phone")]})
+    result = execute_locked([task("k"), task("j")], store, api, parallelism=1)
+    by_key = {o.key: o for o in result.outcomes}
+    assert (by_key["k"].status, by_key["k"].http_status) == (AttemptStatus.FAILED, 422)
+    assert (by_key["k"].name, by_key["k"].message) == ("k", "bad phone")
+    j = by_key["j"]
+    assert (j.status, j.http_status, j.ctx_id) == (AttemptStatus.CREATED, 201, "ctx")
+    assert j.campaign_id == store.campaigns["j"].campaign_id
+    assert {o.recorded_in for o in result.outcomes} == {"state"}
+
+
 def test_each_request_is_told_its_campaign_key() -> None:
     """The client names the campaign in its log lines (a 429 retry), so it must know it."""
     store = FakeStateStore()
