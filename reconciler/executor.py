@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
-import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.api.base import CampaignAPI, CreateResult, Outcome
@@ -35,6 +32,7 @@ from reconciler.executor_values import (
     ApplyEvent,
     ApplyResult,
     CreateTask,
+    RunOptions,
     TaskOutcome,
     TokenBucket,
 )
@@ -44,6 +42,7 @@ __all__ = [
     "ApplyEvent",
     "ApplyResult",
     "CreateTask",
+    "RunOptions",
     "TaskOutcome",
     "TokenBucket",
     "execute",
@@ -52,6 +51,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _POLL = 0.1  # seconds between looks at the cancel flag while waiting
+# What an intent copies from its task; the run adds its actor and id, and the time.
+_FROM_TASK = ("key", "fingerprint", "source_fingerprint", "body", "idempotency_key")
 
 
 def _now() -> datetime:
@@ -102,20 +103,22 @@ class _Run:
         creates: Sequence[CreateTask],
         store: Recorder,
         api: CampaignAPI,
-        settings: _Settings,
+        options: RunOptions,
     ) -> None:
         self.todo: deque[CreateTask] = deque(creates)
         self.total = len(creates)
-        self.store, self.api, self.s = store, api, settings
+        self.store, self.api, self.o = store, api, options
+        self.batch = max(1, options.batch or options.parallelism)
+        self.sleep = options.sleep or options.cancel.wait
         self.ready: deque[tuple[CreateTask, Attempt]] = deque()  # recorded, not sent
         self.inflight: dict[Future[CreateResult], tuple[CreateTask, Attempt]] = {}
         self.result = ApplyResult()
         self.answered = 0  # requests that have an answer (the first goes alone)
-        self.bucket = TokenBucket(settings.rate, settings.clock) if settings.rate else None
+        self.bucket = TokenBucket(options.rate, options.clock) if options.rate else None
 
     # -- stopping ------------------------------------------------------------------------
     def stopping(self) -> bool:
-        if self.s.cancel.is_set():
+        if self.o.cancel.is_set():
             self.result.cancelled = True
         return self.result.cancelled or bool(self.result.stopped)
 
@@ -128,7 +131,7 @@ class _Run:
         """The next tasks whose intents to record (none once the run is stopping)."""
         if self.stopping():
             return []
-        return [self.todo.popleft() for _ in range(min(self.s.batch, len(self.todo)))]
+        return [self.todo.popleft() for _ in range(min(self.batch, len(self.todo)))]
 
     def record_batch(self) -> None:
         """Record the next batch of intents in one transaction (never skipping one)."""
@@ -153,49 +156,28 @@ class _Run:
         else:
             wheres = ["state"] * len(settled)
             self.ready.extend(zip(batch, stored, strict=True))
-        self._report_all(settled, wheres)
+        for (task, attempt), where in zip(settled, wheres, strict=True):
+            self._report(task, attempt, where)
 
     def _intent(self, task: CreateTask) -> Attempt:
-        return Attempt(
-            id=0,
-            key=task.key,
-            kind="create",
-            status=AttemptStatus.PENDING,
-            fingerprint=task.fingerprint,
-            source_fingerprint=task.source_fingerprint,
-            body=task.body,
-            idempotency_key=task.idempotency_key,
-            started_at=_now(),
-            actor=self.s.actor,
-            run_id=self.s.run_id,
-        )
+        """The pending attempt recorded before ``task`` is sent."""
+        values = {f: getattr(task, f) for f in _FROM_TASK}
+        values |= {"actor": self.o.actor, "run_id": self.o.run_id, "started_at": _now()}
+        return Attempt(id=0, kind="create", status=AttemptStatus.PENDING, **values)
 
     def _refused(self, exc: Exception) -> None:
         self.result.state_failure = self.result.state_failure or str(exc) or repr(exc)
         self.stop(f"the state could not be written: {self.result.state_failure}")
 
-    def _report_all(self, settled: Sequence[tuple[CreateTask, Attempt]], wheres: list[str]) -> None:
-        for (task, attempt), where in zip(settled, wheres, strict=True):
-            self._report(task, attempt, where)
-
     def _report(self, task: CreateTask, attempt: Attempt, where: str) -> None:
-        outcome = TaskOutcome(
-            key=task.key,
-            name=task.name,
-            status=attempt.status,
-            http_status=attempt.http_status,
-            campaign_id=attempt.campaign_id,
-            ctx_id=attempt.ctx_id,
-            message=attempt.error or "",
-            recorded_in=where,
-        )
+        outcome = TaskOutcome.of(task.name, attempt, where)
         self.result.outcomes.append(outcome)
         self.notify(ApplyEvent("finished", task.key, task.name, self.total, outcome))
 
     def notify(self, event: ApplyEvent) -> None:
         """Tell the display; a display that fails (a closed pipe) must not stop recording."""
         try:
-            self.s.on_event(event)
+            self.o.on_event(event)
         except Exception:
             log.warning("progress display failed; the run goes on", exc_info=True)
 
@@ -214,7 +196,7 @@ class _Run:
 
     def limit(self) -> int:
         """The first create goes alone: a bad token or path then costs one request, not N."""
-        return self.s.parallelism if self.answered else 1
+        return self.o.parallelism if self.answered else 1
 
     def fill(self, pool: ThreadPoolExecutor, *, record: bool) -> None:
         """Start requests while there is room; ``record``: record intents when none is left."""
@@ -254,7 +236,7 @@ class _Run:
         self.record(settled, [] if self.ready else self.take_batch())
 
     def run(self) -> ApplyResult:
-        with ThreadPoolExecutor(max_workers=self.s.parallelism) as pool:
+        with ThreadPoolExecutor(max_workers=self.o.parallelism) as pool:
             while True:
                 self.fill(pool, record=True)
                 if self.inflight:
@@ -262,7 +244,7 @@ class _Run:
                 elif self.stopping() or not (self.todo or self.ready):
                     break
                 elif held := self.held():
-                    self.s.sleep(min(held, _POLL))
+                    self.sleep(min(held, _POLL))
         self.finish()
         return self.result
 
@@ -274,51 +256,11 @@ class _Run:
         self.result.not_started = [task.key for task in self.todo]
 
 
-@dataclass(frozen=True)
-class _Settings:
-    parallelism: int
-    batch: int
-    rate: float | None
-    cancel: threading.Event
-    on_event: Callable[[ApplyEvent], None]
-    actor: str
-    run_id: str
-    clock: Callable[[], float]
-    sleep: Callable[[float], object]  # default: a wait that a cancel cuts short
-
-
 def execute(
     creates: Sequence[CreateTask],
     store: Recorder,
     api: CampaignAPI,
-    *,
-    parallelism: int = 4,
-    rate: float | None = None,
-    cancel: threading.Event | None = None,
-    on_event: Callable[[ApplyEvent], None] = lambda event: None,
-    actor: str = "",
-    run_id: str = "",
-    batch: int | None = None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] | None = None,
+    options: RunOptions | None = None,
 ) -> ApplyResult:
-    """Create each campaign: intent recorded, request sent, outcome recorded (see module doc).
-
-    ``batch`` is how many intents one transaction records (default: ``parallelism``);
-    ``clock``/``sleep`` drive the rate limit and are injectable for tests.
-    """
-    if parallelism < 1:
-        raise ValueError("parallelism must be at least 1")
-    cancel = cancel if cancel is not None else threading.Event()
-    settings = _Settings(
-        parallelism=parallelism,
-        batch=max(1, batch or parallelism),
-        rate=rate,
-        cancel=cancel,
-        on_event=on_event,
-        actor=actor,
-        run_id=run_id,
-        clock=clock,
-        sleep=sleep if sleep is not None else cancel.wait,
-    )
-    return _Run(creates, store, api, settings).run()
+    """Create each campaign: intent recorded, request sent, outcome recorded (see module doc)."""
+    return _Run(creates, store, api, options or RunOptions()).run()

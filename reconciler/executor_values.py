@@ -1,14 +1,16 @@
-"""The values of an apply run: a create task, its outcome, progress events, the result,
-and the rate limiter's token bucket (no I/O; ``reconciler.executor`` runs them)."""
+"""The values of an apply run: a create task, the run's options, its outcome, progress
+events, the result, and the rate limiter's token bucket (no I/O; ``reconciler.executor``
+runs them)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.state.base import AttemptStatus
+from reconciler.state.base import Attempt, AttemptStatus
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,34 @@ class CreateTask:
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    """How ``execute`` runs: at most ``parallelism`` requests at once, ``rate`` per second.
+
+    ``batch`` is how many intents one transaction records (default: ``parallelism``);
+    ``clock``/``sleep`` drive the rate limit and are injectable for tests (``sleep``
+    defaults to a wait that a cancel cuts short).
+    """
+
+    parallelism: int = 4
+    rate: float | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    on_event: Callable[[ApplyEvent], None] = lambda event: None
+    actor: str = ""
+    run_id: str = ""
+    batch: int | None = None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], object] | None = None
+
+    def __post_init__(self) -> None:
+        if self.parallelism < 1:
+            raise ValueError("parallelism must be at least 1")
+
+
+# What a task's outcome copies from its settled attempt (its message is the attempt's error).
+_OUTCOME_FIELDS = ("key", "status", "http_status", "campaign_id", "ctx_id")
+
+
+@dataclass(frozen=True)
 class TaskOutcome:
     """What became of one task of this run; ``recorded_in`` is state, journal or nowhere."""
 
@@ -39,6 +69,12 @@ class TaskOutcome:
     ctx_id: str | None = None
     message: str = ""
     recorded_in: str = "state"
+
+    @classmethod
+    def of(cls, name: str, attempt: Attempt, recorded_in: str) -> TaskOutcome:
+        """The outcome of campaign ``name`` that ``attempt`` settled."""
+        copied = {f: getattr(attempt, f) for f in _OUTCOME_FIELDS}
+        return cls(name=name, message=attempt.error or "", recorded_in=recorded_in, **copied)
 
 
 @dataclass(frozen=True)
@@ -61,9 +97,6 @@ class ApplyResult:
     stopped: str = ""  # why the run stopped early (bad token, wrong path, state error)
     cancelled: bool = False
     state_failure: str = ""  # set when outcomes went to the fallback journal (or nowhere)
-
-    def of_status(self, status: AttemptStatus) -> list[TaskOutcome]:
-        return [o for o in self.outcomes if o.status is status]
 
     @property
     def exit_code(self) -> int:

@@ -25,7 +25,7 @@ from reconciler.commands.plan import planner_for_env
 from reconciler.commands.policy_inputs import PolicyContext, policy_context, store_bodies
 from reconciler.config import Environment, Project
 from reconciler.errors import GuardError
-from reconciler.executor import ApplyEvent, ApplyResult, execute
+from reconciler.executor import ApplyEvent, ApplyResult, RunOptions, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.plan import ActionKind, Plan
 from reconciler.planfile import (
@@ -251,10 +251,7 @@ def _run_apply_plan(
         writer.move(old, new, actor=who)
         report.moved.append((old, new))
     if api is not None and applied.tasks:
-        report.result = execute(
-            list(applied.tasks),
-            writer,
-            api,
+        run = RunOptions(
             parallelism=options.parallelism,
             rate=options.rate,
             cancel=hooks.cancel,
@@ -262,6 +259,7 @@ def _run_apply_plan(
             actor=who,
             run_id=new_run_id(runtime),
         )
+        report.result = execute(list(applied.tasks), writer, api, run)
 
 
 # -- wiring to the project's real pieces ------------------------------------------------

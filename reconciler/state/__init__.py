@@ -11,6 +11,7 @@ not when the value types of ``reconciler.state.base`` are (every command imports
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,11 +122,8 @@ def read_snapshot(
     location: str, environment: str, *, root: Path, api_url: str | None = None
 ) -> StateSnapshot:
     """The state as the planner sees it (no bodies); a missing state is ``StateSnapshot.empty``."""
-    reader = open_reader(location, environment, root=root, api_url=api_url)
-    try:
+    with closing(open_reader(location, environment, root=root, api_url=api_url)) as reader:
         return reader.snapshot()
-    finally:
-        reader.close()
 
 
 def read_bodies(
@@ -144,11 +142,8 @@ def read_bodies(
     wanted = {r.key: r for r in records}
     if not wanted:
         return {}
-    store = open_reader(location, environment, root=root, api_url=api_url)
-    try:
-        found = store.bodies(wanted)
-    finally:
-        store.close()
+    with closing(open_reader(location, environment, root=root, api_url=api_url)) as reader:
+        found = reader.bodies(wanted)
     for key, record in wanted.items():
         loaded = found.get(key)
         if loaded is None or (loaded.campaign_id, loaded.fingerprint) != (

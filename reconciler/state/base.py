@@ -218,19 +218,6 @@ class Recorder(Protocol):
         ...
 
 
-class StepShortcuts:
-    """``record_intents``/``record_outcome`` for callers that record one kind at a time
-    (fixtures, tests): each is one ``record_step``, so every write keeps the one path."""
-
-    def record_intents(self: Recorder, intents: Sequence[Attempt]) -> Sequence[Attempt]:
-        """Durably record pending attempts (one transaction); returns them with ids."""
-        return self.record_step((), intents)
-
-    def record_outcome(self: Recorder, attempt: Attempt) -> None:
-        """Durably record an attempt's outcome, and the campaign when it was created."""
-        self.record_step([attempt], ())
-
-
 class StateWriter(Recorder, Protocol):
     """Read-write access for apply and the state commands (``SqlStateWriter`` says what
     each write does). It exists only under the lock (``StateStore.locked``) and refuses

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from reconciler.errors import StateError, relative_to_root
 from reconciler.state.location import StateLocation
@@ -35,10 +36,10 @@ log = logging.getLogger(__name__)
 
 
 def writer_engine(location: StateLocation) -> Engine:
-    """An engine for writers; a SQLite file must be made with ``create_private_file`` first."""
-    if location.path is None:
-        return server_engine(location)
-    engine = create_engine(location.url, poolclass=_sqlite_pool())
+    """A SQLite state's engine for its writer (the file made with ``create_private_file``
+    first); a server database's store has one engine for everything (``server_engine``)."""
+    # No pooled connections: each use sees the file as it is now, and nothing lingers.
+    engine = create_engine(location.url, poolclass=NullPool)
     _tune_sqlite(engine, readonly=False)
     return engine
 
@@ -48,16 +49,9 @@ def reader_engine(location: StateLocation) -> Engine:
     if location.path is None:
         return server_engine(location)
     connect = functools.partial(connect_readonly, location.path)
-    engine = create_engine("sqlite://", creator=connect, poolclass=_sqlite_pool())
+    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
     _tune_sqlite(engine, readonly=True)
     return engine
-
-
-def _sqlite_pool() -> Any:
-    from sqlalchemy.pool import NullPool
-
-    # No pooled connections: each use sees the file as it is now, and nothing lingers.
-    return NullPool
 
 
 def server_engine(location: StateLocation) -> Engine:

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ from reconciler.state.holder import (
     read_patiently,
 )
 from reconciler.state.location import StateLocation
-from reconciler.state.rows import now
+from reconciler.state.rows import now, to_json_dict
 from reconciler.state.tables import locks
 
 POLL_SECONDS = 0.2
@@ -70,12 +71,6 @@ def new_lock_info(environment: str, command: str, environ: Mapping[str, str]) ->
         ci_run=describe_ci_run(environ),
         command=command,
     )
-
-
-def info_to_json(info: LockInfo) -> dict[str, Any]:
-    data = {k: getattr(info, k) for k in LockInfo.__dataclass_fields__}
-    data["started_at"] = info.started_at.isoformat()
-    return data
 
 
 def locked_error(
@@ -140,7 +135,7 @@ class FileLock:
         except filelock.Timeout:
             return False
         try:
-            _write_private_json(self._location.holder_path, info_to_json(info))
+            _write_private_json(self._location.holder_path, to_json_dict(asdict(info)))
         except BaseException:
             lock.release()  # a folder this user may not write: hold nothing
             raise
@@ -227,8 +222,7 @@ class AdvisoryLock:
             self._prepare()
             # We hold the lock, so any row left is a dead holder's.
             conn.execute(delete(locks))
-            values = info_to_json(info) | {"started_at": info.started_at}
-            conn.execute(insert(locks).values(**values, backend_pid=backend_pid))
+            conn.execute(insert(locks).values(**asdict(info), backend_pid=backend_pid))
         except BaseException:
             conn.invalidate()  # ends the session, and with it the advisory lock
             conn.close()

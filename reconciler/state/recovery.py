@@ -12,12 +12,10 @@ from reconciler.state.base import Attempt, AttemptStatus, RecoverResult
 from reconciler.state.fallback import fsync_dir, read_fallback
 from reconciler.state.rows import attempt_values, now
 from reconciler.state.tables import attempts
-from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt, insert_entries
+from reconciler.state.writes import insert_attempt, insert_campaign_from_attempt
 
 if TYPE_CHECKING:
     from reconciler.state.writer import SqlStateWriter
-
-__all__ = ["RecoverResult", "merge_fallback"]
 
 
 def merge_fallback(store: SqlStateWriter, *, actor: str) -> RecoverResult:
@@ -51,4 +49,4 @@ def _merge_one(conn: Connection, attempt: Attempt, actor: str) -> None:
         insert_attempt(conn, attempt)
     if attempt.campaign_id and attempt.status is AttemptStatus.CREATED:
         insert_campaign_from_attempt(conn, attempt)
-    insert_entries(conn, [rules.recover_event(attempt, actor, now())])
+    insert_attempt(conn, rules.recover_event(attempt, actor, now()))

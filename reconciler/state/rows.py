@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign
 
 # The columns of ``attempts`` (all but ``id``) and of ``campaigns``: the values' fields.
 ATTEMPT_FIELDS = tuple(name for name in Attempt.__dataclass_fields__ if name != "id")
 CAMPAIGN_FIELDS = tuple(RecordedCampaign.__dataclass_fields__)
+CHUNK = 500  # keys or ids per IN (...): well under every database's bound-parameter limit
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T]) -> Iterator[list[T]]:
+    """``values`` a ``CHUNK`` at a time, for queries that name them in IN (...)."""
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])
 
 
 def utc(value: datetime | str) -> datetime:

@@ -109,41 +109,26 @@ def settled(attempt: Attempt, note: str, moment: datetime) -> Attempt:
     )
 
 
-def is_unresolved(status: str) -> bool:
-    return AttemptStatus(status) in UNRESOLVED
+# What a journal entry about a campaign record copies from it.
+_FROM_RECORD = ("body", "fingerprint", "source_fingerprint", "campaign_id")
 
 
 def journal_event(
-    key: str,
-    kind: str,
-    status: AttemptStatus,
-    moment: datetime,
-    *,
-    actor: str,
-    body: Mapping[str, Any] | None = None,
-    fingerprint: str = "",
-    source_fingerprint: str = "",
-    campaign_id: str | None = None,
-    ctx_id: str | None = None,
-    error: str | None = None,
+    key: str, kind: str, status: AttemptStatus, moment: datetime, actor: str, **details: Any
 ) -> Attempt:
-    """A journal entry that is not a create (import, forget, move, recover); id 0."""
-    return Attempt(
-        id=0,
-        key=key,
-        kind=kind,
-        status=status,
-        fingerprint=fingerprint,
-        source_fingerprint=source_fingerprint,
-        body=body,
-        idempotency_key="",
-        started_at=moment,
-        finished_at=moment,
-        campaign_id=campaign_id,
-        ctx_id=ctx_id,
-        error=error,
-        actor=actor,
-    )
+    """A journal entry that is not a create (import, forget, move, recover); id 0.
+
+    ``details``: its other ``Attempt`` fields; no fingerprints, body nor idempotency key
+    unless given (``_about`` a record).
+    """
+    values: dict[str, Any] = {"fingerprint": "", "source_fingerprint": "", "body": None}
+    values |= {"idempotency_key": "", "started_at": moment, "finished_at": moment, **details}
+    return Attempt(id=0, key=key, kind=kind, status=status, actor=actor, **values)
+
+
+def _about(record: RecordedCampaign | None) -> dict[str, Any]:
+    """The fields of an entry about ``record`` (none without one)."""
+    return {f: getattr(record, f) for f in _FROM_RECORD} if record else {}
 
 
 def refuse_import(key: str, existing_id: str | None) -> None:
@@ -162,17 +147,10 @@ def import_note(record: RecordedCampaign, existing_id: str | None) -> str:
 
 
 def import_event(record: RecordedCampaign, moment: datetime) -> Attempt:
+    """``state import``'s entry: the record, by its creator."""
+    details = _about(record) | {"ctx_id": record.ctx_id}
     return journal_event(
-        record.key,
-        "import",
-        AttemptStatus.CREATED,
-        moment,
-        actor=record.created_by,
-        body=record.body,
-        fingerprint=record.fingerprint,
-        source_fingerprint=record.source_fingerprint,
-        campaign_id=record.campaign_id,
-        ctx_id=record.ctx_id,
+        record.key, "import", AttemptStatus.CREATED, moment, record.created_by, **details
     )
 
 
@@ -190,17 +168,9 @@ def forget_event(
 ) -> Attempt:
     """``state forget``'s entry (``refuse_forget`` first)."""
     refuse_forget(key, record is not None, settled_count > 0)
+    error = f"forgotten (settled {count(settled_count, 'in-doubt attempt')})"
     return journal_event(
-        key,
-        "forget",
-        AttemptStatus.RESOLVED,
-        moment,
-        actor=actor,
-        body=record.body if record else None,
-        fingerprint=record.fingerprint if record else "",
-        source_fingerprint=record.source_fingerprint if record else "",
-        campaign_id=record.campaign_id if record else None,
-        error=f"forgotten (settled {count(settled_count, 'in-doubt attempt')})",
+        key, "forget", AttemptStatus.RESOLVED, moment, actor, error=error, **_about(record)
     )
 
 
@@ -215,7 +185,7 @@ def move_events(
         )
     notes = ((old_key, f"moved to {new_key}"), (new_key, f"moved from {old_key}"))
     return [
-        journal_event(key, "move", AttemptStatus.RESOLVED, moment, actor=actor, error=note)
+        journal_event(key, "move", AttemptStatus.RESOLVED, moment, actor, error=note)
         for key, note in notes
     ]
 
@@ -230,17 +200,11 @@ def merge_action(
     """
     if stored is None or stored[0] != attempt.key:
         return "insert"
-    return "update" if is_unresolved(stored[1]) else "keep"
+    return "update" if AttemptStatus(stored[1]) in UNRESOLVED else "keep"
 
 
 def recover_event(attempt: Attempt, actor: str, moment: datetime) -> Attempt:
-    return journal_event(
-        attempt.key,
-        "recover",
-        attempt.status,
-        moment,
-        actor=actor,
-        campaign_id=attempt.campaign_id,
-        ctx_id=attempt.ctx_id,
-        error=f"merged from the fallback journal (attempt {attempt.id})",
-    )
+    """``state recover``'s note of a merged outcome (never a doubt itself)."""
+    error = f"merged from the fallback journal (attempt {attempt.id})"
+    outcome = {"campaign_id": attempt.campaign_id, "ctx_id": attempt.ctx_id, "error": error}
+    return journal_event(attempt.key, "recover", attempt.status, moment, actor, **outcome)

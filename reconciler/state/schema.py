@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -30,7 +29,6 @@ __all__ = ["SchemaStatus", "head_revision", "schema_status", "stored_binding", "
 
 if TYPE_CHECKING:
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
 SCRIPT_LOCATION = "reconciler.state:migrations"
 
@@ -43,13 +41,6 @@ def _config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
-
-
-@cache
-def _script() -> ScriptDirectory:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_config())
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -9,22 +9,23 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 
 from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
 from reconciler.state.binding import Binding
 from reconciler.state.engine import translated
-from reconciler.state.location import StateLocation
+from reconciler.state.location import AtLocation, StateLocation
 from reconciler.state.revisions import SchemaStatus, refuse_unusable
-from reconciler.state.rows import attempt_from_row, campaign_from_row
+from reconciler.state.rows import attempt_from_row, campaign_from_row, chunks
 from reconciler.state.schema import schema_status
 from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
 from reconciler.state.sqlite_reader import SqliteReader, connect_readonly
 from reconciler.state.tables import attempts, campaigns, meta
 
-_CHUNK = 500  # keys per query: well under every database's bound-parameter limit
+if TYPE_CHECKING:
+    from reconciler.state.locking import EnvironmentLock
 
 
 def read_meta(conn: Connection, binding: Binding, display: str) -> Mapping[Any, Any] | None:
@@ -77,8 +78,8 @@ class ServerReader:
         with self._reading() as conn:
             if conn is None or not wanted or self._meta(conn) is None:
                 return found
-            for start in range(0, len(wanted), _CHUNK):
-                query = select(campaigns).where(campaigns.c.key.in_(wanted[start : start + _CHUNK]))
+            for chunk in chunks(wanted):
+                query = select(campaigns).where(campaigns.c.key.in_(chunk))
                 found.update(
                     (r.key, r) for r in map(campaign_from_row, conn.execute(query).mappings())
                 )
@@ -127,3 +128,25 @@ def reader_at(
         return SqliteReader(location.path, location.root, binding, connect)
     assert engine is not None  # a server database is read through its engine
     return ServerReader(location, engine, binding, holder)
+
+
+class ReadsThrough(AtLocation):
+    """The reads of a store or a writer: each through a new ``reader()`` of its state."""
+
+    _lock: EnvironmentLock
+
+    def reader(self) -> SqliteReader | ServerReader:
+        raise NotImplementedError
+
+    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
+        return self.reader().bodies(keys)
+
+    def journal(self, key: str | None = None) -> Sequence[Attempt]:
+        return self.reader().journal(key)
+
+    def lock_holder(self) -> LockInfo | None:
+        """Who holds the environment's lock now (a writer: its own details)."""
+        if self.location.path is not None and not self.location.path.parent.exists():
+            return None
+        with translated(self.location, "read the lock of"):
+            return self._lock.holder()

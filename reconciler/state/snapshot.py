@@ -1,6 +1,7 @@
 """Which journal entries a snapshot shows, and the snapshot built from a state's rows.
 
-Pure rules over rows, shared by every reader (SQLite's and a server database's).
+Pure rules over rows, shared by every reader (SQLite's and a server database's) and by
+the test fake (``snapshot_of`` its values).
 """
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.state.base import UNRESOLVED, Attempt, AttemptStatus, StateSnapshot
+from reconciler.state.base import (
+    UNRESOLVED,
+    Attempt,
+    AttemptStatus,
+    RecordedCampaign,
+    StateSnapshot,
+)
 from reconciler.state.rows import attempt_from_row, campaign_from_row
 
 # The columns of ``campaigns`` a snapshot reads: no bodies (the planner compares
@@ -80,11 +87,25 @@ def build_snapshot(
     the full rows of the few attempts the snapshot shows.
     """
     records = {r.key: r for r in map(campaign_from_row, campaign_rows)}
-    head = journal_head(((r[0], r[1], r[2], r[3]) for r in head_rows), records.keys())
+
+    def attempts(ids: Sequence[int]) -> Iterable[Attempt]:
+        return map(attempt_from_row, attempt_rows(ids))
+
+    return snapshot_of(environment, meta, records, head_rows, attempts)
+
+
+def snapshot_of(
+    environment: str,
+    meta: Mapping[Any, Any],
+    records: Mapping[str, RecordedCampaign],
+    heads: Iterable[Sequence[Any]],
+    attempts: Callable[[Sequence[int]], Iterable[Attempt]],
+) -> StateSnapshot:
+    """The snapshot of a bound state: ``meta`` its lineage, serial and API; ``records``
+    without bodies; ``heads`` as ``build_snapshot``'s; ``attempts(ids)`` the shown ones."""
+    head = journal_head(((r[0], r[1], r[2], r[3]) for r in heads), records.keys())
     wanted = sorted(set(head.in_doubt.values()) | set(head.last_failures.values()))
-    by_id: dict[int, Attempt] = {}
-    if wanted:
-        by_id = {a.id: a for a in map(attempt_from_row, attempt_rows(wanted))}
+    by_id = {a.id: a for a in attempts(wanted)} if wanted else {}
     return StateSnapshot(
         environment=environment,
         exists=True,

@@ -32,11 +32,10 @@ from reconciler.state.revisions import (
     refuse_unusable,
     status_of,
 )
-from reconciler.state.rows import attempt_from_row, campaign_from_row
+from reconciler.state.rows import attempt_from_row, campaign_from_row, chunks
 from reconciler.state.snapshot import SNAPSHOT_CAMPAIGN_COLUMNS, build_snapshot
 
 BUSY_TIMEOUT_MS = 30_000  # busy readers and writers wait this long for a writer's commit
-_CHUNK = 500  # keys per query: well under SQLite's bound-parameter limit
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CAMPAIGNS = f"SELECT {', '.join(SNAPSHOT_CAMPAIGN_COLUMNS)} FROM campaigns"  # noqa: S608
 _HEADS = "SELECT id, key, kind, status FROM attempts ORDER BY id"
@@ -217,8 +216,7 @@ class SqliteReader:
     def _in(
         conn: sqlite3.Connection, table: str, column: str, values: Sequence[Any]
     ) -> Iterator[Mapping[str, Any]]:
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start : start + _CHUNK]
+        for chunk in chunks(values):
             marks = ", ".join("?" * len(chunk))
             yield from conn.execute(
                 f"SELECT * FROM {table} WHERE {column} IN ({marks})",  # noqa: S608

@@ -9,17 +9,17 @@ the lock is held.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
 from reconciler.errors import StateError
 from reconciler.state import fallback
-from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot
+from reconciler.state.base import LockInfo, StateSnapshot
 from reconciler.state.binding import Binding
 from reconciler.state.engine import rest_in_rollback_mode, server_engine, translated, writer_engine
-from reconciler.state.location import AtLocation, StateLocation
+from reconciler.state.location import StateLocation
 from reconciler.state.locking import (
     AdvisoryLock,
     EnvironmentLock,
@@ -27,12 +27,12 @@ from reconciler.state.locking import (
     acquire,
     new_lock_info,
 )
-from reconciler.state.server_reader import ServerReader, reader_at
+from reconciler.state.server_reader import ReadsThrough, ServerReader, reader_at
 from reconciler.state.sqlite_reader import SqliteReader
 from reconciler.state.writer import SchemaGate, SqlStateWriter
 
 
-class SqlStateStore(AtLocation):
+class SqlStateStore(ReadsThrough):
     """The state of one environment. Use ``open_store`` to get one."""
 
     def __init__(
@@ -66,18 +66,6 @@ class SqlStateStore(AtLocation):
 
     def snapshot(self) -> StateSnapshot:
         return self.reader().snapshot()
-
-    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        return self.reader().bodies(keys)
-
-    def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        return self.reader().journal(key)
-
-    def lock_holder(self) -> LockInfo | None:
-        if self.location.path is not None and not self.location.path.parent.exists():
-            return None
-        with translated(self.location, "read the lock of"):
-            return self._lock.holder()
 
     # -- locking -----------------------------------------------------------------
 

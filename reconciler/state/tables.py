@@ -94,5 +94,3 @@ locks = Table(
     # The database session holding the advisory lock (PostgreSQL), for ``unlock``.
     Column("backend_pid", Integer, nullable=True),
 )
-
-TABLES = (meta, campaigns, attempts, locks)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -19,16 +19,16 @@ from sqlalchemy import Connection, Engine, select, update
 
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state import fallback, schema
-from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, StateSnapshot, StepShortcuts
+from reconciler.state.base import Attempt, LockInfo, RecordedCampaign, RecoverResult, StateSnapshot
 from reconciler.state.binding import Binding, normalise_api_url
 from reconciler.state.engine import create_private_file, private_sidecars, translated
-from reconciler.state.location import AtLocation, StateLocation
+from reconciler.state.location import StateLocation
 from reconciler.state.locking import EnvironmentLock
 from reconciler.state.paths import CREATING_SUFFIX, beside
-from reconciler.state.recovery import RecoverResult, merge_fallback
+from reconciler.state.recovery import merge_fallback
 from reconciler.state.revisions import refuse_schemaless
 from reconciler.state.rows import now
-from reconciler.state.server_reader import ServerReader, read_meta, reader_at
+from reconciler.state.server_reader import ReadsThrough, ServerReader, read_meta, reader_at
 from reconciler.state.sqlite_reader import SqliteReader, connect_for_writer, holds_no_tables
 from reconciler.state.tables import locks, meta
 from reconciler.state.writes import forget_key, import_record, move_record, write_step
@@ -72,7 +72,7 @@ class SchemaGate:
         self.ready = True
 
 
-class SqlStateWriter(AtLocation, StepShortcuts):
+class SqlStateWriter(ReadsThrough):
     """Reads and writes one environment's state while ``info``'s lock is held."""
 
     def __init__(
@@ -113,17 +113,6 @@ class SqlStateWriter(AtLocation, StepShortcuts):
     def snapshot(self) -> StateSnapshot:
         """Everything the planner needs, read in one transaction (this writer holds the lock)."""
         return self.reader().snapshot_only()
-
-    def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
-        return self.reader().bodies(keys)
-
-    def journal(self, key: str | None = None) -> Sequence[Attempt]:
-        return self.reader().journal(key)
-
-    def lock_holder(self) -> LockInfo | None:
-        """The lock's holder as recorded (this writer's details)."""
-        with translated(self.location, "read the lock of"):
-            return self._lock.holder()
 
     # -- the lock's end ------------------------------------------------------------------
 
@@ -174,8 +163,7 @@ class SqlStateWriter(AtLocation, StepShortcuts):
 
     def run_write(self, body: Callable[[Connection], T]) -> T:
         """``body`` in one transaction that bumps the serial; needs a bound state."""
-        self._require_lock()
-        self._schema.ensure(self._engine)
+        self.ready_engine()
         with self._mutex, translated(self.location, "write"), self._transaction() as conn:
             self._fence(conn)
             self._check_bound(conn)
@@ -216,11 +204,10 @@ class SqlStateWriter(AtLocation, StepShortcuts):
 
     def bind(self, api_url: str) -> None:
         """Create the state on first write, bound to this environment and API; else check."""
-        self._require_lock()
-        self._schema.ensure(self._engine)
+        engine = self.ready_engine()
         url = normalise_api_url(api_url)
         self._binding = Binding(self.environment, url)
-        with translated(self.location, "write"), self._engine.begin() as conn:
+        with translated(self.location, "write"), engine.begin() as conn:
             if read_meta(conn, self._binding, self.display) is not None:
                 return
             values = {"lineage": str(uuid.uuid4()), "environment": self.environment}

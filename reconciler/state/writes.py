@@ -16,12 +16,12 @@ from reconciler.state.rows import (
     attempt_values,
     campaign_from_row,
     campaign_values,
+    chunks,
     now,
     utc,
 )
 from reconciler.state.tables import attempts, campaigns
 
-CHUNK = 500  # ids or keys per IN (...): well under every database's bound-parameter limit
 _UNRESOLVED = [str(s) for s in UNRESOLVED]
 
 
@@ -45,12 +45,6 @@ def insert_intents(conn: Connection, intents: Sequence[Attempt]) -> list[int]:
     result = conn.execute(insert(attempts).returning(attempts.c.id, attempts.c.key), rows)
     ids = {key: int(id_) for id_, key in result}
     return [ids[a.key] for a in intents]
-
-
-def insert_entries(conn: Connection, entries: Sequence[Attempt]) -> None:
-    """Insert journal entries built by ``rules`` (import, forget, move, recover)."""
-    for entry in entries:
-        insert_attempt(conn, entry)
 
 
 def resolve_open_attempts(conn: Connection, key: str, note: str) -> int:
@@ -82,7 +76,7 @@ def import_record(conn: Connection, record: RecordedCampaign) -> None:
     note = rules.import_note(record, _recorded_ids(conn, [record.key]).get(record.key))
     conn.execute(campaigns.insert().values(**campaign_values(record)))
     resolve_open_attempts(conn, record.key, note)
-    insert_entries(conn, [rules.import_event(record, now())])
+    insert_attempt(conn, rules.import_event(record, now()))
 
 
 def forget_key(conn: Connection, key: str, actor: str) -> None:
@@ -94,7 +88,7 @@ def forget_key(conn: Connection, key: str, actor: str) -> None:
     entry = rules.forget_event(key, actor, record, count, now())
     if record is not None:
         conn.execute(campaigns.delete().where(campaigns.c.key == key))
-    insert_entries(conn, [entry])
+    insert_attempt(conn, entry)
 
 
 def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> None:
@@ -102,7 +96,8 @@ def move_record(conn: Connection, old_key: str, new_key: str, actor: str) -> Non
     present = set(_recorded_ids(conn, [old_key, new_key]))
     entries = rules.move_events(old_key, new_key, present, actor, now())
     conn.execute(update(campaigns).where(campaigns.c.key == old_key).values(key=new_key))
-    insert_entries(conn, entries)
+    for entry in entries:
+        insert_attempt(conn, entry)
 
 
 def write_step(
@@ -138,8 +133,8 @@ def write_outcomes(conn: Connection, outcomes: Sequence[Attempt]) -> None:
 def _intents_of(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """(key, fingerprint) of the attempts ``ids``, by id."""
     found: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = conn.execute(_INTENTS_BY_ID, {"ids": list(ids[start : start + CHUNK])})
+    for chunk in chunks(ids):
+        rows = conn.execute(_INTENTS_BY_ID, {"ids": chunk})
         found.update((int(r[0]), (r[1], r[2])) for r in rows)
     return found
 
@@ -161,8 +156,8 @@ def _insert_created(conn: Connection, created: Sequence[Attempt], moment: dateti
 
 def _recorded_ids(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for start in range(0, len(keys), CHUNK):
-        rows = conn.execute(_RECORDED_IDS, {"keys": list(keys[start : start + CHUNK])})
+    for chunk in chunks(keys):
+        rows = conn.execute(_RECORDED_IDS, {"keys": chunk})
         found.update((r[0], r[1]) for r in rows)
     return found
 
@@ -209,10 +204,9 @@ def refuse_duplicate_sends(conn: Connection, intents: Sequence[Attempt]) -> None
     keys = sorted({a.key for a in intents})
     created: set[str] = set()
     doubtful: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        chunk = {"keys": keys[start : start + CHUNK]}
-        created.update(conn.execute(_CREATED_KEYS, chunk).scalars())
-        doubtful.update(conn.execute(_OPEN_KEYS, chunk).scalars())
+    for chunk in chunks(keys):
+        created.update(conn.execute(_CREATED_KEYS, {"keys": chunk}).scalars())
+        doubtful.update(conn.execute(_OPEN_KEYS, {"keys": chunk}).scalars())
     rules.refuse_duplicate_sends(intents, created, doubtful)
 
 

@@ -24,7 +24,7 @@ from reconciler.plan import Plan
 from reconciler.planner import make_plan
 from reconciler.runtime import Runtime
 from reconciler.state.base import Attempt, AttemptStatus, LockInfo, StateSnapshot
-from tests.support.factories import make_desired
+from tests.support.factories import make_desired, record_intents
 from tests.support.fake_api import FakeCampaignAPI
 from tests.support.fake_state import FakeStateStore
 
@@ -201,7 +201,7 @@ def test_campaigns_in_doubt_are_listed_and_not_sent() -> None:
     store = FakeStateStore()
     pending = Attempt(0, "a", "create", AttemptStatus.PENDING, "fp", "sfp", {}, "k", NOW)
     with store.locked("test") as writer:
-        writer.record_intents([pending])
+        record_intents(writer, [pending])
     report, opener = _run(store, _desired("a", "b"))
     assert report.in_doubt_before == ["a"]  # type: ignore[attr-defined]
     assert [c[0] for c in opener.api.calls] == ["b"]

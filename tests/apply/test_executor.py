@@ -43,6 +43,20 @@ def test_every_create_is_recorded_before_and_after_its_request(
     assert store.steps[0] == (0, 3)  # the first write records intents only, before any request
 
 
+def test_each_outcome_reports_what_its_attempt_settled() -> None:
+    """A task's outcome carries its settled attempt's fields, and where it was recorded."""
+    store = FakeStateStore()
+    api = FakeCampaignAPI(store, {"k": [failed(422, message="bad phone")]})
+    result = execute_locked([task("k"), task("j")], store, api, parallelism=1)
+    by_key = {o.key: o for o in result.outcomes}
+    assert (by_key["k"].status, by_key["k"].http_status) == (AttemptStatus.FAILED, 422)
+    assert (by_key["k"].name, by_key["k"].message) == ("k", "bad phone")
+    j = by_key["j"]
+    assert (j.status, j.http_status, j.ctx_id) == (AttemptStatus.CREATED, 201, "ctx")
+    assert j.campaign_id == store.campaigns["j"].campaign_id
+    assert {o.recorded_in for o in result.outcomes} == {"state"}
+
+
 def test_each_request_is_told_its_campaign_key() -> None:
     """The client names the campaign in its log lines (a 429 retry), so it must know it."""
     store = FakeStateStore()
@@ -112,7 +126,7 @@ def test_an_in_doubt_create_is_never_resent(make_store: type[FakeStateStore]) ->
     assert [c[0] for c in api.calls] == ["c000", "c001", "c002"]
     assert "c001" in store.snapshot().in_doubt
     assert "c001" not in store.campaigns
-    assert [o.key for o in result.of_status(AttemptStatus.IN_DOUBT)] == ["c001"]
+    assert [o.key for o in result.outcomes if o.status is AttemptStatus.IN_DOUBT] == ["c001"]
     assert result.exit_code == 1
 
 
@@ -249,7 +263,7 @@ def test_parallelism_bound_is_respected_and_reached(make_store: type[FakeStateSt
     api.on_call = lambda key: None if key == "c000" else barrier.wait() and None
     result = execute_locked(tasks(22), store, api, parallelism=3)
     assert api.max_concurrent == 3
-    assert len(result.of_status(AttemptStatus.CREATED)) == 22
+    assert len([o for o in result.outcomes if o.status is AttemptStatus.CREATED]) == 22
 
 
 def test_rate_limits_the_starts_per_second(make_store: type[FakeStateStore]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.api.base import CreateResult, Outcome
 from reconciler.errors import StateError
-from reconciler.executor import ApplyEvent, execute
+from reconciler.executor import ApplyEvent, RunOptions, execute
 from reconciler.state.base import Attempt, AttemptStatus
 from tests.apply.helpers import tasks
 from tests.support.fake_api import FakeCampaignAPI, failed
@@ -99,7 +99,7 @@ def test_the_executor_records_through_the_recorder_protocol_alone() -> None:
     """``record_step`` and ``write_fallback`` are all the executor needs of a store."""
     recorder = MinimalRecorder()
     api = FakeCampaignAPI()
-    result = execute(tasks(5), recorder, api, parallelism=2, batch=2)
+    result = execute(tasks(5), recorder, api, RunOptions(parallelism=2, batch=2))
     assert result.exit_code == 0
     assert [len(i) for _, i in recorder.steps if i] == [2, 2, 1]
     outcomes = [a for o, _ in recorder.steps for a in o]

@@ -9,7 +9,7 @@ from reconciler.config import load_project
 from reconciler.specs.loader import load_campaigns, resolve_variables
 from reconciler.state import open_store
 from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign
-from tests.support.factories import CREATED_AT
+from tests.support.factories import CREATED_AT, record_intents
 from tests.support.projects import PROD_URL
 
 API_URLS = {"dev": "sandbox", "prod": PROD_URL}
@@ -55,13 +55,14 @@ def write_state(
                         CREATED_AT,
                     )
                 )
-            writer.record_intents(
+            record_intents(
+                writer,
                 [
                     Attempt(
                         0, key, "create", AttemptStatus.PENDING, "f", "s", None, "i", CREATED_AT
                     )
                     for key in in_doubt
-                ]
+                ],
             )
     finally:
         store.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from reconciler.state import open_store
 from reconciler.state.base import Attempt, AttemptStatus
 from tests.support.cli import run_cli
+from tests.support.factories import record_intents, record_outcome
 from tests.support.projects import copy_example
 
 FIRST = "2027-01-04"  # the calendar's first day: the welcome campaigns start then
@@ -67,11 +68,12 @@ def _in_doubt(root: Path, key: str, env: str) -> None:
                 idempotency_key=f"idem-{key}", started_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
                 actor="ci", run_id="run-7",
             )  # fmt: skip
-            (recorded,) = writer.record_intents([attempt])
-            writer.record_outcome(
+            (recorded,) = record_intents(writer, [attempt])
+            record_outcome(
+                writer,
                 Attempt(
                     **{**recorded.__dict__, "status": AttemptStatus.IN_DOUBT, "error": "timeout"}
-                )
+                ),
             )
     finally:
         store.close()

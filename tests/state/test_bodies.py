@@ -7,18 +7,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from reconciler.errors import StateError
 from reconciler.state import copy_state, read_bodies, read_snapshot, schema
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, fresh, intent, locked, open_target
+from tests.support.factories import record_intents
 
 BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+919812345601"}]}}
 
 
 def _record_two(target: StateTarget) -> None:
     with locked(target) as store:
-        a, b = store.record_intents([intent("a", body=BODY), intent("b")])
+        a, b = record_intents(store, [intent("a", body=BODY), intent("b")])
         store.record_step([created(a, "cmp-a"), created(b, "cmp-b")], ())
 
 
@@ -83,7 +85,9 @@ def test_value_types_do_not_import_sqlalchemy():
 
 def test_head_revision_is_alembics_head():
     """The revision a reader compares with is the newest migration's."""
-    assert schema._script().get_current_head() == schema.head_revision()
+    assert (
+        ScriptDirectory.from_config(schema._config()).get_current_head() == schema.head_revision()
+    )
 
 
 def test_reading_a_current_state_imports_no_alembic(target: StateTarget):

@@ -11,6 +11,7 @@ from reconciler.state import read_snapshot
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, created, intent, locked, outcome
 from tests.support.cli import run_cli
+from tests.support.factories import record_intents, record_outcome
 from tests.support.projects import make_project
 
 pytestmark = pytest.mark.slow
@@ -25,9 +26,9 @@ def _populated(target: StateTarget) -> Path:
         "touchpoint": {"customer_details": [{"id": "1", "to_number": RECIPIENT}]},
     }
     with locked(target) as store:
-        a, b = store.record_intents([intent("diwali", body=body), intent("doubt")])
-        store.record_outcome(created(a, "cmp-42"))
-        store.record_outcome(outcome(b, b.status.IN_DOUBT, http_status=504, error="timeout"))
+        a, b = record_intents(store, [intent("diwali", body=body), intent("doubt")])
+        record_outcome(store, created(a, "cmp-42"))
+        record_outcome(store, outcome(b, b.status.IN_DOUBT, http_status=504, error="timeout"))
     return root
 
 
@@ -110,7 +111,7 @@ def test_pending_journal_blocks_commands(target: StateTarget):
     """With a fallback journal waiting, state list refuses and names `state recover`."""
     root = _populated(target)
     with locked(target) as store:
-        [c] = store.record_intents([intent("c")])
+        [c] = record_intents(store, [intent("c")])
         store.write_fallback(created(c, "cmp-c"))
     refused = run_cli("state", "list", "--env", "dev", cwd=root)
     assert refused.returncode == 1 and "state recover --env dev" in refused.stderr

@@ -11,14 +11,15 @@ from reconciler.state import copy_state, read_snapshot
 from reconciler.state.base import AttemptStatus, StateSnapshot
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, intent, locked, open_target, outcome
+from tests.support.factories import record_intents, record_outcome
 
 
 def _populate(target: StateTarget) -> StateSnapshot:
     with locked(target) as store:
-        a, b, c = store.record_intents([intent("a"), intent("b"), intent("c")])
-        store.record_outcome(created(a, "cmp-a"))
-        store.record_outcome(outcome(b, AttemptStatus.IN_DOUBT, http_status=502))
-        store.record_outcome(outcome(c, AttemptStatus.FAILED, error="bad"))
+        a, b, c = record_intents(store, [intent("a"), intent("b"), intent("c")])
+        record_outcome(store, created(a, "cmp-a"))
+        record_outcome(store, outcome(b, AttemptStatus.IN_DOUBT, http_status=502))
+        record_outcome(store, outcome(c, AttemptStatus.FAILED, error="bad"))
     return read_snapshot(target.location, "dev", root=target.root)
 
 
@@ -53,7 +54,7 @@ def test_copied_state_keeps_working(tmp_path: Path):
     _populate(StateTarget("sqlite", "a.sqlite", root))
     copy_state("a.sqlite", "b.sqlite", root=root)
     with locked(StateTarget("sqlite", "b.sqlite", root)) as store:
-        [d] = store.record_intents([intent("d")])
+        [d] = record_intents(store, [intent("d")])
     assert d.id == 4  # after the three copied attempts
     assert read_snapshot("b.sqlite", "dev", root=root).in_doubt["d"].id == d.id
 
@@ -71,7 +72,7 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, pg_database: str):
     _same(original, read_snapshot("back.sqlite", "dev", root=root))
     pg = StateTarget("postgres", pg_database, root)
     with locked(pg) as store:
-        [d] = store.record_intents([intent("d")])
+        [d] = record_intents(store, [intent("d")])
     reader = open_target(pg)
     assert d.id == 1 + max(a.id for a in reader.journal() if a.key != "d")
     reader.close()

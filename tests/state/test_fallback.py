@@ -12,12 +12,13 @@ from reconciler.state.base import AttemptStatus
 from reconciler.state.fallback import read_fallback
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, fresh, intent, locked, outcome
+from tests.support.factories import record_intents
 
 
 def _journal_after_lost_outcomes(target: StateTarget):
     """Two creates whose outcomes went to the fallback journal instead of the state."""
     with locked(target) as store:
-        a, b = store.record_intents([intent("a"), intent("b")])
+        a, b = record_intents(store, [intent("a"), intent("b")])
         store.write_fallback(created(a, "cmp-a"))
         store.write_fallback(outcome(b, AttemptStatus.IN_DOUBT, http_status=504))
         return store.location.journal_path, a, b

@@ -13,6 +13,7 @@ import pytest
 from reconciler.errors import StateError, StateLockedError
 from tests.state.conftest import StateTarget
 from tests.state.helpers import intent, open_target
+from tests.support.factories import record_intents
 
 
 def test_second_writer_fails_naming_the_holder(target: StateTarget):
@@ -79,7 +80,7 @@ def test_unlock_checks_the_id_and_frees_the_lock(target: StateTarget):
         removed = other.unlock(info.lock_id)
         assert removed.lock_id == info.lock_id
         with pytest.raises(StateLockedError, match="was removed"):
-            writer.record_intents([intent("a")])  # a holder that lost its lock writes nothing
+            record_intents(writer, [intent("a")])  # a holder that lost its lock writes nothing
         if target.backend == "sqlite":
             with other.locked("apply"):
                 assert other.lock_holder() is not None

@@ -19,6 +19,7 @@ from reconciler.state.schema import _config, head_revision
 from reconciler.state.tables import metadata
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, fresh, intent, locked, open_target
+from tests.support.factories import record_intents, record_outcome
 
 
 def _engine(target: StateTarget):
@@ -88,8 +89,8 @@ def test_writer_migrates_a_first_revision_state_keeping_everything(target: State
     _make_v1_state(target)
     with locked(target, api_url="sandbox") as store:
         snap = store.snapshot()
-        [a] = store.record_intents([intent("new")])
-        store.record_outcome(created(a, "cmp-new"))
+        [a] = record_intents(store, [intent("new")])
+        record_outcome(store, created(a, "cmp-new"))
     after = fresh(target)
     assert snap.lineage == "lineage-v1" and snap.serial == 7
     assert snap.campaigns["old"].campaign_id == "cmp-old"

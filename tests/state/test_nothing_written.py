@@ -72,7 +72,10 @@ def project() -> Iterator[Path]:
             folder / "project", one_file(["c000", "c001"]), environments=_environments()
         )
         first = _apply(root, "dev")
-        assert first.exit_code == 0 and len(first.result.of_status(AttemptStatus.CREATED)) == 1
+        assert (
+            first.exit_code == 0
+            and len([o for o in first.result.outcomes if o.status is AttemptStatus.CREATED]) == 1
+        )
         assert _apply(root, "dev").nothing_to_do
         yield root
 

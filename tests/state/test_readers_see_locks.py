@@ -19,6 +19,7 @@ import pytest
 from reconciler.cli import main
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, intent, locked
+from tests.support.factories import record_intents
 from tests.support.projects import make_project, one_file
 
 
@@ -41,8 +42,8 @@ def test_readers_name_the_apply_that_holds_an_in_flight_create(
         earlier = dataclasses.replace(
             intent("old"), started_at=held.started_at - timedelta(hours=1)
         )
-        store.record_intents([earlier])
-        store.record_intents([intent("c000")])
+        record_intents(store, [earlier])
+        record_intents(store, [intent("c000")])
         code, out, err = _run(capsys, root, "plan", "--env", "dev", "--format", "json")
         assert code == 0, err
         reasons = {a["key"]: a["reason"] for a in json.loads(out)["actions"]}

@@ -13,6 +13,7 @@ from reconciler.state import read_snapshot
 from tests.state.conftest import PG_URL, StateTarget
 from tests.state.helpers import API, created, intent, open_target
 from tests.support.cli import run_cli
+from tests.support.factories import record_intents, record_outcome
 from tests.support.projects import make_project, one_file
 
 
@@ -39,15 +40,15 @@ def test_a_holder_whose_session_ended_writes_nothing_once_another_holds_the_lock
     try:
         with old.locked("apply") as writer:
             writer.bind(API)
-            [sent] = writer.record_intents([intent("k1")])
+            [sent] = record_intents(writer, [intent("k1")])
             _terminate_lock_session(pg_database)
             # The race: the old holder checked its session an instant before it ended.
             monkeypatch.setattr(old._lock, "still_held", lambda: True)
             with new.locked("apply", timeout=30) as successor:
                 with pytest.raises(StateLockedError, match="lost"):
-                    writer.record_intents([intent("k2")])
+                    record_intents(writer, [intent("k2")])
                 with pytest.raises(StateLockedError, match="lost"):
-                    writer.record_outcome(created(sent, "cmp-1"))
+                    record_outcome(writer, created(sent, "cmp-1"))
                 seen = successor.snapshot()
         assert set(seen.in_doubt) == {"k1"} and seen.campaigns == {}
         after = read_snapshot(target.location, "dev", root=tmp_path)

@@ -12,6 +12,7 @@ from reconciler.cli import main
 from reconciler.state.base import AttemptStatus, RecordedCampaign
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, intent, locked, outcome
+from tests.support.factories import record_intents, record_outcome
 from tests.support.projects import make_project
 
 RECIPIENT = "+919812345678"
@@ -30,9 +31,9 @@ def _in_doubt(target: StateTarget) -> Path:
     }
     attempt = dataclasses.replace(intent("diwali", body=body), started_at=SENT_AT)
     with locked(target) as store:
-        [sent] = store.record_intents([attempt])
+        [sent] = record_intents(store, [attempt])
         doubt = outcome(sent, AttemptStatus.IN_DOUBT, http_status=500, ctx_id=CTX_ID, error=ERROR)
-        store.record_outcome(doubt)
+        record_outcome(store, doubt)
     return target.root
 
 
@@ -86,8 +87,8 @@ def test_show_and_list_mask_a_recipient_in_a_recorded_error(target: StateTarget,
         },
     }
     with locked(target) as store:
-        [sent] = store.record_intents([intent("diwali", body=body)])
-        store.record_outcome(outcome(sent, AttemptStatus.FAILED, http_status=400, error=error))
+        [sent] = record_intents(store, [intent("diwali", body=body)])
+        record_outcome(store, outcome(sent, AttemptStatus.FAILED, http_status=400, error=error))
     for args in (("state", "show", "diwali"), ("state", "list")):
         for fmt in ("text", "json"):
             out = " ".join(_run(capsys, root, *args, "--format", fmt).split())

@@ -13,6 +13,7 @@ from reconciler.errors import StateError
 from reconciler.state import open_reader, open_store, read_snapshot
 from tests.state.conftest import StateTarget
 from tests.state.helpers import created, intent, locked, open_target
+from tests.support.factories import record_intents, record_outcome
 
 
 @pytest.fixture
@@ -31,8 +32,8 @@ def test_state_files_are_private(sqlite_target: StateTarget):
     old = os.umask(0o022)
     try:
         with locked(sqlite_target) as store:
-            [a] = store.record_intents([intent("a")])
-            store.record_outcome(created(a, "1"))
+            [a] = record_intents(store, [intent("a")])
+            record_outcome(store, created(a, "1"))
             directory = sqlite_target.root / ".reconciler"
             files = sorted(p for p in directory.iterdir() if not p.name.endswith(".tmp"))
             modes = {p.name: _mode(p) for p in files}
@@ -59,7 +60,7 @@ def test_readers_create_nothing(sqlite_target: StateTarget):
 def test_reader_does_not_modify_an_existing_state(sqlite_target: StateTarget):
     """A read leaves the state file's bytes as they were."""
     with locked(sqlite_target) as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     path = sqlite_target.root / sqlite_target.location
     before = path.read_bytes()
     read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
@@ -69,7 +70,7 @@ def test_reader_does_not_modify_an_existing_state(sqlite_target: StateTarget):
 def test_plain_path_is_relative_to_root_and_url_accepted(sqlite_target: StateTarget):
     """A plain path lives under the project root; a sqlite:/// URL works too."""
     with locked(sqlite_target) as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     absolute = sqlite_target.root / ".reconciler" / "dev.sqlite"
     assert absolute.exists()
     snap = read_snapshot(f"sqlite:///{absolute}", "dev", root=Path("/"))
@@ -86,8 +87,8 @@ def test_unreadable_location_is_a_clear_error(sqlite_target: StateTarget):
 def test_reading_after_a_writer_leaves_no_side_files(sqlite_target: StateTarget):
     """Once the writer's lock is released, ``plan``'s read-only snapshot adds no -wal/-shm file."""
     with locked(sqlite_target) as store:
-        [a] = store.record_intents([intent("a")])
-        store.record_outcome(created(a, "1"))
+        [a] = record_intents(store, [intent("a")])
+        record_outcome(store, created(a, "1"))
     directory = sqlite_target.root / ".reconciler"
     before = sorted(p.name for p in directory.iterdir())
     snap = read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
@@ -101,8 +102,8 @@ def test_a_reader_sees_what_a_writer_committed_to_its_wal(sqlite_target: StateTa
     """While a writer holds the lock, its commits sit in the -wal file: a reader sees them."""
     path = sqlite_target.root / sqlite_target.location
     with locked(sqlite_target) as store:
-        [a] = store.record_intents([intent("a")])
-        store.record_outcome(created(a, "1"))
+        [a] = record_intents(store, [intent("a")])
+        record_outcome(store, created(a, "1"))
         assert path.with_name(path.name + "-wal").stat().st_size > 0  # not checkpointed yet
         snap = read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
         reader = open_reader(sqlite_target.location, "dev", root=sqlite_target.root)
@@ -118,7 +119,7 @@ def test_a_wal_file_without_its_log_is_read_immutable_and_a_change_is_seen(
     from reconciler.state.sqlite_reader import connect_readonly
 
     with locked(sqlite_target) as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     path = sqlite_target.root / sqlite_target.location
     wal = sqlite3.connect(path)
     wal.execute("PRAGMA journal_mode = WAL").fetchall()
@@ -128,7 +129,7 @@ def test_a_wal_file_without_its_log_is_read_immutable_and_a_change_is_seen(
     assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (1,)
     assert conn.immutable_as is not None and not conn.changed_meanwhile()
     with locked(sqlite_target) as store:  # a writer commits meanwhile
-        store.record_intents([intent("b")])
+        record_intents(store, [intent("b")])
     assert conn.changed_meanwhile()
     conn.close()
     assert sorted(p.name for p in path.parent.iterdir()) == listing
@@ -145,7 +146,7 @@ def test_an_immutable_read_that_saw_the_file_change_is_read_again(sqlite_target:
     from reconciler.state.sqlite_reader import SqliteReader, connect_readonly
 
     with locked(sqlite_target) as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     path = sqlite_target.root / sqlite_target.location
     wal = sqlite3.connect(path)
     wal.execute("PRAGMA journal_mode = WAL").fetchall()
@@ -157,7 +158,7 @@ def test_an_immutable_read_that_saw_the_file_change_is_read_again(sqlite_target:
         opened.append(conn.immutable_as is not None)
         if len(opened) == 1:
             with locked(sqlite_target) as writer:  # a writer commits during the read
-                writer.record_intents([intent("b")])
+                record_intents(writer, [intent("b")])
         return conn
 
     reader = SqliteReader(path, sqlite_target.root, Binding("dev"), connect_then_commit)
@@ -180,8 +181,8 @@ def test_a_writer_that_only_reads_a_missing_state_creates_no_file(sqlite_target:
 def test_an_emptied_state_file_is_refused_by_readers_and_writers(sqlite_target: StateTarget):
     """A state truncated to zero bytes is never read as "no state" (that would resend all)."""
     with locked(sqlite_target) as writer:
-        [a] = writer.record_intents([intent("a")])
-        writer.record_outcome(created(a, "1"))
+        [a] = record_intents(writer, [intent("a")])
+        record_outcome(writer, created(a, "1"))
     path = sqlite_target.root / ".reconciler" / "dev.sqlite"
     path.write_bytes(b"")
     with pytest.raises(StateError, match="holds no reconciler tables"):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from reconciler.errors import JournalPendingError, StateError
 from reconciler.state import open_reader, read_snapshot, schema
@@ -20,6 +21,7 @@ from reconciler.state.revisions import head_revision, known_revisions
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, created, intent, locked, outcome
 from tests.state.oracle import oracle_bodies, oracle_journal, oracle_snapshot
+from tests.support.factories import record_intents, record_outcome
 
 BODY = {"name": "Diwali", "touchpoint": {"customer_details": [{"to_number": "+919812345601"}]}}
 
@@ -38,15 +40,15 @@ def _read(target: StateTarget, env: str = "dev", api_url: str | None = None) -> 
 def _every_kind_of_entry(target: StateTarget) -> None:
     """Created, pending, in doubt, failed (twice), imported, forgotten and moved keys."""
     with locked(target) as store:
-        a, b, c, d, e, f, g = store.record_intents(
-            [intent(k, body=BODY if k == "c" else None) for k in "abcdefg"]
+        a, b, c, d, e, f, g = record_intents(
+            store, [intent(k, body=BODY if k == "c" else None) for k in "abcdefg"]
         )
         store.record_step([created(a, "cmp-a"), created(f, "cmp-f"), created(g, "cmp-g")], ())
-        store.record_outcome(outcome(c, AttemptStatus.IN_DOUBT, http_status=503))
-        store.record_outcome(outcome(d, AttemptStatus.FAILED, http_status=400, error="first"))
-        [d2] = store.record_intents([intent("d")])
-        store.record_outcome(outcome(d2, AttemptStatus.FAILED, http_status=422, error="again"))
-        store.record_outcome(outcome(e, AttemptStatus.CANCELLED))
+        record_outcome(store, outcome(c, AttemptStatus.IN_DOUBT, http_status=503))
+        record_outcome(store, outcome(d, AttemptStatus.FAILED, http_status=400, error="first"))
+        [d2] = record_intents(store, [intent("d")])
+        record_outcome(store, outcome(d2, AttemptStatus.FAILED, http_status=422, error="again"))
+        record_outcome(store, outcome(e, AttemptStatus.CANCELLED))
         store.forget("f", actor="ops")
         store.move("g", "g2", actor="ops")
         store.import_campaign(
@@ -117,7 +119,7 @@ def test_no_state_yet_is_empty_without_sqlalchemy(sqlite_target: StateTarget):
 def test_a_journal_without_a_state_file_is_refused(sqlite_target: StateTarget):
     """Outcomes waiting in a fallback journal are never planned over, state file or not."""
     with locked(sqlite_target) as store:
-        [a] = store.record_intents([intent("a")])
+        [a] = record_intents(store, [intent("a")])
         store.write_fallback(created(a, "cmp-a"))
     (sqlite_target.root / sqlite_target.location).unlink()
     with pytest.raises(JournalPendingError):
@@ -127,7 +129,7 @@ def test_a_journal_without_a_state_file_is_refused(sqlite_target: StateTarget):
 def test_foreign_states_are_refused_and_urls_read_the_same(sqlite_target: StateTarget):
     """Another environment's or API's state is refused; a sqlite:/// URL reads the file."""
     with locked(sqlite_target) as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     assert _read(sqlite_target).exists
     with pytest.raises(StateError, match=r"bound to API https://api\.example\.test, not sandbox"):
         _read(sqlite_target, api_url="sandbox")
@@ -140,7 +142,7 @@ def test_foreign_states_are_refused_and_urls_read_the_same(sqlite_target: StateT
 def test_an_unknown_schema_revision_is_refused_with_its_message(sqlite_target: StateTarget):
     """A state of a revision this version does not know is refused with its message."""
     with locked(sqlite_target) as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     path = sqlite_target.root / sqlite_target.location
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
@@ -152,7 +154,7 @@ def test_an_unknown_schema_revision_is_refused_with_its_message(sqlite_target: S
 def test_a_pending_fallback_journal_is_refused(sqlite_target: StateTarget):
     """With a fallback journal waiting, reading is refused exactly as before."""
     with locked(sqlite_target) as store:
-        [a] = store.record_intents([intent("a")])
+        [a] = record_intents(store, [intent("a")])
         store.write_fallback(created(a, "cmp-a"))
     with pytest.raises(JournalPendingError):
         read_snapshot(sqlite_target.location, "dev", root=sqlite_target.root)
@@ -169,6 +171,6 @@ def test_a_damaged_file_is_a_clear_error(sqlite_target: StateTarget):
 
 def test_the_revisions_are_named_by_the_migration_files():
     """The known revisions, derived from the file names, are alembic's, oldest first."""
-    script = schema._script()
+    script = ScriptDirectory.from_config(schema._config())
     assert known_revisions() == tuple(reversed([r.revision for r in script.walk_revisions()]))
     assert head_revision() == script.get_current_head()

@@ -10,6 +10,7 @@ from reconciler.errors import StateError
 from reconciler.state import open_store, read_snapshot
 from tests.state.conftest import StateTarget
 from tests.state.helpers import API, fresh, intent, locked, open_target
+from tests.support.factories import record_intents
 
 
 def test_writes_need_the_lock(target: StateTarget):
@@ -18,9 +19,9 @@ def test_writes_need_the_lock(target: StateTarget):
     with locked(target) as writer:
         pass
     store = open_target(target)
-    assert not hasattr(store, "record_intents")
+    assert not hasattr(store, "record_step")
     with pytest.raises(StateError, match="lock"):
-        writer.record_intents([intent("a")])
+        record_intents(writer, [intent("a")])
     store.close()
 
 
@@ -58,12 +59,12 @@ def test_a_write_before_bind_is_refused_under_every_lock(target: StateTarget):
                 store.locked("test") as writer,
                 pytest.raises(StateError, match="not bound to its environment yet"),
             ):
-                writer.record_intents([intent("a")])
+                record_intents(writer, [intent("a")])
         with store.locked("test") as writer:
             writer.bind("https://api.example.test")
-            writer.record_intents([intent("a")])
+            record_intents(writer, [intent("a")])
         with store.locked("test") as writer:
-            [b] = writer.record_intents([intent("b")])
+            [b] = record_intents(writer, [intent("b")])
             assert b.id > 0
     finally:
         store.close()

@@ -26,6 +26,7 @@ from tests.state.helpers import (
     outcome,
 )
 from tests.support.backends import BACKENDS, SQLITE_STATE, StateTarget
+from tests.support.factories import record_intents, record_outcome
 
 BODY = {
     "name": "Diwali ✨",
@@ -57,10 +58,10 @@ def test_missing_state_reads_empty(backend: StoreBackend):
 def test_every_write_is_visible_from_a_fresh_connection(backend: StoreBackend):
     """Intent and outcome are durable as soon as each call returns."""
     with backend.locked() as store:
-        [pending] = store.record_intents([intent("a")])
+        [pending] = record_intents(store, [intent("a")])
         assert pending.id > 0
         assert backend.fresh().in_doubt["a"].id == pending.id  # a crash now: in doubt
-        store.record_outcome(created(pending, "cmp-1"))
+        record_outcome(store, created(pending, "cmp-1"))
         snap = backend.fresh()
     assert snap.campaigns["a"].campaign_id == "cmp-1"
     assert snap.campaigns["a"].name == "Campaign a"
@@ -73,10 +74,10 @@ def test_serial_grows_and_lineage_stays(backend: StoreBackend):
     """Each write bumps the serial by one; the lineage never changes."""
     with backend.locked() as store:
         first = backend.fresh()
-        [a, b] = store.record_intents([intent("a"), intent("b")])
+        [a, b] = record_intents(store, [intent("a"), intent("b")])
         after_intents = backend.fresh()
-        store.record_outcome(created(a, "1"))
-        store.record_outcome(outcome(b, AttemptStatus.FAILED, http_status=400, error="bad"))
+        record_outcome(store, created(a, "1"))
+        record_outcome(store, outcome(b, AttemptStatus.FAILED, http_status=400, error="bad"))
         last = backend.fresh()
     assert first.exists and first.serial == 0
     assert after_intents.serial == 1  # one transaction for the whole batch
@@ -87,7 +88,7 @@ def test_serial_grows_and_lineage_stays(backend: StoreBackend):
 def test_reopening_keeps_lineage(backend: StoreBackend):
     """Binding an existing state again keeps its lineage and serial."""
     with backend.locked() as store:
-        store.record_intents([intent("a")])
+        record_intents(store, [intent("a")])
     before = backend.fresh()
     with backend.locked():
         pass
@@ -106,7 +107,7 @@ def test_nothing_to_record_writes_nothing(backend: StoreBackend):
 def test_concurrent_outcomes_from_threads_are_all_recorded(backend: StoreBackend):
     """Executor threads recording outcomes at once lose none and bump the serial once each."""
     with backend.locked() as store:
-        pending = store.record_intents([intent(f"k{i}") for i in range(12)])
+        pending = record_intents(store, [intent(f"k{i}") for i in range(12)])
         start = backend.fresh().serial
         barrier = threading.Barrier(len(pending))
         errors: list[BaseException] = []
@@ -114,7 +115,7 @@ def test_concurrent_outcomes_from_threads_are_all_recorded(backend: StoreBackend
         def record(attempt: Attempt) -> None:
             barrier.wait()
             try:
-                store.record_outcome(created(attempt, f"cmp-{attempt.key}"))
+                record_outcome(store, created(attempt, f"cmp-{attempt.key}"))
             except BaseException as exc:  # collected: asserted below
                 errors.append(exc)
 
@@ -136,8 +137,8 @@ def test_a_mixed_batch_records_each_outcome_and_copies_the_intents_body(backend:
     """One transaction: created, failed and in-doubt outcomes; records carry the intent's
     body (exactly), fingerprints and actor, and the outcome's id, ctx_id and time."""
     with backend.locked() as store:
-        a, b, c = store.record_intents(
-            [intent("a", body=BODY), intent("b", fingerprint="b" * 64), intent("c")]
+        a, b, c = record_intents(
+            store, [intent("a", body=BODY), intent("b", fingerprint="b" * 64), intent("c")]
         )
         serial = backend.fresh().serial
         done = created(a, "cmp-a")
@@ -169,7 +170,7 @@ def test_a_mixed_batch_records_each_outcome_and_copies_the_intents_body(backend:
 def test_a_step_records_outcomes_and_the_next_intents_in_one_transaction(backend: StoreBackend):
     """record_step: one serial, outcomes and new intents (with their ids) together."""
     with backend.locked() as store:
-        [a] = store.record_intents([intent("a")])
+        [a] = record_intents(store, [intent("a")])
         serial = backend.fresh().serial
         stored = store.record_step([created(a, "cmp-a")], [intent("b"), intent("c")])
         snap = backend.fresh()
@@ -184,7 +185,7 @@ def test_many_intents_and_outcomes_in_one_batch_keep_their_ids(backend: StoreBac
     """A batch larger than one IN (...) chunk: every id is its own key's, every outcome lands."""
     keys = [f"k{i:04d}" for i in range(1_200)]
     with backend.locked() as store:
-        stored = store.record_intents([intent(k, body={"name": k}) for k in keys])
+        stored = record_intents(store, [intent(k, body={"name": k}) for k in keys])
         journal = {x.id: x.key for x in store.journal()}
         assert [journal[s.id] for s in stored] == keys
         store.record_step([created(s, f"cmp-{s.key}") for s in stored], ())
@@ -200,11 +201,11 @@ def test_many_intents_and_outcomes_in_one_batch_keep_their_ids(backend: StoreBac
 def test_store_refuses_to_send_a_created_or_doubtful_key_again(backend: StoreBackend):
     """Recording an intent for a created or in-doubt key fails, and records nothing."""
     with backend.locked() as store:
-        a, _b = store.record_intents([intent("a"), intent("b")])
-        store.record_outcome(created(a, "1"))
+        a, _b = record_intents(store, [intent("a"), intent("b")])
+        record_outcome(store, created(a, "1"))
         serial = backend.fresh().serial
         with pytest.raises(StateError, match=r"a \(already created\), b \(in doubt\)"):
-            store.record_intents([intent("a"), intent("b"), intent("c")])
+            record_intents(store, [intent("a"), intent("b"), intent("c")])
     snap = backend.fresh()
     assert snap.serial == serial and "c" not in snap.in_doubt
     assert [e.key for e in backend.journal()] == ["a", "b"]
@@ -213,7 +214,7 @@ def test_store_refuses_to_send_a_created_or_doubtful_key_again(backend: StoreBac
 def test_an_intent_batch_naming_a_key_twice_is_refused(backend: StoreBackend):
     """Two intents for one key in one batch would be two sends: refused, nothing recorded."""
     with backend.locked() as store, pytest.raises(StateError, match="same key twice"):
-        store.record_intents([intent("a"), intent("a")])
+        record_intents(store, [intent("a"), intent("a")])
     assert backend.journal() == []
 
 
@@ -223,7 +224,7 @@ def test_an_outcome_that_matches_no_intent_refuses_the_whole_batch(
 ):
     """Nothing of a refused batch is written: the good outcome beside it stays pending."""
     with backend.locked() as store:
-        good, bad = store.record_intents([intent("good"), intent("bad")])
+        good, bad = record_intents(store, [intent("good"), intent("bad")])
         wrong = {
             "unknown id": dataclasses.replace(bad, id=bad.id + 1000),
             "other key": dataclasses.replace(bad, key="good"),
@@ -236,28 +237,28 @@ def test_an_outcome_that_matches_no_intent_refuses_the_whole_batch(
         assert after.serial == before
         assert after.campaigns == {}
         assert set(after.in_doubt) == {"good", "bad"}
-        store.record_outcome(created(good, "cmp-1"))  # the store is still writable
+        record_outcome(store, created(good, "cmp-1"))  # the store is still writable
     assert backend.fresh().campaigns["good"].campaign_id == "cmp-1"
 
 
 def test_a_record_with_another_campaign_id_is_never_overwritten(backend: StoreBackend):
     """Recording the same outcome again is harmless; another id for the key is refused."""
     with backend.locked() as store:
-        [a] = store.record_intents([intent("a")])
-        store.record_outcome(created(a, "cmp-1"))
-        store.record_outcome(created(a, "cmp-1"))
+        [a] = record_intents(store, [intent("a")])
+        record_outcome(store, created(a, "cmp-1"))
+        record_outcome(store, created(a, "cmp-1"))
         with pytest.raises(StateError, match="already recorded as campaign cmp-1"):
-            store.record_outcome(created(a, "cmp-2"))
+            record_outcome(store, created(a, "cmp-2"))
         with pytest.raises(StateError, match="no campaign id"):
-            store.record_outcome(outcome(a, AttemptStatus.CREATED))
+            record_outcome(store, outcome(a, AttemptStatus.CREATED))
     assert backend.fresh().campaigns["a"].campaign_id == "cmp-1"
 
 
 def test_a_step_whose_intents_are_refused_records_no_outcome_either(backend: StoreBackend):
     """All or none: an intent for a key already created undoes the step's outcomes too."""
     with backend.locked() as store:
-        a, b = store.record_intents([intent("a"), intent("b")])
-        store.record_outcome(created(a, "cmp-a"))
+        a, b = record_intents(store, [intent("a"), intent("b")])
+        record_outcome(store, created(a, "cmp-a"))
         before = backend.fresh().serial
         with pytest.raises(StateError, match="refusing to send again"):
             store.record_step([created(b, "cmp-b")], [intent("a")])
@@ -270,13 +271,13 @@ def test_a_failed_write_leaves_the_store_writable(backend: StoreBackend):
     """A refused transaction leaves the store as it was, and writable (for the SQL store:
     the writer's connection kept open under the lock recovers)."""
     with backend.locked() as store:
-        [a] = store.record_intents([intent("a")])
+        [a] = record_intents(store, [intent("a")])
         with pytest.raises(StateError):
-            store.record_intents([intent("a")])  # in doubt: refused
+            record_intents(store, [intent("a")])  # in doubt: refused
         with pytest.raises(StateError):
-            store.record_outcome(dataclasses.replace(created(a, "x"), id=a.id + 1))
-        store.record_outcome(created(a, "cmp-a"))
-        [b] = store.record_intents([intent("b")])
+            record_outcome(store, dataclasses.replace(created(a, "x"), id=a.id + 1))
+        record_outcome(store, created(a, "cmp-a"))
+        [b] = record_intents(store, [intent("b")])
         assert b.id > a.id
     assert set(backend.fresh().campaigns) == {"a"}
 
@@ -287,12 +288,12 @@ def test_a_failed_write_leaves_the_store_writable(backend: StoreBackend):
 def test_snapshot_rules(backend: StoreBackend):
     """Pending and in-doubt attempts are in doubt; failures show only for uncreated keys."""
     with backend.locked() as store:
-        _a, b, c, d = store.record_intents([intent(k) for k in "abcd"])
-        store.record_outcome(outcome(b, AttemptStatus.IN_DOUBT, http_status=503))
-        store.record_outcome(outcome(c, AttemptStatus.FAILED, http_status=400, error="nope"))
-        store.record_outcome(outcome(d, AttemptStatus.FAILED, http_status=422, error="first"))
-        [d2] = store.record_intents([intent("d")])  # a failed key may be sent again
-        store.record_outcome(created(d2, "cmp-d"))
+        _a, b, c, d = record_intents(store, [intent(k) for k in "abcd"])
+        record_outcome(store, outcome(b, AttemptStatus.IN_DOUBT, http_status=503))
+        record_outcome(store, outcome(c, AttemptStatus.FAILED, http_status=400, error="nope"))
+        record_outcome(store, outcome(d, AttemptStatus.FAILED, http_status=422, error="first"))
+        [d2] = record_intents(store, [intent("d")])  # a failed key may be sent again
+        record_outcome(store, created(d2, "cmp-d"))
         snap = backend.fresh()
     assert set(snap.in_doubt) == {"a", "b"}
     assert snap.in_doubt["a"].status is AttemptStatus.PENDING
@@ -306,15 +307,15 @@ def test_latest_failure_is_shown(backend: StoreBackend):
     """Of two failures of one key, the later one is the last failure."""
     with backend.locked() as store:
         for message in ("first", "second"):
-            [attempt] = store.record_intents([intent("k")])
-            store.record_outcome(outcome(attempt, AttemptStatus.FAILED, error=message))
+            [attempt] = record_intents(store, [intent("k")])
+            record_outcome(store, outcome(attempt, AttemptStatus.FAILED, error=message))
     assert backend.fresh().last_failures["k"].error == "second"
 
 
 def test_snapshot_holds_no_bodies_but_bodies_reads_them(backend: StoreBackend):
     """A snapshot's records have body None; ``bodies`` returns the asked ones exactly."""
     with backend.locked() as store:
-        a, b = store.record_intents([intent("a", body=BODY), intent("b")])
+        a, b = record_intents(store, [intent("a", body=BODY), intent("b")])
         store.record_step([created(a, "cmp-a"), created(b, "cmp-b")], ())
         found = store.bodies(["a", "nope"])
     snap = backend.fresh()
@@ -343,8 +344,8 @@ def _record(key: str, campaign_id: str) -> RecordedCampaign:
 def test_import_settles_doubt_and_is_journaled(backend: StoreBackend):
     """``import`` records the campaign, resolves the in-doubt attempt and journals it."""
     with backend.locked() as store:
-        [a] = store.record_intents([intent("a")])
-        store.record_outcome(outcome(a, AttemptStatus.IN_DOUBT, error="HTTP 504"))
+        [a] = record_intents(store, [intent("a")])
+        record_outcome(store, outcome(a, AttemptStatus.IN_DOUBT, error="HTTP 504"))
         store.import_campaign(_record("a", "cmp-x"))
         with pytest.raises(StateError, match="already recorded"):
             store.import_campaign(_record("a", "cmp-y"))
@@ -362,14 +363,14 @@ def test_import_settles_doubt_and_is_journaled(backend: StoreBackend):
 def test_forget_drops_record_and_doubt(backend: StoreBackend):
     """``forget`` removes a record (kept in the journal) and settles a doubt."""
     with backend.locked() as store:
-        a, _b = store.record_intents([intent("a"), intent("b")])
-        store.record_outcome(created(a, "cmp-a"))
+        a, _b = record_intents(store, [intent("a"), intent("b")])
+        record_outcome(store, created(a, "cmp-a"))
         store.forget("a", actor="bob")
         store.forget("b", actor="bob")
         with pytest.raises(StateError, match="no record"):
             store.forget("zzz", actor="bob")
         forget_entry = store.journal("a")[-1]
-        [again] = store.record_intents([intent("a")])  # may be sent again now
+        [again] = record_intents(store, [intent("a")])  # may be sent again now
     snap = backend.fresh()
     assert "a" not in snap.campaigns and "b" not in snap.in_doubt
     assert forget_entry.kind == "forget" and forget_entry.campaign_id == "cmp-a"
@@ -380,9 +381,9 @@ def test_forget_drops_record_and_doubt(backend: StoreBackend):
 def test_move_rekeys_a_record(backend: StoreBackend):
     """``move`` follows a renamed key, journals both keys, and refuses to overwrite."""
     with backend.locked() as store:
-        a, b = store.record_intents([intent("old"), intent("other")])
-        store.record_outcome(created(a, "1"))
-        store.record_outcome(created(b, "2"))
+        a, b = record_intents(store, [intent("old"), intent("other")])
+        record_outcome(store, created(a, "1"))
+        record_outcome(store, created(b, "2"))
         store.move("old", "new", actor="carol")
         with pytest.raises(StateError, match="already recorded"):
             store.move("new", "other", actor="carol")
@@ -401,7 +402,7 @@ def test_move_rekeys_a_record(backend: StoreBackend):
 def _lost_outcomes(backend: StoreBackend) -> tuple[Attempt, Attempt]:
     """Two creates whose outcomes went to the fallback journal instead of the state."""
     with backend.locked() as store:
-        a, b = store.record_intents([intent("a"), intent("b")])
+        a, b = record_intents(store, [intent("a"), intent("b")])
         store.write_fallback(created(a, "cmp-a"))
         store.write_fallback(outcome(b, AttemptStatus.IN_DOUBT, http_status=504))
     return a, b
@@ -440,7 +441,7 @@ def test_failed_merge_keeps_the_journal(backend: StoreBackend):
     """If merging fails (a conflicting record), the journal is kept and nothing changes."""
     a, _ = _lost_outcomes(backend)
     with backend.recovering() as store:
-        store.record_outcome(created(a, "cmp-other"))  # someone recorded another id meanwhile
+        record_outcome(store, created(a, "cmp-other"))  # someone recorded another id meanwhile
         serial = store.snapshot().serial
         with pytest.raises(StateError, match="already recorded as campaign cmp-other"):
             store.recover(actor="ops")
@@ -450,8 +451,8 @@ def test_failed_merge_keeps_the_journal(backend: StoreBackend):
 
 # -- the writer exists only under the lock -------------------------------------------------
 
-_WRITES = ("bind", "record_step", "record_intents", "record_outcome", "write_fallback",
-           "import_campaign", "forget", "move", "recover", "upgrade", "run_write")  # fmt: skip
+_WRITES = ("bind", "record_step", "write_fallback", "import_campaign", "forget", "move",
+           "recover", "upgrade", "run_write")  # fmt: skip
 
 
 def test_the_opened_store_has_no_method_that_writes(backend: StoreBackend):
@@ -466,11 +467,11 @@ def test_the_opened_store_has_no_method_that_writes(backend: StoreBackend):
 def test_a_writer_refuses_once_its_lock_is_released(backend: StoreBackend):
     """A writer kept past its ``locked()`` block writes nothing, not even the fallback."""
     with backend.locked() as writer:
-        [a] = writer.record_intents([intent("a")])
-        writer.record_outcome(created(a, "cmp-a"))
+        [a] = record_intents(writer, [intent("a")])
+        record_outcome(writer, created(a, "cmp-a"))
     before = backend.fresh()
     late = [
-        lambda: writer.record_intents([intent("b")]),
+        lambda: record_intents(writer, [intent("b")]),
         lambda: writer.record_step([], [intent("c")]),
         lambda: writer.bind(API),
         lambda: writer.move("a", "z", actor="late"),

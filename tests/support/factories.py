@@ -9,7 +9,7 @@ from typing import Any
 
 from reconciler.campaign import DesiredCampaign, fingerprint
 from reconciler.errors import SourceLocation
-from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign, StateSnapshot
+from reconciler.state.base import Attempt, AttemptStatus, RecordedCampaign, Recorder, StateSnapshot
 from tests.support.bodies import derive
 
 NOW = datetime(2027, 10, 1, 12, 0, tzinfo=UTC)
@@ -133,3 +133,13 @@ def make_snapshot(
         in_doubt={a.key: a for a in in_doubt},
         last_failures={a.key: a for a in failures},
     )
+
+
+def record_intents(recorder: Recorder, intents: Sequence[Attempt]) -> Sequence[Attempt]:
+    """Record pending attempts in one step (no outcomes); returns them with their ids."""
+    return recorder.record_step((), intents)
+
+
+def record_outcome(recorder: Recorder, attempt: Attempt) -> None:
+    """Record one attempt's outcome in one step (the campaign too when it was created)."""
+    recorder.record_step([attempt], ())

@@ -25,7 +25,7 @@ from typing import Any
 
 from reconciler.api.base import CampaignAPI
 from reconciler.errors import JournalPendingError, StateError, StateLockedError
-from reconciler.executor import ApplyResult, CreateTask, execute
+from reconciler.executor import ApplyResult, CreateTask, RunOptions, execute
 from reconciler.state import rules
 from reconciler.state.base import (
     UNRESOLVED,
@@ -35,9 +35,8 @@ from reconciler.state.base import (
     RecordedCampaign,
     RecoverResult,
     StateSnapshot,
-    StepShortcuts,
 )
-from reconciler.state.snapshot import journal_head
+from reconciler.state.snapshot import snapshot_of
 
 
 class SimulatedCrash(BaseException):
@@ -140,23 +139,18 @@ class FakeStateStore:
 
     # -- reading -------------------------------------------------------------------------
     def snapshot(self) -> StateSnapshot:
-        """What the planner reads, by the SQL store's rules (``journal_head``)."""
+        """What the planner reads, by the SQL store's rules (``snapshot_of``)."""
         with self._mutex:
             if not self.exists:
                 return StateSnapshot.empty(self.environment)
-            rows = ((a.id, a.key, a.kind, str(a.status)) for a in self.journal())
-            head = journal_head(rows, self.campaigns.keys())
-            return StateSnapshot(
-                environment=self.environment,
-                exists=True,
-                lineage=self.lineage,
-                serial=self.serial,
-                api_url=self.api_url,
-                # Like the real store: no bodies (``bodies`` reads them).
-                campaigns={k: dataclasses.replace(r, body=None) for k, r in self.campaigns.items()},
-                in_doubt={k: self.attempts[i] for k, i in head.in_doubt.items()},
-                last_failures={k: self.attempts[i] for k, i in head.last_failures.items()},
-            )
+            meta = {"lineage": self.lineage, "serial": self.serial, "api_url": self.api_url}
+            # Like the real store: no bodies (``bodies`` reads them).
+            records = {k: dataclasses.replace(r, body=None) for k, r in self.campaigns.items()}
+            heads = [(a.id, a.key, a.kind, str(a.status)) for a in self.journal()]
+            return snapshot_of(self.environment, meta, records, heads, self._attempts)
+
+    def _attempts(self, ids: Iterable[int]) -> list[Attempt]:
+        return [self.attempts[i] for i in ids]
 
     def bodies(self, keys: Iterable[str]) -> dict[str, RecordedCampaign]:
         with self._mutex:
@@ -201,7 +195,7 @@ class FakeStateStore:
         return None
 
 
-class FakeStateWriter(StepShortcuts):
+class FakeStateWriter:
     """The fake's writer: it exists only under ``FakeStateStore.locked`` and writes the
     store's rows by the SQL store's rules."""
 
@@ -321,4 +315,4 @@ def execute_locked(
 ) -> ApplyResult:
     """``execute`` recording through ``store``'s writer, under its lock, as apply runs it."""
     with store.locked("apply") as writer:
-        return execute(creates, writer, api, **options)
+        return execute(creates, writer, api, RunOptions(**options))
