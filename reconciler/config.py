@@ -54,10 +54,6 @@ class Environment(EnvironmentSettings):
         """The SQLite file (absolute), or None when ``state`` is a URL."""
         return sqlite_file(self.state, self.root)
 
-    @property
-    def state_is_url(self) -> bool:
-        return self.state_path is None
-
 
 @dataclass(frozen=True)
 class Project:
@@ -114,14 +110,13 @@ class Project:
         Every unset variable of the environment is one diagnostic of a ValidationFailed.
         """
         raw = self.settings(name)
-        environ = os_environ
         values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"
         unset: list[Diagnostic] = []
         for setting in dataclasses.fields(raw):
             if setting.metadata["expand"] and isinstance(text := values[setting.name], str):
-                values[setting.name] = self._expand(text, (name, setting.name), environ, unset)
+                values[setting.name] = self._expand(text, (name, setting.name), os_environ, unset)
         if unset:
             raise ValidationFailed(unset)
         return Environment(name=name, root=self.root, **values)

@@ -18,14 +18,9 @@ from reconciler.specs.render import resolve_inside
 from reconciler.specs.yamlio import YamlError, decode_utf8, load_documents
 
 
-def catalog_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
-    """Where ``catalog`` is set for ``env`` and its path; the environment's wins."""
-    return project.in_force(env, "catalog")
-
-
 def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagnostic]]:
     """The environment's catalogue (None when it sets none) and its warnings."""
-    setting = catalog_setting(project, env)
+    setting = project.in_force(env, "catalog")
     if setting is None:
         return None, []
     at, rel = setting
@@ -56,7 +51,7 @@ def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagn
 
 def catalog_digest(project: Project, env: str) -> str:
     """SHA-256 of the catalogue's bytes ("" without one): part of the validation cache key."""
-    setting = catalog_setting(project, env)
+    setting = project.in_force(env, "catalog")
     path = None if setting is None else resolve_inside(project.root, setting[1])
     if path is None or not path.is_file():
         return ""

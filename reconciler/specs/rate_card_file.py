@@ -18,14 +18,9 @@ DOCS = "docs/templates-and-cost.md"
 EXACT_DIGITS = 15  # a float written with at most 15 significant digits reads back as written
 
 
-def rate_card_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
-    """Where ``rate_card`` is set for ``env`` and its path; the environment's wins."""
-    return project.in_force(env, "rate_card")
-
-
 def read_rate_card(project: Project, env: str) -> RateCard | None:
     """The environment's rate card, None when it sets none (ValidationFailed if bad)."""
-    setting = rate_card_setting(project, env)
+    setting = project.in_force(env, "rate_card")
     if setting is None:
         _no_max_cost_without_card(project, env)
         return None

@@ -76,7 +76,6 @@ def resolve_variables(
 ) -> Variables:
     """The variables templates see for ``env``, every layer applied in order."""
     settings = project.settings(env)
-    environ = os_environ
     merged = Variables()
     for at, values in project.layers(env, "vars"):
         for name, value in values.items():
@@ -85,7 +84,7 @@ def resolve_variables(
     if settings.vars_file is not None:
         line = project.line_of("environments", env, "vars_file")
         _set_all(merged, _project_vars_file(project, settings.vars_file, line, env))
-    for name, value in sorted(environ.items()):
+    for name, value in sorted(os_environ.items()):
         if name.startswith(OS_PREFIX) and len(name) > len(OS_PREFIX):
             var = name[len(OS_PREFIX) :]
             merged.set(var, parse_scalar(value), SourceLocation("OS environment"), name)

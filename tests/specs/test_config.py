@@ -35,7 +35,7 @@ def test_defaults_and_expansion_only_for_the_environment_in_use(tmp_path: Path) 
     )
     assert dev.is_sandbox and dev.state_path == project.root / ".reconciler/dev.sqlite"
     prod = project.environment("prod", os_environ={"PROD_STATE": "postgresql://db/x"})
-    assert prod.state == "postgresql://db/x" and prod.state_is_url
+    assert prod.state == "postgresql://db/x" and prod.state_path is None
     assert prod.api_url == DEFAULT_API_URL and prod.promote_from == "dev"
     with pytest.raises(ValidationFailed) as info:
         project.environment("prod", os_environ={})
