@@ -25,7 +25,7 @@ from reconciler.settings import (
     in_force,
     ordinary_settings,
 )
-from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
+from reconciler.specs.yamlio import Document, read_yaml_file
 from reconciler.state.paths import sqlite_file
 
 __all__ = ["PROJECT_FILE", "Environment", "Project", "find_project", "load_project"]
@@ -124,17 +124,22 @@ class Project:
     def line_of(self, *path: str | int) -> int | None:
         return self.document.marks.line_of(path)
 
+    def problem_at(self, at: tuple[str, ...], message: str, hint: str) -> Diagnostic:
+        """A problem with the setting at path ``at`` of the file, reported at its line."""
+        return Diagnostic(
+            SourceLocation(PROJECT_FILE, self.line_of(*at)), message, ".".join(at), hint
+        )
+
     def _expand(
         self, text: str, at: tuple[str, str], environ: Mapping[str, str], unset: list[Diagnostic]
     ) -> str:
         def replace(match: re.Match[str]) -> str:
             var = match.group(1)
             if var not in environ:
-                where = SourceLocation(PROJECT_FILE, self.line_of("environments", *at))
                 hint = f"export {var}=… before running, or change the setting (it is read "
                 hint += f"only by commands that use environment {at[0]})"
-                field_path = ".".join(("environments", *at))
-                unset.append(Diagnostic(where, f"OS variable {var} is not set", field_path, hint))
+                message = f"OS variable {var} is not set"
+                unset.append(self.problem_at(("environments", *at), message, hint))
                 return match.group(0)
             return environ[var]
 
@@ -173,15 +178,9 @@ def load_project(start: Path | None = None, project_dir: Path | None = None) -> 
 
 
 def _read_document(path: Path) -> Document:
-    try:
-        docs = load_documents(decode_utf8(path.read_bytes()))
-    except YamlError as exc:
-        raise _invalid(exc.line, exc.message, exc.hint) from None
+    docs = read_yaml_file(path, PROJECT_FILE)
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        keys = "see docs/spec-format.md for its keys"
-        raise _invalid(1, "the project file must be one YAML mapping", keys)
+        where, keys = SourceLocation(PROJECT_FILE, 1), "see docs/spec-format.md for its keys"
+        message = "the project file must be one YAML mapping"
+        raise ValidationFailed([Diagnostic(where, message, hint=keys)])
     return docs[0]
-
-
-def _invalid(line: int | None, message: str, hint: str) -> ValidationFailed:
-    return ValidationFailed([Diagnostic(SourceLocation(PROJECT_FILE, line), message, hint=hint)])

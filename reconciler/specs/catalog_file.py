@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from reconciler.config import PROJECT_FILE, Project
+from reconciler.config import Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation, ValidationFailed
 from reconciler.models.catalog import Catalog, parse_catalog
 from reconciler.models.problems import format_path
@@ -26,12 +26,11 @@ def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagn
     at, rel = setting
     path = resolve_inside(project.root, rel)
     if path is None or not path.is_file():
-        where = SourceLocation(PROJECT_FILE, project.line_of(*at))
         hint = (
             "a project-relative path to the message_templates export (docs/templates-and-cost.md)"
         )
         message = f"catalogue file {rel!r} not found inside the project"
-        raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
+        raise ValidationFailed([project.problem_at(at, message, hint)])
     raw = path.read_bytes()
     data, line_of = _parsed(rel, raw)
     catalog, problems = parse_catalog(rel, data)

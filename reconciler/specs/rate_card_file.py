@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reconciler.config import PROJECT_FILE, Project
+from reconciler.config import Project
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.models.rate_card import RateCard, parse_rate_card
 from reconciler.specs.audiences import AudienceError, csv_records, read_csv_file
@@ -30,13 +30,12 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
         shown, _, text = read_csv_file(project.root, rel)
         records = csv_records(text, shown)
     except AudienceError as exc:
-        where, field_path = SourceLocation(exc.file, exc.line), ""
-        if exc.line is None:  # the file itself is missing or outside: say where it is named
-            where = SourceLocation(PROJECT_FILE, project.line_of(*at))
-            field_path = ".".join(at)  # a path in reconciler.yaml, not in the card
         hint = exc.hint or f"the rate card is CSV ({DOCS})"
         message = f"rate card: {exc.message}"
-        raise ValidationFailed([Diagnostic(where, message, field_path, hint)]) from None
+        problem = Diagnostic(SourceLocation(exc.file, exc.line), message, "", hint)
+        if exc.line is None:  # the file itself is missing or outside: say where it is named
+            problem = project.problem_at(at, message, hint)
+        raise ValidationFailed([problem]) from None
     card, problems = parse_rate_card(shown, records)
     if card is None:
         found = [
@@ -52,18 +51,14 @@ def _max_cost_read_exactly(project: Project, env: str) -> None:
     cap = project.settings(env).max_cost
     if not isinstance(cap, float) or len(Decimal(repr(cap)).as_tuple().digits) <= EXACT_DIGITS:
         return
-    at = ("environments", env, "max_cost")
-    where = SourceLocation(PROJECT_FILE, project.line_of(*at))
     message = f"more than {EXACT_DIGITS} significant digits: the cap would not be the one written"
     hint = "round it to the currency's minor unit (e.g. 25000.50)"
-    raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
+    raise ValidationFailed([project.problem_at(("environments", env, "max_cost"), message, hint)])
 
 
 def _no_max_cost_without_card(project: Project, env: str) -> None:
     if project.settings(env).max_cost is None:
         return
-    at = ("environments", env, "max_cost")
-    where = SourceLocation(PROJECT_FILE, project.line_of(*at))
     message = "max_cost needs a rate card: there is no cost to cap without one"
     hint = f"set rate_card: to a CSV of prices ({DOCS}), or remove max_cost"
-    raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
+    raise ValidationFailed([project.problem_at(("environments", env, "max_cost"), message, hint)])

@@ -22,7 +22,7 @@ from typing import Any
 from reconciler.config import PROJECT_FILE, Project
 from reconciler.errors import ConfigError, Diagnostic, SourceLocation, ValidationFailed
 from reconciler.specs.render import resolve_inside
-from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
+from reconciler.specs.yamlio import Document, YamlError, load_documents, read_yaml_file
 
 OS_PREFIX = "RECONCILER_VAR_"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -154,12 +154,7 @@ def _read_vars_file(
 
 def _one_mapping(path: Path, shown: str, setting: str) -> Document | None:
     """The file's one YAML mapping (None for an empty file); ValidationFailed otherwise."""
-    try:
-        docs = load_documents(decode_utf8(path.read_bytes()))
-    except YamlError as exc:
-        raise ValidationFailed(
-            [Diagnostic(SourceLocation(shown, exc.line), exc.message, hint=exc.hint)]
-        ) from None
+    docs = read_yaml_file(path, shown)
     if not docs:
         return None
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
