@@ -26,7 +26,6 @@ from reconciler.settings import (
     ordinary_settings,
 )
 from reconciler.specs.yamlio import Document, read_yaml_file
-from reconciler.state.paths import sqlite_file
 
 __all__ = ["PROJECT_FILE", "Environment", "Project", "find_project", "load_project"]
 
@@ -48,11 +47,6 @@ class Environment(EnvironmentSettings):
     @property
     def is_sandbox(self) -> bool:
         return self.api_url == SANDBOX
-
-    @property
-    def state_path(self) -> Path | None:
-        """The SQLite file (absolute), or None when ``state`` is a URL."""
-        return sqlite_file(self.state, self.root)
 
 
 @dataclass(frozen=True)
