@@ -23,6 +23,7 @@ from reconciler.settings import (
     EnvironmentSettings,
     ProjectSettings,
     in_force,
+    levels,
     ordinary_settings,
 )
 from reconciler.specs.yamlio import Document, read_yaml_file
@@ -80,21 +81,12 @@ class Project:
             ) from None
 
     def layers(self, env: str, setting: str) -> list[tuple[tuple[str, ...], Any]]:
-        """A setting of both levels, lowest first: (its path in the file, its value).
-
-        The project's value, then environment ``env``'s (ConfigError when unknown).
-        """
-        at_env = ("environments", env, setting)
-        return [
-            ((setting,), getattr(self.file, setting)),
-            (at_env, getattr(self.settings(env), setting)),
-        ]
+        """``settings.levels``: project, then ``env`` (ConfigError when unknown)."""
+        self.settings(env)
+        return levels(self.file, env, setting)
 
     def in_force(self, env: str, setting: str) -> tuple[tuple[str, ...], Any] | None:
-        """Where ``setting`` applies to ``env`` and its value (settings.in_force).
-
-        ConfigError when ``env`` is unknown.
-        """
+        """``settings.in_force``: the environment's value wins (ConfigError when unknown)."""
         self.settings(env)
         return in_force(self.file, env, setting)
 

@@ -125,16 +125,19 @@ class ProjectSettings(AudiencePolicies):
     rate_card: str | None = setting(None, "Prices per market and category (CSV).")
 
 
+def levels(project: ProjectSettings, env: str, name: str) -> list[tuple[tuple[str, ...], Any]]:
+    """Setting ``name`` at both levels, lowest first: (its path in the file, its value)."""
+    own = project.environments[env]
+    return [((name,), getattr(project, name)), (("environments", env, name), getattr(own, name))]
+
+
 def in_force(project: ProjectSettings, env: str, name: str) -> tuple[tuple[str, ...], Any] | None:
     """Where setting ``name`` applies to environment ``env``, and its value.
 
     The environment's own value replaces the project's; None when neither sets it.
     """
-    for at, holder in (
-        (("environments", env, name), project.environments[env]),
-        ((name,), project),
-    ):
-        if (value := getattr(holder, name)) is not None:
+    for at, value in reversed(levels(project, env, name)):
+        if value is not None:
             return at, value
     return None
 

@@ -22,7 +22,6 @@ from reconciler.config import Project
 from reconciler.errors import (
     Diagnostic,
     ReconcilerError,
-    SourceLocation,
     sort_diagnostics,
     unique_diagnostics,
 )
@@ -168,7 +167,7 @@ def _from_cache(project: Project, path: Path, cache: SpecCache | None) -> _FileR
     hit = cache.lookup(read.rel, read.digest)
     if hit is None:
         return None  # loaded in full, from the file's bytes as they are then
-    return _FileResult(read.rel, [_cached_campaign(c) for c in hit.campaigns], hit.diagnostics)
+    return _FileResult(read.rel, hit.campaigns, hit.diagnostics)
 
 
 def _read_spec(project: Project, path: Path, cache: SpecCache) -> SpecRead:
@@ -197,24 +196,6 @@ def _discovered(campaigns_dir: Path) -> Discovered:
     if key not in reads.found:
         reads.found[key] = discover(campaigns_dir)
     return reads.found[key]
-
-
-def _cached_campaign(entry: Mapping[str, Any]) -> DesiredCampaign:
-    """A campaign from a cache entry: everything planning reads, and no body."""
-    return DesiredCampaign(
-        key=str(entry["key"]),
-        fingerprint=str(entry["fingerprint"]),
-        source_fingerprint=str(entry["source_fingerprint"]),
-        location=SourceLocation(str(entry["file"]), entry["line"]),
-        name=str(entry["name"]),
-        recipients=int(entry["recipients"]),
-        start_at=str(entry["start_at"]),
-        ignore_suppression=bool(entry["ignore_suppression"]),
-        previous_keys=tuple(entry["previous_keys"]),
-        source_files=tuple(entry["source_files"]),
-        field_lines=dict(entry["field_lines"]),
-        environments=tuple(entry["environments"]),
-    )
 
 
 @dataclass
