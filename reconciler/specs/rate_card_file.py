@@ -21,10 +21,9 @@ EXACT_DIGITS = 15  # a float written with at most 15 significant digits reads ba
 def read_rate_card(project: Project, env: str) -> RateCard | None:
     """The environment's rate card, None when it sets none (ValidationFailed if bad)."""
     setting = project.in_force(env, "rate_card")
+    _check_max_cost(project, env, with_card=setting is not None)
     if setting is None:
-        _no_max_cost_without_card(project, env)
         return None
-    _max_cost_read_exactly(project, env)
     at, rel = setting
     try:
         shown, _, text = read_csv_file(project.root, rel)
@@ -45,20 +44,18 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
     return card
 
 
-def _max_cost_read_exactly(project: Project, env: str) -> None:
-    """A ``max_cost`` with more significant digits than a YAML number keeps (15) is refused:
-    the cap checked would not be the one written (``12345678901234567.89``)."""
+def _check_max_cost(project: Project, env: str, *, with_card: bool) -> None:
+    """A ``max_cost`` needs a card to cap a cost, and is refused with more significant
+    digits than a YAML number keeps (15): the cap checked would not be the one written
+    (``12345678901234567.89``)."""
     cap = project.settings(env).max_cost
-    if not isinstance(cap, float) or len(Decimal(repr(cap)).as_tuple().digits) <= EXACT_DIGITS:
+    if cap is not None and not with_card:
+        message = "max_cost needs a rate card: there is no cost to cap without one"
+        hint = f"set rate_card: to a CSV of prices ({DOCS}), or remove max_cost"
+    elif isinstance(cap, float) and len(Decimal(repr(cap)).as_tuple().digits) > EXACT_DIGITS:
+        message = f"more than {EXACT_DIGITS} significant digits: "
+        message += "the cap would not be the one written"
+        hint = "round it to the currency's minor unit (e.g. 25000.50)"
+    else:
         return
-    message = f"more than {EXACT_DIGITS} significant digits: the cap would not be the one written"
-    hint = "round it to the currency's minor unit (e.g. 25000.50)"
-    raise ValidationFailed([project.problem_at(("environments", env, "max_cost"), message, hint)])
-
-
-def _no_max_cost_without_card(project: Project, env: str) -> None:
-    if project.settings(env).max_cost is None:
-        return
-    message = "max_cost needs a rate card: there is no cost to cap without one"
-    hint = f"set rate_card: to a CSV of prices ({DOCS}), or remove max_cost"
     raise ValidationFailed([project.problem_at(("environments", env, "max_cost"), message, hint)])
