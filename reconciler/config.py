@@ -23,10 +23,10 @@ from reconciler.settings import (
     EnvironmentSettings,
     ProjectSettings,
     in_force,
+    levels,
     ordinary_settings,
 )
-from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
-from reconciler.state.paths import sqlite_file
+from reconciler.specs.yamlio import Document, read_yaml_file
 
 __all__ = ["PROJECT_FILE", "Environment", "Project", "find_project", "load_project"]
 
@@ -48,15 +48,6 @@ class Environment(EnvironmentSettings):
     @property
     def is_sandbox(self) -> bool:
         return self.api_url == SANDBOX
-
-    @property
-    def state_path(self) -> Path | None:
-        """The SQLite file (absolute), or None when ``state`` is a URL."""
-        return sqlite_file(self.state, self.root)
-
-    @property
-    def state_is_url(self) -> bool:
-        return self.state_path is None
 
 
 @dataclass(frozen=True)
@@ -90,21 +81,12 @@ class Project:
             ) from None
 
     def layers(self, env: str, setting: str) -> list[tuple[tuple[str, ...], Any]]:
-        """A setting of both levels, lowest first: (its path in the file, its value).
-
-        The project's value, then environment ``env``'s (ConfigError when unknown).
-        """
-        at_env = ("environments", env, setting)
-        return [
-            ((setting,), getattr(self.file, setting)),
-            (at_env, getattr(self.settings(env), setting)),
-        ]
+        """``settings.levels``: project, then ``env`` (ConfigError when unknown)."""
+        self.settings(env)
+        return levels(self.file, env, setting)
 
     def in_force(self, env: str, setting: str) -> tuple[tuple[str, ...], Any] | None:
-        """Where ``setting`` applies to ``env`` and its value (settings.in_force).
-
-        ConfigError when ``env`` is unknown.
-        """
+        """``settings.in_force``: the environment's value wins (ConfigError when unknown)."""
         self.settings(env)
         return in_force(self.file, env, setting)
 
@@ -114,14 +96,13 @@ class Project:
         Every unset variable of the environment is one diagnostic of a ValidationFailed.
         """
         raw = self.settings(name)
-        environ = os_environ
         values = {f.name: getattr(raw, f.name) for f in dataclasses.fields(raw)}
         if values["state"] is None:
             values["state"] = f".reconciler/{name}.sqlite"
         unset: list[Diagnostic] = []
         for setting in dataclasses.fields(raw):
             if setting.metadata["expand"] and isinstance(text := values[setting.name], str):
-                values[setting.name] = self._expand(text, (name, setting.name), environ, unset)
+                values[setting.name] = self._expand(text, (name, setting.name), os_environ, unset)
         if unset:
             raise ValidationFailed(unset)
         return Environment(name=name, root=self.root, **values)
@@ -129,17 +110,22 @@ class Project:
     def line_of(self, *path: str | int) -> int | None:
         return self.document.marks.line_of(path)
 
+    def problem_at(self, at: tuple[str, ...], message: str, hint: str) -> Diagnostic:
+        """A problem with the setting at path ``at`` of the file, reported at its line."""
+        return Diagnostic(
+            SourceLocation(PROJECT_FILE, self.line_of(*at)), message, ".".join(at), hint
+        )
+
     def _expand(
         self, text: str, at: tuple[str, str], environ: Mapping[str, str], unset: list[Diagnostic]
     ) -> str:
         def replace(match: re.Match[str]) -> str:
             var = match.group(1)
             if var not in environ:
-                where = SourceLocation(PROJECT_FILE, self.line_of("environments", *at))
                 hint = f"export {var}=… before running, or change the setting (it is read "
                 hint += f"only by commands that use environment {at[0]})"
-                field_path = ".".join(("environments", *at))
-                unset.append(Diagnostic(where, f"OS variable {var} is not set", field_path, hint))
+                message = f"OS variable {var} is not set"
+                unset.append(self.problem_at(("environments", *at), message, hint))
                 return match.group(0)
             return environ[var]
 
@@ -178,15 +164,9 @@ def load_project(start: Path | None = None, project_dir: Path | None = None) -> 
 
 
 def _read_document(path: Path) -> Document:
-    try:
-        docs = load_documents(decode_utf8(path.read_bytes()))
-    except YamlError as exc:
-        raise _invalid(exc.line, exc.message, exc.hint) from None
+    docs = read_yaml_file(path, PROJECT_FILE)
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        keys = "see docs/spec-format.md for its keys"
-        raise _invalid(1, "the project file must be one YAML mapping", keys)
+        where, keys = SourceLocation(PROJECT_FILE, 1), "see docs/spec-format.md for its keys"
+        message = "the project file must be one YAML mapping"
+        raise ValidationFailed([Diagnostic(where, message, hint=keys)])
     return docs[0]
-
-
-def _invalid(line: int | None, message: str, hint: str) -> ValidationFailed:
-    return ValidationFailed([Diagnostic(SourceLocation(PROJECT_FILE, line), message, hint=hint)])

@@ -76,7 +76,19 @@ class QuietHours:
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnvironmentSettings:
+class AudiencePolicies:
+    """The audience policies (reconciler.policies), settable at both levels of the file."""
+
+    suppression: list[str] | None = setting(None, "Opt-out CSV files (id and/or to_number).")
+    suppression_mode: SuppressionMode | None = setting(None, "error (default), warn or drop.")
+    frequency_cap: FrequencyCap | None = setting(None, "Most campaigns per recipient per window.")
+    messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
+    messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
+    quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentSettings(AudiencePolicies):
     """One environment as written in reconciler.yaml."""
 
     api_url: str = setting(DEFAULT_API_URL, 'ContactSwing base URL, or "sandbox".', expand=True)
@@ -92,12 +104,6 @@ class EnvironmentSettings:
     phone_format: PhoneFormat = setting(DEFAULT_PHONE_FORMAT, "to_number as sent.")
     allow_ignore_suppression: bool = setting(False, "Allow ignore_suppression.")
     catalog: str | None = setting(None, "Meta's message_templates export; replaces the project's.")
-    suppression: list[str] | None = setting(None, "Opt-out CSV files (id and/or to_number).")
-    suppression_mode: SuppressionMode | None = setting(None, "error (default), warn or drop.")
-    frequency_cap: FrequencyCap | None = setting(None, "Most campaigns per recipient per window.")
-    messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
-    messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
-    quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
     rate_card: str | None = setting(None, "Prices per market (CSV); replaces the project's.")
     max_cost: int | float | None = setting(
         None, "Most estimated cost of one apply, in the rate card's currency.", minimum=0
@@ -105,7 +111,7 @@ class EnvironmentSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectSettings:
+class ProjectSettings(AudiencePolicies):
     """The whole of reconciler.yaml."""
 
     version: Literal[1] = setting(REQUIRED, "Format version of this file.")
@@ -116,13 +122,13 @@ class ProjectSettings:
     environments: dict[str, EnvironmentSettings] = setting(
         REQUIRED, "The environments, by name.", minimum=1
     )
-    suppression: list[str] | None = setting(None, "Opt-out CSV files (id and/or to_number).")
-    suppression_mode: SuppressionMode | None = setting(None, "error (default), warn or drop.")
-    frequency_cap: FrequencyCap | None = setting(None, "Most campaigns per recipient per window.")
-    messaging_limit: int | None = setting(None, "Most unique recipients in 24 h.", minimum=1)
-    messaging_limit_mode: PolicyMode | None = setting(None, "error (default) or warn.")
-    quiet_hours: QuietHours | None = setting(None, "Recipients' local quiet hours.")
     rate_card: str | None = setting(None, "Prices per market and category (CSV).")
+
+
+def levels(project: ProjectSettings, env: str, name: str) -> list[tuple[tuple[str, ...], Any]]:
+    """Setting ``name`` at both levels, lowest first: (its path in the file, its value)."""
+    own = project.environments[env]
+    return [((name,), getattr(project, name)), (("environments", env, name), getattr(own, name))]
 
 
 def in_force(project: ProjectSettings, env: str, name: str) -> tuple[tuple[str, ...], Any] | None:
@@ -130,11 +136,8 @@ def in_force(project: ProjectSettings, env: str, name: str) -> tuple[tuple[str, 
 
     The environment's own value replaces the project's; None when neither sets it.
     """
-    for at, holder in (
-        (("environments", env, name), project.environments[env]),
-        ((name,), project),
-    ):
-        if (value := getattr(holder, name)) is not None:
+    for at, value in reversed(levels(project, env, name)):
+        if value is not None:
             return at, value
     return None
 

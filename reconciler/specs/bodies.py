@@ -56,15 +56,9 @@ def _load_file(source: BodySource, rel: str) -> list[DesiredCampaign]:
     try:
         spec_file.load()
     except OSError as exc:  # removed or unreadable since it was planned
-        raise ValidationFailed(
-            [
-                Diagnostic(
-                    SourceLocation(rel),
-                    f"the spec file can no longer be read ({exc.strerror or exc})",
-                    hint="it changed while reconciler was running; run the command again",
-                )
-            ]
-        ) from None
+        message = f"the spec file can no longer be read ({exc.strerror or exc})"
+        hint = "it changed while reconciler was running; run the command again"
+        raise ValidationFailed([Diagnostic(SourceLocation(rel), message, hint=hint)]) from None
     if any(d.is_error for d in spec_file.diagnostics):
         raise ValidationFailed(spec_file.diagnostics)
     return spec_file.campaigns
@@ -73,15 +67,10 @@ def _load_file(source: BodySource, rel: str) -> list[DesiredCampaign]:
 def _with_body(planned: DesiredCampaign, found: DesiredCampaign | None) -> DesiredCampaign:
     """``planned`` holding the body ``found`` has, refused unless the fingerprints agree."""
     if found is None or found.fingerprint != planned.fingerprint:
-        raise ValidationFailed(
-            [
-                Diagnostic(
-                    SourceLocation(planned.location.file),
-                    f"campaign {planned.key!r} changed while reconciler was running: its "
-                    "body no longer matches the planned fingerprint; nothing was sent for it",
-                    "key",
-                    "run the command again",
-                )
-            ]
+        message = (
+            f"campaign {planned.key!r} changed while reconciler was running: its "
+            "body no longer matches the planned fingerprint; nothing was sent for it"
         )
+        where = SourceLocation(planned.location.file)
+        raise ValidationFailed([Diagnostic(where, message, "key", "run the command again")])
     return dataclasses.replace(planned, body_json=found.body_json)

@@ -91,7 +91,7 @@ def _state_file(cache: Path) -> Path:
 class CachedFile:
     """A verified entry: the campaigns (without bodies) and the warnings of one spec file."""
 
-    campaigns: list[dict[str, Any]]
+    campaigns: list[DesiredCampaign]
     diagnostics: list[Diagnostic]
 
 
@@ -125,10 +125,7 @@ class SpecCache:
                 return None
             if not self._inputs_unchanged(deps, misses):
                 return None
-            found = CachedFile(
-                [dict(zip(CAMPAIGN_FIELDS, c, strict=True)) for c in campaigns],
-                _diagnostics(diagnostics),
-            )
+            found = CachedFile([_cached_campaign(c) for c in campaigns], _diagnostics(diagnostics))
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
         self.new[rel] = entry
@@ -233,28 +230,42 @@ def _file_digest(path: str) -> bytes | None:
         os.close(fd)
 
 
-def summary(campaign: DesiredCampaign) -> dict[str, Any]:
-    """What the cache keeps of a campaign: everything but its body."""
-    return {
-        "key": campaign.key,
-        "previous_keys": list(campaign.previous_keys),
-        "fingerprint": campaign.fingerprint,
-        "source_fingerprint": campaign.source_fingerprint,
-        "file": campaign.location.file,
-        "line": campaign.location.line,
-        "source_files": list(campaign.source_files),
-        "field_lines": dict(campaign.field_lines),
-        "name": campaign.name,
-        "recipients": campaign.recipients,
-        "start_at": campaign.start_at,
-        "ignore_suppression": campaign.ignore_suppression,
-        "environments": list(campaign.environments),
-    }
+def _summary_row(c: DesiredCampaign) -> tuple[Any, ...]:
+    """What the cache keeps of a campaign, in ``CAMPAIGN_FIELDS`` order: all but its body."""
+    return (
+        c.key,
+        list(c.previous_keys),
+        c.fingerprint,
+        c.source_fingerprint,
+        c.location.file,
+        c.location.line,
+        list(c.source_files),
+        dict(c.field_lines),
+        c.name,
+        c.recipients,
+        c.start_at,
+        c.ignore_suppression,
+        list(c.environments),
+    )
 
 
-def _summary_row(campaign: DesiredCampaign) -> tuple[Any, ...]:
-    values = summary(campaign)
-    return tuple(values[name] for name in CAMPAIGN_FIELDS)
+def _cached_campaign(row: Sequence[Any]) -> DesiredCampaign:
+    """A campaign from an entry's row: everything planning reads, and no body."""
+    entry = dict(zip(CAMPAIGN_FIELDS, row, strict=True))
+    return DesiredCampaign(
+        key=str(entry["key"]),
+        fingerprint=str(entry["fingerprint"]),
+        source_fingerprint=str(entry["source_fingerprint"]),
+        location=SourceLocation(str(entry["file"]), entry["line"]),
+        name=str(entry["name"]),
+        recipients=int(entry["recipients"]),
+        start_at=str(entry["start_at"]),
+        ignore_suppression=bool(entry["ignore_suppression"]),
+        previous_keys=tuple(entry["previous_keys"]),
+        source_files=tuple(entry["source_files"]),
+        field_lines=dict(entry["field_lines"]),
+        environments=tuple(entry["environments"]),
+    )
 
 
 def _diagnostic_row(d: Diagnostic) -> tuple[Any, ...]:

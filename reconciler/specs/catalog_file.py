@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from reconciler.config import PROJECT_FILE, Project
+from reconciler.config import Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation, ValidationFailed
 from reconciler.models.catalog import Catalog, parse_catalog
 from reconciler.models.problems import format_path
@@ -18,25 +18,19 @@ from reconciler.specs.render import resolve_inside
 from reconciler.specs.yamlio import YamlError, decode_utf8, load_documents
 
 
-def catalog_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
-    """Where ``catalog`` is set for ``env`` and its path; the environment's wins."""
-    return project.in_force(env, "catalog")
-
-
 def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagnostic]]:
     """The environment's catalogue (None when it sets none) and its warnings."""
-    setting = catalog_setting(project, env)
+    setting = project.in_force(env, "catalog")
     if setting is None:
         return None, []
     at, rel = setting
     path = resolve_inside(project.root, rel)
     if path is None or not path.is_file():
-        where = SourceLocation(PROJECT_FILE, project.line_of(*at))
         hint = (
             "a project-relative path to the message_templates export (docs/templates-and-cost.md)"
         )
         message = f"catalogue file {rel!r} not found inside the project"
-        raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
+        raise ValidationFailed([project.problem_at(at, message, hint)])
     raw = path.read_bytes()
     data, line_of = _parsed(rel, raw)
     catalog, problems = parse_catalog(rel, data)
@@ -56,7 +50,7 @@ def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagn
 
 def catalog_digest(project: Project, env: str) -> str:
     """SHA-256 of the catalogue's bytes ("" without one): part of the validation cache key."""
-    setting = catalog_setting(project, env)
+    setting = project.in_force(env, "catalog")
     path = None if setting is None else resolve_inside(project.root, setting[1])
     if path is None or not path.is_file():
         return ""

@@ -22,7 +22,6 @@ from reconciler.config import Project
 from reconciler.errors import (
     Diagnostic,
     ReconcilerError,
-    SourceLocation,
     sort_diagnostics,
     unique_diagnostics,
 )
@@ -87,7 +86,6 @@ def load_campaigns(
     ``only`` (project-relative paths) loads just those files, and never writes the cache.
     """
     project.settings(env)  # an unknown environment is a ConfigError
-    environ = os_environ
     context = {"env": env, "vars": copy.deepcopy(dict(variables))}
     from reconciler.specs.catalog_file import read_catalog
 
@@ -96,7 +94,7 @@ def load_campaigns(
         cache = _open_cache(project, env, context, os_environ)
         found = _discovered(project.campaigns_dir)
         specs = found.specs if only is None else _selected(project, found.specs, only)
-        files = _load_files(project, specs, context, cache, environ, catalog, keep=only is None)
+        files = _load_files(project, specs, context, cache, os_environ, catalog, keep=only is None)
     campaigns = [c for f in files for c in f.campaigns]
     sources = variables.sources if isinstance(variables, Variables) else {}
     per_file = [(f.diagnostics, f.uses) for f in files]
@@ -123,20 +121,15 @@ def _load_files(
 ) -> list[_FileResult]:
     """Each spec file's result, in file order: from the cache, or loaded in full (and
     stored in the cache when ``keep``)."""
-    files: list[_FileResult | None] = []
-    to_load: list[_ToLoad] = []
-    for path in specs:
-        hit = _from_cache(project, path, cache)
-        if hit is None:
-            to_load.append(_ToLoad(len(files), path))
-        files.append(hit)
+    files = [_from_cache(project, path, cache) for path in specs]
+    missed = [index for index, hit in enumerate(files) if hit is None]
     loader = _FreshLoader(project, context, keep_digests=cache is not None, catalog=catalog)
-    jobs = jobs_for(len(to_load), environ)
+    jobs = jobs_for(len(missed), environ)
     if jobs > 1:
         import reconciler.models  # noqa: F401 (once here, not in every worker)
-    results = map_in_processes(loader, to_load, jobs)
-    for item, result in zip(to_load, results, strict=True):
-        files[item.index] = result
+    results = map_in_processes(loader, [specs[index] for index in missed], jobs)
+    for index, result in zip(missed, results, strict=True):
+        files[index] = result
         if cache is not None and keep and not result.indirect:
             cache.store(
                 result.rel, result.digests, result.misses, result.campaigns, result.diagnostics
@@ -146,14 +139,6 @@ def _load_files(
 
 def _selected(project: Project, specs: list[Path], only: Collection[str]) -> list[Path]:
     return [p for p in specs if project_rel(project.root, p) in only]
-
-
-@dataclass(frozen=True)
-class _ToLoad:
-    """A spec file to load in full, and its place among the project's files."""
-
-    index: int
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -182,7 +167,7 @@ def _from_cache(project: Project, path: Path, cache: SpecCache | None) -> _FileR
     hit = cache.lookup(read.rel, read.digest)
     if hit is None:
         return None  # loaded in full, from the file's bytes as they are then
-    return _FileResult(read.rel, [_cached_campaign(c) for c in hit.campaigns], hit.diagnostics)
+    return _FileResult(read.rel, hit.campaigns, hit.diagnostics)
 
 
 def _read_spec(project: Project, path: Path, cache: SpecCache) -> SpecRead:
@@ -213,24 +198,6 @@ def _discovered(campaigns_dir: Path) -> Discovered:
     return reads.found[key]
 
 
-def _cached_campaign(entry: Mapping[str, Any]) -> DesiredCampaign:
-    """A campaign from a cache entry: everything planning reads, and no body."""
-    return DesiredCampaign(
-        key=str(entry["key"]),
-        fingerprint=str(entry["fingerprint"]),
-        source_fingerprint=str(entry["source_fingerprint"]),
-        location=SourceLocation(str(entry["file"]), entry["line"]),
-        name=str(entry["name"]),
-        recipients=int(entry["recipients"]),
-        start_at=str(entry["start_at"]),
-        ignore_suppression=bool(entry["ignore_suppression"]),
-        previous_keys=tuple(entry["previous_keys"]),
-        source_files=tuple(entry["source_files"]),
-        field_lines=dict(entry["field_lines"]),
-        environments=tuple(entry["environments"]),
-    )
-
-
 @dataclass
 class _FreshLoader:
     """Renders and validates one spec file in full; run in worker processes or here."""
@@ -242,7 +209,7 @@ class _FreshLoader:
     sandbox: SpecSandbox | None = None
     checked: set[str] = field(default_factory=set)  # folders seen to be no links (this run)
 
-    def __call__(self, item: _ToLoad) -> _FileResult:
+    def __call__(self, path: Path) -> _FileResult:
         if self.sandbox is None:  # one per process: compiled expressions are cached in it
             self.sandbox = make_environment(self.project.root)
         sandbox = self.sandbox
@@ -250,7 +217,7 @@ class _FreshLoader:
         templates.reset()
         loaded = SpecFile(
             self.project,
-            item.path,
+            path,
             self.context,
             sandbox,
             checked=self.checked,
@@ -283,8 +250,7 @@ def _open_cache(
     os_environ: Mapping[str, str],
 ) -> SpecCache | None:
     """The environment's validation cache, when enabled and its inputs can be keyed."""
-    environ = os_environ
-    if not cache_requested(environ):
+    if not cache_requested(os_environ):
         return None
     from reconciler.specs.catalog_file import catalog_digest
 
@@ -299,7 +265,7 @@ def _open_cache(
         }
     except (ReconcilerError, TypeError, ValueError):
         return None  # variables that are not plain JSON are not keyed: load in full
-    return open_cache(state, env, project.root, salt, environ)
+    return open_cache(state, env, project.root, salt, os_environ)
 
 
 def _duplicate_keys(campaigns: list[DesiredCampaign]) -> list[Diagnostic]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reconciler.config import PROJECT_FILE, Project
+from reconciler.config import Project
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.models.rate_card import RateCard, parse_rate_card
 from reconciler.specs.audiences import AudienceError, csv_records, read_csv_file
@@ -18,30 +18,23 @@ DOCS = "docs/templates-and-cost.md"
 EXACT_DIGITS = 15  # a float written with at most 15 significant digits reads back as written
 
 
-def rate_card_setting(project: Project, env: str) -> tuple[tuple[str, ...], str] | None:
-    """Where ``rate_card`` is set for ``env`` and its path; the environment's wins."""
-    return project.in_force(env, "rate_card")
-
-
 def read_rate_card(project: Project, env: str) -> RateCard | None:
     """The environment's rate card, None when it sets none (ValidationFailed if bad)."""
-    setting = rate_card_setting(project, env)
+    setting = project.in_force(env, "rate_card")
+    _check_max_cost(project, env, with_card=setting is not None)
     if setting is None:
-        _no_max_cost_without_card(project, env)
         return None
-    _max_cost_read_exactly(project, env)
     at, rel = setting
     try:
         shown, _, text = read_csv_file(project.root, rel)
         records = csv_records(text, shown)
     except AudienceError as exc:
-        where, field_path = SourceLocation(exc.file, exc.line), ""
-        if exc.line is None:  # the file itself is missing or outside: say where it is named
-            where = SourceLocation(PROJECT_FILE, project.line_of(*at))
-            field_path = ".".join(at)  # a path in reconciler.yaml, not in the card
         hint = exc.hint or f"the rate card is CSV ({DOCS})"
         message = f"rate card: {exc.message}"
-        raise ValidationFailed([Diagnostic(where, message, field_path, hint)]) from None
+        problem = Diagnostic(SourceLocation(exc.file, exc.line), message, "", hint)
+        if exc.line is None:  # the file itself is missing or outside: say where it is named
+            problem = project.problem_at(at, message, hint)
+        raise ValidationFailed([problem]) from None
     card, problems = parse_rate_card(shown, records)
     if card is None:
         found = [
@@ -51,24 +44,18 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
     return card
 
 
-def _max_cost_read_exactly(project: Project, env: str) -> None:
-    """A ``max_cost`` with more significant digits than a YAML number keeps (15) is refused:
-    the cap checked would not be the one written (``12345678901234567.89``)."""
+def _check_max_cost(project: Project, env: str, *, with_card: bool) -> None:
+    """A ``max_cost`` needs a card to cap a cost, and is refused with more significant
+    digits than a YAML number keeps (15): the cap checked would not be the one written
+    (``12345678901234567.89``)."""
     cap = project.settings(env).max_cost
-    if not isinstance(cap, float) or len(Decimal(repr(cap)).as_tuple().digits) <= EXACT_DIGITS:
+    if cap is not None and not with_card:
+        message = "max_cost needs a rate card: there is no cost to cap without one"
+        hint = f"set rate_card: to a CSV of prices ({DOCS}), or remove max_cost"
+    elif isinstance(cap, float) and len(Decimal(repr(cap)).as_tuple().digits) > EXACT_DIGITS:
+        message = f"more than {EXACT_DIGITS} significant digits: "
+        message += "the cap would not be the one written"
+        hint = "round it to the currency's minor unit (e.g. 25000.50)"
+    else:
         return
-    at = ("environments", env, "max_cost")
-    where = SourceLocation(PROJECT_FILE, project.line_of(*at))
-    message = f"more than {EXACT_DIGITS} significant digits: the cap would not be the one written"
-    hint = "round it to the currency's minor unit (e.g. 25000.50)"
-    raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
-
-
-def _no_max_cost_without_card(project: Project, env: str) -> None:
-    if project.settings(env).max_cost is None:
-        return
-    at = ("environments", env, "max_cost")
-    where = SourceLocation(PROJECT_FILE, project.line_of(*at))
-    message = "max_cost needs a rate card: there is no cost to cap without one"
-    hint = f"set rate_card: to a CSV of prices ({DOCS}), or remove max_cost"
-    raise ValidationFailed([Diagnostic(where, message, ".".join(at), hint)])
+    raise ValidationFailed([project.problem_at(("environments", env, "max_cost"), message, hint)])

@@ -241,8 +241,6 @@ def render_text(env: jinja2.Environment, text: str, name: str, context: Mapping[
         code = env.compile(protect_placeholders(text), name=name, filename=name)
         template = env.template_class.from_code(env, code, env.make_globals(None))
         return template.render(dict(context))
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno) from None
     except Exception as exc:  # any failure inside user code is the user's input problem
         raise _problem(exc, name, Scope(env, context, text)) from None
 
@@ -261,8 +259,6 @@ def render_string(env: SpecSandbox, text: str, context: Mapping[str, Any]) -> An
         if template is None:
             template = env.texts[text] = env.from_string(protect_placeholders(text))
         return template.render(dict(context))
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno) from None
     except Exception as exc:
         raise _problem(exc, "<template>", Scope(env, context, text)) from None
 
@@ -277,8 +273,6 @@ def _evaluate(env: SpecSandbox, expr: str, context: Mapping[str, Any]) -> Any:
             compiled = env.compile_expression(expr, undefined_to_none=False)
             env.expressions[expr] = compiled
         value = compiled(**context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"Jinja syntax error: {exc.message}") from None
     except Exception as exc:
         raise _problem(exc, "<value>", Scope(env, context)) from None
     return to_data(value, Scope(env, context))
@@ -342,6 +336,8 @@ _BARE_NAME_HINT = "templates see `env`, `vars` (a variable is `vars.NAME`) and t
 
 
 def _problem(exc: BaseException, name: str, scope: Scope | None = None) -> TemplateProblem:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateProblem(f"Jinja syntax error: {exc.message}", exc.lineno)
     line = _template_line(exc.__traceback__, name)
     if isinstance(exc, jinja2.UndefinedError):
         hint = _UNDEFINED_HINT if is_lookup_in(exc) else _BARE_NAME_HINT

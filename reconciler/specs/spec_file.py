@@ -262,12 +262,10 @@ class SpecFile:
             audience = load_audience(self.project.root, rel, self.checked)
         except AudienceError as exc:
             self._row_problems(exc.file, exc.problems)
-            inside = exc.line is not None
-            where = SourceLocation(exc.file, exc.line) if inside else None
-            if where is None:
+            if exc.line is None:  # the file itself: reported where the spec names it
                 self.problem(line, exc.message, _dotted(at), exc.hint)
             else:
-                self.diagnostic(where, exc.message, "", exc.hint)
+                self.diagnostic(SourceLocation(exc.file, exc.line), exc.message, "", exc.hint)
             return None, True
         self._row_problems(audience.file, audience.problems)
         if audience.file != rel:
@@ -352,20 +350,12 @@ class SpecFile:
         doc: Document,
         audience: Audience | None,
     ) -> None:
-        is_row = (
-            audience is not None
-            and len(path) >= 3
-            and path[:2] == ("touchpoint", "customer_details")
-            and isinstance(path[2], int)
-            and path[2] < len(audience.lines)
-        )
-        if audience is not None and is_row:
-            row = path[2]
-            assert isinstance(row, int)
-            location = SourceLocation(audience.file, audience.lines[row])
-            self.diagnostic(location, message, _dotted(path), hint, severity)
-            return
         if audience is not None and path[:2] == ("touchpoint", "customer_details"):
+            row = path[2] if len(path) > 2 else None
+            if isinstance(row, int) and row < len(audience.lines):  # at the CSV row's line
+                location = SourceLocation(audience.file, audience.lines[row])
+                self.diagnostic(location, message, _dotted(path), hint, severity)
+                return
             path = ("touchpoint", CSV_KEY, *path[2:])
         self.problem(doc.marks.line_of(path), message, _dotted(path), hint, severity)
 

@@ -16,10 +16,10 @@ from reconciler import phones
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.masking import mask_phone
 from reconciler.policies.suppression import SuppressionList
+from reconciler.specs.audiences import COLUMNS
 from reconciler.specs.render import inside_name, resolve_inside_text
 from reconciler.specs.yamlio import YamlError, decode_utf8
 
-COLUMNS = ("id", "to_number")
 _HEADER_HINT = "the first line names the columns: id and/or to_number (e.g. id,to_number)"
 
 

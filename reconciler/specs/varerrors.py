@@ -17,8 +17,8 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from reconciler.config import PROJECT_FILE, Project
-from reconciler.errors import Diagnostic, SourceLocation
+from reconciler.config import Project
+from reconciler.errors import Diagnostic
 from reconciler.specs.variables import VariableSource
 
 SHOWN = 5  # campaigns named in a grouped error; the rest are counted
@@ -147,11 +147,9 @@ def _undefined(
             f"if the campaigns mean {close[0]}, correct their vars.{variable}; "
             f"else rename this variable to {variable}",
         )
-    at = ("environments", env, "vars")
-    return Diagnostic(
-        SourceLocation(PROJECT_FILE, project.line_of(*at)),
+    return project.problem_at(
+        ("environments", env, "vars"),
         f"{used}; it is not set for environment {env}",
-        ".".join(at),
         f"set {variable} in reconciler.yaml `vars` (every environment) or "
         f"environments.{env}.vars, a vars file, or with --var {variable}=VALUE",
     )

@@ -22,7 +22,7 @@ from typing import Any
 from reconciler.config import PROJECT_FILE, Project
 from reconciler.errors import ConfigError, Diagnostic, SourceLocation, ValidationFailed
 from reconciler.specs.render import resolve_inside
-from reconciler.specs.yamlio import Document, YamlError, decode_utf8, load_documents
+from reconciler.specs.yamlio import Document, YamlError, load_documents, read_yaml_file
 
 OS_PREFIX = "RECONCILER_VAR_"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -76,32 +76,23 @@ def resolve_variables(
 ) -> Variables:
     """The variables templates see for ``env``, every layer applied in order."""
     settings = project.settings(env)
-    environ = os_environ
     merged = Variables()
     for at, values in project.layers(env, "vars"):
         for name, value in values.items():
             where = SourceLocation(PROJECT_FILE, project.line_of(*at, name))
             merged.set(name, value, where, ".".join((*at, name)))
     if settings.vars_file is not None:
-        line = project.line_of("environments", env, "vars_file")
-        _set_all(merged, _project_vars_file(project, settings.vars_file, line, env))
-    for name, value in sorted(environ.items()):
+        _set_project_vars_file(merged, project, settings.vars_file, env)
+    for name, value in sorted(os_environ.items()):
         if name.startswith(OS_PREFIX) and len(name) > len(OS_PREFIX):
             var = name[len(OS_PREFIX) :]
             merged.set(var, parse_scalar(value), SourceLocation("OS environment"), name)
     for path in var_files:
-        _set_all(merged, _read_vars_file(path, path.as_posix()))
+        _set_vars_file(merged, path, path.as_posix())
     for arg in var_args:
         name, value = _split_var(arg)
         merged.set(name, value, SourceLocation("command line"), f"--var {name}")
     return merged
-
-
-def _set_all(merged: Variables, found: tuple[str, dict[str, Any], dict[str, int]]) -> None:
-    """Every variable of a vars file, at its line there."""
-    shown, data, lines = found
-    for name, value in data.items():
-        merged.set(name, value, SourceLocation(shown, lines.get(name)), name)
 
 
 def _split_var(arg: str) -> tuple[str, Any]:
@@ -115,9 +106,8 @@ def _split_var(arg: str) -> tuple[str, Any]:
     return name, parse_scalar(value)
 
 
-def _project_vars_file(
-    project: Project, rel: str, line: int | None, env: str
-) -> tuple[str, dict[str, Any], dict[str, int]]:
+def _set_project_vars_file(merged: Variables, project: Project, rel: str, env: str) -> None:
+    line = project.line_of("environments", env, "vars_file")
     path = resolve_inside(project.root, rel)
     if path is None:
         raise ConfigError(
@@ -126,17 +116,17 @@ def _project_vars_file(
             location=SourceLocation(PROJECT_FILE, line),
         )
     setting = f"environments.{env}.vars_file"
-    return _read_vars_file(path, rel, SourceLocation(PROJECT_FILE, line), setting)
+    _set_vars_file(merged, path, rel, SourceLocation(PROJECT_FILE, line), setting)
 
 
-def _read_vars_file(
+def _set_vars_file(
+    merged: Variables,
     path: Path,
     shown: str,
     referenced_at: SourceLocation | None = None,
     setting: str = "--var-file",
-) -> tuple[str, dict[str, Any], dict[str, int]]:
-    """A YAML mapping of variables (errors name the file and line), with the name shown
-    and the line of each variable.
+) -> None:
+    """Every variable of a YAML mapping file, at its line there (errors name file and line).
 
     ``setting`` names what referred to the file (``environments.prod.vars_file`` or
     ``--var-file``): problems of the file as a whole are reported there.
@@ -148,19 +138,15 @@ def _read_vars_file(
         raise ValidationFailed([Diagnostic(where, message, setting, hint)])
     doc = _one_mapping(path, shown, setting)
     if doc is None:
-        return shown, {}, {}
-    data: dict[str, Any] = doc.data
-    return shown, data, _variable_lines(doc, shown)
+        return
+    lines = _variable_lines(doc, shown)
+    for name, value in doc.data.items():
+        merged.set(name, value, SourceLocation(shown, lines.get(name)), name)
 
 
 def _one_mapping(path: Path, shown: str, setting: str) -> Document | None:
     """The file's one YAML mapping (None for an empty file); ValidationFailed otherwise."""
-    try:
-        docs = load_documents(decode_utf8(path.read_bytes()))
-    except YamlError as exc:
-        raise ValidationFailed(
-            [Diagnostic(SourceLocation(shown, exc.line), exc.message, hint=exc.hint)]
-        ) from None
+    docs = read_yaml_file(path, shown)
     if not docs:
         return None
     if len(docs) != 1 or not isinstance(docs[0].data, dict):

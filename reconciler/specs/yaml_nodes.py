@@ -139,17 +139,13 @@ _KEYS_MAX = 4096
 
 def check_tag(node: Node, expected: str) -> None:
     if node.tag != expected:
-        raise _tag_error(node.tag, node.start_mark.line + 1, ())
+        raise _tag_error(node.tag, node.start_mark.line + 1)
 
 
-def _tag_error(tag: str, line: int, path: Path_) -> YamlError:
+def _tag_error(tag: str, line: int) -> YamlError:
     shown = tag.replace(STD_TAG, "!!")
-    return YamlError(
-        f"YAML tag {shown!r} is not allowed",
-        line,
-        hint="only plain YAML values are accepted: remove the tag",
-        path=path,
-    )
+    hint = "only plain YAML values are accepted: remove the tag"
+    return YamlError(f"YAML tag {shown!r} is not allowed", line, hint)
 
 
 def scalar_value(node: Node) -> Any:
@@ -172,7 +168,7 @@ def scalar_value(node: Node) -> Any:
         if not ok:
             raise YamlError(f"{value!r} is not a valid !!{kind}", line)
         return float(typed) if kind == "float" else typed
-    raise _tag_error(tag, line, ())
+    raise _tag_error(tag, line)
 
 
 # First characters of a plain scalar that may be typed (null, bool, int, float): any

@@ -20,11 +20,13 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.specs.yaml_marks import Marks, outline
 from reconciler.specs.yaml_nodes import (
     MAP_TAG,
@@ -39,7 +41,8 @@ from reconciler.specs.yaml_nodes import (
     scalar_value,
 )
 
-__all__ = ["Document", "Path_", "YamlError", "decode_utf8", "load_documents", "plain_scalar"]
+# Readers of YAML take these from here, beside this module's own functions.
+__all__ = ["Path_", "YamlError", "plain_scalar"]
 
 
 @dataclass
@@ -62,6 +65,15 @@ def decode_utf8(raw: bytes) -> str:
             line,
             hint="save the file as UTF-8 (a byte-order mark is allowed)",
         ) from None
+
+
+def read_yaml_file(path: Path, shown: str) -> list[Document]:
+    """Every document of a YAML file; a bad one is a ValidationFailed at ``shown``'s line."""
+    try:
+        return load_documents(decode_utf8(path.read_bytes()))
+    except YamlError as exc:
+        location = SourceLocation(shown, exc.line)
+        raise ValidationFailed([Diagnostic(location, exc.message, hint=exc.hint)]) from None
 
 
 def load_documents(text: str) -> list[Document]:

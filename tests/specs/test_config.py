@@ -11,6 +11,7 @@ from reconciler.api.defaults import DEFAULT_API_URL
 from reconciler.config import find_project, load_project
 from reconciler.errors import ConfigError, ValidationFailed
 from reconciler.settings import EnvironmentSettings, declared, in_force, version_matches
+from reconciler.state.paths import sqlite_file
 from tests.support.projects import PROJECT_FILE, make_project
 
 WITH_PROD = (
@@ -33,9 +34,10 @@ def test_defaults_and_expansion_only_for_the_environment_in_use(tmp_path: Path) 
         ".reconciler/dev.sqlite",
         "CONTACTSWING_TOKEN",
     )
-    assert dev.is_sandbox and dev.state_path == project.root / ".reconciler/dev.sqlite"
+    assert dev.is_sandbox
+    assert sqlite_file(dev.state, dev.root) == project.root / ".reconciler/dev.sqlite"
     prod = project.environment("prod", os_environ={"PROD_STATE": "postgresql://db/x"})
-    assert prod.state == "postgresql://db/x" and prod.state_is_url
+    assert prod.state == "postgresql://db/x" and sqlite_file(prod.state, prod.root) is None
     assert prod.api_url == DEFAULT_API_URL and prod.promote_from == "dev"
     with pytest.raises(ValidationFailed) as info:
         project.environment("prod", os_environ={})
