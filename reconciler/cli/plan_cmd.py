@@ -22,7 +22,7 @@ from reconciler.cli.common import (
     show_sensitive_option,
     target_option,
 )
-from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
+from reconciler.commands.plan import PlanOutcome, PlanRequest, make_plan_for_env, save_plan
 from reconciler.config import load_project
 from reconciler.errors import GuardError
 from reconciler.output.diagnostics import echo_diagnostics, echo_report
@@ -31,7 +31,6 @@ from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
 from reconciler.perf import gc_paused
 from reconciler.specs.cache_session import spec_cache_enabled
-from reconciler.specs.loader import resolve_variables
 from reconciler.words import count
 
 CHANGES_PENDING = 2
@@ -92,10 +91,16 @@ def plan(
     --attention-exitcode 3 when a campaign waits for a person.
     """
     now = common.runtime.now()
-    outcome = _outcome(
-        common, env, now, targets=targets, excludes=excludes,
-        new_state=new_state, strict=strict, max_creates=max_creates,
-    )  # fmt: skip
+    project = load_project(project_dir=find_reported_project(common))
+    variables = common.variables(project, env)
+    request = PlanRequest(env, variables, now, common.runtime.environ, targets, excludes)
+    # Unchanged specs are not validated again; the plan's objects live until exit.
+    with spec_cache_enabled() as cache, gc_paused(keep=True):
+        outcome = make_plan_for_env(
+            project, request, new_state=new_state, strict=strict, max_creates=max_creates
+        )
+        if outcome.failed:
+            cache.discard()  # a refused plan writes nothing, not even the cache
     report = diagnostics != "text"  # then one report of every problem, on stderr
     if common.verbosity >= 0 and not report and output_format == "text":
         echo_diagnostics(list(outcome.load_warnings))  # json/markdown echo all after
@@ -116,42 +121,6 @@ def _status(outcome: PlanOutcome, *, detailed: bool, attention: bool) -> int:
     if detailed and (outcome.plan.creates or outcome.plan.moves):
         return CHANGES_PENDING
     return 0
-
-
-def _outcome(
-    common: CommonOptions,
-    env: str,
-    now: datetime,
-    *,
-    targets: tuple[str, ...],
-    excludes: tuple[str, ...],
-    new_state: bool,
-    strict: bool,
-    max_creates: int | None,
-) -> PlanOutcome:
-    """The guarded plan of ``env``; a refused one writes no validation cache."""
-    project = load_project(project_dir=find_reported_project(common))
-    environ = common.runtime.environ
-    variables = resolve_variables(
-        project, env, var_args=common.var_args, var_files=common.var_files, os_environ=environ
-    )
-    # Unchanged specs are not validated again; the plan's objects live until exit.
-    with spec_cache_enabled() as cache, gc_paused(keep=True):
-        outcome = make_plan_for_env(
-            project,
-            env,
-            variables,
-            now=now,
-            targets=targets,
-            excludes=excludes,
-            new_state=new_state,
-            strict=strict,
-            max_creates=max_creates,
-            os_environ=environ,
-        )
-        if outcome.failed:
-            cache.discard()  # a refused plan writes nothing, not even the cache
-    return outcome
 
 
 def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool, report: bool) -> None:

@@ -21,7 +21,7 @@ from reconciler.api.base import CampaignAPI
 from reconciler.api.factory import open_api
 from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
-from reconciler.commands.plan import planner_for_env
+from reconciler.commands.plan import PlanRequest, planner_for_env, with_diagnostics
 from reconciler.commands.policy_inputs import PolicyContext, policy_context, store_bodies
 from reconciler.config import Environment, Project
 from reconciler.errors import GuardError
@@ -292,10 +292,10 @@ def apply_env(
     variables = resolve_variables(
         project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
     )
-    planner = planner_for_env(
-        project, env_name, variables, now=runtime.now(), targets=options.targets,
-        excludes=options.excludes, os_environ=environ,
-    )  # fmt: skip
+    request = PlanRequest(
+        env_name, variables, runtime.now(), environ, options.targets, options.excludes
+    )
+    planner = planner_for_env(project, request)
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         nonlocal planner  # the creates' bodies in hand for their preview and estimate
@@ -303,7 +303,7 @@ def apply_env(
         if planner.catalog is not None or planner.rate_card is not None:
             planner = planner.with_bodies({a.key for a in plan.creates})
             plan = planner.plan_for(snapshot)
-        return dataclasses.replace(plan, diagnostics=(*planner.warnings, *plan.diagnostics))
+        return with_diagnostics(plan, planner.warnings)
 
     def load_bodies(preview: Plan) -> None:
         nonlocal planner  # the same specs, the creates' bodies in hand

@@ -26,7 +26,7 @@ from reconciler.plan import ATTENTION, ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
 from reconciler.review import with_review
-from reconciler.specs.bodies import BodySource, load_bodies
+from reconciler.specs.bodies import load_bodies
 from reconciler.specs.loader import LoadResult, load_campaigns
 from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import read_bodies, read_snapshot
@@ -64,32 +64,38 @@ class PlanOutcome:
         return self.source_missing or needs_attention(self.plan)
 
 
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan: ``env`` with its ``variables`` at ``now``, narrowed to the keys that
+    ``targets`` match and ``excludes`` do not; ``os_environ``: the run's environment variables."""
+
+    env: str
+    variables: Mapping[str, Any]
+    now: datetime
+    os_environ: Mapping[str, str]
+    targets: Sequence[str] = ()
+    excludes: Sequence[str] = ()
+
+
 def make_plan_for_env(
     project: Project,
-    env: str,
-    variables: Mapping[str, Any],
+    request: PlanRequest,
     *,
-    now: datetime,
-    targets: Sequence[str] = (),
-    excludes: Sequence[str] = (),
     new_state: bool = False,
     strict: bool = False,
     max_creates: int | None = None,
-    os_environ: Mapping[str, str],
 ) -> PlanOutcome:
-    """Plan environment ``env``; ValidationFailed on spec errors, StateError on state problems.
+    """Plan ``request``; ValidationFailed on spec errors, StateError on state problems.
 
     Guard findings (and, with ``strict``, the planner's warnings as errors) are in the
     plan's diagnostics; the caller decides the exit status from ``PlanOutcome.failed``.
     """
-    settings = project.environment(env, os_environ)
-    planner = planner_for_env(
-        project, env, variables, now=now, targets=targets, excludes=excludes, os_environ=os_environ
-    )
+    settings = project.environment(request.env, request.os_environ)
+    planner = planner_for_env(project, request)
     snapshot = read_state(settings, project.root)
     if not snapshot.exists and settings.require_state and not new_state:
         raise StateError(
-            f"the state of environment {env} does not exist ({settings.state}) "
+            f"the state of environment {request.env} does not exist ({settings.state}) "
             "and require_state is true",
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
@@ -102,8 +108,9 @@ def make_plan_for_env(
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
+    loading = planner.warnings
     plan = with_diagnostics(plan, planner.load_warnings)
-    warnings = [d for d in plan.warnings if d in planner.warnings]
+    warnings = [d for d in plan.warnings if d in loading]
     return PlanOutcome(plan, settings, snapshot, warnings, bool(planner.source_warnings))
 
 
@@ -131,22 +138,28 @@ def plan_snapshot(
 
 @dataclass(frozen=True)
 class EnvPlanner:
-    """The specs and promotion source of one environment, loaded once; plans any snapshot.
+    """The specs and promotion source of one request, loaded once; plans any snapshot.
 
-    ``apply`` calls ``plan_for`` with the snapshot it read under the lock.
+    ``apply`` calls ``plan_for`` with the snapshot it read under the lock. ``loaded``
+    gives the specs' own warnings, the bodies of campaigns taken from the cache (which
+    hold none) and the previews' catalogue; ``rate_card`` the estimates' prices.
     """
 
-    environment: str
+    request: PlanRequest
     campaigns: Sequence[DesiredCampaign]
     promotion: PromotionSource | None
-    now: datetime
-    targets: Sequence[str] = ()
-    excludes: Sequence[str] = ()
-    load_warnings: Sequence[Diagnostic] = ()  # the specs' own
-    bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
-    catalog: Catalog | None = None  # the previews' templates
-    rate_card: RateCard | None = None  # the estimates' prices
+    loaded: LoadResult
+    rate_card: RateCard | None = None
     source_warnings: Sequence[Diagnostic] = ()  # the promotion source's (its state missing)
+
+    @property
+    def load_warnings(self) -> list[Diagnostic]:
+        """The specs' own warnings."""
+        return self.loaded.warnings
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self.loaded.catalog
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -155,15 +168,11 @@ class EnvPlanner:
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
+        r = self.request
         return make_plan(
-            self.campaigns,
-            snapshot,
-            environment=self.environment,
-            now=self.now,
-            promotion=self.promotion,
-            targets=self.targets,
-            excludes=self.excludes,
-        )
+            self.campaigns, snapshot, environment=r.env, now=r.now, promotion=self.promotion,
+            targets=r.targets, excludes=r.excludes,
+        )  # fmt: skip
 
     def reviewed(self, plan: Plan) -> Plan:
         """``plan`` with its creates' previews and estimates (their bodies in hand)."""
@@ -171,48 +180,31 @@ class EnvPlanner:
 
     def with_bodies(self, keys: Collection[str]) -> EnvPlanner:
         """This planner, the campaigns of ``keys`` holding their bodies (``load_bodies``)."""
-        campaigns = load_bodies(self.bodies, self.campaigns, keys)
+        campaigns = load_bodies(self.loaded.bodies, self.campaigns, keys)
         return dataclasses.replace(self, campaigns=tuple(campaigns))
 
 
 def planner_for_env(
     project: Project,
-    env: str,
-    variables: Mapping[str, Any],
+    request: PlanRequest,
     *,
-    now: datetime,
-    targets: Sequence[str] = (),
-    excludes: Sequence[str] = (),
-    os_environ: Mapping[str, str],
     source_snapshot: StateSnapshot | None = None,
     loaded: LoadResult | None = None,
 ) -> EnvPlanner:
-    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source.
+    """Load ``request``'s specs (ValidationFailed on errors) and its promotion source.
 
     ``source_snapshot``: the ``promote_from`` environment's state when the caller has
     already read it (``report`` reads every environment's once); else it is read here.
     ``loaded``: its specs when the caller has already loaded them (``load_specs``).
     """
-    settings = project.environment(env, os_environ)
+    env, environ = request.env, request.os_environ
+    settings = project.environment(env, environ)
     if loaded is None:
-        loaded = load_specs(project, env, variables, os_environ=os_environ)
+        loaded = load_specs(project, env, request.variables, os_environ=environ)
     campaigns = tuple(loaded.campaigns)
-    promotion, warnings = _promotion_source(
-        project, settings, campaigns, os_environ, source_snapshot
-    )
-    return EnvPlanner(
-        env,
-        campaigns,
-        promotion,
-        now,
-        tuple(targets),
-        tuple(excludes),
-        tuple(loaded.warnings),
-        loaded.bodies,
-        loaded.catalog,
-        read_rate_card(project, env),
-        tuple(warnings),
-    )
+    promotion, warnings = _promotion_source(project, settings, campaigns, environ, source_snapshot)
+    card = read_rate_card(project, env)
+    return EnvPlanner(request, campaigns, promotion, loaded, card, tuple(warnings))
 
 
 def load_specs(

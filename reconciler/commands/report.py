@@ -18,6 +18,7 @@ from typing import Any
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.plan import (
     EnvPlanner,
+    PlanRequest,
     load_specs,
     plan_snapshot,
     planner_for_env,
@@ -124,26 +125,39 @@ def _plan_env(
         message = f"the state ({settings.state}) does not exist and require_state is true"
         problem = EnvProblem(CellState.STATE_MISSING, message)
         return _Planned(EnvPlan(name, problem=problem, specs=specs))
-    prefix = f"{settings.promote_from}, which it promotes from: "
-    try:
-        if settings.promote_from is not None:
-            project.environment(settings.promote_from, environ)
-    except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
-        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
-    source = snapshots.get(settings.promote_from) if settings.promote_from else None
-    try:
-        planner = planner_for_env(
-            project, name, variables, now=now, os_environ=environ, source_snapshot=source,
-            loaded=loaded,
-        )  # fmt: skip
-    except StateError as exc:  # its promote_from state
-        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
+    planner = _planner(
+        project, settings, PlanRequest(name, variables, now, environ), loaded, snapshots
+    )
+    if isinstance(planner, _Planned):
+        return planner
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
     except StateError as exc:
         return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     plan = with_guards(plan, GuardSettings.from_environment(settings))  # as plan refuses
     return _Planned(EnvPlan(name, plan), planner, settings)
+
+
+def _planner(
+    project: Project,
+    settings: Environment,
+    request: PlanRequest,
+    loaded: LoadResult,
+    snapshots: Mapping[str, StateSnapshot],
+) -> EnvPlanner | _Planned:
+    """``request``'s planner, or the problem with its ``promote_from`` source that stops it."""
+    prefix = f"{settings.promote_from}, which it promotes from: "
+    specs = tuple(loaded.campaigns)
+    try:
+        if settings.promote_from is not None:
+            project.environment(settings.promote_from, request.os_environ)
+    except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
+        return _problem(request.env, CellState.NOT_PLANNED, exc, prefix, specs=specs)
+    source = snapshots.get(settings.promote_from) if settings.promote_from else None
+    try:
+        return planner_for_env(project, request, source_snapshot=source, loaded=loaded)
+    except StateError as exc:  # its promote_from state
+        return _problem(request.env, CellState.NOT_PLANNED, exc, prefix, specs=specs)
 
 
 def _specs_of(
