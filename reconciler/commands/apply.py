@@ -28,13 +28,7 @@ from reconciler.errors import GuardError
 from reconciler.executor import ApplyEvent, ApplyResult, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.plan import ActionKind, Plan
-from reconciler.planfile import (
-    SavedPlan,
-    check_not_stale,
-    check_same_api,
-    load_plan,
-    saved_plan_as_plan,
-)
+from reconciler.planfile import SavedPlan, load_plan, saved_environment, saved_plan_as_plan
 from reconciler.review import with_review
 from reconciler.runtime import Runtime
 from reconciler.specs.catalog_file import read_catalog
@@ -324,11 +318,7 @@ def saved_plan_source(
 
     ``review``: the previews and estimates of its creates (for ``max_cost``).
     """
-
-    def plan_for(snapshot: StateSnapshot) -> Plan:
-        check_not_stale(saved, snapshot)
-        return saved_plan_as_plan(saved, snapshot, plan_file)
-
+    plan_for = functools.partial(saved_plan_as_plan, saved, plan_file=plan_file)
     return PlanSource(plan_for, opener, review=review)
 
 
@@ -345,8 +335,7 @@ def apply_saved(
     The plan was reviewed when it was saved, so it is not asked about again.
     """
     saved = load_plan(plan_path)
-    env = project.environment(saved.environment, runtime.environ)
-    check_same_api(saved, env.api_url)
+    env = saved_environment(saved, project, runtime.environ)
     opener = functools.partial(
         open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
     )
