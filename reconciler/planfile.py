@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler import __version__
 from reconciler.api.wire import to_wire
-from reconciler.apply_plan import idempotency_key
+from reconciler.apply_plan import create_task, idempotency_key
 from reconciler.campaign import DesiredCampaign, fingerprint
 from reconciler.errors import ConfigError, Diagnostic, Severity, SourceLocation, StalePlanError
 from reconciler.models.cost import CampaignCost, PlanCost, exact
@@ -116,17 +116,11 @@ def build_saved_plan(
 
 
 def _saved_create(environment: str, action: PlannedAction, phone_format: str) -> SavedCreate:
-    d = action.desired
-    assert d is not None  # a create always has its spec
+    task = create_task(action, environment)
     return SavedCreate(
-        key=d.key,
-        name=d.name,
-        recipients=d.recipients,
-        fingerprint=d.fingerprint,
-        source_fingerprint=d.source_fingerprint,
-        idempotency_key=idempotency_key(environment, d.key, d.fingerprint),
-        body=dict(d.body),
-        wire_body=to_wire(d.body, phone_format),
+        **vars(task),  # key, name, body, fingerprints, idempotency key: as apply sends them
+        recipients=action.recipients,
+        wire_body=to_wire(task.body, phone_format),
         last_attempt_id=action.attempt.id if action.attempt is not None else None,
         unsuppressed_body=action.unsuppressed.body if action.unsuppressed else None,
         preview=action.preview,

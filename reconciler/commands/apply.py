@@ -14,6 +14,7 @@ import functools
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -357,8 +358,5 @@ def _run_on(
 ) -> ApplyReport:
     """``run_apply`` on ``env``'s state store, closed afterwards."""
     destination = _destination(env, options, policy_context(project, env.name))
-    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
-    try:
+    with closing(open_store(env.state, env.name, root=project.root, api_url=env.api_url)) as store:
         return run_apply(store, destination, source, options, hooks, runtime)
-    finally:
-        store.close()
