@@ -19,7 +19,7 @@ from reconciler import __version__
 from reconciler.runtime import Runtime
 
 if TYPE_CHECKING:
-    from reconciler.config import Project
+    from reconciler.commands.validate import RunInputs
     from reconciler.output.diagnostic_formats import ReportPaths
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,14 +60,12 @@ class CommonOptions:
             no_color = no_color or bool(given.get("no_color"))
         return cls(project_dir, var_args, var_files, verbosity, runtime, no_color)
 
-    def variables(self, project: Project, env: str) -> Mapping[str, Any]:
-        """``env``'s variables, ``--var-file`` and ``--var`` over the project's own."""
-        from reconciler.specs.loader import resolve_variables
+    @property
+    def inputs(self) -> RunInputs:
+        """The variables' sources and environment variables the commands read."""
+        from reconciler.commands.validate import RunInputs
 
-        return resolve_variables(
-            project, env, var_args=self.var_args, var_files=self.var_files,
-            os_environ=self.runtime.environ,
-        )  # fmt: skip
+        return RunInputs(self.var_args, self.var_files, self.runtime.environ)
 
     def color(self, stream: TextIO) -> bool:
         """Whether output to ``stream`` may be coloured (never with ``--no-color``)."""

@@ -92,7 +92,7 @@ def plan(
     """
     now = common.runtime.now()
     project = load_project(project_dir=find_reported_project(common))
-    variables = common.variables(project, env)
+    variables = common.inputs.variables(project, env)
     request = PlanRequest(env, variables, now, common.runtime.environ, targets, excludes)
     # Unchanged specs are not validated again; the plan's objects live until exit.
     with spec_cache_enabled() as cache, gc_paused(keep=True):
@@ -102,8 +102,6 @@ def plan(
         if outcome.failed:
             cache.discard()  # a refused plan writes nothing, not even the cache
     report = diagnostics != "text"  # then one report of every problem, on stderr
-    if common.verbosity >= 0 and not report and output_format == "text":
-        echo_diagnostics(list(outcome.load_warnings))  # json/markdown echo all after
     _emit(outcome, output_format, show_sensitive=show_sensitive, common=common, report=report)
     _refuse_if_failed(outcome, saving=out is not None, report=report)
     if report:
@@ -153,20 +151,23 @@ def _emit(
     *,
     show_sensitive: bool,
     common: CommonOptions,
-    report: bool = False,
+    report: bool,
 ) -> None:
-    """The plan in the chosen format on stdout; for json/markdown its warnings (those of
-    loading among them) also on stderr."""
-    plan = outcome.plan
+    """The plan in the chosen format on stdout, and unless ``report`` gives them, its
+    warnings on stderr: for text those of loading before it (the text shows the plan's
+    own), for json/markdown all of them after it."""
+    plan, warn = outcome.plan, common.verbosity >= 0 and not report
     if output_format == "json":
         click.echo(render_json(plan, show_sensitive=show_sensitive), nl=False)
     elif output_format == "markdown":
         click.echo(render_markdown(plan, show_sensitive=show_sensitive), nl=False)
     else:
+        if warn:
+            echo_diagnostics(list(outcome.load_warnings))
         color = common.color(sys.stdout)
         verbose = common.verbosity > 0
         text = render_text(plan, show_sensitive=show_sensitive, color=color, verbose=verbose)
         click.echo(text, nl=False, color=color)
         return
-    if common.verbosity >= 0 and not report:
+    if warn:
         echo_diagnostics(plan.warnings)

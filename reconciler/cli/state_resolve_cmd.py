@@ -26,7 +26,6 @@ from reconciler.commands.resolve import (
     import_campaign,
     recover_journal,
 )
-from reconciler.commands.validate import load_env
 from reconciler.config import Environment, Project, load_project
 from reconciler.errors import ValidationFailed
 from reconciler.state import open_store
@@ -52,13 +51,7 @@ def _spec_of(
     """The spec's current campaign for ``key``, loaded only when import needs it."""
 
     def load() -> DesiredCampaign | None:
-        result = load_env(
-            project,
-            env,
-            var_args=common.var_args,
-            var_files=common.var_files,
-            os_environ=common.runtime.environ,
-        )
+        result = common.inputs.load(project, env)
         if result.errors:
             raise ValidationFailed(result.diagnostics)
         return next((c for c in result.campaigns if c.key == key), None)

@@ -10,7 +10,7 @@ stop it as they stop ``plan``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from reconciler.commands.plan import (
     planner_for_env,
     read_state,
 )
+from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, with_guards
@@ -41,7 +42,7 @@ from reconciler.report.board import (
 )
 from reconciler.report.calendar import Sending, build_calendar, in_range, parse_start, send_window
 from reconciler.report.html import Page, render_page
-from reconciler.specs.loader import LoadResult, resolve_variables
+from reconciler.specs.loader import LoadResult
 from reconciler.state import read_bodies
 from reconciler.state.base import RecordedCampaign, StateSnapshot
 
@@ -55,8 +56,7 @@ class ReportRequest:
     envs: Sequence[str] = ()
     first: date | None = None
     weeks: int = DEFAULT_WEEKS
-    var_args: Sequence[str] = ()
-    var_files: Sequence[Path] = ()
+    inputs: RunInputs = field(default_factory=RunInputs)
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,7 @@ class _Planned:
     settings: Environment | None = None
 
 
-def build_page(
-    project: Project, request: ReportRequest, *, now: datetime, os_environ: Mapping[str, str]
-) -> Page:
+def build_page(project: Project, request: ReportRequest, *, now: datetime) -> Page:
     """The page of ``request``: each environment planned read-only, its calendar read."""
     names = list(request.envs) or project.env_names
     for name in names:
@@ -77,7 +75,7 @@ def build_page(
     ordered = promotion_order(list(dict.fromkeys(names)), promote_from)
     first = request.first or now.date()
     snapshots: dict[str, StateSnapshot] = {}
-    planned = [_plan_env(project, n, request, now, os_environ, snapshots) for n in ordered]
+    planned = [_plan_env(project, n, request.inputs, now, snapshots) for n in ordered]
     board = build_board([p.env for p in planned])
     sendings = [s for p in planned for s in _sendings(p, project.root, first, request.weeks)]
     limits = {n: PolicySettings.of(project.file, n).messaging_limit for n in ordered}
@@ -101,9 +99,8 @@ def write_report(path: Path, page: Page) -> None:
 def _plan_env(
     project: Project,
     name: str,
-    request: ReportRequest,
+    inputs: RunInputs,
     now: datetime,
-    environ: Mapping[str, str],
     snapshots: dict[str, StateSnapshot],
 ) -> _Planned:
     """``name``'s plan as ``plan`` makes it (guarded: the board shows what it would
@@ -112,7 +109,7 @@ def _plan_env(
     ``snapshots``: the states read so far, by environment (this one's is added), so
     that a ``promote_from`` source shown before it is not read twice.
     """
-    found = _specs_of(project, name, request, environ)
+    found = _specs_of(project, name, inputs)
     if isinstance(found, _Planned):
         return found
     settings, variables, loaded = found
@@ -126,7 +123,7 @@ def _plan_env(
         problem = EnvProblem(CellState.STATE_MISSING, message)
         return _Planned(EnvPlan(name, problem=problem, specs=specs))
     planner = _planner(
-        project, settings, PlanRequest(name, variables, now, environ), loaded, snapshots
+        project, settings, PlanRequest(name, variables, now, inputs.os_environ), loaded, snapshots
     )
     if isinstance(planner, _Planned):
         return planner
@@ -161,7 +158,7 @@ def _planner(
 
 
 def _specs_of(
-    project: Project, name: str, request: ReportRequest, environ: Mapping[str, str]
+    project: Project, name: str, inputs: RunInputs
 ) -> tuple[Environment, Mapping[str, Any], LoadResult] | _Planned:
     """``name``'s settings, variables and specs; or, when its settings are unresolved,
     the problem with its specs as rows (none when they cannot be loaded either).
@@ -170,15 +167,12 @@ def _specs_of(
     """
     unreadable: ValidationFailed | None = None
     try:
-        settings = project.environment(name, environ)
+        settings = project.environment(name, inputs.os_environ)
     except ValidationFailed as exc:  # a ${VAR} of its settings is unset
         unreadable = exc
     try:
-        variables = resolve_variables(
-            project, name, var_args=request.var_args, var_files=request.var_files,
-            os_environ=environ,
-        )  # fmt: skip
-        loaded = load_specs(project, name, variables, os_environ=environ)
+        variables = inputs.variables(project, name)
+        loaded = load_specs(project, name, variables, os_environ=inputs.os_environ)
     except ReconcilerError as exc:
         if unreadable is None:
             raise
