@@ -120,10 +120,6 @@ def actor(runtime: Runtime) -> str:
     return f"{user} (CI run {run})" if run else user
 
 
-def new_run_id(runtime: Runtime) -> str:
-    return runtime.ci_run_id or uuid.uuid4().hex[:12]
-
-
 def refuse_on_guards(plan: Plan) -> None:
     """Raise GuardError listing every error of a guarded plan; nothing has been sent."""
     errors = [d for d in plan.diagnostics if d.is_error]
@@ -218,7 +214,8 @@ def _apply_plan(
     hooks: ApplyHooks,
     runtime: Runtime,
 ) -> ApplyReport:
-    """Under the lock, with a guarded plan: confirm, then run its ApplyPlan."""
+    """Under the lock, with a guarded plan: confirm, then run its ApplyPlan (the one
+    executor path of both kinds of apply): bind, move, create."""
     if _nothing_to_do(plan):
         return _report_nothing_to_do(plan, hooks)
     # Every body is in hand before the question and the first write (``load_bodies``).
@@ -226,20 +223,6 @@ def _apply_plan(
     _confirm(applied, options, hooks)
     report = ApplyReport(destination.environment, plan=plan, applied=applied)
     report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
-    _run_apply_plan(writer, applied, api, options, hooks, runtime, report)
-    return report
-
-
-def _run_apply_plan(
-    writer: StateWriter,
-    applied: ApplyPlan,
-    api: CampaignAPI | None,
-    options: ApplyOptions,
-    hooks: ApplyHooks,
-    runtime: Runtime,
-    report: ApplyReport,
-) -> None:
-    """The one executor path of both kinds of apply: bind, move, create."""
     who = actor(runtime)
     writer.bind(applied.api_url)
     for old, new in applied.moves:
@@ -255,16 +238,12 @@ def _run_apply_plan(
             cancel=hooks.cancel,
             on_event=hooks.on_event,
             actor=who,
-            run_id=new_run_id(runtime),
+            run_id=runtime.ci_run_id or uuid.uuid4().hex[:12],
         )
+    return report
 
 
 # -- wiring to the project's real pieces ------------------------------------------------
-
-
-def _destination(env: Environment, options: ApplyOptions, policies: PolicyContext) -> Destination:
-    guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
-    return Destination(env.name, env.api_url, guards, env.require_state, policies)
 
 
 def apply_env(
@@ -357,6 +336,8 @@ def _run_on(
     runtime: Runtime,
 ) -> ApplyReport:
     """``run_apply`` on ``env``'s state store, closed afterwards."""
-    destination = _destination(env, options, policy_context(project, env.name))
+    policies = policy_context(project, env.name)
+    guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
+    destination = Destination(env.name, env.api_url, guards, env.require_state, policies)
     with closing(open_store(env.state, env.name, root=project.root, api_url=env.api_url)) as store:
         return run_apply(store, destination, source, options, hooks, runtime)
