@@ -7,6 +7,7 @@ pull request. Never prints; the CLI renders the outcome.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
-from reconciler.commands.policy_inputs import PolicyContext, policy_context
+from reconciler.commands.policy_inputs import policy_context, recorded_bodies
 from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
@@ -29,8 +30,8 @@ from reconciler.review import with_review
 from reconciler.specs.bodies import load_bodies
 from reconciler.specs.loader import LoadResult, load_campaigns
 from reconciler.specs.rate_card_file import read_rate_card
-from reconciler.state import read_bodies, read_snapshot
-from reconciler.state.base import RecordedCampaign, StateSnapshot
+from reconciler.state import read_snapshot
+from reconciler.state.base import StateSnapshot
 
 
 def needs_attention(plan: Plan) -> bool:
@@ -92,7 +93,7 @@ def make_plan_for_env(
     """
     settings = project.environment(request.env, request.os_environ)
     planner = planner_for_env(project, request)
-    snapshot = read_state(settings, project.root)
+    snapshot = read_state(settings)
     if not snapshot.exists and settings.require_state and not new_state:
         raise StateError(
             f"the state of environment {request.env} does not exist ({settings.state}) "
@@ -130,9 +131,10 @@ def plan_snapshot(
     ``plan`` guards it; ``report`` shows it as it is.
     """
     plan = with_desired_bodies(planner.plan_for(snapshot), planner)
-    plan = with_changed_bodies(plan, settings, project.root)
+    plan = with_changed_bodies(plan, settings)
+    # The audience policies' findings; the recorded bodies they count read read-only.
     context = policy_context(project, settings.name)
-    plan = with_policy_findings(plan, context, snapshot, settings, project.root)
+    plan = context.check(plan, snapshot, functools.partial(recorded_bodies, settings))
     return planner.reviewed(plan)  # after the policies: the bodies sent, without those dropped
 
 
@@ -217,10 +219,10 @@ def load_specs(
     return loaded
 
 
-def read_state(settings: Environment, root: Path) -> StateSnapshot:
+def read_state(env: Environment) -> StateSnapshot:
     """The environment's state, read-only (a missing one is empty), checked against its API."""
     with gc_paused():  # 10,000 rows, no cycles
-        return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
+        return read_snapshot(env.state, env.name, root=env.root, api_url=env.api_url)
 
 
 def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
@@ -243,7 +245,7 @@ def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
     return dataclasses.replace(plan, actions=actions)
 
 
-def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
+def with_changed_bodies(plan: Plan, settings: Environment) -> Plan:
     """The plan with the recorded bodies of its ``changed`` actions (their diff shows them).
 
     The snapshot holds no bodies; only these few are read, so an unchanged project
@@ -252,9 +254,7 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
     changed = [a.recorded for a in plan.actions if a.kind is ActionKind.CHANGED and a.recorded]
     if not changed:
         return plan
-    loaded = read_bodies(
-        settings.state, settings.name, changed, root=root, api_url=settings.api_url
-    )
+    loaded = recorded_bodies(settings, changed)
     actions = tuple(
         dataclasses.replace(a, recorded=loaded[a.recorded.key])
         if a.kind is ActionKind.CHANGED and a.recorded
@@ -262,18 +262,6 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
         for a in plan.actions
     )
     return dataclasses.replace(plan, actions=actions)
-
-
-def with_policy_findings(
-    plan: Plan, context: PolicyContext, snapshot: StateSnapshot, settings: Environment, root: Path
-) -> Plan:
-    """The plan with the audience policies' findings; recorded bodies read read-only."""
-
-    def bodies(records: Sequence[RecordedCampaign]) -> Mapping[str, RecordedCampaign]:
-        state, name, api_url = settings.state, settings.name, settings.api_url
-        return read_bodies(state, name, records, root=root, api_url=api_url)
-
-    return context.check(plan, snapshot, bodies)
 
 
 def _promotion_source(
@@ -288,7 +276,7 @@ def _promotion_source(
         return None, []
     source = project.environment(settings.promote_from, os_environ)
     if snapshot is None:
-        snapshot = read_state(source, project.root)
+        snapshot = read_state(source)
     line = project.line_of("environments", settings.name, "promote_from")
     warning = missing_source(settings.name, source, snapshot, line)
     promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)

@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.policy_inputs import recorded_bodies
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation, StateError
 from reconciler.promotion import PromotionSource, SourceRender, differing_fields
 from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns, resolve_variables
 from reconciler.specs.variables import OS_PREFIX
-from reconciler.state import read_bodies
 from reconciler.state.base import StateSnapshot
 
 CHUNK_FILES = 2_000  # spec files rendered for the source at once (memory, not speed)
@@ -125,9 +125,7 @@ class _Renderer:
         differ = [d for key, d in rendered.items() if d.fingerprint != fingerprints[key]]
         keys = {d.key for d in differ}
         new = {d.key: d for d in load_bodies(body_source, differ, keys)}  # cache hits: none
-        old = [self.snapshot.campaigns[key] for key in keys]
-        root, api_url = self.project.root, source.api_url
-        recorded = read_bodies(source.state, source.name, old, root=root, api_url=api_url)
+        recorded = recorded_bodies(source, [self.snapshot.campaigns[key] for key in keys])
         for key, d in rendered.items():
             fields = differing_fields(new[key].body, recorded[key].body) if key in keys else ()
             renders[key] = SourceRender(fingerprint=d.fingerprint, differs=fields)

@@ -24,6 +24,7 @@ from reconciler.commands.plan import (
     planner_for_env,
     read_state,
 )
+from reconciler.commands.policy_inputs import recorded_bodies
 from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
@@ -43,7 +44,6 @@ from reconciler.report.board import (
 from reconciler.report.calendar import Sending, build_calendar, in_range, parse_start, send_window
 from reconciler.report.html import Page, render_page
 from reconciler.specs.loader import LoadResult
-from reconciler.state import read_bodies
 from reconciler.state.base import RecordedCampaign, StateSnapshot
 
 DEFAULT_WEEKS = 6
@@ -77,7 +77,7 @@ def build_page(project: Project, request: ReportRequest, *, now: datetime) -> Pa
     snapshots: dict[str, StateSnapshot] = {}
     planned = [_plan_env(project, n, request.inputs, now, snapshots) for n in ordered]
     board = build_board([p.env for p in planned])
-    sendings = [s for p in planned for s in _sendings(p, project.root, first, request.weeks)]
+    sendings = [s for p in planned for s in _sendings(p, first, request.weeks)]
     limits = {n: PolicySettings.of(project.file, n).messaging_limit for n in ordered}
     calendar = build_calendar(sendings, ordered, first=first, weeks=request.weeks, limits=limits)
     title = f"Campaign board: {project.root.name}"
@@ -115,7 +115,7 @@ def _plan_env(
     settings, variables, loaded = found
     specs = tuple(loaded.campaigns)  # its rows, whatever stops its plan
     try:
-        snapshot = snapshots[name] = read_state(settings, project.root)
+        snapshot = snapshots[name] = read_state(settings)
     except StateError as exc:
         return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     if not snapshot.exists and settings.require_state:
@@ -203,7 +203,7 @@ def _no_specs(exc: ReconcilerError) -> str:
     return f"; its specs could not be loaded either, so it shows no campaign: {why}"
 
 
-def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:
+def _sendings(planned: _Planned, first: date, weeks: int) -> list[Sending]:
     """The campaigns of one environment that start within the weeks, with their bodies.
 
     What goes out: the body the state recorded for created, changed and gone campaigns
@@ -214,7 +214,7 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
     plan, planner, settings = planned.env.plan, planned.planner, planned.settings
     if plan is None or planner is None or settings is None:
         return []
-    recorded = _recorded_bodies(plan, settings, root, first, weeks)
+    recorded = _recorded_bodies(plan, settings, first, weeks)
     sendings = []
     for action in plan.actions:
         body = _body_sent(action, recorded)
@@ -243,7 +243,7 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
 
 
 def _recorded_bodies(
-    plan: Plan, settings: Environment, root: Path, first: date, weeks: int
+    plan: Plan, settings: Environment, first: date, weeks: int
 ) -> Mapping[str, RecordedCampaign]:
     """The recorded bodies the calendar needs: of gone campaigns (no spec: their start is
     in their body) and of unchanged ones starting within the weeks."""
@@ -262,7 +262,7 @@ def _recorded_bodies(
     ]
     if not wanted:
         return {}
-    return read_bodies(settings.state, settings.name, wanted, root=root, api_url=settings.api_url)
+    return recorded_bodies(settings, wanted)
 
 
 def _body_sent(

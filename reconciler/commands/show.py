@@ -66,7 +66,7 @@ def show_saved(project: Project, path: Path, *, os_environ: Mapping[str, str]) -
     saved = load_plan(path)
     snapshot, stale, unknown = None, "", ""
     try:
-        snapshot = read_state(saved_environment(saved, project, os_environ), project.root)
+        snapshot = read_state(saved_environment(saved, project, os_environ))
         check_not_stale(saved, snapshot)
     except StalePlanError as exc:
         stale = exc.message
