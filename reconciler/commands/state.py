@@ -6,6 +6,7 @@ create, migrate or change anything. The others take the environment's lock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -204,18 +205,13 @@ def listing_json(env: str, listing: StateListing) -> dict[str, Any]:
 def details_json(env: str, details: KeyDetails, *, show_sensitive: bool) -> dict[str, Any]:
     """``state show KEY --format json``; recipients masked unless ``show_sensitive``."""
     record = details.record
+    attempt = functools.partial(attempt_json, show_sensitive=show_sensitive)
     return {
         "format_version": FORMAT_VERSION,
         "environment": env,
         "key": details.key,
         "record": record_json(record, show_sensitive=show_sensitive, body=True) if record else None,
-        "in_doubt": attempt_json(details.in_doubt, show_sensitive=show_sensitive)
-        if details.in_doubt
-        else None,
-        "last_failure": attempt_json(details.last_failure, show_sensitive=show_sensitive)
-        if details.last_failure
-        else None,
-        "journal": [
-            attempt_json(a, show_sensitive=show_sensitive, body=True) for a in details.journal
-        ],
+        "in_doubt": attempt(details.in_doubt) if details.in_doubt else None,
+        "last_failure": attempt(details.last_failure) if details.last_failure else None,
+        "journal": [attempt(a, body=True) for a in details.journal],
     }
