@@ -43,4 +43,4 @@ def load_campaigns(
     if not isinstance(project, Project):
         project = load_project(project_dir=None if project is None else Path(project))
     with spec_cache_enabled():
-        return RunInputs(tuple(var_args), tuple(var_files), runtime.environ).load(project, env)
+        return RunInputs(tuple(var_args), tuple(var_files), runtime).load(project, env)

@@ -253,10 +253,7 @@ def _run(
     if plan_file is not None:
         return apply_saved(project, plan_file, options, hooks, runtime=common.runtime)
     assert env is not None
-    return apply_env(
-        project, env, options, hooks, runtime=common.runtime,
-        var_args=common.var_args, var_files=common.var_files,
-    )  # fmt: skip
+    return apply_env(project, env, options, hooks, common.inputs)
 
 
 def _hooks(progress: _Progress, show_sensitive: bool, common: CommonOptions) -> ApplyHooks:

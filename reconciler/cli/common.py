@@ -65,7 +65,7 @@ class CommonOptions:
         """The variables' sources and environment variables the commands read."""
         from reconciler.commands.validate import RunInputs
 
-        return RunInputs(self.var_args, self.var_files, self.runtime.environ)
+        return RunInputs(self.var_args, self.var_files, self.runtime)
 
     def color(self, stream: TextIO) -> bool:
         """Whether output to ``stream`` may be coloured (never with ``--no-color``)."""

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
 from reconciler.commands.plan import PlanRequest, planner_for_env, with_diagnostics
 from reconciler.commands.policy_inputs import PolicyContext, policy_context, store_bodies
+from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import GuardError
 from reconciler.executor import ApplyEvent, ApplyResult, execute
@@ -33,7 +34,6 @@ from reconciler.planfile import SavedPlan, load_plan, saved_environment, saved_p
 from reconciler.review import with_review
 from reconciler.runtime import Runtime
 from reconciler.specs.catalog_file import read_catalog
-from reconciler.specs.loader import resolve_variables
 from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import open_store
 from reconciler.state.base import StateReader, StateSnapshot, StateStore, StateWriter
@@ -251,21 +251,16 @@ def apply_env(
     env_name: str,
     options: ApplyOptions,
     hooks: ApplyHooks,
-    *,
-    runtime: Runtime,
-    var_args: Iterable[str] = (),
-    var_files: Iterable[Path] = (),
+    inputs: RunInputs,
 ) -> ApplyReport:
     """``apply --env E``: load and validate the specs, then lock, plan, confirm, create.
 
     Planning is the plan command's own (``planner_for_env``), so apply creates exactly
     what ``plan`` shows, promotion included; only the snapshot is read under the lock.
     """
-    environ = runtime.environ
+    runtime, environ = inputs.runtime, inputs.os_environ
     env = project.environment(env_name, environ)
-    variables = resolve_variables(
-        project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
-    )
+    variables = inputs.variables(project, env_name)
     request = PlanRequest(
         env_name, variables, runtime.now(), environ, options.targets, options.excludes
     )

@@ -20,6 +20,7 @@ from reconciler.errors import (
     sort_diagnostics,
     unique_diagnostics,
 )
+from reconciler.runtime import Runtime
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.rate_card_file import read_rate_card
 
@@ -35,11 +36,16 @@ class ValidateResult:
 @dataclass(frozen=True)
 class RunInputs:
     """What a command reads besides the project: ``--var``s, ``--var-file``s and the run's
-    environment variables (``RECONCILER_VAR_*``, the project file's ``${VAR}``s)."""
+    ``runtime``, whose environment variables hold ``RECONCILER_VAR_*`` and the project
+    file's ``${VAR}``s."""
 
     var_args: Sequence[str] = ()
     var_files: Sequence[Path] = ()
-    os_environ: Mapping[str, str] = field(default_factory=dict)
+    runtime: Runtime = field(default_factory=Runtime)
+
+    @property
+    def os_environ(self) -> Mapping[str, str]:
+        return self.runtime.environ
 
     def variables(self, project: Project, env: str) -> Mapping[str, Any]:
         """``env``'s variables: the project's and the environment's, under these."""

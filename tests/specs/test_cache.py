@@ -14,6 +14,7 @@ import pytest
 
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
 from reconciler.commands.plan import PlanRequest, make_plan_for_env, planner_for_env
+from reconciler.commands.validate import RunInputs
 from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
 from reconciler.output.markdown import render_markdown
@@ -324,7 +325,11 @@ def _apply(root: Path) -> None:
     project = load_project(project_dir=root)
     with spec_cache_enabled():
         report = apply_env(
-            project, "dev", ApplyOptions(auto_approve=True), ApplyHooks(), runtime=_process()
+            project,
+            "dev",
+            ApplyOptions(auto_approve=True),
+            ApplyHooks(),
+            RunInputs(runtime=_process()),
         )
     assert report.exit_code == 0
 
