@@ -34,11 +34,6 @@ from reconciler.state import read_snapshot
 from reconciler.state.base import StateSnapshot
 
 
-def needs_attention(plan: Plan) -> bool:
-    """Whether any campaign of ``plan`` is in doubt, awaits promotion or has changed."""
-    return any(a.kind in ATTENTION for a in plan.actions)
-
-
 @dataclass(frozen=True)
 class PlanOutcome:
     """A guarded plan, the environment it was made for, and the warnings of loading.
@@ -60,9 +55,9 @@ class PlanOutcome:
 
     @property
     def needs_attention(self) -> bool:
-        """A campaign waits for a person, or the promotion source is missing (a mistyped
-        state URL must not keep CI green forever)."""
-        return self.source_missing or needs_attention(self.plan)
+        """A campaign is in doubt, awaits promotion or has changed, or the promotion source
+        is missing (a mistyped state URL must not keep CI green forever)."""
+        return self.source_missing or any(a.kind in ATTENTION for a in self.plan.actions)
 
 
 @dataclass(frozen=True)
