@@ -35,7 +35,7 @@ def load_campaigns(
     ``RECONCILER_VAR_*``, ``${VAR}`` in the project file, ``RECONCILER_JOBS`` and the
     validation cache (written when nothing is wrong; ``RECONCILER_NO_CACHE=1`` turns it off).
     """
-    from reconciler.commands.validate import load_env
+    from reconciler.commands.validate import RunInputs
     from reconciler.config import Project, load_project
     from reconciler.specs.cache_session import spec_cache_enabled
 
@@ -43,6 +43,4 @@ def load_campaigns(
     if not isinstance(project, Project):
         project = load_project(project_dir=None if project is None else Path(project))
     with spec_cache_enabled():
-        return load_env(
-            project, env, var_args=var_args, var_files=var_files, os_environ=runtime.environ
-        )
+        return RunInputs(tuple(var_args), tuple(var_files), runtime).load(project, env)

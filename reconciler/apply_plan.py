@@ -48,12 +48,13 @@ class ApplyPlan:
             lineage=plan.lineage,
             serial=plan.serial,
             moves=plan.moves,
-            tasks=tuple(_task(a, plan.environment) for a in plan.creates),
+            tasks=tuple(create_task(a, plan.environment) for a in plan.creates),
             plan=plan,
         )
 
 
-def _task(action: PlannedAction, environment: str) -> CreateTask:
+def create_task(action: PlannedAction, environment: str) -> CreateTask:
+    """The create of ``action``, as sent and as a saved plan keeps it."""
     d = action.desired
     assert d is not None  # a create always has its spec
     if not d.has_body:

@@ -14,6 +14,7 @@ still read.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import subprocess
@@ -23,17 +24,20 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler import __version__
 from reconciler.api.wire import to_wire
-from reconciler.apply_plan import idempotency_key
+from reconciler.apply_plan import create_task, idempotency_key
 from reconciler.campaign import DesiredCampaign, fingerprint
 from reconciler.errors import ConfigError, Diagnostic, Severity, SourceLocation, StalePlanError
 from reconciler.models.cost import CampaignCost, PlanCost, exact
 from reconciler.plan import ActionKind, Plan, PlannedAction
 from reconciler.state.base import StateSnapshot
 from reconciler.state.binding import normalise_api_url
+
+if TYPE_CHECKING:
+    from reconciler.config import Environment, Project
 
 PLAN_FILE_KIND = "reconciler-plan"
 PLAN_FILE_VERSION = 2  # 2: the review's preview and cost are kept
@@ -112,17 +116,11 @@ def build_saved_plan(
 
 
 def _saved_create(environment: str, action: PlannedAction, phone_format: str) -> SavedCreate:
-    d = action.desired
-    assert d is not None  # a create always has its spec
+    task = create_task(action, environment)
     return SavedCreate(
-        key=d.key,
-        name=d.name,
-        recipients=d.recipients,
-        fingerprint=d.fingerprint,
-        source_fingerprint=d.source_fingerprint,
-        idempotency_key=idempotency_key(environment, d.key, d.fingerprint),
-        body=dict(d.body),
-        wire_body=to_wire(d.body, phone_format),
+        **vars(task),  # key, name, body, fingerprints, idempotency key: as apply sends them
+        recipients=action.recipients,
+        wire_body=to_wire(task.body, phone_format),
         last_attempt_id=action.attempt.id if action.attempt is not None else None,
         unsuppressed_body=action.unsuppressed.body if action.unsuppressed else None,
         preview=action.preview,
@@ -253,13 +251,19 @@ def _split_details(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
     return {**body, "touchpoint": touchpoint}, details
 
 
-def check_same_api(saved: SavedPlan, api_url: str) -> None:
-    """Raise StalePlanError when the environment now uses another API than the plan's."""
-    if normalise_api_url(saved.api_url) != normalise_api_url(api_url):
+def saved_environment(
+    saved: SavedPlan, project: Project, os_environ: Mapping[str, str]
+) -> Environment:
+    """The environment ``saved`` was made for, as configured now; StalePlanError when it
+    now uses another API than the plan's."""
+    env = project.environment(saved.environment, os_environ)
+    if normalise_api_url(saved.api_url) != normalise_api_url(env.api_url):
         raise StalePlanError(
-            f"stale plan: it was made for API {saved.api_url}, the environment now uses {api_url}",
+            f"stale plan: it was made for API {saved.api_url}, the environment now uses "
+            f"{env.api_url}",
             hint="plan again, review the new plan, and apply that",
         )
+    return env
 
 
 def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:
@@ -292,7 +296,32 @@ def check_not_stale(saved: SavedPlan, snapshot: StateSnapshot) -> None:
 
 
 def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str) -> Plan:
-    """A saved plan as a Plan of its exact creates and moves; after ``check_not_stale``."""
+    """A saved plan as the Plan apply runs: its exact creates and moves, against
+    ``snapshot``; StalePlanError when the state made it stale (``check_not_stale``)."""
+    check_not_stale(saved, snapshot)
+    actions = _actions(saved, snapshot, plan_file)
+    return Plan(
+        saved.environment, actions, snapshot.lineage, snapshot.serial, snapshot.exists,
+        cost=saved.cost,
+    )  # fmt: skip
+
+
+def reviewed_plan(saved: SavedPlan, snapshot: StateSnapshot | None, plan_file: str) -> Plan:
+    """A saved plan as it was reviewed (``show``): at the saved lineage, with the warnings
+    and counts it showed; of its record moves, those ``snapshot`` (None: not read) allows."""
+    snapshot = snapshot or StateSnapshot.empty(saved.environment)
+    moves = tuple(m for m in saved.moves if m[0] in snapshot.campaigns)
+    actions = _actions(dataclasses.replace(saved, moves=moves), snapshot, plan_file)
+    return Plan(
+        saved.environment, actions, saved.lineage, saved.serial, saved.state_exists,
+        saved.warnings, cost=saved.cost, counted=saved.summary,
+    )  # fmt: skip
+
+
+def _actions(
+    saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
+) -> tuple[PlannedAction, ...]:
+    """The saved creates and the record moves, by key; the moved records from ``snapshot``."""
     actions: list[PlannedAction] = []
     for c in saved.creates:
         desired = DesiredCampaign.from_body(
@@ -309,15 +338,7 @@ def saved_plan_as_plan(saved: SavedPlan, snapshot: StateSnapshot, plan_file: str
     for old, new in saved.moves:
         record = snapshot.campaigns[old]
         actions.append(PlannedAction(new, ActionKind.UNCHANGED, recorded=record, moved_from=old))
-    actions.sort(key=lambda a: a.key)
-    return Plan(
-        environment=saved.environment,
-        actions=tuple(actions),
-        lineage=snapshot.lineage,
-        serial=snapshot.serial,
-        state_exists=snapshot.exists,
-        cost=saved.cost,
-    )
+    return tuple(sorted(actions, key=lambda a: a.key))
 
 
 def _recorded_since(saved: SavedPlan, snapshot: StateSnapshot) -> set[str]:

@@ -38,6 +38,7 @@ from reconciler.cli.common import (
     show_sensitive_option,
     target_option,
     terminal_asker,
+    with_options,
 )
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env, apply_saved
 from reconciler.config import Project, load_project
@@ -185,9 +186,7 @@ def _run_options(func: Callable[..., int]) -> Callable[..., int]:
         options = ApplyOptions(**{name: kwargs.pop(name) for name in names})
         return func(options=options, **kwargs)
 
-    result: Callable[..., int] = wrapper
-    for option in reversed(_RUN_OPTIONS):
-        result = option(result)
+    result: Callable[..., int] = with_options(wrapper, _RUN_OPTIONS)
     return result
 
 
@@ -254,10 +253,7 @@ def _run(
     if plan_file is not None:
         return apply_saved(project, plan_file, options, hooks, runtime=common.runtime)
     assert env is not None
-    return apply_env(
-        project, env, options, hooks, runtime=common.runtime,
-        var_args=common.var_args, var_files=common.var_files,
-    )  # fmt: skip
+    return apply_env(project, env, options, hooks, common.inputs)
 
 
 def _hooks(progress: _Progress, show_sensitive: bool, common: CommonOptions) -> ApplyHooks:

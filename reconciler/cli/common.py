@@ -19,6 +19,7 @@ from reconciler import __version__
 from reconciler.runtime import Runtime
 
 if TYPE_CHECKING:
+    from reconciler.commands.validate import RunInputs
     from reconciler.output.diagnostic_formats import ReportPaths
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,6 +60,13 @@ class CommonOptions:
             no_color = no_color or bool(given.get("no_color"))
         return cls(project_dir, var_args, var_files, verbosity, runtime, no_color)
 
+    @property
+    def inputs(self) -> RunInputs:
+        """The variables' sources and environment variables the commands read."""
+        from reconciler.commands.validate import RunInputs
+
+        return RunInputs(self.var_args, self.var_files, self.runtime)
+
     def color(self, stream: TextIO) -> bool:
         """Whether output to ``stream`` may be coloured (never with ``--no-color``)."""
         return not self.no_color and self.runtime.color(stream)
@@ -96,41 +104,41 @@ def _configure_logging(verbosity: int) -> None:
 _COMMON_PARAMS = ("project_dir", "var_args", "var_files", "quiet", "verbose", "no_color")
 
 
-def _shared_options() -> list[Callable[[F], F]]:
-    return [
-        click.option(
-            "--project",
-            "project_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="Project directory (default: nearest reconciler.yaml upwards).",
-        ),
-        click.option(
-            "--var",
-            "var_args",
-            multiple=True,
-            metavar="NAME=VALUE",
-            help="Set a variable (highest precedence); the value is read as a YAML scalar.",
-        ),
-        click.option(
-            "--var-file",
-            "var_files",
-            multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="YAML file of variables (above environment variables, below --var).",
-        ),
-        click.option("-q", "--quiet", "quiet", is_flag=True, help="Only errors on stderr."),
-        click.option("-v", "--verbose", "verbose", count=True, help="More detail on stderr."),
-        click.option(
-            "--no-color", is_flag=True, help="No colour (also: NO_COLOR set, or not a terminal)."
-        ),
-        click.version_option(__version__, "--version", prog_name="reconciler"),
-    ]
+_SHARED_OPTIONS = (
+    click.option(
+        "--project",
+        "project_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Project directory (default: nearest reconciler.yaml upwards).",
+    ),
+    click.option(
+        "--var",
+        "var_args",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Set a variable (highest precedence); the value is read as a YAML scalar.",
+    ),
+    click.option(
+        "--var-file",
+        "var_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="YAML file of variables (above environment variables, below --var).",
+    ),
+    click.option("-q", "--quiet", "quiet", is_flag=True, help="Only errors on stderr."),
+    click.option("-v", "--verbose", "verbose", count=True, help="More detail on stderr."),
+    click.option(
+        "--no-color", is_flag=True, help="No colour (also: NO_COLOR set, or not a terminal)."
+    ),
+    click.version_option(__version__, "--version", prog_name="reconciler"),
+)
 
 
-def _with_shared_options(wrapper: Callable[..., Any]) -> Any:
-    result: Any = wrapper
-    for option in reversed(_shared_options()):
+def with_options(func: Callable[..., Any], options: Sequence[Callable[[Any], Any]]) -> Any:
+    """``func`` with ``options`` applied as stacked decorators (the first on top)."""
+    result: Any = func
+    for option in reversed(options):
         result = option(result)
     return result
 
@@ -170,7 +178,7 @@ def common_options(func: F) -> F:
         _configure_logging(common.verbosity)
         return func(common=common, **kwargs)
 
-    return _with_shared_options(wrapper)  # type: ignore[no-any-return]
+    return with_options(wrapper, _SHARED_OPTIONS)  # type: ignore[no-any-return]
 
 
 def group_common_options(func: F) -> F:
@@ -185,7 +193,7 @@ def group_common_options(func: F) -> F:
             invocation.command = ctx.invoked_subcommand
         return func(**kwargs)
 
-    return _with_shared_options(wrapper)  # type: ignore[no-any-return]
+    return with_options(wrapper, _SHARED_OPTIONS)  # type: ignore[no-any-return]
 
 
 def env_option(required: bool = True) -> Callable[[F], F]:

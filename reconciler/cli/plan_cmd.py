@@ -22,7 +22,7 @@ from reconciler.cli.common import (
     show_sensitive_option,
     target_option,
 )
-from reconciler.commands.plan import PlanOutcome, make_plan_for_env, save_plan
+from reconciler.commands.plan import PlanOutcome, PlanRequest, make_plan_for_env, save_plan
 from reconciler.config import load_project
 from reconciler.errors import GuardError
 from reconciler.output.diagnostics import echo_diagnostics, echo_report
@@ -31,7 +31,6 @@ from reconciler.output.markdown import render_markdown
 from reconciler.output.text import render_text
 from reconciler.perf import gc_paused
 from reconciler.specs.cache_session import spec_cache_enabled
-from reconciler.specs.loader import resolve_variables
 from reconciler.words import count
 
 CHANGES_PENDING = 2
@@ -92,13 +91,17 @@ def plan(
     --attention-exitcode 3 when a campaign waits for a person.
     """
     now = common.runtime.now()
-    outcome = _outcome(
-        common, env, now, targets=targets, excludes=excludes,
-        new_state=new_state, strict=strict, max_creates=max_creates,
-    )  # fmt: skip
+    project = load_project(project_dir=find_reported_project(common))
+    variables = common.inputs.variables(project, env)
+    request = PlanRequest(env, variables, now, common.runtime.environ, targets, excludes)
+    # Unchanged specs are not validated again; the plan's objects live until exit.
+    with spec_cache_enabled() as cache, gc_paused(keep=True):
+        outcome = make_plan_for_env(
+            project, request, new_state=new_state, strict=strict, max_creates=max_creates
+        )
+        if outcome.failed:
+            cache.discard()  # a refused plan writes nothing, not even the cache
     report = diagnostics != "text"  # then one report of every problem, on stderr
-    if common.verbosity >= 0 and not report and output_format == "text":
-        echo_diagnostics(list(outcome.load_warnings))  # json/markdown echo all after
     _emit(outcome, output_format, show_sensitive=show_sensitive, common=common, report=report)
     _refuse_if_failed(outcome, saving=out is not None, report=report)
     if report:
@@ -116,42 +119,6 @@ def _status(outcome: PlanOutcome, *, detailed: bool, attention: bool) -> int:
     if detailed and (outcome.plan.creates or outcome.plan.moves):
         return CHANGES_PENDING
     return 0
-
-
-def _outcome(
-    common: CommonOptions,
-    env: str,
-    now: datetime,
-    *,
-    targets: tuple[str, ...],
-    excludes: tuple[str, ...],
-    new_state: bool,
-    strict: bool,
-    max_creates: int | None,
-) -> PlanOutcome:
-    """The guarded plan of ``env``; a refused one writes no validation cache."""
-    project = load_project(project_dir=find_reported_project(common))
-    environ = common.runtime.environ
-    variables = resolve_variables(
-        project, env, var_args=common.var_args, var_files=common.var_files, os_environ=environ
-    )
-    # Unchanged specs are not validated again; the plan's objects live until exit.
-    with spec_cache_enabled() as cache, gc_paused(keep=True):
-        outcome = make_plan_for_env(
-            project,
-            env,
-            variables,
-            now=now,
-            targets=targets,
-            excludes=excludes,
-            new_state=new_state,
-            strict=strict,
-            max_creates=max_creates,
-            os_environ=environ,
-        )
-        if outcome.failed:
-            cache.discard()  # a refused plan writes nothing, not even the cache
-    return outcome
 
 
 def _refuse_if_failed(outcome: PlanOutcome, *, saving: bool, report: bool) -> None:
@@ -184,20 +151,23 @@ def _emit(
     *,
     show_sensitive: bool,
     common: CommonOptions,
-    report: bool = False,
+    report: bool,
 ) -> None:
-    """The plan in the chosen format on stdout; for json/markdown its warnings (those of
-    loading among them) also on stderr."""
-    plan = outcome.plan
+    """The plan in the chosen format on stdout, and unless ``report`` gives them, its
+    warnings on stderr: for text those of loading before it (the text shows the plan's
+    own), for json/markdown all of them after it."""
+    plan, warn = outcome.plan, common.verbosity >= 0 and not report
     if output_format == "json":
         click.echo(render_json(plan, show_sensitive=show_sensitive), nl=False)
     elif output_format == "markdown":
         click.echo(render_markdown(plan, show_sensitive=show_sensitive), nl=False)
     else:
+        if warn:
+            echo_diagnostics(list(outcome.load_warnings))
         color = common.color(sys.stdout)
         verbose = common.verbosity > 0
         text = render_text(plan, show_sensitive=show_sensitive, color=color, verbose=verbose)
         click.echo(text, nl=False, color=color)
         return
-    if common.verbosity >= 0 and not report:
+    if warn:
         echo_diagnostics(plan.warnings)

@@ -34,14 +34,7 @@ def render(
     """
     project = load_project(project_dir=common.project_dir)
     result = render_bodies(
-        project,
-        env,
-        keys,
-        show_sensitive=show_sensitive,
-        preview=preview,
-        var_args=common.var_args,
-        var_files=common.var_files,
-        os_environ=common.runtime.environ,
+        project, env, keys, common.inputs, show_sensitive=show_sensitive, preview=preview
     )
     if common.verbosity >= 0:
         echo_diagnostics(result.warnings)

@@ -55,13 +55,9 @@ def report(
     from reconciler.specs.cache_session import spec_cache_enabled
 
     project = load_project(project_dir=common.project_dir)
-    request = ReportRequest(
-        envs, first.date() if first else None, weeks, common.var_args, common.var_files
-    )
+    request = ReportRequest(envs, first.date() if first else None, weeks, common.inputs)
     with spec_cache_enabled(share_reads=True), gc_paused(keep=True):
-        page = build_page(
-            project, request, now=common.runtime.now(), os_environ=common.runtime.environ
-        )
+        page = build_page(project, request, now=common.runtime.now())
         write_report(out, page)
     if common.verbosity >= 0:
         rows, attention = len(page.board.rows), page.board.attention

@@ -6,7 +6,8 @@ is journaled, and says what it did on stdout.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 
 import click
 
@@ -25,10 +26,10 @@ from reconciler.commands.resolve import (
     import_campaign,
     recover_journal,
 )
-from reconciler.commands.validate import load_env
 from reconciler.config import Environment, Project, load_project
 from reconciler.errors import ValidationFailed
 from reconciler.state import open_store
+from reconciler.state.base import StateStore
 
 
 def _resolution(
@@ -50,18 +51,25 @@ def _spec_of(
     """The spec's current campaign for ``key``, loaded only when import needs it."""
 
     def load() -> DesiredCampaign | None:
-        result = load_env(
-            project,
-            env,
-            var_args=common.var_args,
-            var_files=common.var_files,
-            os_environ=common.runtime.environ,
-        )
+        result = common.inputs.load(project, env)
         if result.errors:
             raise ValidationFailed(result.diagnostics)
         return next((c for c in result.campaigns if c.key == key), None)
 
     return load
+
+
+@contextmanager
+def _opened(
+    common: CommonOptions, env: str, *, for_recovery: bool = False
+) -> Iterator[tuple[Project, Environment, StateStore]]:
+    """The project, ``env``'s settings and its state store, closed afterwards."""
+    project = load_project(project_dir=common.project_dir)
+    environment = project.environment(env, common.runtime.environ)
+    location, api_url = environment.state, environment.api_url
+    store = open_store(location, env, root=project.root, api_url=api_url, for_recovery=for_recovery)
+    with closing(store):
+        yield project, environment, store
 
 
 @click.command("import")
@@ -84,19 +92,10 @@ def import_(
     Uses the body of its in-doubt attempt, or else the spec's current body, so that it
     then plans as unchanged. For a campaign in doubt that ContactSwing does have.
     """
-    project = load_project(project_dir=common.project_dir)
-    environment = project.environment(env, common.runtime.environ)
-    store = open_store(environment.state, env, root=project.root, api_url=environment.api_url)
-    try:
-        message = import_campaign(
-            store,
-            key,
-            campaign_id,
-            _spec_of(project, env, key, common),
-            _resolution(environment, auto_approve, lock_timeout, common),
-        )
-    finally:
-        store.close()
+    with _opened(common, env) as (project, environment, store):
+        spec = _spec_of(project, env, key, common)
+        how = _resolution(environment, auto_approve, lock_timeout, common)
+        message = import_campaign(store, key, campaign_id, spec, how)
     click.echo(message)
     return 0
 
@@ -115,14 +114,10 @@ def forget(
     For a campaign in doubt that ContactSwing does NOT have. Forgetting a campaign that
     exists makes the next apply create it a second time.
     """
-    project = load_project(project_dir=common.project_dir)
-    environment = project.environment(env, common.runtime.environ)
-    store = open_store(environment.state, env, root=project.root, api_url=environment.api_url)
-    try:
-        how = _resolution(environment, auto_approve, lock_timeout, common)
-        message = forget_campaign(store, key, how)
-    finally:
-        store.close()
+    with _opened(common, env) as (_, environment, store):
+        message = forget_campaign(
+            store, key, _resolution(environment, auto_approve, lock_timeout, common)
+        )
     click.echo(message)
     return 0
 
@@ -133,21 +128,7 @@ def forget(
 @common_options
 def recover(common: CommonOptions, env: str, lock_timeout: float) -> int:
     """Merge the fallback journal (outcomes the state could not take) into the state."""
-    project = load_project(project_dir=common.project_dir)
-    environment = project.environment(env, common.runtime.environ)
-    store = open_store(
-        environment.state,
-        env,
-        root=project.root,
-        api_url=environment.api_url,
-        for_recovery=True,
-    )
-    try:
+    with _opened(common, env, for_recovery=True) as (_, environment, store):
         message = recover_journal(store, _resolution(environment, True, lock_timeout, common))
-    finally:
-        store.close()
     click.echo(message)
     return 0
-
-
-COMMANDS: tuple[click.Command, ...] = (import_, forget, recover)

@@ -27,13 +27,7 @@ def validate(common: CommonOptions, env: str | None, diagnostics: str) -> int:
     project = load_project(project_dir=find_reported_project(common))
     # Unchanged specs are not validated again; each is read once for every environment.
     with spec_cache_enabled(share_reads=True):
-        result = validate_project(
-            project,
-            [env] if env else None,
-            var_args=common.var_args,
-            var_files=common.var_files,
-            os_environ=common.runtime.environ,
-        )
+        result = validate_project(project, common.inputs, [env] if env else None)
     if diagnostics != "text":  # one report, asked for: even with -q, and nothing else
         echo_report(result.warnings, diagnostics, paths=report_paths())
     elif common.verbosity >= 0:

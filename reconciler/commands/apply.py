@@ -13,7 +13,8 @@ import dataclasses
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,24 +22,18 @@ from reconciler.api.base import CampaignAPI
 from reconciler.api.factory import open_api
 from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
-from reconciler.commands.plan import planner_for_env
+from reconciler.commands.plan import PlanRequest, planner_for_env, with_diagnostics
 from reconciler.commands.policy_inputs import PolicyContext, policy_context, store_bodies
+from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import GuardError
 from reconciler.executor import ApplyEvent, ApplyResult, RunOptions, execute
 from reconciler.guards import GuardSettings, with_guards
 from reconciler.plan import ActionKind, Plan
-from reconciler.planfile import (
-    SavedPlan,
-    check_not_stale,
-    check_same_api,
-    load_plan,
-    saved_plan_as_plan,
-)
+from reconciler.planfile import SavedPlan, load_plan, saved_environment, saved_plan_as_plan
 from reconciler.review import with_review
 from reconciler.runtime import Runtime
 from reconciler.specs.catalog_file import read_catalog
-from reconciler.specs.loader import resolve_variables
 from reconciler.specs.rate_card_file import read_rate_card
 from reconciler.state import open_store
 from reconciler.state.base import StateReader, StateSnapshot, StateStore, StateWriter
@@ -123,10 +118,6 @@ def actor(runtime: Runtime) -> str:
     """Who is applying: the OS user, and the CI run when there is one."""
     user, run = runtime.user(), runtime.ci_run_id
     return f"{user} (CI run {run})" if run else user
-
-
-def new_run_id(runtime: Runtime) -> str:
-    return runtime.ci_run_id or uuid.uuid4().hex[:12]
 
 
 def refuse_on_guards(plan: Plan) -> None:
@@ -223,7 +214,8 @@ def _apply_plan(
     hooks: ApplyHooks,
     runtime: Runtime,
 ) -> ApplyReport:
-    """Under the lock, with a guarded plan: confirm, then run its ApplyPlan."""
+    """Under the lock, with a guarded plan: confirm, then run its ApplyPlan (the one
+    executor path of both kinds of apply): bind, move, create."""
     if _nothing_to_do(plan):
         return _report_nothing_to_do(plan, hooks)
     # Every body is in hand before the question and the first write (``load_bodies``).
@@ -231,20 +223,6 @@ def _apply_plan(
     _confirm(applied, options, hooks)
     report = ApplyReport(destination.environment, plan=plan, applied=applied)
     report.in_doubt_before = [a.key for a in plan.of_kind(ActionKind.IN_DOUBT)]
-    _run_apply_plan(writer, applied, api, options, hooks, runtime, report)
-    return report
-
-
-def _run_apply_plan(
-    writer: StateWriter,
-    applied: ApplyPlan,
-    api: CampaignAPI | None,
-    options: ApplyOptions,
-    hooks: ApplyHooks,
-    runtime: Runtime,
-    report: ApplyReport,
-) -> None:
-    """The one executor path of both kinds of apply: bind, move, create."""
     who = actor(runtime)
     writer.bind(applied.api_url)
     for old, new in applied.moves:
@@ -257,17 +235,13 @@ def _run_apply_plan(
             cancel=hooks.cancel,
             on_event=hooks.on_event,
             actor=who,
-            run_id=new_run_id(runtime),
+            run_id=runtime.ci_run_id or uuid.uuid4().hex[:12],
         )
         report.result = execute(list(applied.tasks), writer, api, run)
+    return report
 
 
 # -- wiring to the project's real pieces ------------------------------------------------
-
-
-def _destination(env: Environment, options: ApplyOptions, policies: PolicyContext) -> Destination:
-    guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
-    return Destination(env.name, env.api_url, guards, env.require_state, policies)
 
 
 def apply_env(
@@ -275,25 +249,20 @@ def apply_env(
     env_name: str,
     options: ApplyOptions,
     hooks: ApplyHooks,
-    *,
-    runtime: Runtime,
-    var_args: Iterable[str] = (),
-    var_files: Iterable[Path] = (),
+    inputs: RunInputs,
 ) -> ApplyReport:
     """``apply --env E``: load and validate the specs, then lock, plan, confirm, create.
 
     Planning is the plan command's own (``planner_for_env``), so apply creates exactly
     what ``plan`` shows, promotion included; only the snapshot is read under the lock.
     """
-    environ = runtime.environ
+    runtime, environ = inputs.runtime, inputs.os_environ
     env = project.environment(env_name, environ)
-    variables = resolve_variables(
-        project, env_name, var_args=var_args, var_files=var_files, os_environ=environ
+    variables = inputs.variables(project, env_name)
+    request = PlanRequest(
+        env_name, variables, runtime.now(), environ, options.targets, options.excludes
     )
-    planner = planner_for_env(
-        project, env_name, variables, now=runtime.now(), targets=options.targets,
-        excludes=options.excludes, os_environ=environ,
-    )  # fmt: skip
+    planner = planner_for_env(project, request)
 
     def plan_for(snapshot: StateSnapshot) -> Plan:
         nonlocal planner  # the creates' bodies in hand for their preview and estimate
@@ -301,7 +270,7 @@ def apply_env(
         if planner.catalog is not None or planner.rate_card is not None:
             planner = planner.with_bodies({a.key for a in plan.creates})
             plan = planner.plan_for(snapshot)
-        return dataclasses.replace(plan, diagnostics=(*planner.warnings, *plan.diagnostics))
+        return with_diagnostics(plan, planner.warnings)
 
     def load_bodies(preview: Plan) -> None:
         nonlocal planner  # the same specs, the creates' bodies in hand
@@ -322,11 +291,7 @@ def saved_plan_source(
 
     ``review``: the previews and estimates of its creates (for ``max_cost``).
     """
-
-    def plan_for(snapshot: StateSnapshot) -> Plan:
-        check_not_stale(saved, snapshot)
-        return saved_plan_as_plan(saved, snapshot, plan_file)
-
+    plan_for = functools.partial(saved_plan_as_plan, saved, plan_file=plan_file)
     return PlanSource(plan_for, opener, review=review)
 
 
@@ -343,8 +308,7 @@ def apply_saved(
     The plan was reviewed when it was saved, so it is not asked about again.
     """
     saved = load_plan(plan_path)
-    env = project.environment(saved.environment, runtime.environ)
-    check_same_api(saved, env.api_url)
+    env = saved_environment(saved, project, runtime.environ)
     opener = functools.partial(
         open_api, env, cancel=hooks.cancel, environ=runtime.environ, phone_format=saved.phone_format
     )
@@ -365,9 +329,8 @@ def _run_on(
     runtime: Runtime,
 ) -> ApplyReport:
     """``run_apply`` on ``env``'s state store, closed afterwards."""
-    destination = _destination(env, options, policy_context(project, env.name))
-    store = open_store(env.state, env.name, root=project.root, api_url=env.api_url)
-    try:
+    policies = policy_context(project, env.name)
+    guards = GuardSettings.from_environment(env, max_creates=options.max_creates)
+    destination = Destination(env.name, env.api_url, guards, env.require_state, policies)
+    with closing(open_store(env.state, env.name, root=project.root, api_url=env.api_url)) as store:
         return run_apply(store, destination, source, options, hooks, runtime)
-    finally:
-        store.close()

@@ -7,6 +7,7 @@ pull request. Never prints; the CLI renders the outcome.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
-from reconciler.commands.policy_inputs import PolicyContext, policy_context
+from reconciler.commands.policy_inputs import policy_context, recorded_bodies
 from reconciler.commands.promotion import missing_source, with_source_renders
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, StateError, ValidationFailed
@@ -26,16 +27,11 @@ from reconciler.plan import ATTENTION, ActionKind, Plan
 from reconciler.planfile import SavedPlan, build_saved_plan, git_commit, write_plan
 from reconciler.planner import PromotionSource, make_plan
 from reconciler.review import with_review
-from reconciler.specs.bodies import BodySource, load_bodies
+from reconciler.specs.bodies import load_bodies
 from reconciler.specs.loader import LoadResult, load_campaigns
 from reconciler.specs.rate_card_file import read_rate_card
-from reconciler.state import read_bodies, read_snapshot
-from reconciler.state.base import RecordedCampaign, StateSnapshot
-
-
-def needs_attention(plan: Plan) -> bool:
-    """Whether any campaign of ``plan`` is in doubt, awaits promotion or has changed."""
-    return any(a.kind in ATTENTION for a in plan.actions)
+from reconciler.state import read_snapshot
+from reconciler.state.base import StateSnapshot
 
 
 @dataclass(frozen=True)
@@ -59,37 +55,43 @@ class PlanOutcome:
 
     @property
     def needs_attention(self) -> bool:
-        """A campaign waits for a person, or the promotion source is missing (a mistyped
-        state URL must not keep CI green forever)."""
-        return self.source_missing or needs_attention(self.plan)
+        """A campaign is in doubt, awaits promotion or has changed, or the promotion source
+        is missing (a mistyped state URL must not keep CI green forever)."""
+        return self.source_missing or any(a.kind in ATTENTION for a in self.plan.actions)
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan: ``env`` with its ``variables`` at ``now``, narrowed to the keys that
+    ``targets`` match and ``excludes`` do not; ``os_environ``: the run's environment variables."""
+
+    env: str
+    variables: Mapping[str, Any]
+    now: datetime
+    os_environ: Mapping[str, str]
+    targets: Sequence[str] = ()
+    excludes: Sequence[str] = ()
 
 
 def make_plan_for_env(
     project: Project,
-    env: str,
-    variables: Mapping[str, Any],
+    request: PlanRequest,
     *,
-    now: datetime,
-    targets: Sequence[str] = (),
-    excludes: Sequence[str] = (),
     new_state: bool = False,
     strict: bool = False,
     max_creates: int | None = None,
-    os_environ: Mapping[str, str],
 ) -> PlanOutcome:
-    """Plan environment ``env``; ValidationFailed on spec errors, StateError on state problems.
+    """Plan ``request``; ValidationFailed on spec errors, StateError on state problems.
 
     Guard findings (and, with ``strict``, the planner's warnings as errors) are in the
     plan's diagnostics; the caller decides the exit status from ``PlanOutcome.failed``.
     """
-    settings = project.environment(env, os_environ)
-    planner = planner_for_env(
-        project, env, variables, now=now, targets=targets, excludes=excludes, os_environ=os_environ
-    )
-    snapshot = read_state(settings, project.root)
+    settings = project.environment(request.env, request.os_environ)
+    planner = planner_for_env(project, request)
+    snapshot = read_state(settings)
     if not snapshot.exists and settings.require_state and not new_state:
         raise StateError(
-            f"the state of environment {env} does not exist ({settings.state}) "
+            f"the state of environment {request.env} does not exist ({settings.state}) "
             "and require_state is true",
             hint="check the state setting and its variables; pass --new-state only to plan "
             "a brand-new state on purpose",
@@ -102,8 +104,9 @@ def make_plan_for_env(
     plan = with_guards(plan, GuardSettings.from_environment(settings, max_creates=max_creates))
     if strict:
         plan = apply_strict(plan)
+    loading = planner.warnings
     plan = with_diagnostics(plan, planner.load_warnings)
-    warnings = [d for d in plan.warnings if d in planner.warnings]
+    warnings = [d for d in plan.warnings if d in loading]
     return PlanOutcome(plan, settings, snapshot, warnings, bool(planner.source_warnings))
 
 
@@ -123,30 +126,37 @@ def plan_snapshot(
     ``plan`` guards it; ``report`` shows it as it is.
     """
     plan = with_desired_bodies(planner.plan_for(snapshot), planner)
-    plan = with_changed_bodies(plan, settings, project.root)
+    plan = with_changed_bodies(plan, settings)
+    # The audience policies' findings; the recorded bodies they count read read-only.
     context = policy_context(project, settings.name)
-    plan = with_policy_findings(plan, context, snapshot, settings, project.root)
+    plan = context.check(plan, snapshot, functools.partial(recorded_bodies, settings))
     return planner.reviewed(plan)  # after the policies: the bodies sent, without those dropped
 
 
 @dataclass(frozen=True)
 class EnvPlanner:
-    """The specs and promotion source of one environment, loaded once; plans any snapshot.
+    """The specs and promotion source of one request, loaded once; plans any snapshot.
 
-    ``apply`` calls ``plan_for`` with the snapshot it read under the lock.
+    ``apply`` calls ``plan_for`` with the snapshot it read under the lock. ``loaded``
+    gives the specs' own warnings, the bodies of campaigns taken from the cache (which
+    hold none) and the previews' catalogue; ``rate_card`` the estimates' prices.
     """
 
-    environment: str
+    request: PlanRequest
     campaigns: Sequence[DesiredCampaign]
     promotion: PromotionSource | None
-    now: datetime
-    targets: Sequence[str] = ()
-    excludes: Sequence[str] = ()
-    load_warnings: Sequence[Diagnostic] = ()  # the specs' own
-    bodies: BodySource | None = None  # for campaigns taken from the cache, without a body
-    catalog: Catalog | None = None  # the previews' templates
-    rate_card: RateCard | None = None  # the estimates' prices
+    loaded: LoadResult
+    rate_card: RateCard | None = None
     source_warnings: Sequence[Diagnostic] = ()  # the promotion source's (its state missing)
+
+    @property
+    def load_warnings(self) -> list[Diagnostic]:
+        """The specs' own warnings."""
+        return self.loaded.warnings
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self.loaded.catalog
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -155,15 +165,11 @@ class EnvPlanner:
 
     def plan_for(self, snapshot: StateSnapshot) -> Plan:
         """The unguarded plan of these specs against ``snapshot``."""
+        r = self.request
         return make_plan(
-            self.campaigns,
-            snapshot,
-            environment=self.environment,
-            now=self.now,
-            promotion=self.promotion,
-            targets=self.targets,
-            excludes=self.excludes,
-        )
+            self.campaigns, snapshot, environment=r.env, now=r.now, promotion=self.promotion,
+            targets=r.targets, excludes=r.excludes,
+        )  # fmt: skip
 
     def reviewed(self, plan: Plan) -> Plan:
         """``plan`` with its creates' previews and estimates (their bodies in hand)."""
@@ -171,48 +177,31 @@ class EnvPlanner:
 
     def with_bodies(self, keys: Collection[str]) -> EnvPlanner:
         """This planner, the campaigns of ``keys`` holding their bodies (``load_bodies``)."""
-        campaigns = load_bodies(self.bodies, self.campaigns, keys)
+        campaigns = load_bodies(self.loaded.bodies, self.campaigns, keys)
         return dataclasses.replace(self, campaigns=tuple(campaigns))
 
 
 def planner_for_env(
     project: Project,
-    env: str,
-    variables: Mapping[str, Any],
+    request: PlanRequest,
     *,
-    now: datetime,
-    targets: Sequence[str] = (),
-    excludes: Sequence[str] = (),
-    os_environ: Mapping[str, str],
     source_snapshot: StateSnapshot | None = None,
     loaded: LoadResult | None = None,
 ) -> EnvPlanner:
-    """Load ``env``'s specs (ValidationFailed on errors) and its promotion source.
+    """Load ``request``'s specs (ValidationFailed on errors) and its promotion source.
 
     ``source_snapshot``: the ``promote_from`` environment's state when the caller has
     already read it (``report`` reads every environment's once); else it is read here.
     ``loaded``: its specs when the caller has already loaded them (``load_specs``).
     """
-    settings = project.environment(env, os_environ)
+    env, environ = request.env, request.os_environ
+    settings = project.environment(env, environ)
     if loaded is None:
-        loaded = load_specs(project, env, variables, os_environ=os_environ)
+        loaded = load_specs(project, env, request.variables, os_environ=environ)
     campaigns = tuple(loaded.campaigns)
-    promotion, warnings = _promotion_source(
-        project, settings, campaigns, os_environ, source_snapshot
-    )
-    return EnvPlanner(
-        env,
-        campaigns,
-        promotion,
-        now,
-        tuple(targets),
-        tuple(excludes),
-        tuple(loaded.warnings),
-        loaded.bodies,
-        loaded.catalog,
-        read_rate_card(project, env),
-        tuple(warnings),
-    )
+    promotion, warnings = _promotion_source(project, settings, campaigns, environ, source_snapshot)
+    card = read_rate_card(project, env)
+    return EnvPlanner(request, campaigns, promotion, loaded, card, tuple(warnings))
 
 
 def load_specs(
@@ -225,10 +214,10 @@ def load_specs(
     return loaded
 
 
-def read_state(settings: Environment, root: Path) -> StateSnapshot:
+def read_state(env: Environment) -> StateSnapshot:
     """The environment's state, read-only (a missing one is empty), checked against its API."""
     with gc_paused():  # 10,000 rows, no cycles
-        return read_snapshot(settings.state, settings.name, root=root, api_url=settings.api_url)
+        return read_snapshot(env.state, env.name, root=env.root, api_url=env.api_url)
 
 
 def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
@@ -251,7 +240,7 @@ def with_desired_bodies(plan: Plan, planner: EnvPlanner) -> Plan:
     return dataclasses.replace(plan, actions=actions)
 
 
-def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
+def with_changed_bodies(plan: Plan, settings: Environment) -> Plan:
     """The plan with the recorded bodies of its ``changed`` actions (their diff shows them).
 
     The snapshot holds no bodies; only these few are read, so an unchanged project
@@ -260,9 +249,7 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
     changed = [a.recorded for a in plan.actions if a.kind is ActionKind.CHANGED and a.recorded]
     if not changed:
         return plan
-    loaded = read_bodies(
-        settings.state, settings.name, changed, root=root, api_url=settings.api_url
-    )
+    loaded = recorded_bodies(settings, changed)
     actions = tuple(
         dataclasses.replace(a, recorded=loaded[a.recorded.key])
         if a.kind is ActionKind.CHANGED and a.recorded
@@ -270,18 +257,6 @@ def with_changed_bodies(plan: Plan, settings: Environment, root: Path) -> Plan:
         for a in plan.actions
     )
     return dataclasses.replace(plan, actions=actions)
-
-
-def with_policy_findings(
-    plan: Plan, context: PolicyContext, snapshot: StateSnapshot, settings: Environment, root: Path
-) -> Plan:
-    """The plan with the audience policies' findings; recorded bodies read read-only."""
-
-    def bodies(records: Sequence[RecordedCampaign]) -> Mapping[str, RecordedCampaign]:
-        state, name, api_url = settings.state, settings.name, settings.api_url
-        return read_bodies(state, name, records, root=root, api_url=api_url)
-
-    return context.check(plan, snapshot, bodies)
 
 
 def _promotion_source(
@@ -296,7 +271,7 @@ def _promotion_source(
         return None, []
     source = project.environment(settings.promote_from, os_environ)
     if snapshot is None:
-        snapshot = read_state(source, project.root)
+        snapshot = read_state(source)
     line = project.line_of("environments", settings.name, "promote_from")
     warning = missing_source(settings.name, source, snapshot, line)
     promotion = with_source_renders(project, source, snapshot, campaigns, os_environ)

@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.config import PROJECT_FILE, Project
+from reconciler.config import PROJECT_FILE, Environment, Project
 from reconciler.errors import SourceLocation
 from reconciler.plan import Plan
 from reconciler.policies import PolicyInputs, PolicySettings, SuppressionList, with_policies
 from reconciler.specs.suppression_list import read_lists
+from reconciler.state import read_bodies
 from reconciler.state.base import RecordedCampaign, StateSnapshot
 
 # Reads the records given with their bodies (a StateReader's or StateWriter's ``bodies``).
@@ -57,6 +58,13 @@ def recorded(
     for key, attempt in snapshot.in_doubt.items():
         if key not in snapshot.campaigns and attempt.body is not None:
             yield key, attempt.body
+
+
+def recorded_bodies(
+    env: Environment, records: Sequence[RecordedCampaign]
+) -> Mapping[str, RecordedCampaign]:
+    """``records`` with their bodies, read from ``env``'s state (read-only)."""
+    return read_bodies(env.state, env.name, records, root=env.root, api_url=env.api_url)
 
 
 class _Bodies(Protocol):

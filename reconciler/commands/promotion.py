@@ -9,15 +9,16 @@ rendered again (``PromotionSource.needs_render``); the planner decides from the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.policy_inputs import recorded_bodies
 from reconciler.config import Environment, Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation, StateError
 from reconciler.promotion import PromotionSource, SourceRender, differing_fields
 from reconciler.specs.bodies import BodySource, load_bodies
 from reconciler.specs.loader import load_campaigns, resolve_variables
 from reconciler.specs.variables import OS_PREFIX
-from reconciler.state import read_bodies
 from reconciler.state.base import StateSnapshot
 
 CHUNK_FILES = 2_000  # spec files rendered for the source at once (memory, not speed)
@@ -66,12 +67,11 @@ def with_source_renders(
     promotion = PromotionSource.from_snapshot(snapshot)
     wanted = [d for d in campaigns if promotion.needs_render(d)]
     declared = {k: v for k, v in os_environ.items() if not k.startswith(OS_PREFIX)}
-    renders = _renders_of(project, source, snapshot, promotion, wanted, declared)
+    renderer = _Renderer(project, source, snapshot, promotion)
+    renders = renderer.renders(wanted, declared)
     if declared != os_environ:
         again = [d for d in wanted if not _created_it(promotion, d.key, renders[d.key])]
-        for key, render in _renders_of(
-            project, source, snapshot, promotion, again, os_environ
-        ).items():
+        for key, render in renderer.renders(again, os_environ).items():
             if _created_it(promotion, key, render) or (renders[key].problem and not render.problem):
                 renders[key] = render
     return promotion.with_renders(renders) if renders else promotion
@@ -80,20 +80,6 @@ def with_source_renders(
 def _created_it(promotion: PromotionSource, key: str, render: SourceRender) -> bool:
     """Whether ``render`` is the body the source recorded for ``key``."""
     return not render.problem and render.fingerprint == promotion.fingerprints.get(key)
-
-
-def _renders_of(
-    project: Project,
-    source: Environment,
-    snapshot: StateSnapshot,
-    promotion: PromotionSource,
-    wanted: Sequence[DesiredCampaign],
-    os_environ: Mapping[str, str],
-) -> dict[str, SourceRender]:
-    renders: dict[str, SourceRender] = {}
-    for chunk in _by_files(wanted):
-        renders.update(_renders(project, source, snapshot, promotion, chunk, os_environ))
-    return renders
 
 
 def _by_files(wanted: Sequence[DesiredCampaign]) -> list[list[DesiredCampaign]]:
@@ -110,28 +96,40 @@ def _by_files(wanted: Sequence[DesiredCampaign]) -> list[list[DesiredCampaign]]:
     return chunks
 
 
-def _renders(
-    project: Project,
-    source: Environment,
-    snapshot: StateSnapshot,
-    promotion: PromotionSource,
-    wanted: Sequence[DesiredCampaign],
-    os_environ: Mapping[str, str],
-) -> dict[str, SourceRender]:
-    """A ``SourceRender`` for each of ``wanted``; the recorded bodies read only where the
-    fingerprints differ (to name the fields)."""
-    rendered, problems, body_source = _render_in(project, source.name, wanted, os_environ)
-    renders = {key: SourceRender(problem=problem) for key, problem in problems.items()}
-    differ = [d for key, d in rendered.items() if d.fingerprint != promotion.fingerprints[key]]
-    keys = {d.key for d in differ}
-    new = {d.key: d for d in load_bodies(body_source, differ, keys)}  # cache hits: none
-    root, api_url = project.root, source.api_url
-    old = [snapshot.campaigns[key] for key in keys]
-    recorded = read_bodies(source.state, source.name, old, root=root, api_url=api_url)
-    for key, d in rendered.items():
-        fields = differing_fields(new[key].body, recorded[key].body) if key in keys else ()
-        renders[key] = SourceRender(fingerprint=d.fingerprint, differs=fields)
-    return renders
+@dataclass(frozen=True)
+class _Renderer:
+    """Renders specs as the ``promote_from`` environment ``source`` would."""
+
+    project: Project
+    source: Environment
+    snapshot: StateSnapshot  # the source's
+    promotion: PromotionSource
+
+    def renders(
+        self, wanted: Sequence[DesiredCampaign], os_environ: Mapping[str, str]
+    ) -> dict[str, SourceRender]:
+        """A ``SourceRender`` for each of ``wanted``, a chunk of files at a time."""
+        renders: dict[str, SourceRender] = {}
+        for chunk in _by_files(wanted):
+            renders.update(self._renders(chunk, os_environ))
+        return renders
+
+    def _renders(
+        self, wanted: Sequence[DesiredCampaign], os_environ: Mapping[str, str]
+    ) -> dict[str, SourceRender]:
+        """The recorded bodies are read only where the fingerprints differ (to name the
+        fields)."""
+        source, fingerprints = self.source, self.promotion.fingerprints
+        rendered, problems, body_source = _render_in(self.project, source.name, wanted, os_environ)
+        renders = {key: SourceRender(problem=problem) for key, problem in problems.items()}
+        differ = [d for key, d in rendered.items() if d.fingerprint != fingerprints[key]]
+        keys = {d.key for d in differ}
+        new = {d.key: d for d in load_bodies(body_source, differ, keys)}  # cache hits: none
+        recorded = recorded_bodies(source, [self.snapshot.campaigns[key] for key in keys])
+        for key, d in rendered.items():
+            fields = differing_fields(new[key].body, recorded[key].body) if key in keys else ()
+            renders[key] = SourceRender(fingerprint=d.fingerprint, differs=fields)
+        return renders
 
 
 def _render_in(

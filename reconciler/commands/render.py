@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
-from reconciler.commands.validate import load_env
+from reconciler.commands.validate import RunInputs
 from reconciler.config import Project
 from reconciler.errors import ConfigError, Diagnostic, ValidationFailed
 from reconciler.masking import maybe_mask
@@ -41,13 +40,11 @@ def pick_env(project: Project, env: str | None) -> str:
 def render(
     project: Project,
     env: str | None,
-    keys: Sequence[str] = (),
+    keys: Sequence[str],
+    inputs: RunInputs,
     *,
     show_sensitive: bool = False,
     preview: bool = False,
-    var_args: Iterable[str] = (),
-    var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str],
 ) -> RenderResult:
     """Render every campaign (or those matching ``keys``, globs allowed) of ``env``.
 
@@ -55,7 +52,7 @@ def render(
     without a catalogue).
     """
     name = pick_env(project, env)
-    result = load_env(project, name, var_args=var_args, var_files=var_files, os_environ=os_environ)
+    result = inputs.load(project, name)
     if result.errors:
         raise ValidationFailed(result.diagnostics)
     chosen = [c for c in result.campaigns if not keys or any(fnmatchcase(c.key, k) for k in keys)]

@@ -10,7 +10,7 @@ stop it as they stop ``plan``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,14 @@ from typing import Any
 from reconciler.campaign import DesiredCampaign
 from reconciler.commands.plan import (
     EnvPlanner,
+    PlanRequest,
     load_specs,
     plan_snapshot,
     planner_for_env,
     read_state,
 )
+from reconciler.commands.policy_inputs import recorded_bodies
+from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, with_guards
@@ -40,8 +43,7 @@ from reconciler.report.board import (
 )
 from reconciler.report.calendar import Sending, build_calendar, in_range, parse_start, send_window
 from reconciler.report.html import Page, render_page
-from reconciler.specs.loader import LoadResult, resolve_variables
-from reconciler.state import read_bodies
+from reconciler.specs.loader import LoadResult
 from reconciler.state.base import RecordedCampaign, StateSnapshot
 
 DEFAULT_WEEKS = 6
@@ -54,8 +56,7 @@ class ReportRequest:
     envs: Sequence[str] = ()
     first: date | None = None
     weeks: int = DEFAULT_WEEKS
-    var_args: Sequence[str] = ()
-    var_files: Sequence[Path] = ()
+    inputs: RunInputs = field(default_factory=RunInputs)
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,7 @@ class _Planned:
     settings: Environment | None = None
 
 
-def build_page(
-    project: Project, request: ReportRequest, *, now: datetime, os_environ: Mapping[str, str]
-) -> Page:
+def build_page(project: Project, request: ReportRequest, *, now: datetime) -> Page:
     """The page of ``request``: each environment planned read-only, its calendar read."""
     names = list(request.envs) or project.env_names
     for name in names:
@@ -76,9 +75,9 @@ def build_page(
     ordered = promotion_order(list(dict.fromkeys(names)), promote_from)
     first = request.first or now.date()
     snapshots: dict[str, StateSnapshot] = {}
-    planned = [_plan_env(project, n, request, now, os_environ, snapshots) for n in ordered]
+    planned = [_plan_env(project, n, request.inputs, now, snapshots) for n in ordered]
     board = build_board([p.env for p in planned])
-    sendings = [s for p in planned for s in _sendings(p, project.root, first, request.weeks)]
+    sendings = [s for p in planned for s in _sendings(p, first, request.weeks)]
     limits = {n: PolicySettings.of(project.file, n).messaging_limit for n in ordered}
     calendar = build_calendar(sendings, ordered, first=first, weeks=request.weeks, limits=limits)
     title = f"Campaign board: {project.root.name}"
@@ -100,9 +99,8 @@ def write_report(path: Path, page: Page) -> None:
 def _plan_env(
     project: Project,
     name: str,
-    request: ReportRequest,
+    inputs: RunInputs,
     now: datetime,
-    environ: Mapping[str, str],
     snapshots: dict[str, StateSnapshot],
 ) -> _Planned:
     """``name``'s plan as ``plan`` makes it (guarded: the board shows what it would
@@ -111,33 +109,24 @@ def _plan_env(
     ``snapshots``: the states read so far, by environment (this one's is added), so
     that a ``promote_from`` source shown before it is not read twice.
     """
-    found = _specs_of(project, name, request, environ)
+    found = _specs_of(project, name, inputs)
     if isinstance(found, _Planned):
         return found
     settings, variables, loaded = found
     specs = tuple(loaded.campaigns)  # its rows, whatever stops its plan
     try:
-        snapshot = snapshots[name] = read_state(settings, project.root)
+        snapshot = snapshots[name] = read_state(settings)
     except StateError as exc:
         return _problem(name, CellState.STATE_UNREADABLE, exc, specs=specs)
     if not snapshot.exists and settings.require_state:
         message = f"the state ({settings.state}) does not exist and require_state is true"
         problem = EnvProblem(CellState.STATE_MISSING, message)
         return _Planned(EnvPlan(name, problem=problem, specs=specs))
-    prefix = f"{settings.promote_from}, which it promotes from: "
-    try:
-        if settings.promote_from is not None:
-            project.environment(settings.promote_from, environ)
-    except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
-        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
-    source = snapshots.get(settings.promote_from) if settings.promote_from else None
-    try:
-        planner = planner_for_env(
-            project, name, variables, now=now, os_environ=environ, source_snapshot=source,
-            loaded=loaded,
-        )  # fmt: skip
-    except StateError as exc:  # its promote_from state
-        return _problem(name, CellState.NOT_PLANNED, exc, prefix, specs=specs)
+    planner = _planner(
+        project, settings, PlanRequest(name, variables, now, inputs.os_environ), loaded, snapshots
+    )
+    if isinstance(planner, _Planned):
+        return planner
     try:
         plan = plan_snapshot(project, planner, settings, snapshot)
     except StateError as exc:
@@ -146,8 +135,30 @@ def _plan_env(
     return _Planned(EnvPlan(name, plan), planner, settings)
 
 
+def _planner(
+    project: Project,
+    settings: Environment,
+    request: PlanRequest,
+    loaded: LoadResult,
+    snapshots: Mapping[str, StateSnapshot],
+) -> EnvPlanner | _Planned:
+    """``request``'s planner, or the problem with its ``promote_from`` source that stops it."""
+    prefix = f"{settings.promote_from}, which it promotes from: "
+    specs = tuple(loaded.campaigns)
+    try:
+        if settings.promote_from is not None:
+            project.environment(settings.promote_from, request.os_environ)
+    except ValidationFailed as exc:  # a ${VAR} of its source's settings is unset
+        return _problem(request.env, CellState.NOT_PLANNED, exc, prefix, specs=specs)
+    source = snapshots.get(settings.promote_from) if settings.promote_from else None
+    try:
+        return planner_for_env(project, request, source_snapshot=source, loaded=loaded)
+    except StateError as exc:  # its promote_from state
+        return _problem(request.env, CellState.NOT_PLANNED, exc, prefix, specs=specs)
+
+
 def _specs_of(
-    project: Project, name: str, request: ReportRequest, environ: Mapping[str, str]
+    project: Project, name: str, inputs: RunInputs
 ) -> tuple[Environment, Mapping[str, Any], LoadResult] | _Planned:
     """``name``'s settings, variables and specs; or, when its settings are unresolved,
     the problem with its specs as rows (none when they cannot be loaded either).
@@ -156,15 +167,12 @@ def _specs_of(
     """
     unreadable: ValidationFailed | None = None
     try:
-        settings = project.environment(name, environ)
+        settings = project.environment(name, inputs.os_environ)
     except ValidationFailed as exc:  # a ${VAR} of its settings is unset
         unreadable = exc
     try:
-        variables = resolve_variables(
-            project, name, var_args=request.var_args, var_files=request.var_files,
-            os_environ=environ,
-        )  # fmt: skip
-        loaded = load_specs(project, name, variables, os_environ=environ)
+        variables = inputs.variables(project, name)
+        loaded = load_specs(project, name, variables, os_environ=inputs.os_environ)
     except ReconcilerError as exc:
         if unreadable is None:
             raise
@@ -195,7 +203,7 @@ def _no_specs(exc: ReconcilerError) -> str:
     return f"; its specs could not be loaded either, so it shows no campaign: {why}"
 
 
-def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Sending]:
+def _sendings(planned: _Planned, first: date, weeks: int) -> list[Sending]:
     """The campaigns of one environment that start within the weeks, with their bodies.
 
     What goes out: the body the state recorded for created, changed and gone campaigns
@@ -206,7 +214,7 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
     plan, planner, settings = planned.env.plan, planned.planner, planned.settings
     if plan is None or planner is None or settings is None:
         return []
-    recorded = _recorded_bodies(plan, settings, root, first, weeks)
+    recorded = _recorded_bodies(plan, settings, first, weeks)
     sendings = []
     for action in plan.actions:
         body = _body_sent(action, recorded)
@@ -235,7 +243,7 @@ def _sendings(planned: _Planned, root: Path, first: date, weeks: int) -> list[Se
 
 
 def _recorded_bodies(
-    plan: Plan, settings: Environment, root: Path, first: date, weeks: int
+    plan: Plan, settings: Environment, first: date, weeks: int
 ) -> Mapping[str, RecordedCampaign]:
     """The recorded bodies the calendar needs: of gone campaigns (no spec: their start is
     in their body) and of unchanged ones starting within the weeks."""
@@ -254,7 +262,7 @@ def _recorded_bodies(
     ]
     if not wanted:
         return {}
-    return read_bodies(settings.state, settings.name, wanted, root=root, api_url=settings.api_url)
+    return recorded_bodies(settings, wanted)
 
 
 def _body_sent(

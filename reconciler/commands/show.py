@@ -7,7 +7,6 @@ nothing and reads no token. A stale plan is shown with the reason, not refused: 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,10 @@ from reconciler.plan import Plan
 from reconciler.planfile import (
     SavedPlan,
     check_not_stale,
-    check_same_api,
     load_plan,
-    saved_plan_as_plan,
+    reviewed_plan,
+    saved_environment,
 )
-from reconciler.state.base import StateSnapshot
 
 
 @dataclass(frozen=True)
@@ -66,38 +64,12 @@ class ShownPlan:
 def show_saved(project: Project, path: Path, *, os_environ: Mapping[str, str]) -> ShownPlan:
     """Load ``path`` and check it against its environment's state as it is now."""
     saved = load_plan(path)
+    snapshot, stale, unknown = None, "", ""
     try:
-        snapshot = _current_state(project, saved, os_environ)
-    except StalePlanError as exc:
-        return ShownPlan(path, saved, _as_plan(saved, None, path), stale=exc.message)
-    except ReconcilerError as exc:
-        return ShownPlan(path, saved, _as_plan(saved, None, path), unknown=exc.one_line())
-    try:
+        snapshot = read_state(saved_environment(saved, project, os_environ))
         check_not_stale(saved, snapshot)
     except StalePlanError as exc:
-        return ShownPlan(path, saved, _as_plan(saved, snapshot, path), stale=exc.message)
-    return ShownPlan(path, saved, _as_plan(saved, snapshot, path))
-
-
-def _current_state(
-    project: Project, saved: SavedPlan, os_environ: Mapping[str, str]
-) -> StateSnapshot:
-    env = project.environment(saved.environment, os_environ)
-    check_same_api(saved, env.api_url)
-    return read_state(env, project.root)
-
-
-def _as_plan(saved: SavedPlan, snapshot: StateSnapshot | None, path: Path) -> Plan:
-    """The saved creates (and the record moves still possible), at the saved lineage,
-    with the warnings the plan showed when it was saved."""
-    snapshot = snapshot or StateSnapshot.empty(saved.environment)
-    moves = tuple(m for m in saved.moves if m[0] in snapshot.campaigns)
-    plan = saved_plan_as_plan(dataclasses.replace(saved, moves=moves), snapshot, path.name)
-    return dataclasses.replace(
-        plan,
-        lineage=saved.lineage,
-        serial=saved.serial,
-        state_exists=saved.state_exists,
-        diagnostics=saved.warnings,
-        counted=saved.summary,
-    )
+        stale = exc.message
+    except ReconcilerError as exc:
+        unknown = exc.one_line()
+    return ShownPlan(path, saved, reviewed_plan(saved, snapshot, path.name), stale, unknown)

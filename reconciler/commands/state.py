@@ -6,7 +6,9 @@ create, migrate or change anything. The others take the environment's lock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,24 +47,18 @@ class KeyDetails:
 
 def list_state(env: Environment) -> StateListing:
     """Read the environment's state (read-only)."""
-    store = open_reader(env.state, env.name, root=env.root, api_url=env.api_url)
-    try:
+    with closing(open_reader(env.state, env.name, root=env.root, api_url=env.api_url)) as store:
         snapshot = store.snapshot()  # with its live lock holder, read after it
         holder = snapshot.writer if snapshot.exists else store.lock_holder()
         return StateListing(store.display, snapshot, holder)
-    finally:
-        store.close()
 
 
 def show_key(env: Environment, key: str) -> KeyDetails:
     """Everything the state knows about one key (read-only); StateError if nothing."""
-    store = open_reader(env.state, env.name, root=env.root, api_url=env.api_url)
-    try:
+    with closing(open_reader(env.state, env.name, root=env.root, api_url=env.api_url)) as store:
         snapshot, journal = store.snapshot(), store.journal(key)
         record = store.bodies([key]).get(key)  # the snapshot holds no bodies
         location = store.display
-    finally:
-        store.close()
     if record is None and not journal:
         raise StateError(
             f"the state of environment {env.name!r} knows nothing about {key!r}",
@@ -83,11 +79,9 @@ def upgrade_state(
 ) -> tuple[str | None, str]:
     """Migrate the state's schema to this version's; returns (old, new) revisions."""
     store = open_store(env.state, env.name, root=env.root, api_url=env.api_url)
-    try:
-        with store.locked(f"state upgrade --env {env.name}", lock_timeout, environ=environ) as w:
-            return w.upgrade()
-    finally:
-        store.close()
+    command = f"state upgrade --env {env.name}"
+    with closing(store), store.locked(command, lock_timeout, environ=environ) as writer:
+        return writer.upgrade()
 
 
 def migrate_state(
@@ -102,20 +96,14 @@ def unlock_environment(env: Environment, lock_id: str) -> LockInfo:
 
     Callers check ``held_lock`` first: it refuses without asking when there is nothing
     to remove."""
-    store = open_store(env.state, env.name, root=env.root, for_recovery=True)
-    try:
+    with closing(open_store(env.state, env.name, root=env.root, for_recovery=True)) as store:
         return store.unlock(lock_id)
-    finally:
-        store.close()
 
 
 def current_holder(env: Environment) -> LockInfo | None:
     """Who holds the environment's lock now (read-only)."""
-    store = open_store(env.state, env.name, root=env.root, for_recovery=True)
-    try:
+    with closing(open_store(env.state, env.name, root=env.root, for_recovery=True)) as store:
         return store.lock_holder()
-    finally:
-        store.close()
 
 
 def held_lock(env: Environment, lock_id: str) -> LockInfo:
@@ -217,18 +205,13 @@ def listing_json(env: str, listing: StateListing) -> dict[str, Any]:
 def details_json(env: str, details: KeyDetails, *, show_sensitive: bool) -> dict[str, Any]:
     """``state show KEY --format json``; recipients masked unless ``show_sensitive``."""
     record = details.record
+    attempt = functools.partial(attempt_json, show_sensitive=show_sensitive)
     return {
         "format_version": FORMAT_VERSION,
         "environment": env,
         "key": details.key,
         "record": record_json(record, show_sensitive=show_sensitive, body=True) if record else None,
-        "in_doubt": attempt_json(details.in_doubt, show_sensitive=show_sensitive)
-        if details.in_doubt
-        else None,
-        "last_failure": attempt_json(details.last_failure, show_sensitive=show_sensitive)
-        if details.last_failure
-        else None,
-        "journal": [
-            attempt_json(a, show_sensitive=show_sensitive, body=True) for a in details.journal
-        ],
+        "in_doubt": attempt(details.in_doubt) if details.in_doubt else None,
+        "last_failure": attempt(details.last_failure) if details.last_failure else None,
+        "journal": [attempt(a, body=True) for a in details.journal],
     }

@@ -6,9 +6,10 @@ No state, no network, no token. Warnings do not fail; any error raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from reconciler.commands.policy_inputs import policy_context
 from reconciler.config import Project
@@ -19,6 +20,7 @@ from reconciler.errors import (
     sort_diagnostics,
     unique_diagnostics,
 )
+from reconciler.runtime import Runtime
 from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.rate_card_file import read_rate_card
 
@@ -31,28 +33,35 @@ class ValidateResult:
     warnings: list[Diagnostic]
 
 
-def load_env(
-    project: Project,
-    env: str,
-    *,
-    var_args: Iterable[str] = (),
-    var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str],
-) -> LoadResult:
-    """Resolve ``env``'s variables and load every campaign for it."""
-    variables = resolve_variables(
-        project, env, var_args=var_args, var_files=var_files, os_environ=os_environ
-    )
-    return load_campaigns(project, env, variables, os_environ=os_environ)
+@dataclass(frozen=True)
+class RunInputs:
+    """What a command reads besides the project: ``--var``s, ``--var-file``s and the run's
+    ``runtime``, whose environment variables hold ``RECONCILER_VAR_*`` and the project
+    file's ``${VAR}``s."""
+
+    var_args: Sequence[str] = ()
+    var_files: Sequence[Path] = ()
+    runtime: Runtime = field(default_factory=Runtime)
+
+    @property
+    def os_environ(self) -> Mapping[str, str]:
+        return self.runtime.environ
+
+    def variables(self, project: Project, env: str) -> Mapping[str, Any]:
+        """``env``'s variables: the project's and the environment's, under these."""
+        return resolve_variables(
+            project, env, var_args=self.var_args, var_files=self.var_files,
+            os_environ=self.os_environ,
+        )  # fmt: skip
+
+    def load(self, project: Project, env: str) -> LoadResult:
+        """Every campaign of ``env``, rendered with these variables."""
+        variables = self.variables(project, env)
+        return load_campaigns(project, env, variables, os_environ=self.os_environ)
 
 
 def validate(
-    project: Project,
-    envs: Sequence[str] | None = None,
-    *,
-    var_args: Iterable[str] = (),
-    var_files: Iterable[Path] = (),
-    os_environ: Mapping[str, str],
+    project: Project, inputs: RunInputs, envs: Sequence[str] | None = None
 ) -> ValidateResult:
     """Validate every spec for ``envs`` (default: every environment of the project)."""
     names = list(envs) if envs else project.env_names
@@ -61,9 +70,7 @@ def validate(
     per_env: dict[str, list[Diagnostic]] = {}
     counts: dict[str, int] = {}
     for name in names:
-        result = load_env(
-            project, name, var_args=var_args, var_files=var_files, os_environ=os_environ
-        )
+        result = inputs.load(project, name)
         counts[name] = len(result.campaigns)
         per_env[name] = [*result.diagnostics, *_input_problems(project, name)]
         # Only counts and diagnostics are kept: without this, one environment's campaigns

@@ -44,7 +44,7 @@ from hypothesis.stateful import (
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from reconciler.commands.plan import make_plan_for_env
+from reconciler.commands.plan import PlanRequest, make_plan_for_env
 from reconciler.config import load_project
 from reconciler.plan import ActionKind, Plan
 from reconciler.state import read_snapshot
@@ -346,7 +346,7 @@ class FaultCampaign(RuleBasedStateMachine):
     def _plan(self) -> Plan:
         project = load_project(project_dir=self.root)
         now = datetime.now(UTC)
-        return make_plan_for_env(project, "dev", {}, now=now, os_environ=CLI_ENV).plan
+        return make_plan_for_env(project, PlanRequest("dev", {}, now, CLI_ENV)).plan
 
     def teardown(self) -> None:
         self.sandbox.stop()

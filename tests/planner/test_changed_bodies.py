@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reconciler.commands.plan import make_plan_for_env
+from reconciler.commands.plan import PlanRequest, make_plan_for_env
 from reconciler.config import load_project
 from reconciler.errors import StateError
 from reconciler.output.markdown import render_markdown
@@ -22,7 +22,7 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 def _plan(root):
     project = load_project(project_dir=root)
     variables = resolve_variables(project, "dev", os_environ={})
-    return make_plan_for_env(project, "dev", variables, now=NOW, os_environ={}).plan
+    return make_plan_for_env(project, PlanRequest("dev", variables, NOW, {})).plan
 
 
 def test_changed_actions_carry_the_recorded_body_and_unchanged_ones_none(tmp_path):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reconciler.commands.plan import make_plan_for_env, save_plan
+from reconciler.commands.plan import PlanRequest, make_plan_for_env, save_plan
 from reconciler.config import load_project
 from reconciler.errors import StateError, ValidationFailed
 from reconciler.plan import ActionKind
@@ -27,10 +27,10 @@ def root(tmp_path):
     return make_project(tmp_path / "p", specs("promo", "sale"), environments=PROMOTION)
 
 
-def plan_env(root, env="dev", **kwargs):
+def plan_env(root, env="dev", targets=(), **kwargs):
     project = load_project(project_dir=root)
     variables = resolve_variables(project, env, os_environ={})
-    return make_plan_for_env(project, env, variables, now=NOW, os_environ={}, **kwargs)
+    return make_plan_for_env(project, PlanRequest(env, variables, NOW, {}, targets), **kwargs)
 
 
 def tree_listing(root):

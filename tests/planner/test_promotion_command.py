@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from reconciler.commands.plan import make_plan_for_env
+from reconciler.commands.plan import PlanRequest, make_plan_for_env
 from reconciler.config import load_project
 from reconciler.errors import Severity, StateError
 from reconciler.plan import ActionKind
@@ -31,7 +31,7 @@ def plan_prod(root, **kwargs):
     project = load_project(project_dir=root)
     variables = resolve_variables(project, "prod", os_environ={})
     return make_plan_for_env(
-        project, "prod", variables, now=NOW, new_state=True, os_environ={}, **kwargs
+        project, PlanRequest("prod", variables, NOW, {}, **kwargs), new_state=True
     )
 
 
@@ -139,9 +139,7 @@ def plan_prod_with_os(root, environ):
     """prod's plan in a run whose OS holds ``environ`` (RECONCILER_VAR_* for prod's run)."""
     project = load_project(project_dir=root)
     variables = resolve_variables(project, "prod", os_environ=environ)
-    return make_plan_for_env(
-        project, "prod", variables, now=NOW, new_state=True, os_environ=environ
-    )
+    return make_plan_for_env(project, PlanRequest("prod", variables, NOW, environ), new_state=True)
 
 
 def test_a_reconciler_var_set_for_the_prod_run_holds_no_comment_edit_back(root):

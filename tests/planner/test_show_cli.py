@@ -169,3 +169,17 @@ def test_show_counts_the_campaigns_as_plan_counted_them(tmp_path: Path) -> None:
     assert json.loads(plan)["summary"]["unchanged"] == 1
     text = run_cli("show", "p.json", cwd=root).stdout
     assert "2 to create" in text and "1 unchanged" in text
+
+
+def test_a_plan_for_another_api_is_stale_for_show_and_refused_by_apply(saved: Path) -> None:
+    """The environment now sends elsewhere than the plan was made for: show warns, apply
+    refuses before it reads any state."""
+    project_file = saved / "reconciler.yaml"
+    text = project_file.read_text(encoding="utf-8")
+    project_file.write_text(text.replace("api_url: sandbox", "api_url: https://elsewhere.test", 1))
+    document = json.loads(run_cli("show", "p.json", "--format", "json", cwd=saved).stdout)
+    assert document["stale"] is True
+    assert "it was made for API sandbox" in document["stale_reason"]
+    result = run_cli("apply", "p.json", cwd=saved)
+    assert result.returncode == 1
+    assert "stale plan: it was made for API sandbox" in result.stderr

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
-from reconciler.commands.plan import make_plan_for_env, planner_for_env
+from reconciler.commands.plan import PlanRequest, make_plan_for_env, planner_for_env
+from reconciler.commands.validate import RunInputs
 from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
 from reconciler.output.markdown import render_markdown
@@ -324,7 +325,11 @@ def _apply(root: Path) -> None:
     project = load_project(project_dir=root)
     with spec_cache_enabled():
         report = apply_env(
-            project, "dev", ApplyOptions(auto_approve=True), ApplyHooks(), runtime=_process()
+            project,
+            "dev",
+            ApplyOptions(auto_approve=True),
+            ApplyHooks(),
+            RunInputs(runtime=_process()),
         )
     assert report.exit_code == 0
 
@@ -348,9 +353,9 @@ def _applied_twice(root: Path, monkeypatch: pytest.MonkeyPatch, *, cached: bool)
     with spec_cache_enabled():  # one command: its cache is written when it ends
         environ = _process().environ
         now = datetime.now(UTC)
-        make_plan_for_env(project, "dev", {**_vars(project)}, now=now, os_environ=environ)
+        make_plan_for_env(project, PlanRequest("dev", {**_vars(project)}, now, environ))
     with spec_cache_enabled():
-        planner = planner_for_env(project, "dev", _vars(project), now=now, os_environ=environ)
+        planner = planner_for_env(project, PlanRequest("dev", _vars(project), now, environ))
     hits = {c.key for c in planner.campaigns if not c.has_body}
     _apply(root)
     return hits
@@ -457,11 +462,11 @@ def test_a_plan_holds_the_bodies_of_its_creates_taken_from_the_cache(
     for _ in range(2):
         with spec_cache_enabled():
             now = datetime.now(UTC)
-            made = make_plan_for_env(project, "dev", _vars(project), now=now, os_environ=environ)
+            made = make_plan_for_env(project, PlanRequest("dev", _vars(project), now, environ))
             plans.append(made.plan)
     with spec_cache_enabled():
         now = datetime.now(UTC)
-        planner = planner_for_env(project, "dev", _vars(project), now=now, os_environ=environ)
+        planner = planner_for_env(project, PlanRequest("dev", _vars(project), now, environ))
     assert {c.key for c in planner.campaigns if not c.has_body} == {"a", "promo"}
     cold, warm = ([a.desired for a in plan.creates if a.desired] for plan in plans)
     assert [d.key for d in warm] == ["promo"]

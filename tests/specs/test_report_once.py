@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.commands.validate import merge_diagnostics, validate
+from reconciler.commands.validate import RunInputs, merge_diagnostics, validate
 from reconciler.config import load_project
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.specs.loader import load_campaigns, resolve_variables
@@ -44,7 +44,7 @@ def test_a_typo_in_a_loop_in_every_environment_is_one_error(root: Path) -> None:
     """Three documents times two environments: one error, naming no environment."""
     assert PROJECT != PROMOTION_FILE
     with pytest.raises(ValidationFailed) as failed:
-        validate(load_project(project_dir=root), os_environ={})
+        validate(load_project(project_dir=root), RunInputs())
     (problem,) = failed.value.diagnostics
     assert (problem.location, problem.field) == (
         SourceLocation("campaigns/loop.yaml.j2", 17),

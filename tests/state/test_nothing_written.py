@@ -19,6 +19,7 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env
+from reconciler.commands.validate import RunInputs
 from reconciler.config import load_project
 from reconciler.errors import GuardError, StateError
 from reconciler.runtime import Runtime
@@ -84,7 +85,7 @@ def _apply(root: Path, env: str, **options: Any) -> ApplyReport:
     """apply in process (the CLI's use case): only c000 unless told otherwise."""
     chosen = ApplyOptions(**{"auto_approve": True, "targets": ("c000",), **options})
     project = load_project(project_dir=root)
-    return apply_env(project, env, chosen, ApplyHooks(), runtime=Runtime())
+    return apply_env(project, env, chosen, ApplyHooks(), RunInputs(runtime=Runtime()))
 
 
 def test_no_op_and_refused_applies_leave_the_state_as_it_was(project: Path):
