@@ -1,16 +1,20 @@
 """One environment's plan as a set of PR (or MR) comments, kept in place across pushes.
 
-Pure: the bodies to post (``plan_parts``) and the calls that turn the comments already
-there into them (``sync_ops``). Each part begins with the hidden marker line of a markdown
-plan (``<!-- reconciler-plan: env=ENV part=N/M -->``, see ``reconciler.output.markdown``).
+The bodies to post (``plan_parts``) and the calls that turn the comments already there
+into them (``sync_ops``), pure; ``post`` makes those calls on a ``Thread``. Each part
+begins with the hidden marker line of a markdown plan
+(``<!-- reconciler-plan: env=ENV part=N/M -->``, see ``reconciler.output.markdown``).
 Used by ``github_comment`` (the GitHub Action) and ``gitlab_note`` (the GitLab pipeline).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, Protocol
+
+import httpx
 
 from reconciler.output.markdown import COMMENT_LIMIT, MARKER_PREFIX, split_markdown_parts
 
@@ -19,21 +23,50 @@ LIMIT = COMMENT_LIMIT
 PLAN_OK = (0, 2, 3)  # nothing to do, creates or moves pending, a person must act
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """A comment already on the pull request, written by us."""
 
     id: int
     body: str
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     """One API call to make: ``create`` (no id), ``update`` or ``delete`` (comment id)."""
 
     kind: str
     note_id: int | None = None
     body: str = ""
+
+
+class Thread(Protocol):
+    """A pull request's comments (or a merge request's notes) through the forge's API."""
+
+    def own_notes(self) -> list[Note]: ...
+
+    def apply(self, op: Op) -> None: ...
+
+
+def pages(get: Callable[[dict[str, int]], Any]) -> Iterator[Any]:
+    """Every item of a paged list, ``get(params)`` giving the page those query params ask for."""
+    page = 1
+    while True:
+        batch = get({"per_page": 100, "page": page})
+        yield from batch
+        if len(batch) < 100:
+            return
+        page += 1
+
+
+def post(thread: Thread, parts: Sequence[str], env: str, forge: str) -> int:
+    """Bring ``thread`` in line with ``parts``: 0, or 1 when an API call failed (on stderr)."""
+    try:
+        for op in sync_ops(thread.own_notes(), parts, env):
+            thread.apply(op)
+    except httpx.HTTPError as exc:
+        # The message names the URL and status only; headers (the token) are not shown.
+        print(f"{forge} API call failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def marker(env: str, part: int, total: int) -> str:
