@@ -87,22 +87,6 @@ class ReportPaths:
         return quote(shown)
 
 
-def render_report(
-    diagnostics: Sequence[Diagnostic],
-    fmt: str,
-    *,
-    summary: str = "",
-    paths: ReportPaths | None = None,
-) -> str:
-    """The diagnostics in ``fmt`` (json, github or sarif); ``summary``: why the run failed."""
-    paths = paths or ReportPaths()
-    if fmt == "github":
-        return render_github(diagnostics, paths)
-    if fmt == "sarif":
-        return render_sarif(diagnostics, summary=summary, paths=paths)
-    return render_json(diagnostics, summary=summary)
-
-
 # --- GitHub workflow commands --------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ The summary sentence, the notes beside actions, and free text with numbers maske
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Any
 
 from reconciler import masking
@@ -25,9 +25,16 @@ def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_S
     return text if show_sensitive else masking.mask_text(text, senders=senders)
 
 
-def diagnostic_text(d: Diagnostic, *, show_sensitive: bool, senders: Container[str]) -> str:
-    """``format_diagnostic``'s lines as they may be shown: recipients' numbers masked."""
-    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
+def diagnostic_texts(
+    plan: Plan, diagnostics: Iterable[Diagnostic], show_sensitive: bool
+) -> list[str]:
+    """``format_diagnostic``'s lines of each of ``plan``'s ``diagnostics`` as they may be
+    shown: recipients' numbers masked, the plan's senders not."""
+    senders = plan_senders(plan)
+    return [
+        mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
+        for d in diagnostics
+    ]
 
 
 def plan_senders(plan: Plan) -> Senders:
