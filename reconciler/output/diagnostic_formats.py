@@ -26,7 +26,6 @@ from reconciler.errors import Diagnostic
 from reconciler.masking import mask_text
 from reconciler.output.schema_parts import nullable, typed, versioned
 
-FORMATS = ("text", "json", "github", "sarif")
 FORMAT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES_DOC = "docs/validation-rules.md"
