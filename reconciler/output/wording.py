@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler import masking
 from reconciler.errors import Diagnostic
-from reconciler.masking import NO_SENDERS, Senders, maybe_mask
+from reconciler.masking import NO_SENDERS, Senders
 from reconciler.models.cost import money
 from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
@@ -57,11 +57,6 @@ def preview_text(action: PlannedAction, *, show_sensitive: bool) -> str | None:
         return None
     senders = Senders(lambda: _action_bodies(action))
     return mask_text(action.preview, show_sensitive=show_sensitive, senders=senders)
-
-
-def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:
-    """A body as it may be shown: recipients masked unless ``show_sensitive``."""
-    return maybe_mask(body, show_sensitive=show_sensitive)
 
 
 def summary_line(plan: Plan) -> str:
