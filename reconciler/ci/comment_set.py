@@ -58,7 +58,8 @@ def pages(get: Callable[[dict[str, int]], Any]) -> Iterator[Any]:
 
 
 def post(thread: Thread, parts: Sequence[str], env: str, forge: str) -> int:
-    """Bring ``thread`` in line with ``parts``: 0, or 1 when an API call failed (on stderr)."""
+    """Bring ``thread`` in line with ``parts``: 0, or 1 when an API call failed (said on
+    stderr after ``forge``, e.g. ``gitlab_note: GitLab``)."""
     try:
         for op in sync_ops(thread.own_notes(), parts, env):
             thread.apply(op)
