@@ -19,7 +19,6 @@ import httpx
 from reconciler.output.markdown import COMMENT_LIMIT, MARKER_PREFIX, split_markdown_parts
 
 MARKER = re.compile(r"^<!-- reconciler-plan: env=(\S+) part=(\d+)/(\d+) -->")
-LIMIT = COMMENT_LIMIT
 PLAN_OK = (0, 2, 3)  # nothing to do, creates or moves pending, a person must act
 
 
@@ -80,7 +79,7 @@ def failure_text(title: str, rc: int, stderr_text: str) -> str:
     fence = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`+", stderr_text))])
     return (
         f"### {title} failed (exit status {rc})\n\n"
-        f"{fence}text\n{stderr_text[: LIMIT - 1000]}\n{fence}"
+        f"{fence}text\n{stderr_text[: COMMENT_LIMIT - 1000]}\n{fence}"
     )
 
 
@@ -88,13 +87,14 @@ def plan_parts(plan_text: str, rc: int, stderr_text: str, env: str) -> list[str]
     """The bodies to post: the plan's parts, or the error when the plan failed."""
     if rc not in PLAN_OK:
         return [f"{marker(env, 1, 1)}\n{failure_text(f'Plan for `{env}`', rc, stderr_text)}"]
-    parts = [p.strip() for p in split_markdown_parts(plan_text)]
-    parts = [p for p in parts if p]
-    parts = [p if MARKER.match(p) else f"{marker(env, i, len(parts))}\n{p}" for i, p in
-             enumerate(parts, 1)]  # fmt: skip
+    parts = [p for p in (p.strip() for p in split_markdown_parts(plan_text)) if p]
+    total = len(parts)
+    parts = [
+        p if MARKER.match(p) else f"{marker(env, i, total)}\n{p}" for i, p in enumerate(parts, 1)
+    ]
     parts = parts or [f"{marker(env, 1, 1)}\n### Plan for `{env}`\n\nThe plan printed nothing."]
-    return [p if len(p) <= LIMIT else p[: LIMIT - 200] + "\n\n… (cut: see the job summary)"
-            for p in parts]  # fmt: skip
+    cut = "\n\n… (cut: see the job summary)"
+    return [p if len(p) <= COMMENT_LIMIT else p[: COMMENT_LIMIT - 200] + cut for p in parts]
 
 
 def sync_ops(existing: Sequence[Note], parts: Sequence[str], env: str) -> list[Op]:
