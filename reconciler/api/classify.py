@@ -139,35 +139,20 @@ def _in_doubt(status: int | None, message: str, ctx_id: str | None) -> Verdict:
     return Verdict(CreateResult(Outcome.IN_DOUBT, status, None, ctx_id, _with_ctx(message, ctx_id)))
 
 
-def _client_error(
-    status: int,
-    headers: Mapping[str, str],
-    content: bytes,
-    payload: Any,
-    ctx: str | None,
-    *,
-    create_path: str,
-    token_hint: str,
-) -> Verdict:
+def _wrong_setting(status: int, create_path: str, token_hint: str) -> str | None:
+    """Why no further request can succeed (a bad token, a wrong create_path), or None."""
     if status in (401, 403):
-        message = (
+        return (
             f"ContactSwing refused the token (HTTP {status}): the token in {token_hint} is bad "
             "or expired; nothing else is sent in this run"
         )
-        return _failed(status, message, ctx, stop_run=True)
     if status in (404, 405):
-        message = (
+        return (
             f"ContactSwing answered HTTP {status} for POST {create_path}: check the environment's "
             "create_path setting (the API's pages also show /v2/_campaign/create_with_touchpoint); "
             "nothing else is sent in this run"
         )
-        return _failed(status, message, ctx, stop_run=True)
-    said = api_message(content, payload)
-    if status == 429:
-        message = f"rate limited by ContactSwing (HTTP 429): {said}"
-        wait = parse_retry_after(headers.get("retry-after"))
-        return Verdict(_failed(status, message, ctx).result, retry=True, retry_after=wait)
-    return _failed(status, f"ContactSwing rejected the campaign (HTTP {status}): {said}", ctx)
+    return None
 
 
 def classify_response(
@@ -190,14 +175,16 @@ def classify_response(
             "not followed); whether it created the campaign is unknown; check api_url"
         )
         return _in_doubt(status, message, ctx)
+    if (wrong := _wrong_setting(status, create_path, token_hint)) is not None:
+        return _failed(status, wrong, ctx, stop_run=True)
+    said = api_message(content, payload)
+    if status == 429:
+        message = f"rate limited by ContactSwing (HTTP 429): {said}"
+        wait = parse_retry_after(headers.get("retry-after"))
+        return Verdict(_failed(status, message, ctx).result, retry=True, retry_after=wait)
     if 400 <= status < 500:
-        return _client_error(
-            status, headers, content, payload, ctx, create_path=create_path, token_hint=token_hint
-        )
-    message = (
-        f"ContactSwing answered HTTP {status}: {api_message(content, payload)}; "
-        "it may have created the campaign"
-    )
+        return _failed(status, f"ContactSwing rejected the campaign (HTTP {status}): {said}", ctx)
+    message = f"ContactSwing answered HTTP {status}: {said}; it may have created the campaign"
     return _in_doubt(status, message, ctx)
 
 

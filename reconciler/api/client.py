@@ -150,7 +150,6 @@ class HttpCampaignAPI:
         return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def close(self) -> None:
-        """Close the connection pool."""
         self._client.close()
 
     def __enter__(self) -> HttpCampaignAPI:

@@ -1,39 +1,72 @@
 """One environment's plan as a set of PR (or MR) comments, kept in place across pushes.
 
-Pure: the bodies to post (``plan_parts``) and the calls that turn the comments already
-there into them (``sync_ops``). Each part begins with the hidden marker line of a markdown
-plan (``<!-- reconciler-plan: env=ENV part=N/M -->``, see ``reconciler.output.markdown``).
+The bodies to post (``plan_parts``) and the calls that turn the comments already there
+into them (``sync_ops``), pure; ``post`` makes those calls on a ``Thread``. Each part
+begins with the hidden marker line of a markdown plan
+(``<!-- reconciler-plan: env=ENV part=N/M -->``, see ``reconciler.output.markdown``).
 Used by ``github_comment`` (the GitHub Action) and ``gitlab_note`` (the GitLab pipeline).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, Protocol
+
+import httpx
 
 from reconciler.output.markdown import COMMENT_LIMIT, MARKER_PREFIX, split_markdown_parts
 
 MARKER = re.compile(r"^<!-- reconciler-plan: env=(\S+) part=(\d+)/(\d+) -->")
-LIMIT = COMMENT_LIMIT
 PLAN_OK = (0, 2, 3)  # nothing to do, creates or moves pending, a person must act
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """A comment already on the pull request, written by us."""
 
     id: int
     body: str
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     """One API call to make: ``create`` (no id), ``update`` or ``delete`` (comment id)."""
 
     kind: str
     note_id: int | None = None
     body: str = ""
+
+
+class Thread(Protocol):
+    """A pull request's comments (or a merge request's notes) through the forge's API."""
+
+    def own_notes(self) -> list[Note]: ...
+
+    def apply(self, op: Op) -> None: ...
+
+
+def pages(get: Callable[[dict[str, int]], Any]) -> Iterator[Any]:
+    """Every item of a paged list, ``get(params)`` giving the page those query params ask for."""
+    page = 1
+    while True:
+        batch = get({"per_page": 100, "page": page})
+        yield from batch
+        if len(batch) < 100:
+            return
+        page += 1
+
+
+def post(thread: Thread, parts: Sequence[str], env: str, forge: str) -> int:
+    """Bring ``thread`` in line with ``parts``: 0, or 1 when an API call failed (said on
+    stderr after ``forge``, e.g. ``gitlab_note: GitLab``)."""
+    try:
+        for op in sync_ops(thread.own_notes(), parts, env):
+            thread.apply(op)
+    except httpx.HTTPError as exc:
+        # The message names the URL and status only; headers (the token) are not shown.
+        print(f"{forge} API call failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def marker(env: str, part: int, total: int) -> str:
@@ -46,7 +79,7 @@ def failure_text(title: str, rc: int, stderr_text: str) -> str:
     fence = "`" * max([3, *(len(m) + 1 for m in re.findall(r"`+", stderr_text))])
     return (
         f"### {title} failed (exit status {rc})\n\n"
-        f"{fence}text\n{stderr_text[: LIMIT - 1000]}\n{fence}"
+        f"{fence}text\n{stderr_text[: COMMENT_LIMIT - 1000]}\n{fence}"
     )
 
 
@@ -54,13 +87,14 @@ def plan_parts(plan_text: str, rc: int, stderr_text: str, env: str) -> list[str]
     """The bodies to post: the plan's parts, or the error when the plan failed."""
     if rc not in PLAN_OK:
         return [f"{marker(env, 1, 1)}\n{failure_text(f'Plan for `{env}`', rc, stderr_text)}"]
-    parts = [p.strip() for p in split_markdown_parts(plan_text)]
-    parts = [p for p in parts if p]
-    parts = [p if MARKER.match(p) else f"{marker(env, i, len(parts))}\n{p}" for i, p in
-             enumerate(parts, 1)]  # fmt: skip
+    parts = [p for p in (p.strip() for p in split_markdown_parts(plan_text)) if p]
+    total = len(parts)
+    parts = [
+        p if MARKER.match(p) else f"{marker(env, i, total)}\n{p}" for i, p in enumerate(parts, 1)
+    ]
     parts = parts or [f"{marker(env, 1, 1)}\n### Plan for `{env}`\n\nThe plan printed nothing."]
-    return [p if len(p) <= LIMIT else p[: LIMIT - 200] + "\n\n… (cut: see the job summary)"
-            for p in parts]  # fmt: skip
+    cut = "\n\n… (cut: see the job summary)"
+    return [p if len(p) <= COMMENT_LIMIT else p[: COMMENT_LIMIT - 200] + cut for p in parts]
 
 
 def sync_ops(existing: Sequence[Note], parts: Sequence[str], env: str) -> list[Op]:

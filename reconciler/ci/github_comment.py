@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
-from reconciler.ci.comment_set import Note, Op, plan_parts, sync_ops
+from reconciler.ci.comment_set import Note, Op, pages, plan_parts, post
 from reconciler.ci.github_action import output_dir, readable
 from reconciler.runtime import Runtime
 
@@ -30,18 +29,13 @@ class PullRequest:
     def __init__(self, client: httpx.Client, repo: str, number: str) -> None:
         self.client, self.repo, self.number = client, repo, number
 
-    def own_comments(self) -> list[Note]:
-        notes: list[Note] = []
-        page = 1
-        while True:
-            url = f"/repos/{self.repo}/issues/{self.number}/comments"
-            response = self.client.get(url, params={"per_page": 100, "page": page})
-            batch: list[dict[str, Any]] = response.raise_for_status().json()
-            mine = [c for c in batch if (c.get("user") or {}).get("type") == "Bot"]
-            notes += [Note(c["id"], c.get("body") or "") for c in mine]
-            if len(batch) < 100:
-                return notes
-            page += 1
+    def own_notes(self) -> list[Note]:
+        url = f"/repos/{self.repo}/issues/{self.number}/comments"
+        comments = pages(
+            lambda params: self.client.get(url, params=params).raise_for_status().json()
+        )
+        bots = (c for c in comments if (c.get("user") or {}).get("type") == "Bot")
+        return [Note(c["id"], c.get("body") or "") for c in bots]
 
     def apply(self, op: Op) -> None:
         one = f"/repos/{self.repo}/issues/comments/{op.note_id}"
@@ -84,14 +78,7 @@ def main(runtime: Runtime | None = None) -> int:
     api = environ.get("GITHUB_API_URL", "https://api.github.com")
     with httpx.Client(base_url=api, headers=headers, timeout=30) as client:
         pr = PullRequest(client, environ["GITHUB_REPOSITORY"], environ["RECONCILER_ACTION_PR"])
-        try:
-            for op in sync_ops(pr.own_comments(), parts, environ["RECONCILER_ACTION_ENV"]):
-                pr.apply(op)
-        except httpx.HTTPError as exc:
-            # The message names the URL and status only; headers (the token) are not shown.
-            print(f"github_comment: GitHub API call failed: {exc}", file=sys.stderr)
-            return 1
-    return 0
+        return post(pr, parts, environ["RECONCILER_ACTION_ENV"], "github_comment: GitHub")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.ci.comment_set import Note, Op, plan_parts, sync_ops
+from reconciler.ci.comment_set import Note, Op, pages, plan_parts, post
 from reconciler.runtime import Runtime
 
 
@@ -33,14 +33,8 @@ class GitLab:
 
     def own_notes(self) -> list[Note]:
         me = self._json("GET", "/user")["id"]
-        notes: list[Note] = []
-        page = 1
-        while True:
-            batch = self._json("GET", self.base, params={"per_page": 100, "page": page})
-            notes += [Note(n["id"], n["body"]) for n in batch if n["author"]["id"] == me]
-            if len(batch) < 100:
-                return notes
-            page += 1
+        notes = pages(lambda params: self._json("GET", self.base, params=params))
+        return [Note(n["id"], n["body"]) for n in notes if n["author"]["id"] == me]
 
     def apply(self, op: Op) -> None:
         if op.kind == "create":
@@ -87,15 +81,7 @@ def main(
     )
     headers = {"PRIVATE-TOKEN": token}
     with httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30) as c:
-        gitlab = GitLab(c, project, mr_iid)
-        try:
-            for op in sync_ops(gitlab.own_notes(), parts, args.env):
-                gitlab.apply(op)
-        except httpx.HTTPError as exc:
-            # The message names the URL and status only; headers (the token) are not shown.
-            print(f"gitlab_note: GitLab API call failed: {exc}", file=sys.stderr)
-            return 1
-    return 0
+        return post(GitLab(c, project, mr_iid), parts, args.env, "gitlab_note: GitLab")
 
 
 if __name__ == "__main__":

@@ -127,8 +127,8 @@ def cost_of_run(report: ApplyReport) -> dict[str, Any] | None:
     created = {o.key for o in report.result.outcomes if o.status is AttemptStatus.CREATED}
     sent = sum((a.cost.amount for a in plan.creates if a.cost and a.key in created), Decimal(0))
     cost = plan.cost
-    return {"currency": cost.currency, "planned": cost.total, "created": sent,
-            "rate_card": cost.rate_card_file, "rate_card_date": cost.rate_card_date}  # fmt: skip
+    card = {"rate_card": cost.rate_card_file, "rate_card_date": cost.rate_card_date}
+    return {"currency": cost.currency, "planned": cost.total, "created": sent, **card}
 
 
 def _cost_sentence(report: ApplyReport) -> str:
@@ -177,8 +177,8 @@ def to_json(report: ApplyReport) -> str:
     }
     cost = cost_of_run(report)
     if cost is not None:  # with a rate card only; amounts as exact decimal strings
-        data = {**data, "cost": {k: exact(v) if isinstance(v, Decimal) else v
-                                 for k, v in cost.items()}}  # fmt: skip
+        exactly = {k: exact(v) if isinstance(v, Decimal) else v for k, v in cost.items()}
+        data = {**data, "cost": exactly}
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.output.wording import display_body
+from reconciler.masking import maybe_mask
 from reconciler.plan import ActionKind, PlannedAction
 
 BODY_LIMIT = 20_000  # a body shown longer than this lists only its first recipients
@@ -17,7 +17,7 @@ DIFF_LIMIT = 20_000
 
 def pretty_body(body: Mapping[str, Any], show_sensitive: bool) -> str:
     """Indented JSON, masked; a huge body lists its first recipients only."""
-    shown = display_body(body, show_sensitive=show_sensitive)
+    shown = maybe_mask(body, show_sensitive=show_sensitive)
     text = json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
     if len(text) <= BODY_LIMIT:
         return text

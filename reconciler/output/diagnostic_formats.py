@@ -24,8 +24,8 @@ from urllib.parse import quote
 from reconciler import __version__
 from reconciler.errors import Diagnostic
 from reconciler.masking import mask_text
+from reconciler.output.schema_parts import nullable, typed, versioned
 
-FORMATS = ("text", "json", "github", "sarif")
 FORMAT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES_DOC = "docs/validation-rules.md"
@@ -84,22 +84,6 @@ class ReportPaths:
         if Path(shown).is_absolute():
             return Path(shown).as_uri()
         return quote(shown)
-
-
-def render_report(
-    diagnostics: Sequence[Diagnostic],
-    fmt: str,
-    *,
-    summary: str = "",
-    paths: ReportPaths | None = None,
-) -> str:
-    """The diagnostics in ``fmt`` (json, github or sarif); ``summary``: why the run failed."""
-    paths = paths or ReportPaths()
-    if fmt == "github":
-        return render_github(diagnostics, paths)
-    if fmt == "sarif":
-        return render_sarif(diagnostics, summary=summary, paths=paths)
-    return render_json(diagnostics, summary=summary)
 
 
 # --- GitHub workflow commands --------------------------------------------------------
@@ -161,48 +145,42 @@ def render_json(diagnostics: Sequence[Diagnostic], *, summary: str = "") -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _nullable(kind_: str) -> dict[str, Any]:
-    return {"type": [kind_, "null"]}
-
-
 def diagnostics_schema() -> dict[str, Any]:
     """The JSON Schema of ``--diagnostics json`` (written to schemas/diagnostics.schema.json)."""
-    diagnostic = {
-        "type": "object",
-        "required": ["file", "line", "field", "kind", "severity", "message", "hint"],
-        "additionalProperties": True,
-        "properties": {
-            "file": {"type": "string", "description": "Project-relative, or where else."},
-            "line": _nullable("integer"),
-            "field": _nullable("string"),
-            "kind": {"type": "string", "minLength": 1, "description": "Field path, no indices."},
+    diagnostic = typed(
+        "object",
+        required=["file", "line", "field", "kind", "severity", "message", "hint"],
+        additionalProperties=True,
+        properties={
+            "file": typed("string", "Project-relative, or where else."),
+            "line": nullable("integer"),
+            "field": nullable("string"),
+            "kind": typed("string", "Field path, no indices.", minLength=1),
             "severity": {"enum": ["error", "warning"]},
-            "message": {"type": "string"},
-            "hint": _nullable("string"),
-            "excerpt": _nullable("string"),
+            "message": typed("string"),
+            "hint": nullable("string"),
+            "excerpt": nullable("string"),
         },
+    )
+    count = typed("integer", minimum=0)
+    properties = {
+        "ok": typed("boolean", "False when the run failed."),
+        "summary": typed(
+            "object",
+            required=["errors", "warnings"],
+            properties={"errors": count, "warnings": count},
+        ),
+        "message": nullable("string", "Why the run failed."),
+        "diagnostics": typed("array", items={"$ref": "#/$defs/diagnostic"}),
     }
-    count = {"type": "integer", "minimum": 0}
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **versioned(
+            "reconciler diagnostics (--diagnostics json)",
+            "The problems of one validate or plan run.",
+            ["ok", "summary", "message", "diagnostics"],
+            properties,
+        ),
         "$id": "urn:reconciler:schemas:diagnostics",
-        "title": "reconciler diagnostics (--diagnostics json)",
-        "description": "The problems of one validate or plan run. Fields may be added within "
-        "a format_version; none is renamed or removed.",
-        "type": "object",
-        "required": ["format_version", "ok", "summary", "message", "diagnostics"],
-        "additionalProperties": True,
-        "properties": {
-            "format_version": {"const": FORMAT_VERSION},
-            "ok": {"type": "boolean", "description": "False when the run failed."},
-            "summary": {
-                "type": "object",
-                "required": ["errors", "warnings"],
-                "properties": {"errors": count, "warnings": count},
-            },
-            "message": {**_nullable("string"), "description": "Why the run failed."},
-            "diagnostics": {"type": "array", "items": {"$ref": "#/$defs/diagnostic"}},
-        },
         "$defs": {"diagnostic": diagnostic},
     }
 

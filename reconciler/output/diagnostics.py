@@ -64,7 +64,8 @@ def echo_report(
     summary: str = "",
     paths: ReportPaths | None = None,
 ) -> None:
-    """Diagnostics on stderr in ``fmt`` (``--diagnostics``): text lines, or one report.
+    """Diagnostics on stderr in ``fmt`` (``--diagnostics``): text lines, or one report
+    (``summary``: why the run failed).
 
     Text names files relative to the project, as always; ``paths`` names them for
     ``github`` and ``sarif``.
@@ -72,6 +73,13 @@ def echo_report(
     if fmt == "text":
         echo_diagnostics(diagnostics)
         return
-    from reconciler.output.diagnostic_formats import render_report
+    from reconciler.output import diagnostic_formats as formats
 
-    click.echo(render_report(diagnostics, fmt, summary=summary, paths=paths), nl=False, err=True)
+    paths = paths or formats.ReportPaths()
+    if fmt == "github":
+        report = formats.render_github(diagnostics, paths)
+    elif fmt == "sarif":
+        report = formats.render_sarif(diagnostics, summary=summary, paths=paths)
+    else:
+        report = formats.render_json(diagnostics, summary=summary)
+    click.echo(report, nl=False, err=True)

@@ -19,7 +19,6 @@ from reconciler.policies.findings import Finding
 
 
 def plan_to_json(plan: Plan, *, show_sensitive: bool = False) -> dict[str, Any]:
-    """The plan as a JSON-compatible dict."""
     senders = plan_senders(plan)
     return {
         "format_version": FORMAT_VERSION,

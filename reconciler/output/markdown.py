@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 
-from reconciler.errors import Diagnostic
 from reconciler.output.body_diff import changed_diff, pretty_body
 from reconciler.output.policy_lines import policy_summary
 from reconciler.output.wording import (
     action_cost,
     cost_breakdown,
     cost_line,
-    diagnostic_text,
+    diagnostic_texts,
     note,
-    plan_senders,
     preview_text,
     state_line,
     summary_line,
@@ -53,8 +51,7 @@ def render_markdown_parts(
     actions = [a for a in plan.actions if a.kind is not ActionKind.UNCHANGED or a.moved_from]
     costed = plan.cost is not None
     blocks = [_action_block(a, show_sensitive, costed) for a in actions]
-    senders = plan_senders(plan)
-    blocks += [_warning_block(d, show_sensitive, senders) for d in plan.diagnostics]
+    blocks += [_warning_block(t) for t in diagnostic_texts(plan, plan.diagnostics, show_sensitive)]
     groups = _pack(blocks, limit - _RESERVE)
     total = len(groups)
     return [_part(plan, group, index, total) for index, group in enumerate(groups, 1)]
@@ -130,10 +127,7 @@ def _action_block(
     return "| " + " | ".join(cells) + " |", _details(action, show_sensitive), ""
 
 
-def _warning_block(
-    d: Diagnostic, show_sensitive: bool, senders: Container[str]
-) -> tuple[str, str, str]:
-    text = diagnostic_text(d, show_sensitive=show_sensitive, senders=senders)
+def _warning_block(text: str) -> tuple[str, str, str]:
     first, *rest = text.splitlines()
     item = f"- {_escape(first)}" + "".join(f"<br>{_escape(r.strip())}" for r in rest)
     return "", "", item

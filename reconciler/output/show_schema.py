@@ -9,9 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.output.plan_schema import plan_schema
+from reconciler.output.schema_parts import nullable, typed, versioned
 
-_TEXT = {"type": "string"}
-_NULLABLE_TEXT = {"type": ["string", "null"]}
+_PROPERTIES = {
+    "plan_file": typed("string"),
+    "environment": typed("string", minLength=1),
+    "api_url": typed("string"),
+    "created_at": typed("string"),
+    "tool_version": typed("string"),
+    "git_commit": nullable("string"),
+    "lineage": nullable("string", "The state's lineage at plan time."),
+    "serial": typed("integer", minimum=0),
+    "stale": nullable(
+        "boolean",
+        "Whether apply would refuse the plan as stale now; null when that cannot be told "
+        "(the state cannot be read: stale_unknown says why).",
+    ),
+    "stale_reason": nullable("string", "Why it is stale."),
+    "stale_unknown": nullable("string", "Why staleness cannot be told (e.g. an unset variable)."),
+    "plan": {"$ref": "#/$defs/plan"},
+}
 
 
 def show_schema() -> dict[str, Any]:
@@ -20,44 +37,14 @@ def show_schema() -> dict[str, Any]:
     definitions = plan.pop("$defs")
     for keyword in ("$schema", "title"):
         plan.pop(keyword)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "reconciler saved plan (reconciler show PLAN_FILE --format json)",
-        "description": (
-            "Where a saved plan comes from, whether it is stale now, and the plan as "
-            "`plan --format json` printed it. Fields may be added within a format_version; "
-            "none is renamed or removed."
-        ),
-        "type": "object",
-        "required": [
-            *("format_version", "plan_file", "environment", "api_url", "created_at"),
-            *("tool_version", "git_commit", "lineage", "serial"),
-            *("stale", "stale_reason", "stale_unknown", "plan"),
+    document = versioned(
+        "reconciler saved plan (reconciler show PLAN_FILE --format json)",
+        "Where a saved plan comes from, whether it is stale now, and the plan as "
+        "`plan --format json` printed it.",
+        [
+            *("plan_file", "environment", "api_url", "created_at", "tool_version"),
+            *("git_commit", "lineage", "serial", "stale", "stale_reason", "stale_unknown", "plan"),
         ],
-        "additionalProperties": True,
-        "properties": {
-            "format_version": {"const": 1},
-            "plan_file": _TEXT,
-            "environment": {"type": "string", "minLength": 1},
-            "api_url": _TEXT,
-            "created_at": _TEXT,
-            "tool_version": _TEXT,
-            "git_commit": _NULLABLE_TEXT,
-            "lineage": {**_NULLABLE_TEXT, "description": "The state's lineage at plan time."},
-            "serial": {"type": "integer", "minimum": 0},
-            "stale": {
-                "type": ["boolean", "null"],
-                "description": (
-                    "Whether apply would refuse the plan as stale now; null when that "
-                    "cannot be told (the state cannot be read: stale_unknown says why)."
-                ),
-            },
-            "stale_reason": {**_NULLABLE_TEXT, "description": "Why it is stale."},
-            "stale_unknown": {
-                **_NULLABLE_TEXT,
-                "description": "Why staleness cannot be told (e.g. an unset variable).",
-            },
-            "plan": {"$ref": "#/$defs/plan"},
-        },
-        "$defs": {**definitions, "plan": plan},
-    }
+        _PROPERTIES,
+    )
+    return {**document, "$defs": {**definitions, "plan": plan}}

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
+from reconciler.output import wording
 from reconciler.output.body_diff import changed_diff
 from reconciler.output.color import paint
 from reconciler.output.policy_lines import policy_summary
-from reconciler.output.wording import (
-    action_cost,
-    cost_line,
-    diagnostic_text,
-    note,
-    plan_senders,
-    preview_text,
-    state_line,
-    summary_line,
-)
 from reconciler.plan import ActionKind, Plan, PlannedAction
 
 _STYLES = {
@@ -35,40 +26,37 @@ def render_text(
     ``verbose`` (``-v``): each create's message preview and each changed campaign's
     diff (the one the markdown plan shows) below its line.
     """
-    lines = [paint(f"Plan for {plan.environment} ({state_line(plan)})", "bold", enabled=color), ""]
+    title = f"Plan for {plan.environment} ({wording.state_line(plan)})"
+    lines = [paint(title, "bold", enabled=color), ""]
     if plan.actions:
         lines.extend(_rows(plan, show_sensitive=show_sensitive, color=color, verbose=verbose))
     else:
         lines.append("  no campaigns")
-    lines.extend(["", paint(summary_line(plan), "bold", enabled=color)])
+    lines.extend(["", paint(wording.summary_line(plan), "bold", enabled=color)])
     if (policies := policy_summary(plan)) is not None:
         lines.append(policies)
-    cost = cost_line(plan)
+    cost = wording.cost_line(plan)
     if cost is not None:
         lines.append(paint(f"Estimated cost: {cost}", "bold", enabled=color))
     if plan.warnings:
         lines.extend(["", "Warnings:"])
-        senders = plan_senders(plan)
-        for d in plan.warnings:
-            lines.append(
-                _indent(diagnostic_text(d, show_sensitive=show_sensitive, senders=senders))
-            )
+        lines += [_indent(t) for t in wording.diagnostic_texts(plan, plan.warnings, show_sensitive)]
     return "\n".join(lines) + "\n"
 
 
 def _rows(plan: Plan, *, show_sensitive: bool, color: bool, verbose: bool) -> list[str]:
     key_w = max(len(a.key) for a in plan.actions)
     name_w = min(40, max(len(a.name) for a in plan.actions))
-    cost_w = max(len(action_cost(a)) for a in plan.actions)
+    cost_w = max(len(wording.action_cost(a)) for a in plan.actions)
     rows = []
     for action in plan.actions:
         head = f"{action.kind.mark} {action.key:<{key_w}}"
         name = _clip(action.name, name_w)
-        cost = f"  {action_cost(action):>{cost_w}}" if cost_w else ""
+        cost = f"  {wording.action_cost(action):>{cost_w}}" if cost_w else ""
         cells = f"{name:<{name_w}}  {_recipients(action):>9}{cost}  {_start(action)}"
         line = f"  {paint(head, _STYLES[action.kind], enabled=color)}  {cells}".rstrip()
         rows.append(line)
-        extra = note(action, show_sensitive=show_sensitive)
+        extra = wording.note(action, show_sensitive=show_sensitive)
         if extra:
             rows.append(" " * (6 + key_w) + paint(extra, "dim", enabled=color))
         if verbose:
@@ -78,7 +66,7 @@ def _rows(plan: Plan, *, show_sensitive: bool, color: bool, verbose: bool) -> li
 
 def _shown_below(action: PlannedAction, show_sensitive: bool, pad: str, color: bool) -> list[str]:
     """With ``-v``: a create's message preview, a changed campaign's diff."""
-    preview = preview_text(action, show_sensitive=show_sensitive)
+    preview = wording.preview_text(action, show_sensitive=show_sensitive)
     rows = [pad + "│ " + line for line in (preview or "").splitlines()]
     for line in (changed_diff(action, show_sensitive) or "").splitlines():
         head = line[:3] in ("+++", "---")

@@ -5,12 +5,12 @@ The summary sentence, the notes beside actions, and free text with numbers maske
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Any
 
 from reconciler import masking
 from reconciler.errors import Diagnostic
-from reconciler.masking import NO_SENDERS, Senders, maybe_mask
+from reconciler.masking import NO_SENDERS, Senders
 from reconciler.models.cost import money
 from reconciler.output.diagnostics import format_diagnostic
 from reconciler.plan import ActionKind, Plan, PlannedAction
@@ -25,9 +25,16 @@ def mask_text(text: str, *, show_sensitive: bool, senders: Container[str] = NO_S
     return text if show_sensitive else masking.mask_text(text, senders=senders)
 
 
-def diagnostic_text(d: Diagnostic, *, show_sensitive: bool, senders: Container[str]) -> str:
-    """``format_diagnostic``'s lines as they may be shown: recipients' numbers masked."""
-    return mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
+def diagnostic_texts(
+    plan: Plan, diagnostics: Iterable[Diagnostic], show_sensitive: bool
+) -> list[str]:
+    """``format_diagnostic``'s lines of each of ``plan``'s ``diagnostics`` as they may be
+    shown: recipients' numbers masked, the plan's senders not."""
+    senders = plan_senders(plan)
+    return [
+        mask_text(format_diagnostic(d), show_sensitive=show_sensitive, senders=senders)
+        for d in diagnostics
+    ]
 
 
 def plan_senders(plan: Plan) -> Senders:
@@ -50,11 +57,6 @@ def preview_text(action: PlannedAction, *, show_sensitive: bool) -> str | None:
         return None
     senders = Senders(lambda: _action_bodies(action))
     return mask_text(action.preview, show_sensitive=show_sensitive, senders=senders)
-
-
-def display_body(body: Mapping[str, Any], *, show_sensitive: bool) -> dict[str, Any]:
-    """A body as it may be shown: recipients masked unless ``show_sensitive``."""
-    return maybe_mask(body, show_sensitive=show_sensitive)
 
 
 def summary_line(plan: Plan) -> str:

@@ -9,9 +9,11 @@ in every cell of its column. Pure: no file, no state, no network.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from reconciler.campaign import DesiredCampaign
 from reconciler.output.wording import note
@@ -35,13 +37,10 @@ class CellState(StrEnum):
     STATE_UNREADABLE = "state unreadable"
     NOT_PLANNED = "not planned"
 
-    @property
+    @functools.cached_property  # read for every cell of a large board
     def css(self) -> str:
         """The class name of its colour (``state-to-create``)."""
-        return _CSS[self]
-
-
-_CSS: Mapping[CellState, str] = {s: "state-" + s.value.replace(" ", "-") for s in CellState}
+        return "state-" + self.replace(" ", "-")
 
 
 OF_KIND: Mapping[ActionKind, CellState] = {
@@ -54,8 +53,7 @@ OF_KIND: Mapping[ActionKind, CellState] = {
 }
 
 
-@dataclass(frozen=True)
-class EnvProblem:
+class EnvProblem(NamedTuple):
     """Why an environment has no plan: its cells' state and the message behind it."""
 
     state: CellState

@@ -73,8 +73,11 @@ class Day:
 
 @dataclass(frozen=True)
 class Week:
-    first: date
     days: tuple[Day, ...]
+
+    @property
+    def first(self) -> date:
+        return self.days[0].day
 
 
 @dataclass(frozen=True)
@@ -142,16 +145,13 @@ def build_calendar(
     for s in sorted(shown, key=lambda s: (s.start, s.key)):
         by_day.setdefault((s.day, s.env), []).append(s)
     over = {env: _over_limit([s for s in shown if s.env == env], limits.get(env)) for env in envs}
-    week_list = []
-    for w in range(weeks):
-        start = first + timedelta(days=7 * w)
-        days = []
-        for d in range(7):
-            day = start + timedelta(days=d)
-            cells = tuple(_day_env(by_day.get((day, env), []), over[env].get(day)) for env in envs)
-            days.append(Day(day, cells))
-        week_list.append(Week(start, tuple(days)))
-    return Calendar(first, tuple(envs), tuple(week_list), dict(limits))
+    days = []
+    for n in range(7 * weeks):
+        day = first + timedelta(days=n)
+        cells = tuple(_day_env(by_day.get((day, env), []), over[env].get(day)) for env in envs)
+        days.append(Day(day, cells))
+    week_list = tuple(Week(tuple(days[n : n + 7])) for n in range(0, len(days), 7))
+    return Calendar(first, tuple(envs), week_list, dict(limits))
 
 
 def _day_env(sendings: list[Sending], over: int | None) -> DayEnv:

@@ -137,6 +137,5 @@ def _template() -> jinja2.Template:
 
 
 def render_page(page: Page) -> str:
-    """The page's HTML."""
     tables = board_tables(page.board)
     return _template().render(page=page, csp=CSP, states=list(CellState), board_tables=tables)

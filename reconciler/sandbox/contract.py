@@ -11,49 +11,49 @@ from __future__ import annotations
 
 from typing import Any
 
-# A field is (type, required). Types: "str", "int", "bool", "object" (any mapping),
-# a nested schema (dict), or a one-item list [item type] for arrays.
-Schema = dict[str, tuple[Any, bool]]
+# A field's name ends in "?" when it is optional. Types: "str", "int", "bool", "object"
+# (any mapping), a nested schema (dict), or a one-item list [item type] for arrays.
+Schema = dict[str, Any]
 
-_PARAMS: Schema = {"is_static": ("bool", False), "params": (["object"], False)}
+_PARAMS: Schema = {"is_static?": "bool", "params?": ["object"]}
 _SETTINGS: Schema = {
-    "execution_days": (["str"], True),
-    "start_hour": ("int", True),
-    "end_hour": ("int", True),
-    "delay": ("int", True),
-    "time_zone": ("str", True),
-    "ignore_suppression": ("bool", False),
-    "from_numbers": (["str"], True),
+    "execution_days": ["str"],
+    "start_hour": "int",
+    "end_hour": "int",
+    "delay": "int",
+    "time_zone": "str",
+    "ignore_suppression?": "bool",
+    "from_numbers": ["str"],
 }
-_CUSTOMER: Schema = {"id": ("str", True), "to_number": ("str", True)}
+_CUSTOMER: Schema = {"id": "str", "to_number": "str"}
 _WHATSAPP: Schema = {
-    "template": ("str", False),
-    "language_code": ("str", False),
-    "body_params": (_PARAMS, False),
-    "header_params": (_PARAMS, False),
-    "button_params": (_PARAMS, False),
-    "whatsapp_body": ("str", False),
+    "template?": "str",
+    "language_code?": "str",
+    "body_params?": _PARAMS,
+    "header_params?": _PARAMS,
+    "button_params?": _PARAMS,
+    "whatsapp_body?": "str",
 }
 _TOUCHPOINT: Schema = {
-    "name": ("str", True),
-    "type": ("str", True),
-    "is_consultants": ("bool", False),
-    "status": ("str", True),
-    "start_at": ("str", True),
-    "assistant_id": ("int", True),
-    "attachment_url": ("str", False),
-    "additional_settings": (_SETTINGS, True),
-    "customer_details": ([_CUSTOMER], True),
-    "whatsapp_data": (_WHATSAPP, True),
-    "variables": (["object"], False),
+    "name": "str",
+    "type": "str",
+    "is_consultants?": "bool",
+    "status": "str",
+    "start_at": "str",
+    "assistant_id": "int",
+    "attachment_url?": "str",
+    "additional_settings": _SETTINGS,
+    "customer_details": [_CUSTOMER],
+    "whatsapp_data": _WHATSAPP,
+    "variables?": ["object"],
 }
 BODY: Schema = {
-    "name": ("str", True),
-    "type": ("str", False),
-    "company_plan_id": ("str", False),
-    "workspace_id": ("str", False),
-    "business_goal": ("str", False),
-    "touchpoint": (_TOUCHPOINT, True),
+    "name": "str",
+    "type?": "str",
+    "company_plan_id?": "str",
+    "workspace_id?": "str",
+    "business_goal?": "str",
+    "touchpoint": _TOUCHPOINT,
 }
 
 Loc = tuple[str | int, ...]
@@ -94,7 +94,8 @@ def check_object(schema: Schema, value: Any, loc: Loc = ()) -> list[dict[str, An
     if not isinstance(value, dict):
         return [_error(loc, "Input should be a valid dictionary", "dict_type")]
     errors: list[dict[str, Any]] = []
-    for name, (kind, required) in schema.items():
+    for field, kind in schema.items():
+        name, required = field.rstrip("?"), not field.endswith("?")
         if name not in value:
             if required:
                 errors.append(_error((*loc, name), "Field required", "missing"))
@@ -103,7 +104,7 @@ def check_object(schema: Schema, value: Any, loc: Loc = ()) -> list[dict[str, An
             continue
         errors += _check(kind, value[name], (*loc, name))
     for name in value:
-        if name not in schema:
+        if name not in schema and f"{name}?" not in schema:
             errors.append(_error((*loc, name), "Extra inputs are not permitted", "extra_forbidden"))
     return errors
 

@@ -139,7 +139,6 @@ class Sandbox:
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> SandboxResponse:
-        """Answer one request."""
         method = method.upper()
         path = path.split("?", 1)[0]
         if path == ADMIN_PATH:
