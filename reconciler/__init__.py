@@ -35,7 +35,7 @@ def load_campaigns(
     ``RECONCILER_VAR_*``, ``${VAR}`` in the project file, ``RECONCILER_JOBS`` and the
     validation cache (written when nothing is wrong; ``RECONCILER_NO_CACHE=1`` turns it off).
     """
-    from reconciler.commands.validate import RunInputs
+    from reconciler.commands.inputs import RunInputs
     from reconciler.config import Project, load_project
     from reconciler.specs.cache_session import spec_cache_enabled
 

@@ -19,7 +19,7 @@ from reconciler import __version__
 from reconciler.runtime import Runtime
 
 if TYPE_CHECKING:
-    from reconciler.commands.validate import RunInputs
+    from reconciler.commands.inputs import RunInputs
     from reconciler.output.diagnostic_formats import ReportPaths
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,7 +63,7 @@ class CommonOptions:
     @property
     def inputs(self) -> RunInputs:
         """The variables' sources and environment variables the commands read."""
-        from reconciler.commands.validate import RunInputs
+        from reconciler.commands.inputs import RunInputs
 
         return RunInputs(self.var_args, self.var_files, self.runtime)
 

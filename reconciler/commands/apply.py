@@ -22,9 +22,9 @@ from reconciler.api.base import CampaignAPI
 from reconciler.api.factory import open_api
 from reconciler.apply_plan import ApplyPlan
 from reconciler.commands.approval import require_approval
+from reconciler.commands.inputs import RunInputs
 from reconciler.commands.plan import PlanRequest, planner_for_env, with_diagnostics
 from reconciler.commands.policy_inputs import PolicyContext, policy_context, store_bodies
-from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import GuardError
 from reconciler.executor import ApplyEvent, ApplyResult, RunOptions, execute

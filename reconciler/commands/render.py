@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from reconciler.commands.validate import RunInputs
+from reconciler.commands.inputs import RunInputs
 from reconciler.config import Project
 from reconciler.errors import ConfigError, Diagnostic, ValidationFailed
 from reconciler.masking import maybe_mask

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.campaign import DesiredCampaign
+from reconciler.commands.inputs import RunInputs
 from reconciler.commands.plan import (
     EnvPlanner,
     PlanRequest,
@@ -25,7 +26,6 @@ from reconciler.commands.plan import (
     read_state,
 )
 from reconciler.commands.policy_inputs import recorded_bodies
-from reconciler.commands.validate import RunInputs
 from reconciler.config import Environment, Project
 from reconciler.errors import ConfigError, ReconcilerError, StateError, ValidationFailed
 from reconciler.guards import GuardSettings, with_guards

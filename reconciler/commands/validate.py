@@ -7,10 +7,9 @@ No state, no network, no token. Warnings do not fail; any error raises
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
 
+from reconciler.commands.inputs import RunInputs
 from reconciler.commands.policy_inputs import policy_context
 from reconciler.config import Project
 from reconciler.errors import (
@@ -20,8 +19,6 @@ from reconciler.errors import (
     sort_diagnostics,
     unique_diagnostics,
 )
-from reconciler.runtime import Runtime
-from reconciler.specs.loader import LoadResult, load_campaigns, resolve_variables
 from reconciler.specs.rate_card_file import read_rate_card
 
 
@@ -31,33 +28,6 @@ class ValidateResult:
 
     counts: dict[str, int]
     warnings: list[Diagnostic]
-
-
-@dataclass(frozen=True)
-class RunInputs:
-    """What a command reads besides the project: ``--var``s, ``--var-file``s and the run's
-    ``runtime``, whose environment variables hold ``RECONCILER_VAR_*`` and the project
-    file's ``${VAR}``s."""
-
-    var_args: Sequence[str] = ()
-    var_files: Sequence[Path] = ()
-    runtime: Runtime = field(default_factory=Runtime)
-
-    @property
-    def os_environ(self) -> Mapping[str, str]:
-        return self.runtime.environ
-
-    def variables(self, project: Project, env: str) -> Mapping[str, Any]:
-        """``env``'s variables: the project's and the environment's, under these."""
-        return resolve_variables(
-            project, env, var_args=self.var_args, var_files=self.var_files,
-            os_environ=self.os_environ,
-        )  # fmt: skip
-
-    def load(self, project: Project, env: str) -> LoadResult:
-        """Every campaign of ``env``, rendered with these variables."""
-        variables = self.variables(project, env)
-        return load_campaigns(project, env, variables, os_environ=self.os_environ)
 
 
 def validate(

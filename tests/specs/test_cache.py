@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, apply_env
+from reconciler.commands.inputs import RunInputs
 from reconciler.commands.plan import PlanRequest, make_plan_for_env, planner_for_env
-from reconciler.commands.validate import RunInputs
 from reconciler.config import load_project
 from reconciler.errors import ValidationFailed
 from reconciler.output.markdown import render_markdown

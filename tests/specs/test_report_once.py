@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.commands.validate import RunInputs, merge_diagnostics, validate
+from reconciler.commands.inputs import RunInputs
+from reconciler.commands.validate import merge_diagnostics, validate
 from reconciler.config import load_project
 from reconciler.errors import Diagnostic, SourceLocation, ValidationFailed
 from reconciler.specs.loader import load_campaigns, resolve_variables

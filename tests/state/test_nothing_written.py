@@ -19,7 +19,7 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.commands.apply import ApplyHooks, ApplyOptions, ApplyReport, apply_env
-from reconciler.commands.validate import RunInputs
+from reconciler.commands.inputs import RunInputs
 from reconciler.config import load_project
 from reconciler.errors import GuardError, StateError
 from reconciler.runtime import Runtime
