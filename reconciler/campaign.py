@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,16 @@ START_FIELD = "touchpoint.start_at"
 SUPPRESSION_FIELD = "touchpoint.additional_settings.ignore_suppression"
 RECIPIENTS_FIELD = "touchpoint.customer_details"
 CSV_RECIPIENTS_FIELD = "touchpoint.customer_details_csv"
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """The dotted path users read: ``("touchpoint", "customer_details", 1, "to_number")``
+    -> ``touchpoint.customer_details[1].to_number`` (here, not beside the models: a spec
+    loaded from the cache names its fields without importing pydantic)."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 def canonical_json(value: Any) -> str:

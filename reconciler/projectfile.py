@@ -137,9 +137,8 @@ def _diagnostics(exc: ValidationError, document: Document) -> list[Diagnostic]:
     result = []
     for error in _numbers_merged(exc.errors(include_url=False)):
         problem = from_pydantic(error, ProjectFile, document=PROJECT_FILE, templated=False)
-        line = document.marks.line_of(problem.path)
-        location = SourceLocation(PROJECT_FILE, line)
-        result.append(Diagnostic(location, problem.message, problem.field, problem.hint))
+        location = SourceLocation(PROJECT_FILE, document.marks.line_of(problem.path))
+        result.append(problem.at(location))
     return result
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from reconciler.errors import Severity
+from reconciler.campaign import format_path
+from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.models.fields import DAYS, RULE, closest
 
 Path = tuple[str | int, ...]
@@ -35,13 +36,9 @@ class FieldProblem:
         """The dotted path users read: ``touchpoint.customer_details[1].to_number``."""
         return format_path(self.path)
 
-
-def format_path(path: Sequence[str | int]) -> str:
-    """``("a", 1, "b")`` -> ``a[1].b``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
+    def at(self, location: SourceLocation) -> Diagnostic:
+        """This problem as a diagnostic, at ``location`` (the line its path is on)."""
+        return Diagnostic(location, self.message, self.field, self.hint, self.severity)
 
 
 def kind(value: Any) -> str:

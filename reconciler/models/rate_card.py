@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from reconciler.errors import Diagnostic, SourceLocation
 from reconciler.words import count, first_of
 
 CATEGORIES = ("marketing", "utility", "authentication")
@@ -55,6 +56,10 @@ class CardProblem:
     message: str
     hint: str = ""
     field: str = ""
+
+    def at(self, file: str) -> Diagnostic:
+        """This problem as a diagnostic of the card ``file``, at its line."""
+        return Diagnostic(SourceLocation(file, self.line), self.message, self.field, self.hint)
 
 
 @dataclass(frozen=True)

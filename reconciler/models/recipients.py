@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler import phones
+from reconciler.campaign import format_path
 from reconciler.masking import mask_phone
 from reconciler.models.problems import (
     FieldProblem,
     Path,
-    format_path,
     missing_key,
     unknown_key,
     wrong_kind,

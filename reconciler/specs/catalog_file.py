@@ -13,7 +13,6 @@ from typing import Any
 from reconciler.config import Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation, ValidationFailed
 from reconciler.models.catalog import Catalog, parse_catalog
-from reconciler.models.problems import format_path
 from reconciler.specs.render import resolve_inside
 from reconciler.specs.yamlio import YamlError, decode_utf8, load_documents
 
@@ -35,11 +34,7 @@ def read_catalog(project: Project, env: str) -> tuple[Catalog | None, list[Diagn
     data, line_of = _parsed(rel, raw)
     catalog, problems = parse_catalog(rel, data)
     if catalog is None:
-        found = [
-            Diagnostic(SourceLocation(rel, line_of(p.path)), p.message, format_path(p.path), p.hint)
-            for p in problems
-        ]
-        raise ValidationFailed(found)
+        raise ValidationFailed([p.at(SourceLocation(rel, line_of(p.path))) for p in problems])
     if catalog.empty:
         hint = "export the templates again; with none, no template is checked"
         where = SourceLocation(rel, 1)

@@ -37,10 +37,7 @@ def read_rate_card(project: Project, env: str) -> RateCard | None:
         raise ValidationFailed([problem]) from None
     card, problems = parse_rate_card(shown, records)
     if card is None:
-        found = [
-            Diagnostic(SourceLocation(shown, p.line), p.message, p.field, p.hint) for p in problems
-        ]
-        raise ValidationFailed(found)
+        raise ValidationFailed([p.at(shown) for p in problems])
     return card
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reconciler.campaign import DesiredCampaign, canonical_json, json_fingerprint
+from reconciler.campaign import DesiredCampaign, canonical_json, format_path, json_fingerprint
 from reconciler.config import Project
 from reconciler.errors import Diagnostic, Severity, SourceLocation
 from reconciler.masking import mask_text, sender_digits
@@ -171,7 +171,9 @@ class SpecFile:
             return load_documents(text)
         except YamlError as exc:
             # Rendered YAML that does not parse is best understood by looking at it.
-            self.problem(exc.line, exc.message, _dotted(exc.path), exc.hint, always_excerpt=True)
+            self.problem(
+                exc.line, exc.message, format_path(exc.path), exc.hint, always_excerpt=True
+            )
             return None
 
     def _document(self, doc: Document, raw: bytes) -> None:
@@ -232,7 +234,7 @@ class SpecFile:
                 value = render_string(self.env, node, self.context)
             except TemplateProblem as exc:
                 failed.append(at)
-                self.problem(doc.marks.line_of(at), exc.message, _dotted(at), exc.hint)
+                self.problem(doc.marks.line_of(at), exc.message, format_path(at), exc.hint)
                 self.undefined_use(exc.variable)
                 return node
             if (whole := _WHOLE_VARIABLE.match(node)) is not None:
@@ -251,19 +253,19 @@ class SpecFile:
             self.problem(
                 line,
                 f"give either {CSV_KEY} or customer_details, not both",
-                _dotted(at),
+                format_path(at),
                 "keep the CSV file or the inline list",
             )
             return None, True
         if not isinstance(rel, str):
-            self.problem(line, "must be a path to a CSV file", _dotted(at))
+            self.problem(line, "must be a path to a CSV file", format_path(at))
             return None, True
         try:
             audience = load_audience(self.project.root, rel, self.checked)
         except AudienceError as exc:
             self._row_problems(exc.file, exc.problems)
             if exc.line is None:  # the file itself: reported where the spec names it
-                self.problem(line, exc.message, _dotted(at), exc.hint)
+                self.problem(line, exc.message, format_path(at), exc.hint)
             else:
                 self.diagnostic(SourceLocation(exc.file, exc.line), exc.message, "", exc.hint)
             return None, True
@@ -338,7 +340,7 @@ class SpecFile:
             if line is not None and self.linemap is not None:
                 line = self.linemap.source_line(line)
             if line is not None:
-                lines[_dotted(path)] = line
+                lines[format_path(path)] = line
         return lines
 
     def _report(
@@ -354,24 +356,16 @@ class SpecFile:
             row = path[2] if len(path) > 2 else None
             if isinstance(row, int) and row < len(audience.lines):  # at the CSV row's line
                 location = SourceLocation(audience.file, audience.lines[row])
-                self.diagnostic(location, message, _dotted(path), hint, severity)
+                self.diagnostic(location, message, format_path(path), hint, severity)
                 return
             path = ("touchpoint", CSV_KEY, *path[2:])
-        self.problem(doc.marks.line_of(path), message, _dotted(path), hint, severity)
+        self.problem(doc.marks.line_of(path), message, format_path(path), hint, severity)
 
 
 # A value that is exactly one variable (or a part of one): ``{{ vars.assistant_id }}``.
 _WHOLE_VARIABLE = re.compile(
     r"\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*\}\}\Z"
 )
-
-
-def _dotted(path: Path_) -> str:
-    """``("touchpoint", "customer_details", 1)`` -> ``touchpoint.customer_details[1]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def source_fingerprint(files: Mapping[str, bytes]) -> str:
